@@ -1,0 +1,80 @@
+import type { Bar } from '../market/bar';
+
+/** The strategy vocabulary shared by workflows, the backtester and the outputs. */
+export type StrategyName = 'open' | 'mid' | 'close';
+export const STRATEGY_NAMES: readonly StrategyName[] = ['open', 'mid', 'close'];
+
+/** Direction of the underlying: long = bullish, short = bearish. */
+export type Side = 'long' | 'short';
+
+export type ExitReason =
+  | 'vwap_touch'
+  | 'stop_loss'
+  | 'trailing_stop'
+  | 'hold_limit'
+  | 'market_close'
+  | 'no_more_bars'
+  // Reasons that come from operations rather than strategy rules.
+  | 'kill_switch'
+  | 'stopped'
+  | 'session_end';
+
+export interface EntrySignal {
+  readonly kind: 'entry';
+  readonly side: Side;
+  /** Close of the signal bar: the price the decision was made at. */
+  readonly price: number;
+  /** Start (epoch ms) of the signal bar. */
+  readonly barStart: number;
+  /** Ranking key when several signals compete: larger is stronger. */
+  readonly strength: number;
+}
+
+export interface ExitSignal {
+  readonly kind: 'exit';
+  readonly reason: ExitReason;
+  /** Close of the bar the exit is taken on. */
+  readonly price: number;
+  /** Start (epoch ms) of the bar the exit is taken on. */
+  readonly barStart: number;
+}
+
+export type Decision = EntrySignal | ExitSignal | null;
+
+export interface OpenPosition {
+  readonly side: Side;
+  readonly entryPrice: number;
+  readonly entryBarStart: number;
+}
+
+/**
+ * Follows one symbol through one strategy session on one UTC date.
+ * Feed bars in time order; each call returns the decision taken at that bar's close.
+ * Pure and deterministic: no clock, no I/O. The same bar sequence gives the same decisions.
+ */
+export interface SymbolTracker {
+  readonly symbol: string;
+  readonly date: string;
+  /** Feed the next bar of the date (bars outside the session are accepted and used only where the rules say). */
+  onBar(bar: Bar): Decision;
+  /**
+   * Time has advanced: every bar starting before `nowMs - 1 minute` has been delivered.
+   * Closes a position whose hold window has elapsed with no further bar (exit at the last managed bar).
+   */
+  onTime(nowMs: number): Decision;
+  /** The date's data has ended (replay/backtest): closes any open position by the rules. */
+  onEndOfData(): Decision;
+  /** The caller did not take the entry the tracker signalled (risk limits, blocklist, rejection). */
+  cancelEntry(): void;
+  readonly position: OpenPosition | null;
+  /** No further entry or exit can come from this tracker. */
+  readonly done: boolean;
+}
+
+export interface SelfCheckResult {
+  readonly ok: boolean;
+  /** Why the strategy is blocked (one line per problem); empty when ok. */
+  readonly problems: readonly string[];
+  /** Non-fatal findings (an enhancement without data, for example). */
+  readonly warnings: readonly string[];
+}

@@ -1,0 +1,63 @@
+// Lint as Temporal's samples do: floating promises are errors, and deterministic code
+// (domain/, workflows/) may not import Node built-ins or packages that do I/O.
+import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+const ioPackages = [
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/activity',
+  '@temporalio/testing',
+  '@alpacahq/alpaca-trade-api',
+  '@stoqey/ib',
+  'finnhub',
+  'nodemailer',
+  'better-sqlite3',
+  'tsx',
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'output/**', 'backups/**', 'dist/**', 'eslint.config.mjs', '**/*.js'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'off',
+    },
+  },
+  {
+    files: ['domain/**/*.ts', 'workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...nodeBuiltins, ...ioPackages].map((name) => ({
+            name,
+            message: 'deterministic code (domain/, workflows/) may not import Node built-ins or I/O packages',
+          })),
+          patterns: [
+            { group: ['**/activities/**', '**/scripts/**', '**/workers/**', '**/dashboard/**'], message: 'deterministic code may not import I/O layers' },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'setTimeout', message: 'use workflow sleep()' },
+        { name: 'setInterval', message: 'use workflow timers' },
+        { name: 'process', message: 'no process access in deterministic code' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Math', property: 'random', message: 'no randomness in deterministic code' },
+        { object: 'Date', property: 'now', message: 'use workflow time, passed in' },
+      ],
+    },
+  },
+);

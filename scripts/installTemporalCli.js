@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+/*
+ * Provides the pinned Temporal CLI (dev server + Web UI), which is on neither npm nor Debian.
+ * Order: TEMPORAL_CLI_PATH, a `temporal` on PATH, the per-user cache, a Go build, the official archive.
+ * Plain JavaScript so that it runs from `npm install` before anything is compiled.
+ */
+'use strict';
+const { execFileSync, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const PINNED_VERSION = '1.5.1';
+const MIN_VERSION = [1, 1, 0];
+const GO_PACKAGE = `github.com/temporalio/cli/cmd/temporal@v${PINNED_VERSION}`;
+
+function cacheRoot() {
+  if (process.env.TRADEBOT_CACHE_DIR) return process.env.TRADEBOT_CACHE_DIR;
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'tradebot');
+}
+
+function cachedBinaryPath(version = PINNED_VERSION) {
+  const exe = process.platform === 'win32' ? 'temporal.exe' : 'temporal';
+  return path.join(cacheRoot(), 'temporal-cli', version, exe);
+}
+
+/** Returns the version the binary reports, or null when it does not run. */
+function binaryVersion(binary) {
+  const res = spawnSync(binary, ['--version'], { encoding: 'utf8', timeout: 30_000 });
+  if (res.status !== 0 || !res.stdout) return null;
+  const m = /(\d+)\.(\d+)\.(\d+)/.exec(res.stdout);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
+}
+
+function acceptable(v) {
+  if (!v) return false;
+  for (let i = 0; i < 3; i++) {
+    if (v[i] !== MIN_VERSION[i]) return v[i] > MIN_VERSION[i];
+  }
+  return true;
+}
+
+function onPath(name) {
+  const dirs = (process.env.PATH || '').split(path.delimiter);
+  for (const d of dirs) {
+    const p = path.join(d, name);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      /* not here */
+    }
+  }
+  return null;
+}
+
+function log(msg) {
+  process.stderr.write(`[temporal-cli] ${msg}\n`);
+}
+
+function buildWithGo(target) {
+  const go = onPath('go') || (fs.existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : null);
+  if (!go) return false;
+  log(`building ${GO_PACKAGE} with ${go} (the first build takes a few minutes; later ones use Go's cache)`);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const res = spawnSync(go, ['install', GO_PACKAGE], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, GOBIN: path.dirname(target), CGO_ENABLED: process.env.CGO_ENABLED ?? '0' },
+  });
+  return res.status === 0 && fs.existsSync(target);
+}
+
+function downloadRelease(target) {
+  const platform = { linux: 'linux', darwin: 'darwin', win32: 'windows' }[process.platform];
+  const arch = { x64: 'amd64', arm64: 'arm64' }[process.arch];
+  if (!platform || !arch) return false;
+  const ext = platform === 'windows' ? 'zip' : 'tar.gz';
+  const url = `https://github.com/temporalio/cli/releases/download/v${PINNED_VERSION}/temporal_cli_${PINNED_VERSION}_${platform}_${arch}.${ext}`;
+  log(`no Go toolchain: downloading ${url}`);
+  const dir = path.dirname(target);
+  fs.mkdirSync(dir, { recursive: true });
+  const archive = path.join(dir, `temporal.${ext}`);
+  try {
+    execFileSync('curl', ['-fsSL', '-o', archive, url], { stdio: 'inherit' });
+    if (ext === 'zip') execFileSync('unzip', ['-o', archive, '-d', dir], { stdio: 'inherit' });
+    else execFileSync('tar', ['-xzf', archive, '-C', dir], { stdio: 'inherit' });
+    fs.rmSync(archive, { force: true });
+    return fs.existsSync(target);
+  } catch (err) {
+    log(`download failed: ${err instanceof Error ? err.message : String(err)}`);
+    return false;
+  }
+}
+
+/** Finds or installs the Temporal CLI and returns its absolute path. Throws with a clear message when impossible. */
+function ensureTemporalCli(options = {}) {
+  const quiet = Boolean(options.quiet);
+  const fromEnv = process.env.TEMPORAL_CLI_PATH;
+  if (fromEnv) {
+    const v = binaryVersion(fromEnv);
+    if (acceptable(v)) return fromEnv;
+    throw new Error(
+      `TEMPORAL_CLI_PATH=${fromEnv} does not run or reports version ${v ? v.join('.') : 'none'}; ` +
+        `need ${MIN_VERSION.join('.')} or later (pinned: ${PINNED_VERSION})`,
+    );
+  }
+  const cached = cachedBinaryPath();
+  if (fs.existsSync(cached) && acceptable(binaryVersion(cached))) {
+    if (!quiet) log(`using cached ${cached}`);
+    return cached;
+  }
+  const system = onPath(process.platform === 'win32' ? 'temporal.exe' : 'temporal');
+  if (system && acceptable(binaryVersion(system))) {
+    if (!quiet) log(`using ${system} from PATH`);
+    return system;
+  }
+  if (buildWithGo(cached) || downloadRelease(cached)) {
+    const v = binaryVersion(cached);
+    if (!acceptable(v)) throw new Error(`installed ${cached} but it does not run (version check failed)`);
+    log(`installed Temporal CLI ${v.join('.')} at ${cached}`);
+    return cached;
+  }
+  throw new Error(
+    'could not install the Temporal CLI: no TEMPORAL_CLI_PATH, no acceptable `temporal` on PATH, ' +
+      `the Go build of ${GO_PACKAGE} failed or Go is missing, and the release download failed`,
+  );
+}
+
+module.exports = { ensureTemporalCli, cachedBinaryPath, PINNED_VERSION };
+
+if (require.main === module) {
+  try {
+    const p = ensureTemporalCli({ quiet: process.argv.includes('--quiet-if-cached') });
+    process.stdout.write(`${p}\n`);
+  } catch (err) {
+    log(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  }
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+/*
+ * `npm test`: runs every tests/**\/*.test.ts file with Node's test runner against a real
+ * Temporal dev server that this script starts (on free loopback ports, a throwaway SQLite file) and stops.
+ * Usage: npm test [-- [--junit <file>] [name filters...]]
+ */
+'use strict';
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { ensureTemporalCli } = require('./installTemporalCli');
+
+const root = path.resolve(__dirname, '..');
+
+function listTests(dir) {
+  const out = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listTests(p));
+    else if (entry.name.endsWith('.test.ts')) out.push(p);
+  }
+  return out.sort();
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function waitForPort(port, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const sock = net.connect(port, '127.0.0.1');
+      sock.once('connect', () => {
+        sock.destroy();
+        resolve();
+      });
+      sock.once('error', () => {
+        sock.destroy();
+        if (Date.now() > deadline) reject(new Error(`Temporal dev server did not listen on ${port}`));
+        else setTimeout(attempt, 200);
+      });
+    };
+    attempt();
+  });
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  let junit = process.env.TEST_JUNIT_FILE || null;
+  const filters = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--junit') junit = args[++i];
+    else filters.push(args[i]);
+  }
+  let files = listTests(path.join(root, 'tests'));
+  if (filters.length > 0) files = files.filter((f) => filters.some((x) => f.includes(x)));
+  if (files.length === 0) {
+    console.error('no test files matched');
+    process.exit(1);
+  }
+
+  const cli = ensureTemporalCli({ quiet: true });
+  const port = await freePort();
+  const uiPort = await freePort();
+  const dbDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tradebot-test-temporal-'));
+  const server = spawn(
+    cli,
+    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--headless',
+      '--db-filename', path.join(dbDir, 'temporal.sqlite'), '--log-level', 'error'],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const stopServer = () => {
+    if (server.exitCode === null) server.kill('SIGTERM');
+  };
+  process.on('exit', stopServer);
+  await waitForPort(port, 60_000);
+
+  const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout'];
+  if (junit) {
+    fs.mkdirSync(path.dirname(path.resolve(junit)), { recursive: true });
+    reporters.push('--test-reporter=junit', `--test-reporter-destination=${path.resolve(junit)}`);
+  }
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-concurrency=1', ...reporters, ...files],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, TEMPORAL_TEST_ADDRESS: `127.0.0.1:${port}`, TEMPORAL_CLI_PATH_RESOLVED: cli },
+    },
+  );
+  child.on('exit', (code, signal) => {
+    stopServer();
+    fs.rmSync(dbDir, { recursive: true, force: true });
+    process.exit(code ?? (signal ? 1 : 0));
+  });
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
