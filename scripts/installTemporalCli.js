@@ -25,20 +25,34 @@ function cachedBinaryPath(version = PINNED_VERSION) {
   return path.join(cacheRoot(), 'temporal-cli', version, exe);
 }
 
-/** Returns the version the binary reports, or null when it does not run. */
+const MIN_SERVER_VERSION = [1, 25, 0];
+
+/**
+ * Returns { cli, server } versions the binary reports, or null when it does not run.
+ * A `go install` build reports CLI version 0.0.0-DEV; its embedded server version still tells its age.
+ */
 function binaryVersion(binary) {
   const res = spawnSync(binary, ['--version'], { encoding: 'utf8', timeout: 30_000 });
   if (res.status !== 0 || !res.stdout) return null;
-  const m = /(\d+)\.(\d+)\.(\d+)/.exec(res.stdout);
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
+  const parse = (re) => {
+    const m = re.exec(res.stdout);
+    return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
+  };
+  return { cli: parse(/version (\d+)\.(\d+)\.(\d+)/), server: parse(/Server (\d+)\.(\d+)\.(\d+)/), text: res.stdout.trim() };
+}
+
+function atLeast(v, min) {
+  if (!v) return false;
+  for (let i = 0; i < 3; i++) {
+    if (v[i] !== min[i]) return v[i] > min[i];
+  }
+  return true;
 }
 
 function acceptable(v) {
   if (!v) return false;
-  for (let i = 0; i < 3; i++) {
-    if (v[i] !== MIN_VERSION[i]) return v[i] > MIN_VERSION[i];
-  }
-  return true;
+  const devBuild = v.cli && v.cli.every((x) => x === 0);
+  return devBuild ? atLeast(v.server, MIN_SERVER_VERSION) : atLeast(v.cli, MIN_VERSION);
 }
 
 function onPath(name) {
@@ -101,7 +115,7 @@ function ensureTemporalCli(options = {}) {
     const v = binaryVersion(fromEnv);
     if (acceptable(v)) return fromEnv;
     throw new Error(
-      `TEMPORAL_CLI_PATH=${fromEnv} does not run or reports version ${v ? v.join('.') : 'none'}; ` +
+      `TEMPORAL_CLI_PATH=${fromEnv} does not run or reports "${v ? v.text : 'nothing'}"; ` +
         `need ${MIN_VERSION.join('.')} or later (pinned: ${PINNED_VERSION})`,
     );
   }
@@ -118,7 +132,7 @@ function ensureTemporalCli(options = {}) {
   if (buildWithGo(cached) || downloadRelease(cached)) {
     const v = binaryVersion(cached);
     if (!acceptable(v)) throw new Error(`installed ${cached} but it does not run (version check failed)`);
-    log(`installed Temporal CLI ${v.join('.')} at ${cached}`);
+    log(`installed ${v.text} at ${cached}`);
     return cached;
   }
   throw new Error(
