@@ -35,15 +35,21 @@ export default tseslint.config(
   {
     files: ['domain/**/*.ts', 'workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
+      // Type-only imports are erased at compile time, so workflows may name activity types (as Temporal's samples do).
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           paths: [...nodeBuiltins, ...ioPackages].map((name) => ({
             name,
             message: 'deterministic code (domain/, workflows/) may not import Node built-ins or I/O packages',
+            allowTypeImports: true,
           })),
           patterns: [
-            { group: ['**/activities/**', '**/scripts/**', '**/workers/**', '**/dashboard/**'], message: 'deterministic code may not import I/O layers' },
+            {
+              group: ['**/activities/**', '**/scripts/**', '**/workers/**', '**/dashboard/**'],
+              message: 'deterministic code may not import I/O layers',
+              allowTypeImports: true,
+            },
           ],
         },
       ],

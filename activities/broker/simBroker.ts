@@ -1,0 +1,179 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type {
+  Broker,
+  BrokerAccount,
+  BrokerOrder,
+  BrokerPosition,
+  OrderRequest,
+} from './brokerTypes';
+import { parseOccSymbol } from '../../domain/instruments/occSymbol';
+import { simulatedPutPremium } from '../../domain/instruments/simulatedOptionPrice';
+
+/** What the simulated broker needs from market data: the close of a symbol's bar. */
+export interface SimPriceSource {
+  /** Close of the bar starting at `barStart`, or of the latest bar before it; null if none that day. */
+  closeAt(symbol: string, barStart: number): number | null;
+}
+
+export interface SimBrokerOptions {
+  /** Orders are journaled here (JSON lines, fsync'd) so the simulator behaves like a real broker across worker crashes. */
+  readonly journalPath: string;
+  readonly startingCash: number;
+  readonly prices: SimPriceSource;
+  /** Per-order commission in dollars. */
+  readonly feePerOrder?: number;
+}
+
+/**
+ * The built-in simulated broker for TEST_MODE: a real implementation of the broker interface.
+ * Market orders fill at the close of the bar the decision was made on, order ids are deterministic
+ * (derived from the client order id), and a resubmitted client order id returns the first order.
+ */
+export class SimBroker implements Broker {
+  readonly name = 'sim' as const;
+  readonly capabilities = { options: true, shortSelling: true, fractional: true };
+  private readonly orders = new Map<string, BrokerOrder>();
+
+  constructor(private readonly opts: SimBrokerOptions) {
+    this.load();
+  }
+
+  private load(): void {
+    if (!fs.existsSync(this.opts.journalPath)) return;
+    const text = fs.readFileSync(this.opts.journalPath, 'utf8');
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      try {
+        const order = JSON.parse(line) as BrokerOrder;
+        this.orders.set(order.clientOrderId, order);
+      } catch {
+        // A torn last line from a killed process: the order it described was never acknowledged.
+      }
+    }
+  }
+
+  private persist(order: BrokerOrder): void {
+    fs.mkdirSync(path.dirname(this.opts.journalPath), { recursive: true });
+    const fd = fs.openSync(this.opts.journalPath, 'a');
+    try {
+      fs.writeSync(fd, `${JSON.stringify(order)}\n`);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  async authenticate(): Promise<void> {
+    // Nothing to authenticate: the simulator is local.
+  }
+
+  async submitOrder(req: OrderRequest): Promise<BrokerOrder> {
+    const existing = this.orders.get(req.clientOrderId);
+    if (existing) return existing;
+    const now = new Date().toISOString();
+    const price = this.fillPrice(req);
+    const base = {
+      id: `sim-${req.clientOrderId}`,
+      clientOrderId: req.clientOrderId,
+      symbol: req.symbol,
+      side: req.side,
+      qty: req.qty,
+      submittedAt: now,
+    };
+    let order: BrokerOrder;
+    if (!(req.qty > 0)) {
+      order = { ...base, filledQty: 0, filledAvgPrice: null, status: 'rejected', filledAt: null, fees: 0, rejectReason: 'invalid_qty' };
+    } else if (price === null) {
+      order = { ...base, filledQty: 0, filledAvgPrice: null, status: 'rejected', filledAt: null, fees: 0, rejectReason: 'no_price' };
+    } else {
+      order = {
+        ...base,
+        filledQty: req.qty,
+        filledAvgPrice: price,
+        status: 'filled',
+        filledAt: now,
+        fees: this.opts.feePerOrder ?? 0,
+        rejectReason: null,
+      };
+    }
+    this.persist(order);
+    this.orders.set(order.clientOrderId, order);
+    return order;
+  }
+
+  private fillPrice(req: OrderRequest): number | null {
+    const barStart = req.simFillBarStart;
+    if (barStart === undefined) return null;
+    if (req.assetClass === 'us_option') {
+      const contract = parseOccSymbol(req.symbol);
+      if (!contract) return null;
+      const underlying = this.opts.prices.closeAt(contract.underlying, barStart);
+      return underlying === null ? null : simulatedPutPremium(underlying, contract.strike);
+    }
+    return this.opts.prices.closeAt(req.symbol, barStart);
+  }
+
+  async getOrderByClientId(clientOrderId: string): Promise<BrokerOrder | null> {
+    return this.orders.get(clientOrderId) ?? null;
+  }
+
+  async cancelOrder(_orderId: string): Promise<void> {
+    // Simulated market orders fill at once; there is never anything pending to cancel.
+  }
+
+  async positions(): Promise<BrokerPosition[]> {
+    const bySymbol = new Map<string, { qty: number; cost: number }>();
+    for (const o of this.orders.values()) {
+      if (o.filledQty <= 0 || o.filledAvgPrice === null) continue;
+      const p = bySymbol.get(o.symbol) ?? { qty: 0, cost: 0 };
+      const mult = contractMultiplier(o.symbol);
+      if (o.side === 'buy') {
+        p.qty += o.filledQty;
+        p.cost += o.filledQty * o.filledAvgPrice * mult;
+      } else {
+        const avg = p.qty !== 0 ? p.cost / p.qty : 0;
+        p.qty -= o.filledQty;
+        p.cost -= o.filledQty * avg;
+      }
+      bySymbol.set(o.symbol, p);
+    }
+    const out: BrokerPosition[] = [];
+    for (const [symbol, p] of bySymbol) {
+      if (Math.abs(p.qty) > 1e-9) out.push({ symbol, qty: p.qty, avgEntryPrice: p.cost / p.qty / contractMultiplier(symbol) });
+    }
+    return out.sort((a, b) => a.symbol.localeCompare(b.symbol));
+  }
+
+  async account(): Promise<BrokerAccount> {
+    let cash = this.opts.startingCash;
+    for (const o of this.orders.values()) {
+      if (o.filledQty <= 0 || o.filledAvgPrice === null) continue;
+      const notional = o.filledQty * o.filledAvgPrice * contractMultiplier(o.symbol);
+      cash += o.side === 'buy' ? -notional : notional;
+      cash -= o.fees;
+    }
+    let held = 0;
+    for (const p of await this.positions()) held += p.qty * p.avgEntryPrice * contractMultiplier(p.symbol);
+    return { accountValue: cash + held, cash, buyingPower: cash };
+  }
+
+  /** Every order ever submitted, in journal order (tests use it to prove nothing was placed twice). */
+  allOrders(): BrokerOrder[] {
+    return [...this.orders.values()];
+  }
+}
+
+function contractMultiplier(symbol: string): number {
+  return parseOccSymbol(symbol) ? 100 : 1;
+}
+
+/** Reads a simulated broker journal without a broker instance: every line, duplicates included. */
+export function readSimJournal(journalPath: string): BrokerOrder[] {
+  if (!fs.existsSync(journalPath)) return [];
+  return fs
+    .readFileSync(journalPath, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as BrokerOrder);
+}

@@ -1,0 +1,75 @@
+import type { Side } from '../strategies/strategy';
+import type { Instrument } from '../trades/tradeRecord';
+import { inverseEtfFor } from './inverseEtfMap';
+import { formatOccSymbol } from './occSymbol';
+
+export type ShortType = 'LongPut' | 'InverseETF' | 'ShortSell' | 'disabled';
+
+export interface InstrumentChoice {
+  readonly instrument: Instrument;
+  /** What is bought (or sold short). */
+  readonly symbol: string;
+  readonly assetClass: 'us_equity' | 'us_option';
+  /** Opening order side. */
+  readonly openSide: 'buy' | 'sell';
+}
+
+export type InstrumentDecision = { readonly ok: true; readonly choice: InstrumentChoice } | { readonly ok: false; readonly reason: string };
+
+export interface InstrumentContext {
+  readonly underlying: string;
+  readonly side: Side;
+  readonly shortType: ShortType;
+  readonly underlyingPrice: number;
+  /** Session date YYYY-MM-DD. */
+  readonly date: string;
+  readonly brokerSupportsOptions: boolean;
+  readonly brokerSupportsShorting: boolean;
+  readonly shortable: boolean;
+  /** Minimum days to expiry for LongPut. */
+  readonly minExpiryDays?: number;
+}
+
+/** Bullish: the stock. Bearish: the instrument SHORT_TYPE_<S> names, where the broker and asset allow it. */
+export function chooseInstrument(ctx: InstrumentContext): InstrumentDecision {
+  if (ctx.side === 'long') {
+    return { ok: true, choice: { instrument: 'stock', symbol: ctx.underlying, assetClass: 'us_equity', openSide: 'buy' } };
+  }
+  switch (ctx.shortType) {
+    case 'disabled':
+      return { ok: false, reason: 'bearish signals are disabled for this strategy (SHORT_TYPE=disabled)' };
+    case 'InverseETF': {
+      const etf = inverseEtfFor(ctx.underlying);
+      if (etf.symbol === null) return { ok: false, reason: etf.reason };
+      return { ok: true, choice: { instrument: 'inverse_etf', symbol: etf.symbol, assetClass: 'us_equity', openSide: 'buy' } };
+    }
+    case 'ShortSell':
+      if (!ctx.brokerSupportsShorting) return { ok: false, reason: 'broker does not support short selling' };
+      if (!ctx.shortable) return { ok: false, reason: `${ctx.underlying} is not shortable` };
+      return { ok: true, choice: { instrument: 'short_stock', symbol: ctx.underlying, assetClass: 'us_equity', openSide: 'sell' } };
+    case 'LongPut': {
+      if (!ctx.brokerSupportsOptions) return { ok: false, reason: 'broker does not support options (SHORT_TYPE=LongPut)' };
+      const strike = atOrJustOutOfTheMoneyPutStrike(ctx.underlyingPrice);
+      const expiry = fridayOnOrAfter(addDays(ctx.date, ctx.minExpiryDays ?? 5));
+      const symbol = formatOccSymbol({ underlying: ctx.underlying, expiry, right: 'P', strike });
+      return { ok: true, choice: { instrument: 'put', symbol, assetClass: 'us_option', openSide: 'buy' } };
+    }
+  }
+}
+
+/** A put at or just out of the money has a strike at or just below the price; strikes on a whole-dollar grid. */
+export function atOrJustOutOfTheMoneyPutStrike(price: number): number {
+  return Math.max(1, Math.floor(price));
+}
+
+function addDays(date: string, days: number): string {
+  const ms = Date.parse(`${date}T00:00:00Z`) + days * 86_400_000;
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** Weekly options expire on Fridays. */
+function fridayOnOrAfter(date: string): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  const delta = (5 - d.getUTCDay() + 7) % 7;
+  return addDays(date, delta);
+}

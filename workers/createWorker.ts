@@ -1,0 +1,43 @@
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createTradingActivities, type ActivityDeps } from '../activities/tradingActivities';
+
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+let cachedBundle: Promise<WorkflowBundleWithSourceMap> | null = null;
+
+/** Bundles the workflow code once per process (webpack takes seconds; tests start many workers). */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  cachedBundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  return cachedBundle;
+}
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string, meta?: Record<string, unknown>) => console.warn(message, meta ?? ''),
+  error: (message: string, meta?: Record<string, unknown>) => console.error(message, meta ?? ''),
+};
+
+export interface TradingWorkerOptions {
+  readonly connection: NativeConnection;
+  readonly namespace: string;
+  readonly taskQueue: string;
+  readonly deps: ActivityDeps;
+  /** Extra activities (risk account client, ledger, notifications) merged with the trading ones. */
+  readonly extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
+}
+
+/** The worker: registers every workflow and the activities built from `deps`. */
+export async function createTradingWorker(opts: TradingWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: { ...createTradingActivities(opts.deps), ...(opts.extraActivities ?? {}) },
+    // Two cores: a handful of concurrent activities is plenty and keeps bar fetches prompt.
+    maxConcurrentActivityTaskExecutions: 20,
+  });
+}

@@ -1,0 +1,3 @@
+// Every workflow the worker registers. Workflow code is bundled into Temporal's deterministic sandbox.
+export { tradingDayWorkflow } from './tradingDay';
+export { sessionWorkflow } from './session';

@@ -1,0 +1,446 @@
+import {
+  condition,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { TradingActivities, BarTuple } from '../activities/tradingActivities';
+import type { BrokerOrder } from '../activities/broker/brokerTypes';
+import type { Bar } from '../domain/market/bar';
+import { MINUTE_MS } from '../domain/market/bar';
+import { sessionWindowFor, strategyTiming } from '../domain/market/sessionWindow';
+import { getStrategy } from '../domain/strategies/strategies';
+import type { Decision, EntrySignal, ExitReason, ExitSignal, SymbolTracker } from '../domain/strategies/strategy';
+import { chooseInstrument, type InstrumentChoice } from '../domain/instruments/bearishInstrument';
+import { clientOrderId } from '../domain/orders/clientOrderId';
+import { orderQuantity, sessionTradeAllocation } from '../domain/risk/sessionSizing';
+import type { TradeRecord } from '../domain/trades/tradeRecord';
+import type { StrategyLogEvent } from '../activities/outputs/strategyLog';
+import {
+  sessionConfirmSignal,
+  sessionDefenseSignal,
+  sessionKillSignal,
+  sessionStatusQuery,
+  sessionStopSignal,
+  type PositionView,
+  type SessionInput,
+  type SessionState,
+  type SessionStatus,
+} from './sessionApi';
+import { sessionProgressSignal } from './tradingDayApi';
+import { marketNowMs, sleepUntilMarket, workflowNowMs } from './workflowClock';
+
+const { fetchBars, vixPreviousClose, sessionUniverse } = proxyActivities<TradingActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10 },
+});
+const { submitOrder, quote, brokerAccount } = proxyActivities<TradingActivities>({
+  startToCloseTimeout: '30 seconds',
+  // Safe to retry: orders carry deterministic client order ids and submitOrder looks the id up first.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds', maximumAttempts: 5 },
+});
+const { recordTrade, writeStrategyLog } = proxyActivities<TradingActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
+});
+
+interface OpenTrade {
+  readonly underlying: string;
+  readonly choice: InstrumentChoice;
+  readonly signal: EntrySignal;
+  readonly order: BrokerOrder;
+  readonly allocation: number;
+  readonly accountValue: number;
+  lastPrice: number;
+}
+
+/**
+ * One strategy session (OPEN, MID or CLOSE) on one date: screening, analysis, entries and monitoring
+ * on one-minute bars, deciding with the pure strategy code and trading through broker activities.
+ *
+ * Polling pattern: one durable timer per market minute, then one activity that returns every bar closed
+ * since the last call. About 11 history events per minute, so a 60-minute session stays well under
+ * 2,000 events; when the workflow lags (a slow worker, a compressed replay) the next call simply
+ * returns several bars, and decisions are still taken bar by bar in time order.
+ */
+export async function sessionWorkflow(input: SessionInput): Promise<SessionStatus> {
+  const { config: cfg, strategy: strategyName, date, clock } = input;
+  const info = workflowInfo();
+  const strategy = getStrategy(strategyName);
+  const window = sessionWindowFor(date, strategyTiming(cfg, strategyName), cfg.SESSION_TIME_ANCHOR);
+  const closeMs = window.marketCloseMs ?? window.entryEndMs + window.holdMs + MINUTE_MS;
+  // Every position this session opens is closed by here: the latest entry bar plus the hold, or the close.
+  const hardEndMs = Math.min(window.entryEndMs - MINUTE_MS + window.holdMs + MINUTE_MS, closeMs);
+
+  let state: SessionState = 'idle';
+  let stopped = false;
+  let killed = false;
+  let defense = input.defenseMode;
+  let signals = 0;
+  let entries = 0;
+  let exits = 0;
+  let realizedPnl = 0;
+  let errors = 0;
+  let actualStart: string | null = null;
+  let candidates: string[] = [];
+  let pendingConfirmation: string | null = null;
+  const confirmations = new Map<string, boolean>();
+  const notes: string[] = [];
+  const tradedTickers: string[] = [];
+  const blocked = new Set(input.blockedTickers);
+  const open = new Map<string, OpenTrade>();
+  const trackers = new Map<string, SymbolTracker>();
+  const lastBar = new Map<string, Bar>();
+  let logSeq = 0;
+  let pendingLog: StrategyLogEvent[] = [];
+
+  const status = (): SessionStatus => ({
+    strategy: strategyName,
+    workflowId: info.workflowId,
+    state,
+    scheduledStart: new Date(window.analysisStartMs).toISOString(),
+    actualStart,
+    candidates,
+    signals,
+    entries,
+    exits,
+    positions: [...open.values()].map(positionView),
+    realizedPnl: round2(realizedPnl),
+    tradedTickers: [...tradedTickers],
+    pendingConfirmation,
+    notes: [...notes],
+    errors,
+  });
+
+  const parent = getExternalWorkflowHandle(input.dayWorkflowId);
+  const report = async () => {
+    try {
+      await parent.signal(sessionProgressSignal, status());
+    } catch (err) {
+      // The day may have been stopped or terminated; the session still finishes its own work.
+      log.warn('could not report progress to the day workflow', { error: String(err) });
+    }
+  };
+  // A function, not a comparison on `state`, because handlers and helpers change it between awaits.
+  const stateIs = (s: SessionState) => state === s;
+  const setState = async (s: SessionState) => {
+    state = s;
+    await report();
+  };
+
+  const note = (event: string, message: string, symbol?: string, data?: StrategyLogEvent['data']) => {
+    logSeq += 1;
+    pendingLog.push({
+      eventId: `${info.workflowId}#${logSeq}`,
+      timestamp: new Date(marketNowMs(clock)).toISOString(),
+      strategy: strategyName,
+      event,
+      symbol,
+      message,
+      data,
+    });
+  };
+  const flushLog = async () => {
+    if (pendingLog.length === 0) return;
+    const events = pendingLog;
+    pendingLog = [];
+    await writeStrategyLog({ mode: input.mode, format: cfg.LOG_FORMAT, enabled: cfg.ENABLE_LOGGING, events });
+  };
+
+  setHandler(sessionStatusQuery, status);
+  setHandler(sessionStopSignal, (a) => {
+    stopped = true;
+    note('stop', `stop requested by ${a.by}`);
+  });
+  setHandler(sessionKillSignal, (a) => {
+    killed = true;
+    note('kill', `kill switch by ${a.by}${a.reason ? `: ${a.reason}` : ''}`);
+  });
+  setHandler(sessionDefenseSignal, (active) => {
+    defense = active;
+  });
+  setHandler(sessionConfirmSignal, (c) => {
+    confirmations.set(c.symbol, c.approve);
+    note('confirmation', `${c.approve ? 'approved' : 'rejected'} by ${c.by}`, c.symbol);
+  });
+
+  // Screening: the universe that has data for the date, minus tickers already traded today.
+  await sleepUntilMarket(clock, window.analysisStartMs);
+  actualStart = new Date(marketNowMs(clock)).toISOString();
+  await setState('screening');
+  const universe = await sessionUniverse({ date, universe: input.universe });
+  candidates = universe.filter((s) => !blocked.has(s));
+  for (const s of universe) if (blocked.has(s)) note('blocked', 'already traded today', s);
+  const vix = strategyName === 'close' ? await vixPreviousClose({ date }) : null;
+  const selfCheck = strategy.selfCheck(cfg, { vixPrevClose: vix });
+  for (const w of selfCheck.warnings) note('warning', w);
+  if (!selfCheck.ok) {
+    for (const p of selfCheck.problems) note('blocked', p);
+    notes.push(...selfCheck.problems);
+    await flushLog();
+    await setState('halted');
+    return status();
+  }
+  for (const s of candidates) trackers.set(s, strategy.createTracker(s, date, cfg, { vixPrevClose: vix }));
+  note('screened', `${candidates.length} candidates: ${candidates.join(' ')}`);
+  const account = await brokerAccount({ broker: input.broker });
+  await setState('analyzing');
+
+  // Indicators use the whole regular session, so the first fetch starts at the date's beginning.
+  let cursor = Date.parse(`${date}T00:00:00Z`);
+  let acceptedCount = 0;
+
+  const enter = async (signal: EntrySignal, symbol: string, tracker: SymbolTracker) => {
+    signals += 1;
+    const refuse = (why: string) => {
+      tracker.cancelEntry();
+      note('skipped', why, symbol, { side: signal.side, price: signal.price });
+    };
+    if (killed || stopped) return refuse('kill switch or stop active');
+    if (cfg.DISABLE_ALL_TRADES) return refuse('DISABLE_ALL_TRADES is true');
+    if (blocked.has(symbol)) return refuse('ticker already traded today');
+    const maxConcurrent = defense
+      ? Math.max(1, Math.floor((cfg.MAX_CONCURRENT_TRADES_PER_BROKER * cfg.DEFENSE_MODE_TRADE_LIMIT_PCT) / 100))
+      : cfg.MAX_CONCURRENT_TRADES_PER_BROKER;
+    if (open.size >= Math.min(maxConcurrent, cfg.MAX_OPEN_POSITIONS)) return refuse('concurrent position limit reached');
+    if (acceptedCount >= cfg.MAX_TRADES) return refuse('MAX_TRADES reached for this session');
+    const choice = chooseInstrument({
+      underlying: symbol,
+      side: signal.side,
+      shortType: shortTypeFor(strategyName, cfg),
+      underlyingPrice: signal.price,
+      date,
+      brokerSupportsOptions: true,
+      brokerSupportsShorting: true,
+      shortable: true,
+    });
+    if (!choice.ok) return refuse(choice.reason);
+    if (cfg.TRADE_CONFIRMATION_REQUIRED) {
+      pendingConfirmation = symbol;
+      await report();
+      const answered = await condition(() => confirmations.has(symbol), cfg.TRADE_CONFIRMATION_TIMEOUT * 1000);
+      pendingConfirmation = null;
+      if (!answered || !confirmations.get(symbol)) return refuse(answered ? 'rejected by operator' : 'confirmation timed out');
+    }
+    const price = await quote({ symbol: choice.choice.symbol, assetClass: choice.choice.assetClass, barStart: signal.barStart });
+    if (price === null || !(price > 0)) return refuse(`no price for ${choice.choice.symbol}`);
+    const allocation = sessionTradeAllocation({
+      accountValue: account.accountValue,
+      totalAllocation: defense ? Math.min(cfg.TOTAL_ALLOCATION, cfg.DEFENSE_MODE_TOTAL_ALLOCATION) : cfg.TOTAL_ALLOCATION,
+      weights: cfg.WEIGHTS,
+      maxTrades: cfg.MAX_TRADES,
+      rank: acceptedCount,
+      maxRiskPerTrade: cfg.MAX_RISK_PER_TRADE,
+    });
+    const qty = orderQuantity({
+      dollars: allocation,
+      price,
+      fractional: cfg.FRACTIONAL && choice.choice.assetClass === 'us_equity',
+      contractMultiplier: choice.choice.assetClass === 'us_option' ? 100 : 1,
+    });
+    if (qty <= 0) return refuse(`allocation ${allocation.toFixed(2)} buys no ${choice.choice.symbol} at ${price}`);
+    acceptedCount += 1;
+    blocked.add(symbol);
+    tradedTickers.push(symbol);
+    const order = await submitOrder({
+      broker: input.broker,
+      request: {
+        clientOrderId: clientOrderId({ workflowId: info.workflowId, session: strategyName, ticker: symbol, leg: 'entry' }),
+        symbol: choice.choice.symbol,
+        assetClass: choice.choice.assetClass,
+        side: choice.choice.openSide,
+        qty,
+        type: 'market',
+        simFillBarStart: signal.barStart,
+        underlying: symbol,
+      },
+    });
+    if (order.status !== 'filled' && order.status !== 'partially_filled') {
+      errors += 1;
+      tracker.cancelEntry();
+      note('rejected', `entry order rejected: ${order.rejectReason ?? order.status}`, symbol, { error_code: order.rejectReason });
+      return;
+    }
+    entries += 1;
+    open.set(symbol, {
+      underlying: symbol,
+      choice: choice.choice,
+      signal,
+      order,
+      allocation,
+      accountValue: account.accountValue,
+      lastPrice: order.filledAvgPrice ?? price,
+    });
+    note('entry', `${signal.side} ${order.filledQty} ${choice.choice.symbol} at ${order.filledAvgPrice}`, symbol, {
+      side: signal.side,
+      signal_price: signal.price,
+      bar: new Date(signal.barStart).toISOString(),
+      instrument: choice.choice.instrument,
+    });
+    await report();
+  };
+
+  const exit = async (symbol: string, reason: ExitReason, price: number, barStart: number) => {
+    const t = open.get(symbol);
+    if (!t) return;
+    open.delete(symbol);
+    const closeSide = t.choice.openSide === 'buy' ? 'sell' : 'buy';
+    const order = await submitOrder({
+      broker: input.broker,
+      request: {
+        clientOrderId: clientOrderId({ workflowId: info.workflowId, session: strategyName, ticker: symbol, leg: 'exit' }),
+        symbol: t.choice.symbol,
+        assetClass: t.choice.assetClass,
+        side: closeSide,
+        qty: t.order.filledQty,
+        type: 'market',
+        simFillBarStart: barStart,
+        underlying: symbol,
+      },
+    });
+    const filled = order.status === 'filled' && order.filledAvgPrice !== null;
+    const mult = t.choice.assetClass === 'us_option' ? 100 : 1;
+    const direction = t.choice.openSide === 'buy' ? 1 : -1;
+    const entryPrice = t.order.filledAvgPrice ?? 0;
+    const exitPrice = filled ? (order.filledAvgPrice as number) : null;
+    const fees = t.order.fees + order.fees;
+    const pnl = exitPrice === null ? 0 : round2((exitPrice - entryPrice) * t.order.filledQty * mult * direction - fees);
+    if (!filled) errors += 1;
+    exits += 1;
+    realizedPnl += pnl;
+    const trade: TradeRecord = {
+      tradeId: `${info.workflowId}:${symbol}`,
+      timestamp: new Date(marketNowMs(clock)).toISOString(),
+      date,
+      strategy_name: strategyName,
+      ticker: t.choice.symbol,
+      underlying: symbol,
+      side: t.signal.side,
+      instrument: t.choice.instrument,
+      size: t.order.filledQty,
+      signal_price: t.signal.price,
+      entry_price: entryPrice,
+      exit_price: exitPrice,
+      entry_time: new Date(t.signal.barStart).toISOString(),
+      exit_time: new Date(barStart).toISOString(),
+      exit_reason: reason,
+      pnl,
+      fees,
+      broker: input.broker,
+      mode: input.mode,
+      allocation: round2(t.allocation),
+      account_value: t.accountValue,
+      entry_order_id: t.order.id,
+      exit_order_id: order.id,
+      client_order_ids: [t.order.clientOrderId, order.clientOrderId],
+      tags: defense ? ['DEFENSE_MODE_ACTIVE'] : [],
+      error_code: filled ? null : (order.rejectReason ?? order.status),
+    };
+    note('exit', `${reason}: ${t.choice.symbol} at ${exitPrice ?? 'unfilled'} pnl ${pnl}`, symbol, {
+      reason,
+      underlying_price: price,
+      bar: new Date(barStart).toISOString(),
+    });
+    await recordTrade({ mode: input.mode, trade });
+    await report();
+  };
+
+  const handle = async (symbol: string, tracker: SymbolTracker, d: Decision) => {
+    if (d === null) return;
+    if (d.kind === 'exit') await exit(symbol, d.reason, d.price, d.barStart);
+    else await enter(d, symbol, tracker);
+  };
+
+  const exitAll = async (reason: ExitReason) => {
+    for (const symbol of [...open.keys()]) {
+      const bar = lastBar.get(symbol);
+      const t = open.get(symbol) as OpenTrade;
+      await exit(symbol, reason, bar?.c ?? t.signal.price, bar?.t ?? t.signal.barStart);
+    }
+  };
+
+  // Bar loop: wake at each market minute, take the bars closed since the last call, decide bar by bar.
+  while (!stopped && !killed) {
+    const now = marketNowMs(clock);
+    const through = Math.min(now - (now % MINUTE_MS) + MINUTE_MS, hardEndMs);
+    await sleepUntilMarket(clock, through);
+    if (stopped || killed) break;
+    const active = [...trackers.entries()].filter(([, t]) => !t.done).map(([s]) => s);
+    if (active.length === 0) break;
+    const res = await fetchBars({ symbols: active, fromMs: cursor, throughMs: through });
+    cursor = through;
+    const merged = mergeBars(res.bars);
+    if (stateIs('analyzing') && through > window.entryStartMs) await setState('trading');
+    // Exits before entries on the same bar, so a freed slot can be used; entries strongest first.
+    for (const group of groupByStart(merged)) {
+      const entriesHere: { symbol: string; tracker: SymbolTracker; signal: EntrySignal }[] = [];
+      for (const { symbol, bar } of group) {
+        const tracker = trackers.get(symbol) as SymbolTracker;
+        lastBar.set(symbol, bar);
+        const t = open.get(symbol);
+        if (t) t.lastPrice = bar.c;
+        const d = tracker.onBar(bar);
+        if (d?.kind === 'entry') entriesHere.push({ symbol, tracker, signal: d });
+        else await handle(symbol, tracker, d);
+      }
+      entriesHere.sort((a, b) => b.signal.strength - a.signal.strength || a.symbol.localeCompare(b.symbol));
+      for (const e of entriesHere) await enter(e.signal, e.symbol, e.tracker);
+    }
+    const exhausted = new Set(res.exhausted);
+    for (const symbol of active) {
+      const tracker = trackers.get(symbol) as SymbolTracker;
+      await handle(symbol, tracker, tracker.onTime(through) as ExitSignal | null);
+      if (exhausted.has(symbol)) await handle(symbol, tracker, tracker.onEndOfData() as ExitSignal | null);
+    }
+    if (stateIs('trading') && through >= window.entryEndMs) await setState('monitoring');
+    await flushLog();
+    if (through >= hardEndMs) break;
+  }
+
+  await exitAll(killed ? 'kill_switch' : stopped ? 'stopped' : 'session_end');
+  await flushLog();
+  await setState(killed || stopped ? 'halted' : 'done');
+  log.info('session finished', { strategy: strategyName, entries, exits, realizedPnl, at: workflowNowMs() });
+  return status();
+}
+
+function positionView(t: OpenTrade): PositionView {
+  const mult = t.choice.assetClass === 'us_option' ? 100 : 1;
+  const direction = t.choice.openSide === 'buy' ? 1 : -1;
+  const entry = t.order.filledAvgPrice ?? 0;
+  return {
+    underlying: t.underlying,
+    ticker: t.choice.symbol,
+    side: t.signal.side,
+    size: t.order.filledQty,
+    entryPrice: entry,
+    currentPrice: t.lastPrice,
+    unrealizedPnl: round2((t.lastPrice - entry) * t.order.filledQty * mult * direction),
+  };
+}
+
+function shortTypeFor(strategy: SessionInput['strategy'], cfg: SessionInput['config']) {
+  return strategy === 'open' ? cfg.SHORT_TYPE_OPEN : strategy === 'mid' ? cfg.SHORT_TYPE_MID : cfg.SHORT_TYPE_CLOSE;
+}
+
+function mergeBars(bars: Record<string, BarTuple[]>): { symbol: string; bar: Bar }[] {
+  const out: { symbol: string; bar: Bar }[] = [];
+  for (const [symbol, list] of Object.entries(bars)) {
+    for (const [t, o, h, l, c, v] of list) out.push({ symbol, bar: { t, o, h, l, c, v } });
+  }
+  return out.sort((a, b) => a.bar.t - b.bar.t || a.symbol.localeCompare(b.symbol));
+}
+
+function groupByStart<T extends { bar: Bar }>(items: T[]): T[][] {
+  const groups: T[][] = [];
+  for (const item of items) {
+    const last = groups[groups.length - 1];
+    if (last && last[0].bar.t === item.bar.t) last.push(item);
+    else groups.push([item]);
+  }
+  return groups;
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;

@@ -1,0 +1,56 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { BotConfig } from '../domain/config/botConfigSchema';
+import type { ReplayClock } from '../domain/time/replayClock';
+import type { Side, StrategyName } from '../domain/strategies/strategy';
+import type { BrokerName, OutputMode } from '../domain/trades/tradeRecord';
+import type { OperatorAction, TradeConfirmation } from './tradingDayApi';
+
+export type SessionState = 'idle' | 'screening' | 'analyzing' | 'trading' | 'monitoring' | 'halted' | 'done';
+
+export interface SessionInput {
+  readonly dayWorkflowId: string;
+  readonly date: string;
+  readonly strategy: StrategyName;
+  readonly config: BotConfig;
+  readonly mode: OutputMode;
+  readonly broker: BrokerName;
+  readonly clock: ReplayClock;
+  readonly universe: readonly string[];
+  /** Tickers already traded today by earlier sessions (one trade per ticker per day). */
+  readonly blockedTickers: readonly string[];
+  readonly defenseMode: boolean;
+}
+
+export interface PositionView {
+  readonly underlying: string;
+  readonly ticker: string;
+  readonly side: Side;
+  readonly size: number;
+  readonly entryPrice: number;
+  readonly currentPrice: number;
+  readonly unrealizedPnl: number;
+}
+
+export interface SessionStatus {
+  readonly strategy: StrategyName;
+  readonly workflowId: string;
+  readonly state: SessionState;
+  readonly scheduledStart: string;
+  readonly actualStart: string | null;
+  readonly candidates: readonly string[];
+  readonly signals: number;
+  readonly entries: number;
+  readonly exits: number;
+  readonly positions: readonly PositionView[];
+  readonly realizedPnl: number;
+  readonly tradedTickers: readonly string[];
+  readonly pendingConfirmation: string | null;
+  readonly notes: readonly string[];
+  readonly errors: number;
+}
+
+export const sessionStopSignal = defineSignal<[OperatorAction]>('sessionStop');
+export const sessionKillSignal = defineSignal<[OperatorAction]>('sessionKill');
+export const sessionConfirmSignal = defineSignal<[TradeConfirmation]>('sessionConfirm');
+export const sessionDefenseSignal = defineSignal<[boolean]>('sessionDefense');
+export const sessionStatusQuery = defineQuery<SessionStatus>('sessionStatus');

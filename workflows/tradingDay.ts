@@ -1,0 +1,241 @@
+import {
+  ParentClosePolicy,
+  condition,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setHandler,
+  startChild,
+  workflowInfo,
+  type ChildWorkflowHandle,
+} from '@temporalio/workflow';
+import type { TradingActivities } from '../activities/tradingActivities';
+import { isTradingDay, holidayName } from '../domain/market/exchangeCalendar';
+import { dstMisalignment, sessionStartUtcMs } from '../domain/market/sessionWindow';
+import type { StrategyName } from '../domain/strategies/strategy';
+import { outputMode } from '../domain/routing';
+import { liveClock, type ReplayClock } from '../domain/time/replayClock';
+import { plannedSessions, weekdayOf } from '../domain/day/sessionPlan';
+import {
+  confirmTradeSignal,
+  dayStatusQuery,
+  defenseModeSignal,
+  killSignal,
+  sessionProgressSignal,
+  stopSignal,
+  type DayInput,
+  type DayState,
+  type DayStatus,
+  type DaySummary,
+} from './tradingDayApi';
+import {
+  sessionConfirmSignal,
+  sessionDefenseSignal,
+  sessionKillSignal,
+  sessionStopSignal,
+  type SessionStatus,
+} from './sessionApi';
+import { sessionWorkflow } from './session';
+import { marketNowMs, sleepUntilMarket, workflowNowMs } from './workflowClock';
+
+const { startupChecks } = proxyActivities<TradingActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 },
+});
+const { writeDailySummary } = proxyActivities<TradingActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+
+/**
+ * One trading day: calendar check, startup checks, then each enabled session as a child workflow
+ * started after a durable timer until its START_TIME (UTC), and finally the daily summary.
+ * Signals (stop, kill, defense mode, trade confirmation) are forwarded to the running sessions.
+ */
+export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
+  const { config: cfg, date } = input;
+  const info = workflowInfo();
+  const mode = outputMode({ TEST_MODE: cfg.TEST_MODE, FORCE_PAPER_EXPORT: cfg.FORCE_PAPER_EXPORT });
+  const clock: ReplayClock = input.replay
+    ? { anchorRealMs: workflowNowMs(), anchorMarketMs: input.replay.marketStartMs, speed: input.replay.speed }
+    : liveClock();
+
+  let state: DayState = 'idle';
+  let stopped = false;
+  let killed = false;
+  let defense = cfg.DEFENSE_MODE_ACTIVE;
+  let haltReason: string | null = null;
+  let closedReason: string | null = null;
+  let currentSession: StrategyName | null = null;
+  const warnings: string[] = [];
+  const sessions = new Map<StrategyName, SessionStatus>();
+  const children = new Map<StrategyName, ChildWorkflowHandle<typeof sessionWorkflow>>();
+  const scheduledStarts: Partial<Record<StrategyName, string>> = {};
+  const plan = plannedSessions(cfg);
+
+  const forward = async (fn: (childId: string) => Promise<void>) => {
+    for (const [name, child] of children) {
+      const s = sessions.get(name);
+      if (s && (s.state === 'done' || s.state === 'halted')) continue;
+      try {
+        await fn(child.workflowId);
+      } catch (err) {
+        log.warn('could not signal session', { session: name, error: String(err) });
+      }
+    }
+  };
+
+  setHandler(dayStatusQuery, (): DayStatus => {
+    const all = [...sessions.values()];
+    return {
+      workflowId: info.workflowId,
+      date,
+      state,
+      mode,
+      testMode: cfg.TEST_MODE,
+      defenseMode: defense,
+      currentSession,
+      sessions: all,
+      scheduledStarts,
+      warnings,
+      haltReason,
+      killed,
+      stopped,
+      signals: all.reduce((a, s) => a + s.signals, 0),
+      entries: all.reduce((a, s) => a + s.entries, 0),
+      exits: all.reduce((a, s) => a + s.exits, 0),
+      realizedPnl: Math.round(all.reduce((a, s) => a + s.realizedPnl, 0) * 100) / 100,
+      unrealizedPnl:
+        Math.round(all.reduce((a, s) => a + s.positions.reduce((b, p) => b + p.unrealizedPnl, 0), 0) * 100) / 100,
+      brokerConnectivity: { [input.broker]: haltReason?.includes('broker') ? 'unreachable' : 'ok' },
+      retries: 0,
+      errors: all.reduce((a, s) => a + s.errors, 0),
+    };
+  });
+  setHandler(sessionProgressSignal, (s) => {
+    sessions.set(s.strategy, s);
+    if (s.state !== 'done' && s.state !== 'halted') {
+      currentSession = s.strategy;
+      if (!stopped && !killed) state = s.state === 'idle' ? state : s.state;
+    }
+  });
+  setHandler(stopSignal, (a) => {
+    stopped = true;
+    log.info('stop requested', { by: a.by });
+    void forward((id) => getExternalWorkflowHandle(id).signal(sessionStopSignal, a));
+  });
+  setHandler(killSignal, (a) => {
+    killed = true;
+    state = 'halted';
+    haltReason = `kill switch by ${a.by}${a.reason ? `: ${a.reason}` : ''}`;
+    void forward((id) => getExternalWorkflowHandle(id).signal(sessionKillSignal, a));
+  });
+  setHandler(defenseModeSignal, (d) => {
+    defense = d.active;
+    log.info('defense mode changed', { active: d.active, by: d.by });
+    void forward((id) => getExternalWorkflowHandle(id).signal(sessionDefenseSignal, d.active));
+  });
+  setHandler(confirmTradeSignal, (c) => {
+    void forward((id) => getExternalWorkflowHandle(id).signal(sessionConfirmSignal, c));
+  });
+
+  const finish = async (): Promise<DaySummary> => {
+    await writeDailySummary({
+      mode,
+      date,
+      extras: {
+        strategiesRun: [...sessions.keys()],
+        closedReason,
+        haltReason,
+        executionSeconds: [],
+        rebalancing: [],
+        warnings,
+      },
+    });
+    if (state !== 'halted') state = 'done';
+    return { date, mode, closedReason, sessions: [...sessions.values()], halted: haltReason !== null, haltReason };
+  };
+
+  // 1. Calendar: TRADING_DAYS and the exchange's holidays.
+  if (!cfg.TRADING_DAYS.includes(weekdayOf(date))) {
+    closedReason = `${date} is not in TRADING_DAYS (${cfg.TRADING_DAYS.join(',')})`;
+    state = 'done';
+    return finish();
+  }
+  if (!isTradingDay(date)) {
+    closedReason = `${date}: exchange closed${holidayName(date) ? ` (${holidayName(date)})` : ''}`;
+    state = 'done';
+    return finish();
+  }
+
+  // 2. Startup checks: a failure blocks trading and is reported.
+  const checks = await startupChecks({ broker: input.broker, mode });
+  warnings.push(...checks.warnings);
+  if (!checks.ok) {
+    haltReason = `startup checks failed: ${checks.problems.join('; ')}`;
+    state = 'halted';
+    return finish();
+  }
+
+  // 3. Sessions in order, each after a durable timer until its start.
+  for (const s of plan.sessions) {
+    const startMs = sessionStartUtcMs(date, startTimeOf(s, cfg), cfg.SESSION_TIME_ANCHOR);
+    scheduledStarts[s] = new Date(startMs).toISOString();
+    const dst = dstMisalignment(date, startTimeOf(s, cfg), s);
+    if (dst && cfg.SESSION_TIME_ANCHOR === 'utc') {
+      warnings.push(dst);
+      log.warn(dst);
+    }
+  }
+  for (const note of plan.skipped) warnings.push(note);
+
+  for (const s of plan.sessions) {
+    const startMs = Date.parse(scheduledStarts[s] as string);
+    // Start the child slightly early (one market minute) so it can screen before its analysis phase.
+    await sleepUntilMarket(clock, startMs - 60_000);
+    if (stopped || killed) break;
+    const traded = [...sessions.values()].flatMap((x) => x.tradedTickers);
+    const child = await startChild(sessionWorkflow, {
+      workflowId: `${info.workflowId}-${s}`,
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      args: [
+        {
+          dayWorkflowId: info.workflowId,
+          date,
+          strategy: s,
+          config: cfg,
+          mode,
+          broker: input.broker,
+          clock,
+          universe: input.universe,
+          blockedTickers: traded,
+          defenseMode: defense,
+        },
+      ],
+    });
+    children.set(s, child);
+    currentSession = s;
+    // Sessions run one after another unless their windows overlap: wait for this one only if the next starts later.
+    const next = plan.sessions[plan.sessions.indexOf(s) + 1];
+    const nextStart = next ? Date.parse(scheduledStarts[next] as string) : Number.POSITIVE_INFINITY;
+    const result = child.result();
+    const done = await Promise.race([result.then(() => true), waitUntilMarket(clock, nextStart - 60_000).then(() => false)]);
+    if (done) sessions.set(s, await result);
+  }
+  for (const [s, child] of children) sessions.set(s, await child.result());
+  currentSession = null;
+  log.info('trading day finished', { date, at: new Date(marketNowMs(clock)).toISOString() });
+  return finish();
+}
+
+function startTimeOf(s: StrategyName, cfg: DayInput['config']): string {
+  return s === 'open' ? cfg.START_TIME_OPEN : s === 'mid' ? cfg.START_TIME_MID : cfg.START_TIME_CLOSE;
+}
+
+async function waitUntilMarket(clock: ReplayClock, marketMs: number): Promise<void> {
+  if (!Number.isFinite(marketMs)) {
+    await condition(() => false);
+    return;
+  }
+  await sleepUntilMarket(clock, marketMs);
+}

@@ -1,0 +1,84 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { BotConfig } from '../domain/config/botConfigSchema';
+import type { ReplayClock } from '../domain/time/replayClock';
+import type { StrategyName } from '../domain/strategies/strategy';
+import type { BrokerName, OutputMode } from '../domain/trades/tradeRecord';
+import type { SessionStatus } from './sessionApi';
+
+export type DayState = 'idle' | 'screening' | 'analyzing' | 'trading' | 'monitoring' | 'halted' | 'done';
+
+export interface DayInput {
+  /** Trading date, YYYY-MM-DD (UTC date of the session times). */
+  readonly date: string;
+  readonly config: BotConfig;
+  /** Broker that executes orders: `sim` in TEST_MODE without paper credentials. */
+  readonly broker: BrokerName;
+  /** Symbols screening starts from. */
+  readonly universe: readonly string[];
+  /**
+   * TEST_MODE replay: market time runs `speed` times faster and starts at `marketStartMs`.
+   * Absent for live and paper trading, where market time is workflow time.
+   */
+  readonly replay?: { readonly speed: number; readonly marketStartMs: number };
+}
+
+export interface DaySummary {
+  readonly date: string;
+  readonly mode: OutputMode;
+  readonly closedReason: string | null;
+  readonly sessions: readonly SessionStatus[];
+  readonly halted: boolean;
+  readonly haltReason: string | null;
+}
+
+export interface DayStatus {
+  readonly workflowId: string;
+  readonly date: string;
+  readonly state: DayState;
+  readonly mode: OutputMode;
+  readonly testMode: boolean;
+  readonly defenseMode: boolean;
+  readonly currentSession: StrategyName | null;
+  readonly sessions: readonly SessionStatus[];
+  readonly scheduledStarts: Readonly<Partial<Record<StrategyName, string>>>;
+  readonly warnings: readonly string[];
+  readonly haltReason: string | null;
+  readonly killed: boolean;
+  readonly stopped: boolean;
+  readonly signals: number;
+  readonly entries: number;
+  readonly exits: number;
+  readonly realizedPnl: number;
+  readonly unrealizedPnl: number;
+  readonly brokerConnectivity: Readonly<Record<string, 'ok' | 'unreachable' | 'unknown'>>;
+  readonly retries: number;
+  readonly errors: number;
+}
+
+export interface OperatorAction {
+  /** Who asked (CLI user, dashboard login, control file). Recorded in logs. */
+  readonly by: string;
+  readonly reason?: string;
+}
+
+export interface TradeConfirmation {
+  readonly symbol: string;
+  readonly approve: boolean;
+  readonly by: string;
+}
+
+/** Exit all positions and end the day cleanly. */
+export const stopSignal = defineSignal<[OperatorAction]>('stop');
+/** Halt new entries at once and exit positions. */
+export const killSignal = defineSignal<[OperatorAction]>('kill');
+export const defenseModeSignal = defineSignal<[{ readonly active: boolean } & OperatorAction]>('defenseMode');
+export const confirmTradeSignal = defineSignal<[TradeConfirmation]>('confirmTrade');
+/** Sessions report their progress to the day so that one query shows everything. */
+export const sessionProgressSignal = defineSignal<[SessionStatus]>('sessionProgress');
+export const dayStatusQuery = defineQuery<DayStatus>('status');
+
+export function dayWorkflowId(mode: OutputMode, date: string): string {
+  return `tradebot-day-${mode}-${date}`;
+}
+
+export type { ReplayClock };
