@@ -4,8 +4,10 @@ import {
   enumField,
   numberField,
   numberListField,
+  reservedBrokerField,
   textField,
   utcTimeField,
+  versionTagField,
   wordListField,
 } from './fieldTypes';
 
@@ -21,7 +23,7 @@ const marketCap = { min: 0 };
 /** `.env_bot`: trading behaviour (spec section 3). Keys and defaults exactly as the spec lists them. */
 export const botConfigShape = {
   // General
-  VERSION_TAG: textField('v1.0.0'),
+  VERSION_TAG: versionTagField('v1.0.0'),
   BUILD_MODE: enumField(['release', 'debug'], 'release'),
   DISABLE_ALL_TRADES: boolField(false),
   TEST_MODE: boolField(true),
@@ -55,6 +57,10 @@ export const botConfigShape = {
   IBKR_ENABLED: boolField(false),
   ALPACA_MODE: enumField(['paper', 'live'], 'paper'),
   IBKR_MODE: enumField(['paper', 'live'], 'paper'),
+  // Reserved brokers (spec section 15): recognised so that enabling one is a clear error.
+  TRADIER_ENABLED: reservedBrokerField('tradier', SUPPORTED_BROKERS),
+  WEBULL_ENABLED: reservedBrokerField('webull', SUPPORTED_BROKERS),
+  ROBINHOOD_ENABLED: reservedBrokerField('robinhood', SUPPORTED_BROKERS),
   STRATEGY_SEQUENCE: wordListField(STRATEGIES, ['open', 'mid', 'close'], { minItems: 1, unique: true }),
   STRATEGY_OVERRIDE: z
     .string()

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import {
+  accountNumberCheck,
+  anyText,
+  base64Key32Check,
+  defaultedEnvField,
+  emailListCheck,
+  hostCheck,
+  hostPortCheck,
+  httpUrlCheck,
+  intCheck,
+  ipCheck,
+  namespaceCheck,
+  oneOfCheck,
+  optionalEnvField,
+  portCheck,
+  taskQueueCheck,
+} from './fieldTypes';
+
+export const DEFAULT_ALPACA_PAPER_URL = 'https://paper-api.alpaca.markets';
+export const DEFAULT_ALPACA_LIVE_URL = 'https://api.alpaca.markets';
+
+/**
+ * `.env`: secrets and infrastructure (spec section 3), plus the Temporal TLS / API key settings a real
+ * cluster or Temporal Cloud needs. In `.env` an empty value means "not set": keys with a default take
+ * it, the others are `undefined`.
+ */
+export const envConfigShape = {
+  ENVIRONMENT: defaultedEnvField(oneOfCheck(['production', 'development']), 'development'),
+  // Runtime control files (stop/kill markers, pid files); relative paths are from the working directory.
+  CONTROL_DIR: defaultedEnvField(anyText, 'output/control'),
+  ENV_BOT_PATH: defaultedEnvField(anyText, '.env_bot'),
+  // Dashboard bind address.
+  LOCAL_IP: defaultedEnvField(ipCheck, '127.0.0.1'),
+  LOCAL_PORT: defaultedEnvField(portCheck, 8080),
+  REMOTE_IP: optionalEnvField(hostCheck),
+  REMOTE_PORT: optionalEnvField(portCheck),
+  // Dashboard login user name.
+  USERNAME: optionalEnvField(anyText),
+  // Dashboard session lifetime, seconds.
+  SESSION_TIMEOUT: defaultedEnvField(intCheck(1, 604800, 'a number of seconds'), 3000),
+  FINNHUB_API_KEY: optionalEnvField(anyText),
+  ALPACA_PAPER_API_KEY: optionalEnvField(anyText),
+  ALPACA_PAPER_SECRET_KEY: optionalEnvField(anyText),
+  ALPACA_LIVE_API_KEY: optionalEnvField(anyText),
+  ALPACA_LIVE_SECRET_KEY: optionalEnvField(anyText),
+  ALPACA_PAPER_URL: defaultedEnvField(httpUrlCheck, DEFAULT_ALPACA_PAPER_URL),
+  ALPACA_LIVE_URL: defaultedEnvField(httpUrlCheck, DEFAULT_ALPACA_LIVE_URL),
+  IBKR_HOST: defaultedEnvField(hostCheck, '127.0.0.1'),
+  // 7497 is TWS paper; 7496 TWS live; 4002 / 4001 the IB Gateway equivalents.
+  IBKR_PORT: defaultedEnvField(portCheck, 7497),
+  IBKR_CLIENT_ID: defaultedEnvField(intCheck(0, 2147483647), 1),
+  IBKR_PAPER_ACCOUNT_NUMBER: optionalEnvField(accountNumberCheck),
+  IBKR_LIVE_ACCOUNT_NUMBER: optionalEnvField(accountNumberCheck),
+  ALERT_EMAIL: optionalEnvField(emailListCheck),
+  SMTP_USER: optionalEnvField(anyText),
+  SMTP_PASS: optionalEnvField(anyText),
+  SMTP_HOST: optionalEnvField(hostCheck),
+  SMTP_PORT: defaultedEnvField(portCheck, 587),
+  // Key for encrypted backups.
+  ENCRYPTION_KEY: optionalEnvField(base64Key32Check),
+  // Dashboard login password hash (never the password itself).
+  PASSWORD_HASH: optionalEnvField(anyText),
+  // Key that decrypts `.env_bot.enc`.
+  ENV_BOT_KEY: optionalEnvField(base64Key32Check),
+  TEMPORAL_ADDRESS: defaultedEnvField(hostPortCheck, '127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: defaultedEnvField(namespaceCheck, 'default'),
+  TEMPORAL_TASK_QUEUE: defaultedEnvField(taskQueueCheck, 'tradebot'),
+  // mTLS client certificate and key (self-hosted cluster or Temporal Cloud with certificates).
+  TEMPORAL_TLS_CERT_PATH: optionalEnvField(anyText),
+  TEMPORAL_TLS_KEY_PATH: optionalEnvField(anyText),
+  // Temporal Cloud API key (instead of mTLS).
+  TEMPORAL_API_KEY: optionalEnvField(anyText),
+  // Manager.io server API (optional ledger export).
+  MANAGER_API_URL: optionalEnvField(httpUrlCheck),
+  MANAGER_API_TOKEN: optionalEnvField(anyText),
+  // Where the CLOSE gate reads VIX: a provider name, a URL, or a `date,close` CSV file.
+  VIX_SOURCE: optionalEnvField(anyText),
+} as const;
+
+export const envConfigSchema = z.object(envConfigShape);
+
+/** The validated, typed `.env`. Holds secrets: display it only through `maskSecrets`. */
+export type EnvConfig = z.infer<typeof envConfigSchema>;
+
+export const ENV_CONFIG_KEYS = Object.keys(envConfigShape) as (keyof EnvConfig)[];
+
+/**
+ * Every `.env` key whose value must never be shown: credentials, keys, the password hash, and the IBKR
+ * account ids (identifying, so treated the same way).
+ */
+export const SECRET_ENV_KEYS = [
+  'FINNHUB_API_KEY',
+  'ALPACA_PAPER_API_KEY',
+  'ALPACA_PAPER_SECRET_KEY',
+  'ALPACA_LIVE_API_KEY',
+  'ALPACA_LIVE_SECRET_KEY',
+  'IBKR_PAPER_ACCOUNT_NUMBER',
+  'IBKR_LIVE_ACCOUNT_NUMBER',
+  'SMTP_PASS',
+  'ENCRYPTION_KEY',
+  'PASSWORD_HASH',
+  'ENV_BOT_KEY',
+  'MANAGER_API_TOKEN',
+  'TEMPORAL_API_KEY',
+] as const satisfies readonly (keyof EnvConfig)[];
+
+export type SecretEnvKey = (typeof SECRET_ENV_KEYS)[number];
+
+export function isSecretEnvKey(key: string): key is SecretEnvKey {
+  return (SECRET_ENV_KEYS as readonly string[]).includes(key);
+}
+
+/** All defaults: what a missing `.env` means. */
+export function defaultEnvConfig(): EnvConfig {
+  return envConfigSchema.parse({});
+}
