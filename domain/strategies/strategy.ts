@@ -1,3 +1,4 @@
+import type { BotConfig } from '../config/botConfigSchema';
 import type { Bar } from '../market/bar';
 
 /** The strategy vocabulary shared by workflows, the backtester and the outputs. */
@@ -77,4 +78,26 @@ export interface SelfCheckResult {
   readonly problems: readonly string[];
   /** Non-fatal findings (an enhancement without data, for example). */
   readonly warnings: readonly string[];
+}
+
+/** What a strategy needs besides bars and config, supplied by the caller (workflow or backtester). */
+export interface StrategyContext {
+  /**
+   * CLOSE gate: VIX close of the latest date strictly before the session date; null or absent when no
+   * value is available (the gate then warns and does not block).
+   */
+  readonly vixPrevClose?: number | null;
+  /** The session's UTC date, when known: selfCheck then also reports calendar and DST findings for it. */
+  readonly date?: string;
+}
+
+/**
+ * One strategy: its self check and a factory for per-symbol trackers (the single implementation of the
+ * rules, used alike by the live session workflow, the backtester and the tests).
+ * `Cfg` is the validated `.env_bot` (BotConfig) or any object holding the keys the strategy reads.
+ */
+export interface Strategy<Cfg = BotConfig> {
+  readonly name: StrategyName;
+  selfCheck(cfg: Cfg, ctx: StrategyContext): SelfCheckResult;
+  createTracker(symbol: string, date: string, cfg: Cfg, ctx: StrategyContext): SymbolTracker;
 }

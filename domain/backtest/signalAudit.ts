@@ -1,0 +1,132 @@
+import type { BotConfig } from '../config/botConfigSchema';
+import type { Bar } from '../market/bar';
+import { simulateSymbolDay, type SimulatedTrade } from '../strategies/simulate';
+import { getStrategy } from '../strategies/strategies';
+import type { StrategyName } from '../strategies/strategy';
+
+/** Bars grouped by symbol, then by UTC date (YYYY-MM-DD); each day's bars ascending. */
+export type BarsBySymbolDate = ReadonlyMap<string, ReadonlyMap<string, readonly Bar[]>>;
+
+/** Daily VIX closes, dates ascending and unique. */
+export interface VixSeries {
+  readonly dates: readonly string[];
+  readonly closes: readonly number[];
+}
+
+/** VIX close of the latest date strictly before `date`, or null when the series has none. */
+export function vixCloseBefore(series: VixSeries | null, date: string): number | null {
+  if (series === null) return null;
+  let lo = 0;
+  let hi = series.dates.length;
+  // First index whose date is >= `date`; the one before it is the latest strictly earlier date.
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (series.dates[mid]! < date) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? null : series.closes[lo - 1]!;
+}
+
+export interface SignalAuditInput {
+  readonly bars: BarsBySymbolDate;
+  readonly cfg: BotConfig;
+  readonly strategies: readonly StrategyName[];
+  /** The CLOSE gate's VIX history; null when none was given (the gate then warns and does not block). */
+  readonly vix: VixSeries | null;
+  /** Inclusive UTC date range; absent = unbounded. */
+  readonly startDate?: string;
+  readonly endDate?: string;
+  /** Restrict to these symbols; absent = all. */
+  readonly symbols?: readonly string[];
+}
+
+export interface SignalAuditResult {
+  /** Sorted by symbol, date, strategy. */
+  readonly rows: readonly SimulatedTrade[];
+  readonly warnings: readonly string[];
+  readonly symbolDays: number;
+}
+
+/**
+ * Signal audit (spec section 11, `--signals-only`): every strategy signal on every symbol-day, entry at the
+ * signal bar's close, exit at the close of the bar where an exit rule fires or the hold ends. No screening,
+ * no sizing, no broker: it shows exactly what the strategy code decides on the bars.
+ */
+export function runSignalAudit(input: SignalAuditInput): SignalAuditResult {
+  const wanted = input.symbols ? new Set(input.symbols) : null;
+  const symbols = [...input.bars.keys()].filter((s) => wanted === null || wanted.has(s)).sort(compareText);
+  const strategies = [...new Set(input.strategies)].sort(compareText);
+  const rows: SimulatedTrade[] = [];
+  const warnings: string[] = [];
+  const vixMissing = new Set<string>();
+  let symbolDays = 0;
+  for (const symbol of symbols) {
+    const days = input.bars.get(symbol)!;
+    const dates = [...days.keys()].filter((d) => inRange(d, input.startDate, input.endDate)).sort(compareText);
+    for (const date of dates) {
+      symbolDays += 1;
+      const bars = days.get(date)!;
+      for (const name of strategies) {
+        const vixPrevClose = name === 'close' ? vixCloseBefore(input.vix, date) : null;
+        if (name === 'close' && vixPrevClose === null) vixMissing.add(date);
+        rows.push(...simulateSymbolDay(getStrategy(name), input.cfg, { vixPrevClose, date }, symbol, date, bars));
+      }
+    }
+  }
+  if (vixMissing.size > 0) {
+    const list = [...vixMissing].sort(compareText);
+    warnings.push(
+      `no VIX close before ${list.length} session date(s) (${list.slice(0, 5).join(', ')}` +
+        `${list.length > 5 ? ', ...' : ''}): the CLOSE VIX gate did not block on them`,
+    );
+  }
+  rows.sort((a, b) => compareText(a.symbol, b.symbol) || compareText(a.date, b.date) || compareText(a.strategy, b.strategy));
+  return { rows, warnings, symbolDays };
+}
+
+function inRange(date: string, start: string | undefined, end: string | undefined): boolean {
+  return (start === undefined || date >= start) && (end === undefined || date <= end);
+}
+
+/** Code-unit order: deterministic everywhere, unlike localeCompare. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export const SIGNAL_AUDIT_COLUMNS = [
+  'symbol',
+  'date',
+  'strategy',
+  'side',
+  'entry_time',
+  'entry_price',
+  'exit_time',
+  'exit_price',
+  'exit_reason',
+] as const;
+
+/** ISO UTC of a bar start, to the second: `2025-04-07T14:54:00Z`. */
+export function isoBarTime(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+}
+
+/** The signal audit CSV: header plus one line per row; prices in shortest round-trip form. */
+export function formatSignalAuditCsv(rows: readonly SimulatedTrade[]): string {
+  const lines = [SIGNAL_AUDIT_COLUMNS.join(',')];
+  for (const r of rows) {
+    lines.push(
+      [
+        r.symbol,
+        r.date,
+        r.strategy,
+        r.side,
+        isoBarTime(r.entryTime),
+        String(r.entryPrice),
+        isoBarTime(r.exitTime),
+        String(r.exitPrice),
+        r.exitReason,
+      ].join(','),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
