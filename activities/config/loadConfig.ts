@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { BotConfig } from '../../domain/config/botConfigSchema';
 import { ConfigError } from '../../domain/config/configError';
 import { ENV_CONFIG_KEYS, type EnvConfig } from '../../domain/config/envSchema';
+import { base64DecodedLength } from '../../domain/config/fieldTypes';
 import { parseConfig, parseKeyValueText, type ConfigOrigins, type TextSource } from '../../domain/config/parseConfig';
 import { decryptEnvBot, isEncryptedEnvBot } from './envBotCrypto';
 
@@ -75,25 +76,14 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
   const problems: string[] = [];
   const warnings: string[] = [];
 
-  const envFile = path.resolve(cwd, opts.envPath ?? nonEmpty(penv.ENV_PATH) ?? '.env');
-  const envRead = await readOptional(envFile);
-  if (envRead.error !== undefined) problems.push(`${label(envFile)}: cannot read: ${envRead.error}`);
-  const envText = envRead.text;
+  const basics = await readEnvBasics({ cwd, envPath: opts.envPath, envBotPath: opts.envBotPath, processEnv: penv });
+  const { envFile, envText, environmentValues, rawEnv, envBotPath: botPath } = basics;
+  if (basics.envReadError !== undefined) problems.push(`${label(envFile)}: cannot read: ${basics.envReadError}`);
   if (envText !== undefined) {
     const loose = await looseMode(envFile);
     if (loose !== null) warnings.push(`${label(envFile)}: readable by other users (mode ${loose}); run chmod 600 ${label(envFile)}`);
   }
 
-  const environmentValues: Record<string, string> = {};
-  for (const key of ENV_CONFIG_KEYS) {
-    const v = nonEmpty(penv[environmentNameFor(key)]);
-    if (v !== undefined) environmentValues[key] = v;
-  }
-  // Raw look-ups needed before validation (the path and key of .env_bot); validation reports them later.
-  const rawEnv = (key: string): string | undefined =>
-    environmentValues[key] ?? (envText === undefined ? undefined : lastValue(envText, key));
-
-  const botPath = path.resolve(cwd, opts.envBotPath ?? rawEnv('ENV_BOT_PATH') ?? '.env_bot');
   let bot: TextSource | undefined;
   let botSourcePath: string | null = null;
   let encrypted = false;
@@ -105,6 +95,8 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
       problems.push(`${label(envFile)}: ENV_BOT_KEY is missing (required to decrypt ${label(file)}; set it in .env or the environment)`);
       return undefined;
     }
+    // A malformed key is reported once, by the .env validation below.
+    if (base64DecodedLength(key) !== 32) return undefined;
     try {
       return decryptEnvBot(text, key, label(file));
     } catch (e) {
@@ -186,6 +178,50 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
       versionFile,
       environmentKeys: Object.keys(environmentValues),
     },
+  };
+}
+
+export interface EnvBasics {
+  readonly envFile: string;
+  readonly envText: string | undefined;
+  readonly envReadError: string | undefined;
+  /** Known `.env` keys set (non-empty) in the process environment. */
+  readonly environmentValues: Readonly<Record<string, string>>;
+  /** A `.env` key's raw value, environment first, before any validation. */
+  readonly rawEnv: (key: string) => string | undefined;
+  /** Absolute path of `.env_bot` as configured (its `.enc` sibling is looked for next to it). */
+  readonly envBotPath: string;
+}
+
+/**
+ * The `.env` text and the raw values needed before full validation (where `.env_bot` is, and the key
+ * that decrypts it), with the precedence documented at the top of this file. Also used by the config CLI.
+ */
+export async function readEnvBasics(opts: {
+  cwd: string;
+  envPath?: string;
+  envBotPath?: string;
+  processEnv?: Readonly<Record<string, string | undefined>>;
+}): Promise<EnvBasics> {
+  const cwd = path.resolve(opts.cwd);
+  const penv = opts.processEnv ?? process.env;
+  const envFile = path.resolve(cwd, opts.envPath ?? nonEmpty(penv.ENV_PATH) ?? '.env');
+  const envRead = await readOptional(envFile);
+  const envText = envRead.text;
+  const environmentValues: Record<string, string> = {};
+  for (const key of ENV_CONFIG_KEYS) {
+    const v = nonEmpty(penv[environmentNameFor(key)]);
+    if (v !== undefined) environmentValues[key] = v;
+  }
+  const rawEnv = (key: string): string | undefined =>
+    environmentValues[key] ?? (envText === undefined ? undefined : lastValue(envText, key));
+  return {
+    envFile,
+    envText,
+    envReadError: envRead.error,
+    environmentValues,
+    rawEnv,
+    envBotPath: path.resolve(cwd, opts.envBotPath ?? rawEnv('ENV_BOT_PATH') ?? '.env_bot'),
   };
 }
 
