@@ -9,8 +9,7 @@ export interface BollingerBands {
 /**
  * Bollinger(period, k): mean of the last `period` closes +/- k population standard deviations.
  * Keeps a ring of the last `period` closes and recomputes mean and deviation from it (two passes over a
- * fixed-size window: O(period) = O(1) per bar, and exact for a flat window where running sums would leave
- * rounding residue in the deviation).
+ * fixed-size window: O(period) = O(1) per bar; running sums would leave rounding residue in the deviation).
  */
 export class StreamingBollinger {
   private readonly ring: Float64Array;
@@ -37,13 +36,17 @@ export class StreamingBollinger {
   get bands(): BollingerBands | null {
     if (this.count < this.period) return null;
     if (this.cached) return this.cached;
-    // Oldest first, so the sums round the same way as a plain pass over the last `period` closes.
+    // Deviations from the oldest close (a shift that changes nothing mathematically): a flat window then
+    // gives exactly mean = close and std = 0, so "at the band" really triggers at equality.
+    const p = this.period;
+    const base = this.ring[this.next % p]!;
     let sum = 0;
-    for (let j = 0; j < this.period; j++) sum += this.ring[(this.next + j) % this.period]!;
-    const mean = sum / this.period;
+    for (let j = 0; j < p; j++) sum += this.ring[(this.next + j) % p]! - base;
+    const shiftedMean = sum / p;
+    const mean = base + shiftedMean;
     let ss = 0;
-    for (let j = 0; j < this.period; j++) {
-      const d = this.ring[(this.next + j) % this.period]! - mean;
+    for (let j = 0; j < p; j++) {
+      const d = this.ring[(this.next + j) % p]! - base - shiftedMean;
       ss += d * d;
     }
     const std = Math.sqrt(ss / this.period);
