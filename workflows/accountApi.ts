@@ -1,0 +1,83 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { OutputMode, BrokerName } from '../domain/trades/tradeRecord';
+import type {
+  AccountEvent,
+  AccountStatus,
+  DefenseModeEvent,
+  BrokerKillRequest,
+  BrokerKillResult,
+  CapacityDecision,
+  CapacityRequest,
+  ConfigureRequest,
+  ReleaseRequest,
+  ReleaseResult,
+  SetDefenseModeRequest,
+  SetDefenseModeResult,
+} from '../domain/risk/accountState';
+
+/**
+ * The account workflow's message API: definitions shared by the workflow, other workflows, activities and
+ * the CLI. Importing this file pulls in only definitions (no workflow code), so clients may import it.
+ */
+
+export type {
+  AccountEvent,
+  AccountStatus,
+  DefenseModeEvent,
+  GrantExpiredEvent,
+  KillSwitchEvent,
+  BrokerKillRequest,
+  BrokerKillResult,
+  CapacityDecision,
+  CapacityGrant,
+  CapacityRefusal,
+  CapacityRequest,
+  ConfigureRequest,
+  RefusalReason,
+  ReleaseRequest,
+  ReleaseResult,
+  SetDefenseModeRequest,
+  SetDefenseModeResult,
+} from '../domain/risk/accountState';
+
+/** One account workflow per deployment mode: all sessions and brokers of that mode share its limits. */
+export function accountWorkflowId(mode: OutputMode): string {
+  return `tradebot-account-${mode}`;
+}
+
+/** Grant or refuse capacity for one trade. Use requestId as the update id so that retries are deduplicated. */
+export const requestCapacityUpdate = defineUpdate<CapacityDecision, [CapacityRequest]>('requestCapacity');
+/** Free a granted slot and record the trade's realised PnL (may fire the broker's kill switch). */
+export const releaseCapacityUpdate = defineUpdate<ReleaseResult, [ReleaseRequest]>('releaseCapacity');
+/** Operator: defense mode on or off. */
+export const setDefenseModeUpdate = defineUpdate<SetDefenseModeResult, [SetDefenseModeRequest]>('setDefenseMode');
+/** Halt one broker for the rest of the day (operator kill, or an escalated broker error). */
+export const brokerKillUpdate = defineUpdate<BrokerKillResult, [BrokerKillRequest]>('brokerKill');
+/** The current config (sent with signal-with-start each trading day). */
+export const configureSignal = defineSignal<[ConfigureRequest]>('configure');
+export const accountStatusQuery = defineQuery<AccountStatus>('accountStatus');
+
+/** What the account workflow signals to a holder of open grants when their broker is halted. */
+export interface BrokerHaltedNotice {
+  readonly broker: BrokerName;
+  readonly date: string;
+  readonly reason: string;
+  readonly cause: 'daily_loss_limit' | 'manual';
+  /** The holder's open grants at that broker: exit these positions. */
+  readonly requestIds: readonly string[];
+  readonly at: string;
+}
+
+/** Session workflows handle this signal by exiting their positions at the halted broker. */
+export const brokerHaltedSignal = defineSignal<[BrokerHaltedNotice]>('accountBrokerHalted');
+
+/**
+ * The activities that drain the account workflow's event outbox (implemented in activities/disasterLog.ts).
+ * Both are idempotent on event id, so a retried or repeated drain never writes an event twice.
+ */
+export interface AccountEventActivities {
+  /** Appends defense-mode changes to `<outputDir>/logs/disaster_log.json`. */
+  recordDisasterLogEvents(events: readonly DefenseModeEvent[]): Promise<{ readonly written: number }>;
+  /** Logs kill-switch and expired-grant events and sends the kill-switch alert. */
+  recordAccountEvents(mode: OutputMode, events: readonly AccountEvent[]): Promise<{ readonly written: number }>;
+}
