@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Bar } from '../domain/market/bar';
+import { vixCloseBefore, type VixSeries } from '../domain/backtest/signalAudit';
 import type { BrokerName, OutputMode, TradeRecord } from '../domain/trades/tradeRecord';
 import type { SummaryExtras, DailySummaryRecord } from '../domain/trades/dailySummary';
 import type { Broker, BrokerAccount, BrokerOrder, OrderRequest } from './broker/brokerTypes';
@@ -10,12 +11,21 @@ import { appendTradeRecord, readTradeHistory } from './outputs/tradeHistory';
 import { appendStrategyLog, type StrategyLogEvent } from './outputs/strategyLog';
 import { writeDailySummary as writeSummaryFile } from './outputs/dailySummary';
 
+/**
+ * Where activities get their brokers and market data. A TEST_MODE replay names its folder of minute
+ * CSVs in the workflow input (`replayFolder`), so one worker can serve live days and replays alike.
+ */
 export interface ActivityDeps {
   readonly outputDir: string;
-  readonly brokers: Partial<Record<BrokerName, Broker>>;
-  readonly marketData: MarketDataSource;
-  /** VIX closes by date (YYYY-MM-DD), for the CLOSE gate; null when no source is configured. */
-  readonly vixCloses: ReadonlyMap<string, number> | null;
+  broker(name: BrokerName, replayFolder: string | null): Promise<Broker>;
+  marketData(replayFolder: string | null): Promise<MarketDataSource>;
+  /** VIX daily closes for the CLOSE gate; null when no source is configured. */
+  vixSeries(): Promise<VixSeries | null>;
+}
+
+/** Which data a call concerns: a replay folder in TEST_MODE, or null for the live feed. */
+export interface DataScope {
+  readonly replayFolder: string | null;
 }
 
 /** Bars travel as [t, o, h, l, c, v] tuples: a third of the payload of objects in workflow history. */
@@ -37,14 +47,16 @@ export interface StartupCheckResult {
  * and are idempotent (client order ids, trade ids, log event ids), so Temporal may retry them freely.
  */
 export function createTradingActivities(deps: ActivityDeps) {
-  const broker = (name: BrokerName): Broker => {
-    const b = deps.brokers[name];
-    if (!b) throw ApplicationFailure.nonRetryable(`broker ${name} is not configured on this worker`, 'ConfigError');
-    return b;
+  const broker = async (name: BrokerName, scope: DataScope): Promise<Broker> => {
+    try {
+      return await deps.broker(name, scope.replayFolder);
+    } catch (err) {
+      throw ApplicationFailure.nonRetryable(`broker ${name}: ${(err as Error).message}`, 'ConfigError');
+    }
   };
 
   return {
-    async startupChecks(input: { broker: BrokerName; mode: OutputMode }): Promise<StartupCheckResult> {
+    async startupChecks(input: { broker: BrokerName; mode: OutputMode } & DataScope): Promise<StartupCheckResult> {
       const problems: string[] = [];
       const warnings: string[] = [];
       try {
@@ -55,21 +67,23 @@ export function createTradingActivities(deps: ActivityDeps) {
       } catch (err) {
         problems.push(`output folder ${deps.outputDir} is not writable: ${(err as Error).message}`);
       }
-      const b = deps.brokers[input.broker];
-      if (!b) problems.push(`broker ${input.broker} is not configured on this worker`);
-      else {
-        try {
-          await b.authenticate();
-        } catch (err) {
-          problems.push(`broker ${input.broker} did not authenticate: ${(err as Error).message}`);
-        }
+      try {
+        const b = await deps.broker(input.broker, input.replayFolder);
+        await b.authenticate();
+      } catch (err) {
+        problems.push(`broker ${input.broker} is not usable: ${(err as Error).message}`);
+      }
+      try {
+        await deps.marketData(input.replayFolder);
+      } catch (err) {
+        problems.push(`market data is not available: ${(err as Error).message}`);
       }
       if (input.mode === 'live' && input.broker === 'sim') problems.push('live mode cannot use the simulated broker');
       return { ok: problems.length === 0, problems, warnings };
     },
 
-    async sessionUniverse(input: { date: string; universe: readonly string[] }): Promise<string[]> {
-      const available = await deps.marketData.symbolsOn(input.date);
+    async sessionUniverse(input: { date: string; universe: readonly string[] } & DataScope): Promise<string[]> {
+      const available = await (await deps.marketData(input.replayFolder)).symbolsOn(input.date);
       if (input.universe.length === 0) return available;
       // Live sources cannot list symbols; the configured universe stands.
       if (available.length === 0) return [...input.universe];
@@ -77,40 +91,34 @@ export function createTradingActivities(deps: ActivityDeps) {
       return input.universe.filter((s) => set.has(s));
     },
 
-    async fetchBars(input: { symbols: readonly string[]; fromMs: number; throughMs: number }): Promise<FetchBarsResult> {
-      const raw = await deps.marketData.closedBars(input.symbols, input.fromMs, input.throughMs);
+    async fetchBars(
+      input: { symbols: readonly string[]; fromMs: number; throughMs: number } & DataScope,
+    ): Promise<FetchBarsResult> {
+      const source = await deps.marketData(input.replayFolder);
+      const raw = await source.closedBars(input.symbols, input.fromMs, input.throughMs);
       const bars: Record<string, BarTuple[]> = {};
       for (const [s, list] of Object.entries(raw)) bars[s] = list.map((b: Bar) => [b.t, b.o, b.h, b.l, b.c, b.v]);
-      const exhausted = await deps.marketData.exhausted(input.symbols, input.throughMs);
+      const exhausted = await source.exhausted(input.symbols, input.throughMs);
       return { bars, exhausted };
     },
 
     async vixPreviousClose(input: { date: string }): Promise<number | null> {
-      if (!deps.vixCloses) return null;
-      let best: string | null = null;
-      for (const d of deps.vixCloses.keys()) if (d < input.date && (best === null || d > best)) best = d;
-      return best === null ? null : (deps.vixCloses.get(best) ?? null);
+      return vixCloseBefore(await deps.vixSeries(), input.date);
     },
 
-    async brokerAccount(input: { broker: BrokerName }): Promise<BrokerAccount> {
-      return broker(input.broker).account();
+    async brokerAccount(input: { broker: BrokerName } & DataScope): Promise<BrokerAccount> {
+      return (await broker(input.broker, input)).account();
     },
 
     /** Price used for sizing: the instrument's price at the decision bar (simulated) or the latest quote. */
-    async quote(input: { symbol: string; assetClass: 'us_equity' | 'us_option'; barStart: number }): Promise<number | null> {
-      if (input.assetClass === 'us_option') {
-        const { parseOccSymbol } = await import('../domain/instruments/occSymbol');
-        const { simulatedPutPremium } = await import('../domain/instruments/simulatedOptionPrice');
-        const c = parseOccSymbol(input.symbol);
-        if (!c) return null;
-        const u = await deps.marketData.closeAt(c.underlying, input.barStart);
-        return u === null ? null : simulatedPutPremium(u, c.strike);
-      }
-      return deps.marketData.closeAt(input.symbol, input.barStart);
+    async quote(
+      input: { broker: BrokerName; symbol: string; assetClass: 'us_equity' | 'us_option'; barStart: number } & DataScope,
+    ): Promise<number | null> {
+      return (await broker(input.broker, input)).quote(input.symbol, input.assetClass, input.barStart);
     },
 
-    async submitOrder(input: { broker: BrokerName; request: OrderRequest }): Promise<BrokerOrder> {
-      const b = broker(input.broker);
+    async submitOrder(input: { broker: BrokerName; request: OrderRequest } & DataScope): Promise<BrokerOrder> {
+      const b = await broker(input.broker, input);
       // Ask first: after a crash between submit and acknowledgement the order may already exist.
       const existing = await b.getOrderByClientId(input.request.clientOrderId);
       if (existing) return existing;

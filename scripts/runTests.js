@@ -101,9 +101,19 @@ async function main() {
     },
   );
   child.on('exit', (code, signal) => {
+    const finish = () => {
+      try {
+        fs.rmSync(dbDir, { recursive: true, force: true });
+      } catch {
+        // Leftovers in the OS temp folder are harmless.
+      }
+      process.exit(code ?? (signal ? 1 : 0));
+    };
+    // Remove the database only after the server has exited, or it logs write errors while shutting down.
+    if (server.exitCode !== null) return finish();
+    server.once('exit', finish);
     stopServer();
-    fs.rmSync(dbDir, { recursive: true, force: true });
-    process.exit(code ?? (signal ? 1 : 0));
+    setTimeout(() => server.kill('SIGKILL'), 10_000).unref();
   });
 }
 

@@ -66,7 +66,7 @@ interface OpenTrade {
  * returns several bars, and decisions are still taken bar by bar in time order.
  */
 export async function sessionWorkflow(input: SessionInput): Promise<SessionStatus> {
-  const { config: cfg, strategy: strategyName, date, clock } = input;
+  const { config: cfg, strategy: strategyName, date, clock, replayFolder } = input;
   const info = workflowInfo();
   const strategy = getStrategy(strategyName);
   const window = sessionWindowFor(date, strategyTiming(cfg, strategyName), cfg.SESSION_TIME_ANCHOR);
@@ -170,7 +170,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   await sleepUntilMarket(clock, window.analysisStartMs);
   actualStart = new Date(marketNowMs(clock)).toISOString();
   await setState('screening');
-  const universe = await sessionUniverse({ date, universe: input.universe });
+  const universe = await sessionUniverse({ date, universe: input.universe, replayFolder });
   candidates = universe.filter((s) => !blocked.has(s));
   for (const s of universe) if (blocked.has(s)) note('blocked', 'already traded today', s);
   const vix = strategyName === 'close' ? await vixPreviousClose({ date }) : null;
@@ -185,7 +185,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   }
   for (const s of candidates) trackers.set(s, strategy.createTracker(s, date, cfg, { vixPrevClose: vix }));
   note('screened', `${candidates.length} candidates: ${candidates.join(' ')}`);
-  const account = await brokerAccount({ broker: input.broker });
+  const account = await brokerAccount({ broker: input.broker, replayFolder });
   await setState('analyzing');
 
   // Indicators use the whole regular session, so the first fetch starts at the date's beginning.
@@ -224,7 +224,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       pendingConfirmation = null;
       if (!answered || !confirmations.get(symbol)) return refuse(answered ? 'rejected by operator' : 'confirmation timed out');
     }
-    const price = await quote({ symbol: choice.choice.symbol, assetClass: choice.choice.assetClass, barStart: signal.barStart });
+    const price = await quote({ broker: input.broker, replayFolder, symbol: choice.choice.symbol, assetClass: choice.choice.assetClass, barStart: signal.barStart });
     if (price === null || !(price > 0)) return refuse(`no price for ${choice.choice.symbol}`);
     const allocation = sessionTradeAllocation({
       accountValue: account.accountValue,
@@ -241,11 +241,16 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       contractMultiplier: choice.choice.assetClass === 'us_option' ? 100 : 1,
     });
     if (qty <= 0) return refuse(`allocation ${allocation.toFixed(2)} buys no ${choice.choice.symbol} at ${price}`);
+    // Signals may have arrived while awaiting the quote or the confirmation: check again, with no await
+    // between this check and scheduling the order.
+    if (killed || stopped) return refuse('kill switch or stop active');
     acceptedCount += 1;
     blocked.add(symbol);
     tradedTickers.push(symbol);
+    note('order', `submitting ${choice.choice.openSide} ${qty} ${choice.choice.symbol}`, symbol);
     const order = await submitOrder({
       broker: input.broker,
+      replayFolder,
       request: {
         clientOrderId: clientOrderId({ workflowId: info.workflowId, session: strategyName, ticker: symbol, leg: 'entry' }),
         symbol: choice.choice.symbol,
@@ -289,6 +294,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     const closeSide = t.choice.openSide === 'buy' ? 'sell' : 'buy';
     const order = await submitOrder({
       broker: input.broker,
+      replayFolder,
       request: {
         clientOrderId: clientOrderId({ workflowId: info.workflowId, session: strategyName, ticker: symbol, leg: 'exit' }),
         symbol: t.choice.symbol,
@@ -369,7 +375,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     if (stopped || killed) break;
     const active = [...trackers.entries()].filter(([, t]) => !t.done).map(([s]) => s);
     if (active.length === 0) break;
-    const res = await fetchBars({ symbols: active, fromMs: cursor, throughMs: through });
+    const res = await fetchBars({ symbols: active, fromMs: cursor, throughMs: through, replayFolder });
     cursor = through;
     const merged = mergeBars(res.bars);
     if (stateIs('analyzing') && through > window.entryStartMs) await setState('trading');

@@ -15,6 +15,8 @@ export interface SessionInput {
   readonly mode: OutputMode;
   readonly broker: BrokerName;
   readonly clock: ReplayClock;
+  /** TEST_MODE replay: the folder of minute CSVs that is the market; null for the live feed. */
+  readonly replayFolder: string | null;
   readonly universe: readonly string[];
   /** Tickers already traded today by earlier sessions (one trade per ticker per day). */
   readonly blockedTickers: readonly string[];

@@ -169,7 +169,8 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
   }
 
   // 2. Startup checks: a failure blocks trading and is reported.
-  const checks = await startupChecks({ broker: input.broker, mode });
+  const replayFolder = input.replay?.folder ?? null;
+  const checks = await startupChecks({ broker: input.broker, mode, replayFolder });
   warnings.push(...checks.warnings);
   if (!checks.ok) {
     haltReason = `startup checks failed: ${checks.problems.join('; ')}`;
@@ -207,6 +208,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
           mode,
           broker: input.broker,
           clock,
+          replayFolder,
           universe: input.universe,
           blockedTickers: traded,
           defenseMode: defense,

@@ -19,7 +19,7 @@ export interface DayInput {
    * TEST_MODE replay: market time runs `speed` times faster and starts at `marketStartMs`.
    * Absent for live and paper trading, where market time is workflow time.
    */
-  readonly replay?: { readonly speed: number; readonly marketStartMs: number };
+  readonly replay?: { readonly folder: string; readonly speed: number; readonly marketStartMs: number };
 }
 
 export interface DaySummary {

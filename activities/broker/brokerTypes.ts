@@ -66,4 +66,9 @@ export interface Broker {
   cancelOrder(orderId: string): Promise<void>;
   positions(): Promise<BrokerPosition[]>;
   account(): Promise<BrokerAccount>;
+  /**
+   * Price for sizing: the latest quote (real brokers) or, in simulation, the price at the close of the
+   * bar starting at `barStart`. Null when there is none.
+   */
+  quote(symbol: string, assetClass: AssetClass, barStart: number): Promise<number | null>;
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type {
+  AssetClass,
   Broker,
   BrokerAccount,
   BrokerOrder,
@@ -103,15 +104,21 @@ export class SimBroker implements Broker {
   }
 
   private fillPrice(req: OrderRequest): number | null {
-    const barStart = req.simFillBarStart;
-    if (barStart === undefined) return null;
-    if (req.assetClass === 'us_option') {
-      const contract = parseOccSymbol(req.symbol);
+    return req.simFillBarStart === undefined ? null : this.priceAt(req.symbol, req.assetClass, req.simFillBarStart);
+  }
+
+  private priceAt(symbol: string, assetClass: AssetClass, barStart: number): number | null {
+    if (assetClass === 'us_option') {
+      const contract = parseOccSymbol(symbol);
       if (!contract) return null;
       const underlying = this.opts.prices.closeAt(contract.underlying, barStart);
       return underlying === null ? null : simulatedPutPremium(underlying, contract.strike);
     }
-    return this.opts.prices.closeAt(req.symbol, barStart);
+    return this.opts.prices.closeAt(symbol, barStart);
+  }
+
+  async quote(symbol: string, assetClass: AssetClass, barStart: number): Promise<number | null> {
+    return this.priceAt(symbol, assetClass, barStart);
   }
 
   async getOrderByClientId(clientOrderId: string): Promise<BrokerOrder | null> {

@@ -1,0 +1,74 @@
+import path from 'node:path';
+import type { Bar } from '../domain/market/bar';
+import type { VixSeries } from '../domain/backtest/signalAudit';
+import { fnv1a } from '../domain/orders/clientOrderId';
+import type { BrokerName } from '../domain/trades/tradeRecord';
+import type { Broker } from './broker/brokerTypes';
+import { SimBroker } from './broker/simBroker';
+import { BarStore } from './marketData/barStore';
+import { CsvReplaySource } from './marketData/csvReplaySource';
+import { loadMinuteBars } from './marketData/minuteBarCsv';
+import { loadVixCsv } from './marketData/vixCsv';
+import { outputPaths } from './outputs/outputPaths';
+import type { ActivityDeps } from './tradingActivities';
+
+export interface ReplayDepsOptions {
+  readonly outputDir: string;
+  readonly startingCash: number;
+  /** `date,close` CSV for the CLOSE strategy's VIX gate; null when none. */
+  readonly vixCsvPath: string | null;
+  /** Only load these symbols from replay folders (all when absent). */
+  readonly symbols?: readonly string[];
+  /** Brokers and data for live/paper days; absent: only replays are possible on this worker. */
+  readonly live?: {
+    broker(name: BrokerName): Promise<Broker>;
+  };
+}
+
+/**
+ * Activity dependencies for TEST_MODE replays (and, when `live` is given, for real brokers).
+ * Each replay folder is loaded once per worker process; its simulated broker journals orders under
+ * output/state so a restarted worker sees the orders the previous one placed.
+ */
+export function createActivityDeps(opts: ReplayDepsOptions): ActivityDeps {
+  const stores = new Map<string, { store: BarStore; source: CsvReplaySource; broker: SimBroker }>();
+  const replay = (folder: string) => {
+    const key = path.resolve(folder);
+    let entry = stores.get(key);
+    if (!entry) {
+      const data = loadMinuteBars(key, { symbols: opts.symbols });
+      const flat = new Map<string, Bar[]>();
+      for (const [symbol, byDate] of data.bars) flat.set(symbol, [...byDate.values()].flat());
+      const store = new BarStore(flat);
+      const journalPath = path.join(outputPaths(opts.outputDir, 'paper').stateDir, `sim_broker_${fnv1a(key)}.jsonl`);
+      entry = {
+        store,
+        source: new CsvReplaySource(store),
+        broker: new SimBroker({ journalPath, startingCash: opts.startingCash, prices: store }),
+      };
+      stores.set(key, entry);
+    }
+    return entry;
+  };
+  let vix: Promise<VixSeries | null> | null = null;
+
+  return {
+    outputDir: opts.outputDir,
+    async broker(name, replayFolder) {
+      if (replayFolder !== null) {
+        if (name !== 'sim') throw new Error(`a replay runs on the simulated broker, not ${name}`);
+        return replay(replayFolder).broker;
+      }
+      if (!opts.live) throw new Error('no live or paper broker is configured on this worker (TEST_MODE replays only)');
+      return opts.live.broker(name);
+    },
+    async marketData(replayFolder) {
+      if (replayFolder !== null) return replay(replayFolder).source;
+      throw new Error('live market data (Alpaca data API) is not configured on this worker; use a TEST_MODE replay');
+    },
+    vixSeries() {
+      vix ??= Promise.resolve(opts.vixCsvPath ? loadVixCsv(opts.vixCsvPath) : null);
+      return vix;
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { botConfigSchema, type BotConfig } from '../../domain/config/botConfigSchema';
+import { createActivityDeps } from '../../activities/replayDeps';
+import { createTradingWorker } from '../../workers/createWorker';
+import { tradingDayWorkflow } from '../../workflows/tradingDay';
+import type { DayInput } from '../../workflows/tradingDayApi';
+import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from './temporalTestServer';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+/** The shared real minute bars; CI lays shared/ beside the clone. */
+export const SHARED_MINUTE_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'minute');
+export const SHARED_VIX_CSV = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'vix_daily.csv');
+
+export function testConfig(overrides: Record<string, string> = {}): BotConfig {
+  return botConfigSchema.parse(overrides);
+}
+
+export function tempOutputDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `tradebot-${prefix}-`));
+}
+
+export interface DayHarness {
+  readonly temporal: TestTemporal;
+  readonly taskQueue: string;
+  readonly outputDir: string;
+  readonly worker: Worker;
+  /** Resolves when the worker has shut down. */
+  readonly running: Promise<void>;
+  stop(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+/** Workers log at WARN in tests: INFO lines of every workflow would bury the test report. */
+export function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+/** A real worker on the test dev server with replay dependencies over `symbols` of the shared data. */
+export async function startDayHarness(opts: { symbols: readonly string[]; prefix: string }): Promise<DayHarness> {
+  quietRuntime();
+  const temporal = await connectTestTemporal();
+  const taskQueue = uniqueTaskQueue(opts.prefix);
+  const outputDir = tempOutputDir(opts.prefix);
+  const deps = createActivityDeps({ outputDir, startingCash: 100_000, vixCsvPath: SHARED_VIX_CSV, symbols: opts.symbols });
+  const worker = await createTradingWorker({ connection: temporal.nativeConnection, namespace: 'default', taskQueue, deps });
+  const running = worker.run();
+  return {
+    temporal,
+    taskQueue,
+    outputDir,
+    worker,
+    running,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await temporal.close();
+    },
+  };
+}
+
+export function replayDayInput(a: {
+  date: string;
+  config: BotConfig;
+  universe: readonly string[];
+  marketStart: string;
+  speed: number;
+}): DayInput {
+  return {
+    date: a.date,
+    config: a.config,
+    broker: 'sim',
+    universe: a.universe,
+    replay: { folder: SHARED_MINUTE_DIR, speed: a.speed, marketStartMs: Date.parse(a.marketStart) },
+  };
+}
+
+export async function startDay(h: DayHarness, input: DayInput, workflowId: string) {
+  return h.temporal.client.workflow.start(tradingDayWorkflow, { taskQueue: h.taskQueue, workflowId, args: [input] });
+}

@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { getStrategy } from '../../domain/strategies/strategies';
+import { simulateSymbolDay } from '../../domain/strategies/simulate';
+import { loadMinuteBars } from '../../activities/marketData/minuteBarCsv';
+import { readTradeHistory } from '../../activities/outputs/tradeHistory';
+import { dayStatusQuery, killSignal, stopSignal } from '../../workflows/tradingDayApi';
+import {
+  SHARED_MINUTE_DIR,
+  replayDayInput,
+  startDay,
+  startDayHarness,
+  testConfig,
+  type DayHarness,
+} from '../helpers/tradingDayHarness';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const UNIVERSE = ['SQQQ', 'SVIX', 'TNA', 'TQQQ', 'TZA', 'UVXY', 'FAS', 'FAZ', 'ERX', 'ERY'];
+const DATE = '2025-04-09';
+// Room for every signal of the day, so the workflow's trades can be compared one to one with the simulation.
+const ROOMY = {
+  STRATEGY_OVERRIDE: 'open',
+  MAX_TRADES: '10',
+  WEIGHTS: '0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1',
+  MAX_CONCURRENT_TRADES_PER_BROKER: '10',
+  MAX_OPEN_POSITIONS: '10',
+  TOTAL_ALLOCATION: '0.5',
+};
+
+describe('trading day workflow on the real dev server', () => {
+  let h: DayHarness;
+  before(async () => {
+    h = await startDayHarness({ symbols: UNIVERSE, prefix: 'day' });
+  });
+  after(async () => {
+    await h.stop();
+  });
+
+  test('a compressed TEST_MODE OPEN day gives the same trades as the strategy simulation', async () => {
+    const config = testConfig(ROOMY);
+    const handle = await startDay(
+      h,
+      replayDayInput({ date: DATE, config, universe: UNIVERSE, marketStart: `${DATE}T14:28:00Z`, speed: 240 }),
+      `test-day-open-${Date.now()}`,
+    );
+    const summary = await handle.result();
+    assert.equal(summary.mode, 'paper');
+    assert.equal(summary.halted, false, summary.haltReason ?? '');
+
+    const data = loadMinuteBars(SHARED_MINUTE_DIR, { symbols: UNIVERSE });
+    const strategy = getStrategy('open');
+    const expected = UNIVERSE.flatMap((s) =>
+      simulateSymbolDay(strategy, config, { vixPrevClose: null }, s, DATE, data.bars.get(s)?.get(DATE) ?? []),
+    ).map((t) => ({
+      underlying: t.symbol,
+      side: t.side,
+      entry_time: new Date(t.entryTime).toISOString(),
+      signal_price: t.entryPrice,
+      exit_time: new Date(t.exitTime).toISOString(),
+      exit_reason: t.exitReason,
+    }));
+    assert.ok(expected.length >= 3, `the chosen day should have several OPEN signals, got ${expected.length}`);
+
+    const trades = readTradeHistory(h.outputDir, 'paper');
+    const actual = trades.map((t) => ({
+      underlying: t.underlying,
+      side: t.side,
+      entry_time: t.entry_time,
+      signal_price: t.signal_price,
+      exit_time: t.exit_time,
+      exit_reason: t.exit_reason,
+    }));
+    const key = (x: { underlying: string }) => x.underlying;
+    assert.deepEqual(
+      [...actual].sort((a, b) => key(a).localeCompare(key(b))),
+      [...expected].sort((a, b) => key(a).localeCompare(key(b))),
+    );
+    for (const t of trades) {
+      assert.equal(t.mode, 'paper');
+      assert.ok(t.size > 0);
+      assert.equal(t.error_code, null);
+      // Long stock fills at the signal bar's close in the simulator.
+      if (t.instrument === 'stock') assert.equal(t.entry_price, t.signal_price);
+      if (t.side === 'short') assert.equal(t.instrument, 'put');
+    }
+    const log = fs.readFileSync(path.join(h.outputDir, 'logs', 'open_paper.log'), 'utf8');
+    assert.match(log, /"event":"entry"/);
+    assert.ok(fs.existsSync(path.join(h.outputDir, 'trades', 'trade_history_paper.csv')));
+    assert.ok(!fs.readdirSync(path.join(h.outputDir, 'trades')).some((f) => f.includes('_live')));
+  });
+
+  test('kill stops new entries and exits open positions; the day ends halted', async () => {
+    const config = testConfig(ROOMY);
+    const handle = await startDay(
+      h,
+      replayDayInput({ date: DATE, config, universe: UNIVERSE, marketStart: `${DATE}T14:50:00Z`, speed: 60 }),
+      `test-day-kill-${Date.now()}`,
+    );
+    // Wait for the first entry (the first OPEN signals come at 14:56).
+    let status = await handle.query(dayStatusQuery);
+    for (let i = 0; i < 300 && status.entries === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = await handle.query(dayStatusQuery);
+    }
+    assert.ok(status.entries > 0, 'expected an entry before the kill');
+    await handle.signal(killSignal, { by: 'test', reason: 'drill' });
+    const summary = await handle.result();
+    assert.equal(summary.halted, true);
+    const final = await handle.query(dayStatusQuery);
+    assert.equal(final.state, 'halted');
+    assert.equal(final.killed, true);
+    const open = final.sessions.flatMap((s) => s.positions);
+    assert.deepEqual(open, [], 'no position may stay open after a kill');
+    const trades = readTradeHistory(h.outputDir, 'paper').filter((t) => t.tradeId.startsWith(handle.workflowId));
+    assert.ok(trades.some((t) => t.exit_reason === 'kill_switch'), 'positions are exited by the kill switch');
+    // The session log is in decision order: after the kill event, no entry may follow.
+    const events = fs
+      .readFileSync(path.join(h.outputDir, 'logs', 'open_paper.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { eventId: string; event: string })
+      .filter((e) => e.eventId.startsWith(handle.workflowId));
+    const killAt = events.findIndex((e) => e.event === 'kill');
+    assert.ok(killAt >= 0, 'the kill is logged');
+    assert.deepEqual(events.slice(killAt).filter((e) => e.event === 'order'), [], 'no entry order after the kill');
+  });
+
+  test('stop ends the day cleanly', async () => {
+    const config = testConfig(ROOMY);
+    const handle = await startDay(
+      h,
+      replayDayInput({ date: DATE, config, universe: UNIVERSE, marketStart: `${DATE}T14:25:00Z`, speed: 60 }),
+      `test-day-stop-${Date.now()}`,
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    await handle.signal(stopSignal, { by: 'test' });
+    const summary = await handle.result();
+    const final = await handle.query(dayStatusQuery);
+    assert.equal(final.stopped, true);
+    assert.deepEqual(final.sessions.flatMap((s) => s.positions), []);
+    assert.equal(summary.date, DATE);
+  });
+
+  for (const [date, reason] of [
+    ['2025-04-12', /not in TRADING_DAYS/],
+    ['2025-04-18', /exchange closed \(Good Friday\)/],
+  ] as const) {
+    test(`${date} ends early without sessions`, async () => {
+      const handle = await startDay(
+        h,
+        replayDayInput({ date, config: testConfig(), universe: UNIVERSE, marketStart: `${date}T14:00:00Z`, speed: 60 }),
+        `test-day-closed-${date}-${Date.now()}`,
+      );
+      const summary = await handle.result();
+      assert.match(summary.closedReason ?? '', reason);
+      assert.deepEqual(summary.sessions, []);
+    });
+  }
+
+  test('with every strategy disabled the day runs no session and says why', async () => {
+    const config = testConfig({ STRAT_OPEN_ENABLED: 'false', STRAT_MID_ENABLED: 'false', STRAT_CLOSE_ENABLED: 'false' });
+    const handle = await startDay(
+      h,
+      replayDayInput({ date: DATE, config, universe: UNIVERSE, marketStart: `${DATE}T14:00:00Z`, speed: 60 }),
+      `test-day-disabled-${Date.now()}`,
+    );
+    const summary = await handle.result();
+    assert.deepEqual(summary.sessions, []);
+    const status = await handle.query(dayStatusQuery);
+    assert.equal(status.warnings.filter((w) => /ENABLED=false/.test(w)).length, 3);
+  });
+
+  test('a second start for the same day workflow id is rejected', async () => {
+    const id = `test-day-dup-${Date.now()}`;
+    const input = replayDayInput({ date: '2025-04-12', config: testConfig(), universe: UNIVERSE, marketStart: '2025-04-12T14:00:00Z', speed: 60 });
+    const first = await startDay(h, input, id);
+    await assert.rejects(() => startDay(h, input, id), /already started|AlreadyStarted/i);
+    await first.result();
+  });
+});
