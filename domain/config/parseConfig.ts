@@ -254,7 +254,13 @@ function collect(
     for (const e of parsed.entries) {
       const canonical = canonicalKey(group, e.key);
       if (canonical === null) {
-        warnings.push(`${file.file}: line ${e.line}: unknown key ${e.key} (ignored)${hintFor(group, e.key)}`);
+        // In `.env` a "key" that does not look like one may be a pasted secret: do not echo it.
+        const name = hideValues && !/^[A-Z][A-Z0-9_]*$/.test(e.key) && hintFor(group, e.key) === '' ? null : e.key;
+        warnings.push(
+          name === null
+            ? `${file.file}: line ${e.line}: unknown key, not shown because it does not look like a key name (ignored)`
+            : `${file.file}: line ${e.line}: unknown key ${name} (ignored)${hintFor(group, name)}`,
+        );
         continue;
       }
       const prev = out.get(canonical);
