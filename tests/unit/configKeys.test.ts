@@ -146,7 +146,7 @@ const ENV_BAD: Record<keyof EnvConfig, Bad> = {
   VIX_SOURCE: null,
 };
 
-test('the bad-value tables cover exactly the schema keys', () => {
+void test('the bad-value tables cover exactly the schema keys', () => {
   assert.deepEqual(Object.keys(BOT_BAD).sort(), [...BOT_CONFIG_KEYS].sort());
   assert.deepEqual(Object.keys(ENV_BAD).sort(), [...ENV_CONFIG_KEYS].sort());
 });
@@ -154,7 +154,7 @@ test('the bad-value tables cover exactly the schema keys', () => {
 for (const [key, bad] of Object.entries(BOT_BAD)) {
   if (bad === null) continue;
   for (const [kind, value] of Object.entries(bad)) {
-    test(`.env_bot ${key}: ${kind} value ${JSON.stringify(value)} is one clear problem`, () => {
+    void test(`.env_bot ${key}: ${kind} value ${JSON.stringify(value)} is one clear problem`, () => {
       const r = parseConfig({ bot: { file: '.env_bot', text: `${key}=${value}\n` }, checkCredentials: false });
       assert.equal(r.ok, false);
       if (r.ok) return;
@@ -170,7 +170,7 @@ for (const [key, bad] of Object.entries(ENV_BAD)) {
   if (bad === null) continue;
   const secret = isSecretEnvKey(key);
   for (const [kind, value] of Object.entries(bad)) {
-    test(`.env ${key}: ${kind} value ${JSON.stringify(value.slice(0, 40))} is one clear problem${secret ? ', value hidden' : ''}`, () => {
+    void test(`.env ${key}: ${kind} value ${JSON.stringify(value.slice(0, 40))} is one clear problem${secret ? ', value hidden' : ''}`, () => {
       const r = parseConfig({ env: { file: '.env', text: `${key}=${value}\n` } });
       assert.equal(r.ok, false);
       if (r.ok) return;
@@ -198,20 +198,20 @@ function exampleKeys(name: string): { keys: string[]; values: Record<string, str
   return { keys: r.entries.map((e) => e.key), values: Object.fromEntries(r.entries.map((e) => [e.key, e.value])), text };
 }
 
-test('.env.example lists every .env key once, and nothing else', () => {
+void test('.env.example lists every .env key once, and nothing else', () => {
   const { keys } = exampleKeys('.env.example');
   assert.deepEqual([...keys].sort(), [...ENV_CONFIG_KEYS].sort());
   assert.equal(new Set(keys).size, keys.length);
 });
 
-test('.env_bot.example lists every .env_bot key once, and nothing else (aliases are documented, not set)', () => {
+void test('.env_bot.example lists every .env_bot key once, and nothing else (aliases are documented, not set)', () => {
   const { keys, text } = exampleKeys('.env_bot.example');
   assert.deepEqual([...keys].sort(), [...BOT_CONFIG_KEYS].sort());
   assert.equal(new Set(keys).size, keys.length);
   for (const alias of Object.keys(BOT_KEY_ALIASES)) assert.ok(text.includes(alias), `alias ${alias} undocumented`);
 });
 
-test('every example key has a comment line right above it (or above its group)', () => {
+void test('every example key has a comment line right above it (or above its group)', () => {
   for (const name of ['.env.example', '.env_bot.example']) {
     const lines = readExample(name).split('\n');
     lines.forEach((l, i) => {
@@ -223,12 +223,12 @@ test('every example key has a comment line right above it (or above its group)',
   }
 });
 
-test('.env.example leaves every secret empty', () => {
+void test('.env.example leaves every secret empty', () => {
   const { values } = exampleKeys('.env.example');
   for (const k of SECRET_ENV_KEYS) assert.equal(values[k], '', `${k} must be empty in .env.example`);
 });
 
-test('the example files validate without problems or warnings, and equal the defaults', () => {
+void test('the example files validate without problems or warnings, and equal the defaults', () => {
   const r = parseConfig({
     env: { file: '.env.example', text: readExample('.env.example') },
     bot: { file: '.env_bot.example', text: readExample('.env_bot.example') },

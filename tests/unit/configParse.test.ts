@@ -21,7 +21,7 @@ function okOf(r: ReturnType<typeof parseConfig>) {
   return r;
 }
 
-test('KEY=VALUE: comments, blank lines, export, quotes, inline comments, CRLF, BOM', () => {
+void test('KEY=VALUE: comments, blank lines, export, quotes, inline comments, CRLF, BOM', () => {
   const text = [
     '\uFEFF# a comment',
     '',
@@ -55,7 +55,7 @@ test('KEY=VALUE: comments, blank lines, export, quotes, inline comments, CRLF, B
   assert.equal(r.entries.find((e) => e.key === 'A')?.line, 4);
 });
 
-test('KEY=VALUE: malformed lines are problems with line numbers; hidden in secret files', () => {
+void test('KEY=VALUE: malformed lines are problems with line numbers; hidden in secret files', () => {
   const text = 'just words\n1KEY=x\nK="unterminated\nQ="a" trailing\n';
   const shown = parseKeyValueText(text, '.env_bot');
   assert.deepEqual(shown.problems, [
@@ -69,7 +69,7 @@ test('KEY=VALUE: malformed lines are problems with line numbers; hidden in secre
   assert.ok(hidden.problems.every((p) => !p.includes('just words') && !p.includes('1KEY')));
 });
 
-test('empty input means every default', () => {
+void test('empty input means every default', () => {
   const r = okOf(parseConfig({}));
   assert.deepEqual(r.bot, defaultBotConfig());
   assert.deepEqual(r.env, defaultEnvConfig());
@@ -78,7 +78,7 @@ test('empty input means every default', () => {
   assert.equal(r.origins.bot.MAX_TRADES, 'default');
 });
 
-test('values are trimmed: SHORT_TYPE_MID= InverseETF  is valid', () => {
+void test('values are trimmed: SHORT_TYPE_MID= InverseETF  is valid', () => {
   const r = okOf(bot('SHORT_TYPE_MID= InverseETF \nMAX_TRADES =  4  \nSTRATEGY_SEQUENCE= open , mid \n'));
   assert.equal(r.bot.SHORT_TYPE_MID, 'InverseETF');
   assert.equal(r.bot.MAX_TRADES, 4);
@@ -86,7 +86,7 @@ test('values are trimmed: SHORT_TYPE_MID= InverseETF  is valid', () => {
   assert.equal(r.origins.bot.SHORT_TYPE_MID, '.env_bot');
 });
 
-test('the message format names file, key, value and what is allowed', () => {
+void test('the message format names file, key, value and what is allowed', () => {
   assert.deepEqual(problemsOf(bot('MAX_TRADES=abc')), ['.env_bot: MAX_TRADES=abc is invalid (allowed: an integer from 1 to 20)']);
   assert.deepEqual(problemsOf(bot('MAX_TRADES=')), ['.env_bot: MAX_TRADES is empty (allowed: an integer from 1 to 20)']);
   assert.deepEqual(problemsOf(bot('SHORT_TYPE_MID=Short Sell')), [
@@ -94,14 +94,14 @@ test('the message format names file, key, value and what is allowed', () => {
   ]);
 });
 
-test('numbers: hexadecimal and other non-decimal forms are refused, exponents accepted', () => {
+void test('numbers: hexadecimal and other non-decimal forms are refused, exponents accepted', () => {
   assert.equal(problemsOf(bot('MAX_TRADES=0x4')).length, 1);
   assert.equal(problemsOf(bot('MIN_PRICE=0b101')).length, 1);
   assert.equal(problemsOf(bot('MIN_PRICE=Infinity')).length, 1);
   assert.equal(okOf(bot('MIN_MARKET_CAP_OPEN=1.5e9')).bot.MIN_MARKET_CAP_OPEN, 1.5e9);
 });
 
-test('all problems are reported together, across both files', () => {
+void test('all problems are reported together, across both files', () => {
   const r = parseConfig({
     env: { file: '.env', text: 'LOCAL_PORT=99999\nSESSION_TIMEOUT=soon\nALERT_EMAIL=not-an-address\n' },
     bot: {
@@ -126,7 +126,7 @@ test('all problems are reported together, across both files', () => {
   assert.deepEqual([...problems].sort(), [...expected].sort());
 });
 
-test('unknown keys are warnings naming the key, with hints', () => {
+void test('unknown keys are warnings naming the key, with hints', () => {
   const r = okOf(
     parseConfig({
       env: { file: '.env', text: 'TEST_MODE=true\nLOCAL_PROT=1\n' },
@@ -145,7 +145,7 @@ test('unknown keys are warnings naming the key, with hints', () => {
   assert.equal(r.bot.MAX_TRADES, 4, 'unknown keys are ignored, not applied');
 });
 
-test('alias ACCOUNTING_EXPORT_MODE sets LEDGER_EXPORT_MODE; errors name the alias as written', () => {
+void test('alias ACCOUNTING_EXPORT_MODE sets LEDGER_EXPORT_MODE; errors name the alias as written', () => {
   const r = okOf(bot('ACCOUNTING_EXPORT_MODE=off'));
   assert.equal(r.bot.LEDGER_EXPORT_MODE, 'off');
   assert.deepEqual(r.warnings, []);
@@ -158,13 +158,13 @@ test('alias ACCOUNTING_EXPORT_MODE sets LEDGER_EXPORT_MODE; errors name the alia
   assert.ok(okOf(bot('LEDGER_EXPORT_MODE=off\nACCOUNTING_EXPORT_MODE=off')).warnings[0]?.includes('same value'));
 });
 
-test('a key set twice with different values is a problem', () => {
+void test('a key set twice with different values is a problem', () => {
   assert.deepEqual(problemsOf(bot('MAX_TRADES=4\nMAX_TRADES=3')), [
     '.env_bot: line 2: MAX_TRADES is set again (first on line 1), with a different value; keep one',
   ]);
 });
 
-test('cross-field: MIN <= MAX for price and each market cap, blaming the key that was set', () => {
+void test('cross-field: MIN <= MAX for price and each market cap, blaming the key that was set', () => {
   assert.deepEqual(problemsOf(bot('MAX_PRICE=3')), ['.env_bot: MAX_PRICE=3 is invalid (allowed: at least MIN_PRICE=5 (default))']);
   assert.deepEqual(problemsOf(bot('MIN_PRICE=50\nMAX_PRICE=10')), ['.env_bot: MIN_PRICE=50 is invalid (allowed: at most MAX_PRICE=10)']);
   for (const s of ['OPEN', 'MID', 'CLOSE']) {
@@ -175,7 +175,7 @@ test('cross-field: MIN <= MAX for price and each market cap, blaming the key tha
   okOf(bot('MIN_PRICE=10\nMAX_PRICE=10'));
 });
 
-test('cross-field: WEIGHTS sums to 1 within 1e-9 and has exactly MAX_TRADES entries', () => {
+void test('cross-field: WEIGHTS sums to 1 within 1e-9 and has exactly MAX_TRADES entries', () => {
   okOf(bot('WEIGHTS=0.1,0.2,0.3,0.4'));
   okOf(bot('MAX_TRADES=3\nWEIGHTS=0.4,0.3,0.3'));
   okOf(bot('WEIGHTS=0.4000000001,0.2,0.2,0.2'));
@@ -188,7 +188,7 @@ test('cross-field: WEIGHTS sums to 1 within 1e-9 and has exactly MAX_TRADES entr
   ]);
 });
 
-test('brokers: none enabled, or a reserved one enabled, is a clear error naming the supported brokers', () => {
+void test('brokers: none enabled, or a reserved one enabled, is a clear error naming the supported brokers', () => {
   assert.deepEqual(problemsOf(bot('ALPACA_ENABLED=false')), [
     '.env_bot: no broker enabled; supported: alpaca, ibkr (set ALPACA_ENABLED=true or IBKR_ENABLED=true)',
   ]);
@@ -201,7 +201,7 @@ test('brokers: none enabled, or a reserved one enabled, is a clear error naming 
   okOf(bot('ALPACA_ENABLED=false\nIBKR_ENABLED=true'));
 });
 
-test('strategy warnings: override naming a disabled strategy, or all disabled', () => {
+void test('strategy warnings: override naming a disabled strategy, or all disabled', () => {
   assert.match(okOf(bot('STRATEGY_OVERRIDE=mid\nSTRAT_MID_ENABLED=false')).warnings[0] ?? '', /no session will run/);
   assert.match(
     okOf(bot('STRAT_OPEN_ENABLED=false\nSTRAT_MID_ENABLED=false\nSTRAT_CLOSE_ENABLED=false')).warnings[0] ?? '',
@@ -209,14 +209,14 @@ test('strategy warnings: override naming a disabled strategy, or all disabled', 
   );
 });
 
-test('.env: empty values mean not set; defaults apply', () => {
+void test('.env: empty values mean not set; defaults apply', () => {
   const r = okOf(env('LOCAL_PORT=\nALPACA_LIVE_API_KEY=\nTEMPORAL_ADDRESS=\n'));
   assert.equal(r.env.LOCAL_PORT, 8080);
   assert.equal(r.env.ALPACA_LIVE_API_KEY, undefined);
   assert.equal(r.env.TEMPORAL_ADDRESS, '127.0.0.1:7233');
 });
 
-test('.env cross-field: paper URL may not be a live host; pairs set together; Manager token', () => {
+void test('.env cross-field: paper URL may not be a live host; pairs set together; Manager token', () => {
   assert.deepEqual(problemsOf(env('ALPACA_PAPER_URL=https://api.alpaca.markets/')), [
     '.env: ALPACA_PAPER_URL=https://api.alpaca.markets/ is invalid (allowed: a paper endpoint; this host serves live trading, which TEST_MODE must never call)',
   ]);
@@ -231,7 +231,7 @@ test('.env cross-field: paper URL may not be a live host; pairs set together; Ma
   assert.match(okOf(env('IBKR_PAPER_ACCOUNT_NUMBER=U1234567')).warnings[0] ?? '', /does not start with D/);
 });
 
-test('credentials: TEST_MODE=false needs the configured mode credentials, unless checks are off', () => {
+void test('credentials: TEST_MODE=false needs the configured mode credentials, unless checks are off', () => {
   const input = { bot: { file: '.env_bot', text: 'TEST_MODE=false\nALPACA_MODE=live\nIBKR_ENABLED=true\n' } };
   assert.deepEqual(problemsOf(parseConfig(input)), [
     '.env: ALPACA_LIVE_API_KEY is missing (required because ALPACA_ENABLED=true, ALPACA_MODE=live and TEST_MODE=false)',
@@ -243,12 +243,12 @@ test('credentials: TEST_MODE=false needs the configured mode credentials, unless
   okOf(parseConfig({ bot: { file: '.env_bot', text: 'ALPACA_MODE=live\n' } }));
 });
 
-test('IBKR port hint when the port is the usual one of the other mode', () => {
+void test('IBKR port hint when the port is the usual one of the other mode', () => {
   const r = okOf(parseConfig({ env: { file: '.env', text: 'IBKR_PORT=7496' }, bot: { file: '.env_bot', text: 'IBKR_ENABLED=true' } }));
   assert.match(r.warnings.join('\n'), /IBKR_PORT=7496 is the usual live/);
 });
 
-test('overrides (--set) win over the file; unknown override keys are errors', () => {
+void test('overrides (--set) win over the file; unknown override keys are errors', () => {
   const r = okOf(
     parseConfig({ bot: { file: '.env_bot', text: 'MAX_TRADES=2\nWEIGHTS=0.6,0.4' }, botOverrides: { label: '--set', values: { MAX_TRADES: '1', WEIGHTS: '1' } } }),
   );
@@ -262,7 +262,7 @@ test('overrides (--set) win over the file; unknown override keys are errors', ()
   ]);
 });
 
-test('VERSION.md: tag extraction and the VERSION_TAG check', () => {
+void test('VERSION.md: tag extraction and the VERSION_TAG check', () => {
   assert.equal(extractVersionTag('# TradeBot v1.0.0\n\nmore'), 'v1.0.0');
   assert.equal(extractVersionTag('\n\n#  TradeBot   v2.3.4-rc.1  \n'), 'v2.3.4-rc.1');
   assert.equal(extractVersionTag('TradeBot v1.0.0'), null);
@@ -277,12 +277,12 @@ test('VERSION.md: tag extraction and the VERSION_TAG check', () => {
   ]);
 });
 
-test('parseBotConfigText: .env_bot alone', () => {
+void test('parseBotConfigText: .env_bot alone', () => {
   const r = parseBotConfigText('MAX_TRADES=1\nWEIGHTS=1\nTEST_MODE=false\nALPACA_MODE=live');
   assert.equal(r.ok, true);
 });
 
-test('showValue strips URL credentials and quotes odd values', () => {
+void test('showValue strips URL credentials and quotes odd values', () => {
   assert.equal(showValue('https://user:pw@host/x'), 'https://<hidden>@host/x');
   assert.equal(showValue('a\nb'), '"a\\nb"');
   assert.equal(showValue('x'.repeat(100)).length, 60);
@@ -302,7 +302,7 @@ const messyText = fc.oneof(
   fc.array(fc.constantFrom(...fragments), { maxLength: 60 }).map((xs) => xs.join('')),
 );
 
-test('fuzz: parseConfig never throws; results are well-formed one-line messages', () => {
+void test('fuzz: parseConfig never throws; results are well-formed one-line messages', () => {
   fc.assert(
     fc.property(messyText, messyText, (envText, botText) => {
       const r = parseConfig({ env: { file: '.env', text: envText }, bot: { file: '.env_bot', text: botText } });
@@ -318,7 +318,7 @@ test('fuzz: parseConfig never throws; results are well-formed one-line messages'
   );
 });
 
-test('fuzz: a secret value in .env never appears in any message, however the line is mangled', () => {
+void test('fuzz: a secret value in .env never appears in any message, however the line is mangled', () => {
   const secret = fc.stringMatching(/^[A-Za-z0-9+/_-]{12,40}$/).map((s) => `Zq9${s}`);
   const lineFor = (key: string, s: string) =>
     fc.constantFrom(
