@@ -569,10 +569,7 @@ export function requestCapacity(state: AccountState, req: CapacityRequest): Tran
  */
 export function releaseCapacity(state: AccountState, rel: ReleaseRequest): Transition<ReleaseResult> {
   const cached = state.releases[rel.requestId];
-  if (cached) {
-    const { date: _date, ...result } = cached;
-    return { state, result };
-  }
+  if (cached) return { state, result: cached };
   const grant = state.openGrants[rel.requestId];
   if (!grant) {
     const decision = state.decisions[rel.requestId];

@@ -66,11 +66,13 @@ export function relativeDeviation(float: number, target: number): number {
   return (float - target) / target;
 }
 
-/** Strictly more than the threshold, compared at 1e-6 resolution so that exactly 10% is never a need despite float error. */
+/**
+ * Strictly more than the threshold (relative to the target). Compared in whole cents, so that a broker
+ * exactly 10% off is never a need despite floating-point error, and one cent more is.
+ */
 export function isRebalancingNeeded(float: number, target: number, threshold = REBALANCING_THRESHOLD): boolean {
   if (!(target > 0)) return false;
-  const scaled = (x: number) => Math.round(x * 1e6);
-  return scaled(Math.abs(relativeDeviation(float, target))) > scaled(threshold);
+  return Math.round(Math.abs(float - target) * 100) > Math.round(threshold * target * 100);
 }
 
 export function capitalReport(floats: readonly BrokerFloat[], reserve: number, threshold = REBALANCING_THRESHOLD): CapitalReport {
