@@ -33,6 +33,10 @@ export const botConfigShape = {
   LOG_FORMAT: enumField(['json', 'csv'], 'json'),
   // TEST_MODE replay: virtual minutes per real minute (a day runs in minutes).
   TEST_MODE_TIME_COMPRESSION: numberField(60, { min: 1, max: 100000 }),
+  // TEST_MODE market data: folder of minute-bar CSVs replayed by the simulated broker (relative to the project).
+  TEST_MODE_REPLAY_DIR: textField('tests/fixtures/minute'),
+  // Starting cash of the simulated broker.
+  SIM_STARTING_CASH: numberField(100000, { min: 1 }),
   // Execution and risk
   TRADE_CONFIRMATION_REQUIRED: boolField(false),
   TRADE_CONFIRMATION_TIMEOUT: numberField(120, { min: 1, max: 3600, int: true }),

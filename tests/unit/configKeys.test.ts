@@ -32,6 +32,8 @@ const BOT_BAD: Record<keyof BotConfig, Bad> = {
   ENABLE_LOGGING: bool,
   LOG_FORMAT: { wrong: 'xml' },
   TEST_MODE_TIME_COMPRESSION: { wrong: 'fast', range: '0.5' },
+  TEST_MODE_REPLAY_DIR: null,
+  SIM_STARTING_CASH: { wrong: 'lots', range: '0' },
   TRADE_CONFIRMATION_REQUIRED: bool,
   TRADE_CONFIRMATION_TIMEOUT: { wrong: '1.5', range: '3601' },
   API_RETRY_LIMIT: { wrong: 'three', range: '21' },

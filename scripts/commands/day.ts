@@ -1,0 +1,58 @@
+import path from 'node:path';
+import { connectClient, connectWorkerConnection } from '../temporal/connection';
+import { ensureDevServer } from '../temporal/devServer';
+import { replayInput } from '../../activities/schedulingActivities';
+import { createWorkerRuntime } from '../../workers/workerRuntime';
+import { tradingDayWorkflow } from '../../workflows/tradingDay';
+import { PROJECT_DIR, UsageError, dateFlag, dayIdFor, loadProjectConfig, parseArgs, stringFlag } from './shared';
+
+/**
+ * `day --date YYYY-MM-DD [--replay <folder>] [--speed N] [--symbols A,B] [--no-worker] [--detach]`:
+ * runs one trading day now. TEST_MODE replays the folder at N market minutes per real minute.
+ * Without --no-worker it runs a worker in this process, so one command is enough.
+ */
+export async function runDayCommand(argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  const { flags } = parseArgs(argv);
+  const config = await loadProjectConfig();
+  const date = dateFlag(flags);
+  const replay = path.resolve(PROJECT_DIR, stringFlag(flags, 'replay') ?? config.bot.TEST_MODE_REPLAY_DIR);
+  const speedText = stringFlag(flags, 'speed');
+  const speed = speedText === undefined ? config.bot.TEST_MODE_TIME_COMPRESSION : Number(speedText);
+  if (!(speed >= 1 && speed <= 100000)) throw new UsageError(`--speed=${speedText} must be a number from 1 to 100000`);
+  const symbols = (stringFlag(flags, 'symbols') ?? '').split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+  if (!config.bot.TEST_MODE) throw new UsageError('day runs a TEST_MODE replay; set TEST_MODE=true in .env_bot');
+
+  const server = await ensureDevServer({ address: config.env.TEMPORAL_ADDRESS, log: (s) => out.write(`${s}\n`) });
+  const client = await connectClient(config.env);
+  const workflowId = dayIdFor(config, date);
+  let stopWorker = async () => undefined as void;
+  try {
+    if (!flags.has('no-worker')) {
+      const connection = await connectWorkerConnection(config.env);
+      const runtime = await createWorkerRuntime({ config, cwd: PROJECT_DIR, connection });
+      const running = runtime.worker.run();
+      stopWorker = async () => {
+        runtime.worker.shutdown();
+        await running;
+        await connection.close();
+      };
+      out.write(`${runtime.description}\n`);
+    }
+    const input = replayInput(config.bot, date, replay, symbols, speed);
+    const handle = await client.workflow.start(tradingDayWorkflow, {
+      taskQueue: config.env.TEMPORAL_TASK_QUEUE,
+      workflowId,
+      args: [input],
+    });
+    out.write(`started ${workflowId}: replaying ${date} from ${replay} at ${speed}x\n`);
+    out.write(`watch it: ${server.uiUrl}/namespaces/${config.env.TEMPORAL_NAMESPACE}/workflows/${workflowId}\n`);
+    if (flags.has('detach')) return 0;
+    const summary = await handle.result();
+    out.write(`${JSON.stringify(summary, null, 2)}\n`);
+    return summary.halted ? 1 : 0;
+  } finally {
+    await stopWorker();
+    await client.connection.close();
+    if (server.started && !flags.has('detach')) await server.stop();
+  }
+}
