@@ -211,8 +211,14 @@ export function parseConfig(input: ParseConfigInput): ParseConfigResult {
 
   if (problems.length > 0) return { ok: false, problems, warnings };
   const rawOf = (m: Map<string, Setting>) => Object.fromEntries([...m].map(([k, s]) => [k, s.value]));
-  const originsOf = (m: Map<string, Setting>, keys: readonly string[]) =>
-    Object.fromEntries(keys.map((k) => [k, m.get(k)?.label ?? DEFAULT_ORIGIN]));
+  // An empty `.env` value is "not set": its origin is the default, not the file.
+  const originsOf = (m: Map<string, Setting>, keys: readonly string[], emptyIsUnset: boolean) =>
+    Object.fromEntries(
+      keys.map((k) => {
+        const s = m.get(k);
+        return [k, s === undefined || (emptyIsUnset && s.value.trim() === '') ? DEFAULT_ORIGIN : s.label];
+      }),
+    );
   return {
     ok: true,
     // Parsing again through the object schemas gives the exact inferred types without casts.
@@ -220,8 +226,8 @@ export function parseConfig(input: ParseConfigInput): ParseConfigResult {
     bot: botConfigSchema.parse(rawOf(botSettings)),
     warnings,
     origins: {
-      env: originsOf(envSettings, ENV_KEYS) as Record<keyof EnvConfig, string>,
-      bot: originsOf(botSettings, BOT_KEYS) as Record<keyof BotConfig, string>,
+      env: originsOf(envSettings, ENV_KEYS, true) as Record<keyof EnvConfig, string>,
+      bot: originsOf(botSettings, BOT_KEYS, false) as Record<keyof BotConfig, string>,
     },
   };
 }
@@ -264,6 +270,12 @@ function collect(
         continue;
       }
       const prev = out.get(canonical);
+      // In `.env` an empty value means "not set", so `KEY=` from the example followed by `KEY=value`
+      // is no conflict: the non-empty one counts.
+      if (prev !== undefined && hideValues && (prev.value.trim() === '' || e.value.trim() === '')) {
+        if (e.value.trim() !== '') out.set(canonical, { value: e.value, label: file.file, writtenKey: e.key, line: e.line });
+        continue;
+      }
       if (prev !== undefined) {
         const same = prev.value === e.value;
         const what =

@@ -349,3 +349,10 @@ void test('fuzz: a secret value in .env never appears in any message, however th
     { numRuns: 300 },
   );
 });
+
+void test('.env: an empty placeholder followed by a value is not a conflict (copying .env.example, then appending)', () => {
+  const r = okOf(env('SMTP_HOST=\nSMTP_PORT=587\nSMTP_HOST=smtp.example.com\nLOCAL_PORT=9000\nLOCAL_PORT=\n'));
+  assert.equal(r.env.SMTP_HOST, 'smtp.example.com');
+  assert.equal(r.env.LOCAL_PORT, 9000);
+  assert.deepEqual(r.warnings, []);
+});
