@@ -1,5 +1,7 @@
 import type { BotConfig } from '../config/botConfigSchema';
 import type { Bar } from '../market/bar';
+import { isTradingDay } from '../market/exchangeCalendar';
+import { dstMisalignment, strategyTiming } from '../market/sessionWindow';
 import { simulateSymbolDay, type SimulatedTrade } from '../strategies/simulate';
 import { getStrategy } from '../strategies/strategies';
 import type { StrategyName } from '../strategies/strategy';
@@ -59,12 +61,16 @@ export function runSignalAudit(input: SignalAuditInput): SignalAuditResult {
   const rows: SimulatedTrade[] = [];
   const warnings: string[] = [];
   const vixMissing = new Set<string>();
+  const closedDates = new Set<string>();
+  const allDates = new Set<string>();
   let symbolDays = 0;
   for (const symbol of symbols) {
     const days = input.bars.get(symbol)!;
     const dates = [...days.keys()].filter((d) => inRange(d, input.startDate, input.endDate)).sort(compareText);
     for (const date of dates) {
       symbolDays += 1;
+      allDates.add(date);
+      if (!isTradingDay(date)) closedDates.add(date);
       const bars = days.get(date)!;
       for (const name of strategies) {
         const vixPrevClose = name === 'close' ? vixCloseBefore(input.vix, date) : null;
@@ -73,15 +79,31 @@ export function runSignalAudit(input: SignalAuditInput): SignalAuditResult {
       }
     }
   }
-  if (vixMissing.size > 0) {
-    const list = [...vixMissing].sort(compareText);
-    warnings.push(
-      `no VIX close before ${list.length} session date(s) (${list.slice(0, 5).join(', ')}` +
-        `${list.length > 5 ? ', ...' : ''}): the CLOSE VIX gate did not block on them`,
-    );
+  // Without any VIX series the caller has already been told; list dates only when a series has gaps.
+  if (input.vix !== null && vixMissing.size > 0) {
+    warnings.push(`no VIX close before ${vixMissing.size} session date(s) (${listSome(vixMissing)}): the CLOSE VIX gate did not block on them`);
+  }
+  if (closedDates.size > 0) {
+    warnings.push(`bars on ${closedDates.size} date(s) the exchange calendar has closed (${listSome(closedDates)}): no trades there`);
+  }
+  // With the opt-in exchange anchor DST cannot move the sessions, so only the UTC reading is checked.
+  for (const name of input.cfg.SESSION_TIME_ANCHOR === 'utc' ? strategies : []) {
+    const timing = strategyTiming(input.cfg, name);
+    const off = [...allDates].sort(compareText).filter((d) => !closedDates.has(d) && dstMisalignment(d, timing.startHHMM, name) !== null);
+    if (off.length > 0) {
+      warnings.push(
+        `START_TIME_${name.toUpperCase()}=${timing.startHHMM} UTC is not at the New York time it was written for ` +
+          `(EST) on ${off.length} of ${allDates.size} date(s), e.g. ${dstMisalignment(off[0]!, timing.startHHMM, name)}`,
+      );
+    }
   }
   rows.sort((a, b) => compareText(a.symbol, b.symbol) || compareText(a.date, b.date) || compareText(a.strategy, b.strategy));
   return { rows, warnings, symbolDays };
+}
+
+function listSome(dates: ReadonlySet<string>): string {
+  const list = [...dates].sort(compareText);
+  return `${list.slice(0, 5).join(', ')}${list.length > 5 ? ', ...' : ''}`;
 }
 
 function inRange(date: string, start: string | undefined, end: string | undefined): boolean {

@@ -153,8 +153,7 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(`backtest: ${err.message}`);
-      console.error(BACKTEST_USAGE);
+      console.error(`backtest: ${err.message} (backtest --help shows the usage)`);
       return 2;
     }
     throw err;

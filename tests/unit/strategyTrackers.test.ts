@@ -66,7 +66,7 @@ void test('OPEN: half-open windows; the bar at S+A+B is no entry; range bars are
   assert.deepEqual(simulateSymbolDay(openRangeBreakout, c, {}, 'X', D, wide), []);
 });
 
-void test('OPEN: strict entry comparison, trailing stop at equality, long before short', () => {
+void test('OPEN: strict entry comparison, trailing stop at equality', () => {
   const c = cfg({ START_TIME_OPEN: '14:30', OPEN_ANALYSIS_TIME: '5', OPEN_BREAKOUT_TIME: '5', STRAT_OPEN_BUFFER: '0.02' });
   const base = minutes(D, '14:30', '15:30', () => 100);
   const line = 100 * (1 + 0.02);
@@ -150,7 +150,7 @@ void test('closed day: the tracker is done at once', () => {
   assert.equal(tr.onBar(flat('2025-07-04', '14:30', 1)), null);
 });
 
-void test('MID: VWAP touch is checked before the stop; entries wait for ADX and Bollinger warm-up', () => {
+void test('MID: no entry before ADX(14) is warmed up (28 session bars)', () => {
   // Session from 13:30Z; S = 13:30, A = 10: entry window [13:40, 13:50) is before ADX has 28 bars: no entry.
   const c = cfg({ START_TIME_MID: '13:30', MID_ANALYSIS_TIME: '10', MID_BREAKOUT_TIME: '10', STRAT_MID_VWAP_THRESHOLD: '0.001' });
   const bars = minutes(D, '13:30', '14:30', (i) => (i === 12 ? 90 : 100));
