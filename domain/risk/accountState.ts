@@ -270,6 +270,8 @@ export interface KillRecord {
 
 export interface AccountState {
   readonly version: 1;
+  /** When this account state was first created: makes event ids unique across account incarnations. */
+  readonly createdAt: string;
   readonly config: AccountConfig;
   readonly latestDate: string | null;
   readonly openGrants: Readonly<Record<string, OpenGrant>>;
@@ -313,6 +315,7 @@ const toCents = (dollars: number) => Math.round(dollars * 100);
 export function createAccountState(config: AccountConfig, at: string): AccountState {
   const draft: Draft = {
     version: 1,
+    createdAt: at,
     config,
     latestDate: null,
     openGrants: {},
@@ -334,8 +337,8 @@ function limitsOf(state: { config: AccountConfig; defense: DefenseState }): Effe
   return effectiveLimits(state.config, state.defense.active);
 }
 
-function nextEventId(draft: Draft, at: string): string {
-  const id = `evt-${at}-${draft.nextEventSeq}`;
+function nextEventId(draft: Draft): string {
+  const id = `evt-${draft.createdAt}-${draft.nextEventSeq}`;
   draft.nextEventSeq += 1;
   return id;
 }
@@ -347,7 +350,7 @@ function applyDefense(draft: Draft, input: DefenseInput): DefenseChange | null {
   if (!step.change) return null;
   draft.pendingEvents.push({
     kind: 'defense_mode',
-    id: nextEventId(draft, step.change.at),
+    id: nextEventId(draft),
     at: step.change.at,
     change: step.change.change,
     active: step.change.active,
@@ -398,7 +401,7 @@ function rollDate(draft: Draft, date: string, at: string): void {
     };
     draft.pendingEvents.push({
       kind: 'grant_expired',
-      id: nextEventId(draft, at),
+      id: nextEventId(draft),
       at,
       requestId: grant.requestId,
       broker: grant.broker,
@@ -427,7 +430,7 @@ function haltBroker(draft: Draft, date: string, broker: BrokerName, at: string, 
   }
   draft.pendingEvents.push({
     kind: 'kill_switch',
-    id: nextEventId(draft, at),
+    id: nextEventId(draft),
     at,
     date,
     broker,
