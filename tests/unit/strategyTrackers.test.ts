@@ -4,11 +4,11 @@ import { botConfigSchema, type BotConfig } from '../../domain/config/botConfigSc
 import type { Bar } from '../../domain/market/bar';
 import { openTiming, sessionWindowFor } from '../../domain/market/sessionWindow';
 import { SessionTracker } from '../../domain/strategies/sessionTracker';
-import { closeMomentumFade } from '../../domain/strategies/closeMomentumFade';
+import { CloseMomentumFadeRules, closeMomentumFade } from '../../domain/strategies/closeMomentumFade';
 import { openRangeBreakout } from '../../domain/strategies/openRangeBreakout';
 import { replayByClock, runTracker, simulateSymbolDay } from '../../domain/strategies/simulate';
 import { getStrategy } from '../../domain/strategies/strategies';
-import { vwapMeanReversion } from '../../domain/strategies/vwapMeanReversion';
+import { VwapMeanReversionRules, vwapMeanReversion } from '../../domain/strategies/vwapMeanReversion';
 
 /**
  * Synthetic days pinning the settled edge cases of spec section 6 (windows, 16:00 bar, early close,
@@ -245,4 +245,44 @@ void test('MID: long on a drop below VWAP and the lower band in a trendless sess
   const trend = minutes(D, '13:30', '14:09', (i) => 100 + i * 0.2).map((b) => ({ ...b, h: b.c + 0.05, l: b.c - 0.05 }));
   const dropAfterTrend: Bar = { t: at(D, '14:10'), o: 107.8, h: 107.8, l: 90, c: 90, v: 1000 };
   assert.deepEqual(simulateSymbolDay(vwapMeanReversion, c, {}, 'X', D, [...trend, dropAfterTrend]), []);
+});
+
+// The real-data golden files never hit an exact equality, so the settled strict / at-equality rules are
+// pinned here on constructed bars.
+void test('equality rules: MID VWAP touch and CLOSE stop trigger at equality', () => {
+  const mid = new VwapMeanReversionRules(0.01);
+  mid.observe(flat(D, '13:30', 100, 5), true);
+  const pos = { side: 'long' as const, entryPrice: 99, entryBarStart: at(D, '13:30') };
+  const touch = flat(D, '13:31', 100, 7);
+  mid.observe(touch, true);
+  assert.equal(mid.exit(touch, pos), 'vwap_touch', 'close == VWAP touches');
+  const close = new CloseMomentumFadeRules(10 * 60_000, 'auto', 2, 0.01);
+  const long = { side: 'long' as const, entryPrice: 100, entryBarStart: 0 };
+  const short = { side: 'short' as const, entryPrice: 100, entryBarStart: 0 };
+  assert.equal(close.exit(flat(D, '19:41', 100 * (1 - 0.02)), long), 'stop_loss');
+  assert.equal(close.exit(flat(D, '19:41', 100 * (1 + 0.02)), short), 'stop_loss');
+  assert.equal(close.exit(flat(D, '19:41', 98.01), long), null);
+});
+
+void test('CLOSE strictness: day move at equality enters, a zero window move does not', () => {
+  // 25 session bars from the 13:30Z open: first open 100, closes 140, last (13:54) close 150.
+  const day = (last: number, rest = 140): Bar[] =>
+    minutes(D, '13:30', '13:54', (i) => (i === 24 ? last : rest)).map((b, i) => (i === 0 ? { ...b, o: 100, l: 100 } : b));
+  const c = (keys: Record<string, string>) =>
+    cfg({ START_TIME_CLOSE: '13:30', CLOSE_ANALYSIS_TIME: '10', CLOSE_BREAKOUT_TIME: '30', ...keys });
+  const momentum = c({ STRAT_CLOSE_MODE: 'momentum', CLOSE_MOMENTUM_MIN_MOVE: '0.5' });
+  // 150 / 100 - 1 is exactly 0.5.
+  const [t] = simulateSymbolDay(closeMomentumFade, momentum, { vixPrevClose: null }, 'X', D, day(150));
+  assert.equal(t?.side, 'long');
+  assert.equal(iso(t!.entryTime), '13:54');
+  const higher = c({ STRAT_CLOSE_MODE: 'momentum', CLOSE_MOMENTUM_MIN_MOVE: '0.5000001' });
+  assert.deepEqual(simulateSymbolDay(closeMomentumFade, higher, { vixPrevClose: null }, 'X', D, day(150)), []);
+  // Window move exactly 0 (the reference close is 150 too): no momentum entry.
+  assert.deepEqual(simulateSymbolDay(closeMomentumFade, momentum, { vixPrevClose: null }, 'X', D, day(150, 150)), []);
+  // Fade with K = 0 on a flat session: a zero window move is no spike either way, though the close sits on both bands.
+  const fade = c({ STRAT_CLOSE_MODE: 'fade', CLOSE_FADE_SPIKE_STD: '0' });
+  assert.deepEqual(simulateSymbolDay(closeMomentumFade, fade, { vixPrevClose: null }, 'X', D, day(140)), []);
+  // ... and one tick up is a spike up at/above the upper band: a short.
+  const [f] = simulateSymbolDay(closeMomentumFade, fade, { vixPrevClose: null }, 'X', D, day(140.01));
+  assert.equal(f?.side, 'short');
 });
