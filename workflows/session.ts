@@ -53,7 +53,8 @@ interface OpenTrade {
   readonly order: BrokerOrder;
   readonly allocation: number;
   readonly accountValue: number;
-  lastPrice: number;
+  /** Latest close of the underlying (positions are marked from the bars the session sees). */
+  lastUnderlying: number;
 }
 
 /**
@@ -276,7 +277,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       order,
       allocation,
       accountValue: account.accountValue,
-      lastPrice: order.filledAvgPrice ?? price,
+      lastUnderlying: signal.price,
     });
     note('entry', `${signal.side} ${order.filledQty} ${choice.choice.symbol} at ${order.filledAvgPrice}`, symbol, {
       side: signal.side,
@@ -386,7 +387,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
         const tracker = trackers.get(symbol) as SymbolTracker;
         lastBar.set(symbol, bar);
         const t = open.get(symbol);
-        if (t) t.lastPrice = bar.c;
+        if (t) t.lastUnderlying = bar.c;
         const d = tracker.onBar(bar);
         if (d?.kind === 'entry') entriesHere.push({ symbol, tracker, signal: d });
         else await handle(symbol, tracker, d);
@@ -412,18 +413,38 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   return status();
 }
 
+/**
+ * Live view of a position. The session sees the underlying's bars only, so for a put or an inverse ETF
+ * the unrealised PnL is an estimate from the underlying's move (put: delta -1 per share, floored at the
+ * premium paid; inverse ETF: -1x the underlying's return on the entry notional).
+ */
 function positionView(t: OpenTrade): PositionView {
-  const mult = t.choice.assetClass === 'us_option' ? 100 : 1;
-  const direction = t.choice.openSide === 'buy' ? 1 : -1;
   const entry = t.order.filledAvgPrice ?? 0;
+  const qty = t.order.filledQty;
+  const move = t.lastUnderlying - t.signal.price;
+  let unrealized: number;
+  switch (t.choice.instrument) {
+    case 'stock':
+      unrealized = move * qty;
+      break;
+    case 'short_stock':
+      unrealized = -move * qty;
+      break;
+    case 'put':
+      unrealized = Math.max(-move * qty * 100, -entry * qty * 100);
+      break;
+    case 'inverse_etf':
+      unrealized = (-move / t.signal.price) * entry * qty;
+      break;
+  }
   return {
     underlying: t.underlying,
     ticker: t.choice.symbol,
     side: t.signal.side,
-    size: t.order.filledQty,
+    size: qty,
     entryPrice: entry,
-    currentPrice: t.lastPrice,
-    unrealizedPnl: round2((t.lastPrice - entry) * t.order.filledQty * mult * direction),
+    currentPrice: t.lastUnderlying,
+    unrealizedPnl: round2(unrealized),
   };
 }
 

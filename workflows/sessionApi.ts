@@ -29,6 +29,7 @@ export interface PositionView {
   readonly side: Side;
   readonly size: number;
   readonly entryPrice: number;
+  /** Latest close of the underlying. */
   readonly currentPrice: number;
   readonly unrealizedPnl: number;
 }

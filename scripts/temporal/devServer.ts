@@ -66,6 +66,11 @@ export async function ensureDevServer(opts: { address: string; dbFile?: string; 
     ['server', 'start-dev', '--ip', host, '--port', String(port), '--ui-port', String(uiPort), '--db-filename', dbFile, '--log-level', 'warn'],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
+  // Never leave an orphaned server behind, however this process ends.
+  const killOnExit = () => {
+    if (proc.exitCode === null) proc.kill('SIGTERM');
+  };
+  process.once('exit', killOnExit);
   await waitForPort(host, port, 60_000, proc);
   return {
     address: opts.address,

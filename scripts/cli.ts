@@ -1,0 +1,68 @@
+// The operator CLI: `npm run cli -- <command> ...` (or `npx tsx scripts/cli.ts <command> ...`).
+import { runBacktestCommand } from './commands/backtest';
+import { runCheckCommand } from './commands/check';
+import { runConfigCommand } from './commands/config';
+import { runControlCommand } from './commands/control';
+import { runDayCommand } from './commands/day';
+import { runScheduleCommand } from './commands/schedule';
+import { UsageError, reportFailure } from './commands/shared';
+
+export const CLI_USAGE = `usage: tradebot <command> [options]
+
+trading day
+  day --date YYYY-MM-DD [--replay DIR] [--speed N] [--symbols A,B] [--no-worker] [--detach]
+                          run one TEST_MODE day now (replayed minute bars, simulated broker)
+  status [--date D] [--json]      the day's status query
+  stop [--date D] [--reason R]    exit positions and end the day cleanly
+  kill [--date D] [--reason R]    halt new entries at once and exit positions
+  defense on|off [--date D]       switch defense mode
+  confirm SYMBOL [--reject] [--date D]
+                          answer a pending trade (TRADE_CONFIRMATION_REQUIRED=true)
+schedule
+  schedule create|update|pause|unpause|trigger|list|delete
+operations
+  worker                  run the worker (as npm run worker)
+  check                   startup self-checks and the pre-deployment checklist
+  config validate|show|encrypt|decrypt|genkey
+  backtest --strategy=open|mid|close|all --start=D --end=D --data_source=PATH [--signals-only] ...
+`;
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'day':
+      return runDayCommand(rest);
+    case 'status':
+    case 'stop':
+    case 'kill':
+    case 'defense':
+    case 'confirm':
+      return runControlCommand(command, rest);
+    case 'schedule':
+      return runScheduleCommand(rest);
+    case 'check':
+      return runCheckCommand(rest);
+    case 'config':
+      return runConfigCommand(rest);
+    case 'backtest':
+      return runBacktestCommand(rest);
+    case 'worker': {
+      await import('../workers/main');
+      return new Promise<number>(() => undefined);
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(CLI_USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"; run with --help for the list`);
+  }
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => process.exit(reportFailure(err)),
+  );
+}

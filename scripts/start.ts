@@ -1,0 +1,41 @@
+// `npm start`: the embedded default. Dev server (SQLite) if none answers locally, the worker,
+// the trading-day Schedule; prints the Web UI address and the next scheduled runs.
+import { loadConfig } from '../activities/config/loadConfig';
+import { runWorkerProcess } from '../workers/runWorker';
+import { reportFailure } from './commands/shared';
+import { connectClient } from './temporal/connection';
+import { ensureDevServer } from './temporal/devServer';
+import { ensureSchedule, nextScheduledRuns } from './temporal/schedule';
+
+async function main(): Promise<number> {
+  const cwd = process.env.TRADEBOT_HOME ?? process.cwd();
+  const log = (s: string) => console.log(s);
+  const config = await loadConfig({ cwd });
+  for (const w of config.warnings) console.warn(`warning: ${w}`);
+  if (!config.sources.envBot) log('no .env_bot found: running with defaults (TEST_MODE=true)');
+  if (config.bot.TEST_MODE) {
+    log('TEST_MODE: simulated broker, replayed minute bars, outputs to _paper files only; no live endpoint is ever called');
+  }
+  const server = await ensureDevServer({ address: config.env.TEMPORAL_ADDRESS, log });
+  const client = await connectClient(config.env);
+  const r = await ensureSchedule(client, config.bot, config.env.TEMPORAL_TASK_QUEUE);
+  const runs = await nextScheduledRuns(client, 3);
+  await client.connection.close();
+  log(`Temporal ${server.started ? 'dev server started' : 'server'} at ${config.env.TEMPORAL_ADDRESS} (namespace ${config.env.TEMPORAL_NAMESPACE})`);
+  log(`Temporal Web UI: ${server.uiUrl}`);
+  log(`schedule ${r}; next scheduled run${runs.paused ? ' (paused)' : ''}: ${runs.next[0]?.toISOString() ?? 'none'}`);
+  try {
+    await runWorkerProcess(config, cwd, log);
+  } finally {
+    if (server.started) {
+      log('stopping the Temporal dev server');
+      await server.stop();
+    }
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => process.exit(reportFailure(err)),
+);
