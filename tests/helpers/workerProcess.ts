@@ -1,0 +1,30 @@
+// A worker in its own process, so tests can SIGKILL it mid-session. Settings come from the environment.
+import { NativeConnection } from '@temporalio/worker';
+import { createActivityDeps } from '../../activities/replayDeps';
+import { createTradingWorker } from '../../workers/createWorker';
+import { SHARED_VIX_CSV, quietRuntime } from './tradingDayHarness';
+
+async function main(): Promise<void> {
+  quietRuntime();
+  const need = (k: string) => {
+    const v = process.env[k];
+    if (!v) throw new Error(`${k} is not set`);
+    return v;
+  };
+  const connection = await NativeConnection.connect({ address: need('TEMPORAL_TEST_ADDRESS') });
+  const deps = createActivityDeps({
+    outputDir: need('TB_OUTPUT_DIR'),
+    startingCash: 100_000,
+    vixCsvPath: SHARED_VIX_CSV,
+    symbols: need('TB_SYMBOLS').split(','),
+  });
+  const worker = await createTradingWorker({ connection, namespace: 'default', taskQueue: need('TB_TASK_QUEUE'), deps });
+  process.stdout.write('worker-ready\n');
+  await worker.run();
+  await connection.close();
+}
+
+main().catch((err) => {
+  process.stderr.write(`worker process failed: ${String(err)}\n`);
+  process.exit(1);
+});
