@@ -1,0 +1,63 @@
+// Records the histories that tests/workflows/replay.test.ts replays. Run it after a deliberate change to
+// workflow code (`npm test -- recordHistories` runs it on the test server) and commit the new files.
+// The run: the fixture replay data, OPEN only, compressed; the day and its session are both recorded.
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { createActivityDeps } from '../../activities/replayDeps';
+import { replayInput } from '../../activities/schedulingActivities';
+import { createTradingWorker } from '../../workers/createWorker';
+import { tradingDayWorkflow } from '../../workflows/tradingDay';
+import { REPO_ROOT, quietRuntime, tempOutputDir, testConfig } from './tradingDayHarness';
+import { connectTestTemporal, uniqueTaskQueue } from './temporalTestServer';
+
+export const HISTORY_DIR = path.join(REPO_ROOT, 'tests', 'fixtures', 'histories');
+export const FIXTURE_MINUTE_DIR = path.join(REPO_ROOT, 'tests', 'fixtures', 'minute');
+
+function temporalCli(): string {
+  if (process.env.TEMPORAL_CLI_PATH_RESOLVED) return process.env.TEMPORAL_CLI_PATH_RESOLVED;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the plain JS installer
+  return (require('../../scripts/installTemporalCli.js') as { ensureTemporalCli(o: object): string }).ensureTemporalCli({ quiet: true });
+}
+
+/** Runs the recorded scenario and returns the histories (day, then session) and their event counts. */
+export async function runRecordedScenario(): Promise<{ workflowId: string; history: ReturnType<typeof JSON.parse>; events: number }[]> {
+  quietRuntime();
+  const temporal = await connectTestTemporal();
+  const taskQueue = uniqueTaskQueue('record');
+  const deps = createActivityDeps({ outputDir: tempOutputDir('record'), startingCash: 100_000, vixCsvPath: null });
+  const worker = await createTradingWorker({ connection: temporal.nativeConnection, namespace: 'default', taskQueue, deps });
+  const config = testConfig({ STRATEGY_OVERRIDE: 'open' });
+  const input = replayInput(config, '2025-04-09', FIXTURE_MINUTE_DIR, [], 600);
+  try {
+    return await worker.runUntil(async () => {
+      const id = `record-day-${Date.now()}`;
+      const handle = await temporal.client.workflow.start(tradingDayWorkflow, { taskQueue, workflowId: id, args: [input] });
+      await handle.result();
+      const out = [];
+      for (const wid of [id, `${id}-open`]) {
+        // The CLI's JSON is the format Worker.runReplayHistories reads (and what users export from the UI).
+        const json = execFileSync(temporalCli(), ['workflow', 'show', '--address', temporal.address, '--workflow-id', wid, '--output', 'json'], {
+          encoding: 'utf8',
+          maxBuffer: 64 * 1024 * 1024,
+        });
+        const history = JSON.parse(json) as { events: unknown[] };
+        out.push({ workflowId: wid, history, events: history.events.length });
+      }
+      return out;
+    });
+  } finally {
+    await temporal.close();
+  }
+}
+
+if (require.main === module || process.env.RECORD_HISTORIES === '1') {
+  void runRecordedScenario().then((list) => {
+    fs.mkdirSync(HISTORY_DIR, { recursive: true });
+    for (const [i, h] of list.entries()) {
+      const name = i === 0 ? 'tradingDay.json' : 'session-open.json';
+      fs.writeFileSync(path.join(HISTORY_DIR, name), `${JSON.stringify({ workflowId: h.workflowId, history: h.history }, null, 1)}\n`);
+      console.log(`${name}: ${h.events} events`);
+    }
+  });
+}
