@@ -53,6 +53,8 @@ export const envConfigShape = {
   IBKR_PAPER_ACCOUNT_NUMBER: optionalEnvField(accountNumberCheck),
   IBKR_LIVE_ACCOUNT_NUMBER: optionalEnvField(accountNumberCheck),
   ALERT_EMAIL: optionalEnvField(emailListCheck),
+  // Slack-style incoming webhook for the same alerts as e-mail (optional). Holds a token in its path: secret.
+  ALERT_WEBHOOK_URL: optionalEnvField(httpUrlCheck),
   SMTP_USER: optionalEnvField(anyText),
   SMTP_PASS: optionalEnvField(anyText),
   SMTP_HOST: optionalEnvField(hostCheck),
@@ -103,6 +105,7 @@ export const SECRET_ENV_KEYS = [
   'ENV_BOT_KEY',
   'MANAGER_API_TOKEN',
   'TEMPORAL_API_KEY',
+  'ALERT_WEBHOOK_URL',
 ] as const satisfies readonly (keyof EnvConfig)[];
 
 export type SecretEnvKey = (typeof SECRET_ENV_KEYS)[number];

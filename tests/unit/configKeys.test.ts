@@ -130,6 +130,7 @@ const ENV_BAD: Record<keyof EnvConfig, Bad> = {
   IBKR_PAPER_ACCOUNT_NUMBER: { wrong: 'DU-123456', range: 'Q9' },
   IBKR_LIVE_ACCOUNT_NUMBER: { wrong: 'U 123456', range: 'U1234567890123456789012' },
   ALERT_EMAIL: { wrong: 'ops', range: 'ops@example.com,nobody' },
+  ALERT_WEBHOOK_URL: { wrong: 'hooks.example.com/T0/B0/x', range: 'https://user:pw@hooks.example.com/T0/B0/x' },
   SMTP_USER: null,
   SMTP_PASS: null,
   SMTP_HOST: { wrong: 'smtp host', range: '1.2.3.400' },
