@@ -5,10 +5,11 @@ import { SCHEDULE_ID } from '../scripts/temporal/schedule';
 import { outputMode } from '../domain/routing';
 import { dayWorkflowId, stopSignal } from '../workflows/tradingDayApi';
 import { watchControlFiles } from './controlFiles';
-import { createWorkerRuntime } from './workerRuntime';
+import { createWorkerRuntime, installRuntimeLogging } from './workerRuntime';
 
 /** Runs the worker until SIGINT/SIGTERM, honouring the control files in CONTROL_DIR. */
 export async function runWorkerProcess(config: LoadedConfig, cwd: string, log: (s: string) => void): Promise<void> {
+  installRuntimeLogging(config.bot.DEBUG_LOG_LEVEL);
   const connection = await connectWorkerConnection(config.env);
   const runtime = await createWorkerRuntime({ config, cwd, connection });
   log(runtime.description);

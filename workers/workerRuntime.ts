@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogLevel, type NativeConnection, type Worker } from '@temporalio/worker';
 import type { LoadedConfig } from '../activities/config/loadConfig';
 import { ConfigError } from '../domain/config/configError';
 import { createActivityDeps } from '../activities/replayDeps';
@@ -19,6 +19,16 @@ export interface WorkerRuntime {
   readonly replayFolder: string | null;
   readonly outputDir: string;
   readonly description: string;
+}
+
+let runtimeInstalled = false;
+
+/** Worker logs follow DEBUG_LOG_LEVEL: quiet shows warnings and errors only. Call before any connection. */
+export function installRuntimeLogging(level: 'quiet' | 'info' | 'verbose'): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const map: Record<typeof level, LogLevel> = { quiet: 'WARN', info: 'INFO', verbose: 'DEBUG' };
+  Runtime.install({ logger: new DefaultLogger(map[level]) });
 }
 
 /**

@@ -85,7 +85,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
     }
   };
 
-  setHandler(dayStatusQuery, (): DayStatus => {
+  const currentStatus = (): DayStatus => {
     const all = [...sessions.values()];
     return {
       workflowId: info.workflowId,
@@ -111,7 +111,8 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
       retries: 0,
       errors: all.reduce((a, s) => a + s.errors, 0),
     };
-  });
+  };
+  setHandler(dayStatusQuery, currentStatus);
   setHandler(sessionProgressSignal, (s) => {
     sessions.set(s.strategy, s);
     if (s.state !== 'done' && s.state !== 'halted') {
@@ -153,7 +154,15 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
       },
     });
     if (state !== 'halted') state = 'done';
-    return { date, mode, closedReason, sessions: [...sessions.values()], halted: haltReason !== null, haltReason };
+    return {
+      date,
+      mode,
+      closedReason,
+      sessions: [...sessions.values()],
+      halted: haltReason !== null,
+      haltReason,
+      finalStatus: currentStatus(),
+    };
   };
 
   // 1. Calendar: TRADING_DAYS and the exchange's holidays.

@@ -29,6 +29,8 @@ export interface DaySummary {
   readonly sessions: readonly SessionStatus[];
   readonly halted: boolean;
   readonly haltReason: string | null;
+  /** The status query's answer at the end, so a finished day can be shown without a worker. */
+  readonly finalStatus: DayStatus;
 }
 
 export interface DayStatus {

@@ -46,7 +46,11 @@ export async function runControlCommand(command: string, argv: string[], out: No
         return 0;
       }
       case 'status': {
-        const status = await handle.query(dayStatusQuery);
+        // A finished day has no worker to answer queries: its result carries the final status.
+        const running = (await handle.describe()).status.name === 'RUNNING';
+        const status: DayStatus = running
+          ? await handle.query(dayStatusQuery)
+          : ((await handle.result()) as { finalStatus: DayStatus }).finalStatus;
         out.write(flags.has('json') ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
         return 0;
       }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { connectClient, connectWorkerConnection } from '../temporal/connection';
 import { ensureDevServer } from '../temporal/devServer';
 import { replayInput } from '../../activities/schedulingActivities';
-import { createWorkerRuntime } from '../../workers/workerRuntime';
+import { createWorkerRuntime, installRuntimeLogging } from '../../workers/workerRuntime';
 import { tradingDayWorkflow } from '../../workflows/tradingDay';
 import { PROJECT_DIR, UsageError, dateFlag, dayIdFor, loadProjectConfig, parseArgs, stringFlag } from './shared';
 
@@ -28,6 +28,7 @@ export async function runDayCommand(argv: string[], out: NodeJS.WritableStream =
   let stopWorker = async () => undefined as void;
   try {
     if (!flags.has('no-worker')) {
+      installRuntimeLogging(config.bot.DEBUG_LOG_LEVEL);
       const connection = await connectWorkerConnection(config.env);
       const runtime = await createWorkerRuntime({ config, cwd: PROJECT_DIR, connection });
       const running = runtime.worker.run();
@@ -42,6 +43,8 @@ export async function runDayCommand(argv: string[], out: NodeJS.WritableStream =
     const handle = await client.workflow.start(tradingDayWorkflow, {
       taskQueue: config.env.TEMPORAL_TASK_QUEUE,
       workflowId,
+      // One day per date, even after the first run has finished.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
       args: [input],
     });
     out.write(`started ${workflowId}: replaying ${date} from ${replay} at ${speed}x\n`);
