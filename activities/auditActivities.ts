@@ -1,0 +1,170 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { BotConfig } from '../domain/config/botConfigSchema';
+import { isConfigError } from '../domain/config/configError';
+import type { EnvConfig } from '../domain/config/envSchema';
+import { bookForMode, buildTradePostings } from '../domain/ledger/postings';
+import { outputMode } from '../domain/routing';
+import type { OutputMode, TradeRecord } from '../domain/trades/tradeRecord';
+import { BackupError, createBackup, type BackupResult } from './backup/archive';
+import { rotateLogs as rotateLogFiles, type RotateResult } from './backup/rotation';
+import { LockTimeoutError } from './ledger/fileLock';
+import { exportToManagerApi, LedgerExportError, loadValidBook, writeManagerFiles, type ApiExportResult } from './ledger/ledgerExport';
+import { postEntries } from './ledger/ledgerStore';
+import { ManagerApiClient, ManagerApiError } from './ledger/managerApi';
+import { notify as sendAlert, NotifyDeliveryError, type NotifyInput, type NotifyResult } from './notify/notifier';
+
+/*
+ * Audit-trail activities: ledger posting and Manager.io export, alerts, backups and log rotation.
+ * Inputs and outputs are plain data. Each is idempotent: postings are exactly-once on tradeId + kind,
+ * Manager.io entries on their Reference, alerts on their id per channel, backups on mode + label.
+ *
+ * Routing guard: whatever a caller asks, a worker whose configuration routes to _paper (TEST_MODE or
+ * FORCE_PAPER_EXPORT) refuses every `live` request, so no _live file is created or modified (spec section 4).
+ *
+ * Error types (ApplicationFailure.type): ConfigError and LedgerValidationError and LogicError do not
+ * retry; LedgerBusy, ManagerApiError (5xx, network) and NotifyDeliveryError do.
+ */
+
+export interface AuditActivityDeps {
+  /** The output/ folder. */
+  readonly outputDir: string;
+  /** The backups/ folder. */
+  readonly backupsDir: string;
+  readonly env: EnvConfig;
+  readonly bot: BotConfig;
+  readonly now?: () => Date;
+  /** Test seams: HTTP for Manager.io and the webhook, SMTP transport options. */
+  readonly fetchImpl?: typeof fetch;
+  readonly smtpOptions?: Record<string, unknown>;
+}
+
+export interface PostTradeResult {
+  readonly book: 'live' | 'paper' | null;
+  /** entryKeys written by this call. */
+  readonly posted: string[];
+  /** entryKeys the book already had (a retry or a re-run). */
+  readonly alreadyPosted: string[];
+  readonly skipped: string | null;
+}
+
+export interface ExportLedgerInput {
+  readonly mode: OutputMode;
+  /** `auto` (after a trade) honours LEDGER_EXPORT_MODE=off; `manual` (the CLI) always exports. */
+  readonly trigger?: 'auto' | 'manual';
+  /** Post to the Manager.io API. Default: only the live book, and only when MANAGER_API_URL is set. */
+  readonly api?: boolean;
+}
+
+export interface ExportLedgerResult {
+  readonly skipped: string | null;
+  readonly entries: number;
+  readonly files: string[];
+  readonly api: ApiExportResult | null;
+}
+
+const nonRetryable = (message: string, type: string) => ApplicationFailure.nonRetryable(message, type);
+
+export function createAuditActivities(deps: AuditActivityDeps) {
+  const now = () => (deps.now ?? (() => new Date()))();
+  const routed = outputMode({ TEST_MODE: deps.bot.TEST_MODE, FORCE_PAPER_EXPORT: deps.bot.FORCE_PAPER_EXPORT });
+  const guard = (mode: OutputMode) => {
+    if (mode !== 'live' && mode !== 'paper' && mode !== 'backtest') throw nonRetryable(`unknown output mode ${String(mode)}`, 'LogicError');
+    if (mode === 'live' && routed !== 'live') {
+      throw nonRetryable('refusing a _live output: TEST_MODE or FORCE_PAPER_EXPORT routes every output to _paper', 'ConfigError');
+    }
+  };
+  const managerClient = () =>
+    new ManagerApiClient({ baseUrl: deps.env.MANAGER_API_URL as string, token: deps.env.MANAGER_API_TOKEN as string, fetchImpl: deps.fetchImpl });
+
+  return {
+    async postTradeToLedger(input: { mode: OutputMode; trade: TradeRecord }): Promise<PostTradeResult> {
+      guard(input.mode);
+      if (input.mode === 'backtest') return { book: null, posted: [], alreadyPosted: [], skipped: 'backtests write no ledger' };
+      if (input.trade.mode !== input.mode) throw nonRetryable(`trade ${input.trade.tradeId} has mode ${input.trade.mode} but was routed to ${input.mode}`, 'LogicError');
+      let entries;
+      try {
+        entries = buildTradePostings(input.trade);
+      } catch (err) {
+        throw nonRetryable((err as Error).message, 'LogicError');
+      }
+      const book = bookForMode(input.mode);
+      try {
+        const r = postEntries({ outputDir: deps.outputDir, backupsDir: deps.backupsDir, book, entries, now: now() });
+        return { book, posted: r.posted, alreadyPosted: r.alreadyPosted, skipped: null };
+      } catch (err) {
+        if (err instanceof LockTimeoutError) throw ApplicationFailure.retryable(err.message, 'LedgerBusy');
+        throw nonRetryable((err as Error).message, 'LedgerValidationError');
+      }
+    },
+
+    async exportLedger(input: ExportLedgerInput): Promise<ExportLedgerResult> {
+      guard(input.mode);
+      if (input.mode === 'backtest') return { skipped: 'backtests write no ledger', entries: 0, files: [], api: null };
+      if ((input.trigger ?? 'auto') === 'auto' && deps.bot.LEDGER_EXPORT_MODE === 'off') {
+        return { skipped: 'LEDGER_EXPORT_MODE is off', entries: 0, files: [], api: null };
+      }
+      const book = bookForMode(input.mode);
+      let entries;
+      try {
+        entries = loadValidBook(deps.outputDir, book);
+      } catch (err) {
+        throw nonRetryable((err as Error).message, err instanceof LedgerExportError ? 'LedgerValidationError' : 'LogicError');
+      }
+      const paths = writeManagerFiles(deps.outputDir, book, entries);
+      const configured = !!(deps.env.MANAGER_API_URL && deps.env.MANAGER_API_TOKEN);
+      const wantApi = input.api ?? (book === 'live' && configured);
+      if (input.api && !configured) throw nonRetryable('Manager.io API export needs MANAGER_API_URL and MANAGER_API_TOKEN in .env', 'ConfigError');
+      let api: ApiExportResult | null = null;
+      if (wantApi) {
+        try {
+          api = await exportToManagerApi(managerClient(), book, entries);
+        } catch (err) {
+          if (err instanceof ManagerApiError && err.retryable) throw ApplicationFailure.retryable(err.message, 'ManagerApiError');
+          throw nonRetryable((err as Error).message, 'ManagerApiError');
+        }
+      }
+      return { skipped: null, entries: entries.length, files: [paths.tsv, paths.json], api };
+    },
+
+    async notify(input: NotifyInput): Promise<NotifyResult> {
+      guard(input.mode);
+      try {
+        return await sendAlert({ outputDir: deps.outputDir, env: deps.env, bot: deps.bot, now: deps.now, fetchImpl: deps.fetchImpl, smtpOptions: deps.smtpOptions }, input);
+      } catch (err) {
+        if (err instanceof NotifyDeliveryError) throw ApplicationFailure.retryable(err.message, 'NotifyDeliveryError', err.result);
+        throw err;
+      }
+    },
+
+    async backupOutputs(input: { mode: OutputMode; label: string }): Promise<BackupResult> {
+      guard(input.mode);
+      try {
+        return await createBackup({
+          outputDir: deps.outputDir,
+          backupsDir: deps.backupsDir,
+          mode: input.mode,
+          label: input.label,
+          encryptionKey: deps.env.ENCRYPTION_KEY,
+          now: now(),
+        });
+      } catch (err) {
+        // A bad label or key will not get better on retry; disk errors might.
+        if (err instanceof BackupError || isConfigError(err)) throw nonRetryable((err as Error).message, 'ConfigError');
+        throw err;
+      }
+    },
+
+    async rotateLogs(input: { mode: OutputMode }): Promise<RotateResult> {
+      guard(input.mode);
+      return rotateLogFiles({
+        outputDir: deps.outputDir,
+        backupsDir: deps.backupsDir,
+        mode: input.mode,
+        retentionDays: deps.bot.LOG_RETENTION_DAYS,
+        now: now(),
+      });
+    },
+  };
+}
+
+export type AuditActivities = ReturnType<typeof createAuditActivities>;
