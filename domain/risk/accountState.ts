@@ -311,6 +311,8 @@ function draftOf(state: AccountState): Draft {
 const dayKey = (date: string, broker: string) => `${date}|${broker}`;
 const bookKey = (date: string, session: string, broker: string) => `${date}|${session}|${broker}`;
 const toCents = (dollars: number) => Math.round(dollars * 100);
+/** Whole cents; adding 0 turns -0 into 0 so that the state survives a JSON round trip unchanged. */
+const roundCents = (dollars: number) => toCents(dollars) / 100 + 0;
 
 export function createAccountState(config: AccountConfig, at: string): AccountState {
   const draft: Draft = {
@@ -594,7 +596,7 @@ export function releaseCapacity(state: AccountState, rel: ReleaseRequest): Trans
     };
   }
   if (rel.filled) {
-    day = { ...day, realizedPnl: toCents(day.realizedPnl + rel.realizedPnl) / 100, closedTrades: day.closedTrades + 1 };
+    day = { ...day, realizedPnl: roundCents(day.realizedPnl + rel.realizedPnl), closedTrades: day.closedTrades + 1 };
     draft.brokerDays[key] = day;
     applyDefense(draft, {
       type: 'trade',

@@ -72,7 +72,8 @@ export function relativeDeviation(float: number, target: number): number {
  */
 export function isRebalancingNeeded(float: number, target: number, threshold = REBALANCING_THRESHOLD): boolean {
   if (!(target > 0)) return false;
-  return Math.round(Math.abs(float - target) * 100) > Math.round(threshold * target * 100);
+  const diffCents = Math.abs(Math.round(float * 100) - Math.round(target * 100));
+  return diffCents > threshold * Math.round(target * 100) + 1e-6;
 }
 
 export function capitalReport(floats: readonly BrokerFloat[], reserve: number, threshold = REBALANCING_THRESHOLD): CapitalReport {

@@ -71,7 +71,8 @@ void test('property: a position never costs more than its dollars; whole units u
         assert.ok(Math.abs(size.costDollars - size.quantity * unitCost) < 1e-6);
         if (size.fractional) {
           assert.ok(fractionalEnabled && assetFractionable && (instrument === 'stock' || instrument === 'inverse_etf'));
-          assert.ok(Math.abs(size.quantity * 10_000 - Math.round(size.quantity * 10_000)) < 1e-6, `step ${size.quantity}`);
+          const steps = size.quantity * 10_000;
+          assert.ok(Math.abs(steps - Math.round(steps)) <= 1e-9 * Math.max(1, steps), `step ${size.quantity}`);
           // Maximal: one more step would exceed the dollars.
           assert.ok((size.quantity + 0.0001) * price > dollars - 1e-9);
         } else {
