@@ -1,0 +1,619 @@
+import { ApiError, FetchError, marketData, trading } from '@alpacahq/alpaca-trade-api';
+import type {
+  AssetClass,
+  Broker,
+  BrokerAccount,
+  BrokerCapabilities,
+  BrokerOrder,
+  BrokerPosition,
+  OrderRequest,
+  OrderStatus,
+} from './brokerTypes';
+import type {
+  AssetInfo,
+  BrokerExtensions,
+  CalendarDay,
+  MarketClock,
+  OptionContractInfo,
+  ProtectiveStopRequest,
+  ProtectiveStopResult,
+  QuoteInfo,
+} from './brokerFactory';
+import { BrokerError, ConfigError, LogicError, NetworkError } from '../../domain/errors/errorClasses';
+import { formatOccSymbol, parseOccSymbol } from '../../domain/instruments/occSymbol';
+import { PROVIDER_LIMITS, RateLimiter, TokenBucket, realSleep, type RateLimitSignal } from '../marketData/rateLimiter';
+
+/**
+ * Alpaca (stocks, ETFs, options; paper and live) through @alpacahq/alpaca-trade-api v4, using its generated
+ * REST classes with an explicit base URL so that the endpoint is the one brokerFactory.ts chose from
+ * ALPACA_MODE, TEST_MODE and ALPACA_PAPER_URL / ALPACA_LIVE_URL (the SDK's own `paper` flag would ignore
+ * the configured URLs). The SDK's retry and rate limiter are off: Temporal retries activities, and our
+ * own token bucket and 429 backoff (rateLimiter.ts) pace the calls.
+ *
+ * Orders never duplicate: every order carries the bot's deterministic client order id; submitOrder looks
+ * the id up before posting and after any ambiguous failure, and a 422 "client_order_id must be unique"
+ * resolves to the existing order.
+ */
+export interface AlpacaBrokerOptions {
+  readonly keyId: string;
+  readonly secret: string;
+  /** Trading API base URL, e.g. https://paper-api.alpaca.markets (chosen by brokerFactory.ts). */
+  readonly tradingUrl: string;
+  /** Market data API base URL, normally https://data.alpaca.markets. */
+  readonly dataUrl: string;
+  /** Which family tradingUrl belongs to; only used in messages (the factory guarantees the match). */
+  readonly endpointMode: 'paper' | 'live';
+  /** Per-request timeout (API_TIMEOUT). */
+  readonly timeoutMs: number;
+  /** FRACTIONAL: allow fractional share quantities where the asset is fractionable. */
+  readonly fractional: boolean;
+  /** How long submitOrder waits for a market order to reach a final state before cancelling the rest. */
+  readonly fillTimeoutMs?: number;
+  readonly pollIntervalMs?: number;
+  /** Stock quote feed: `iex` (free) or `sip` (paid subscription). */
+  readonly stockFeed?: 'iex' | 'sip';
+  readonly optionFeed?: 'indicative' | 'opra';
+  /** Shared limiters (trading host, data host); one pair per account. */
+  readonly limiters?: AlpacaLimiters;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+}
+
+export interface AlpacaLimiters {
+  readonly trading: RateLimiter;
+  readonly data: RateLimiter;
+}
+
+export function createAlpacaLimiters(sleep?: (ms: number) => Promise<void>): AlpacaLimiters {
+  const make = () =>
+    new RateLimiter({ provider: 'alpaca', bucket: new TokenBucket({ ...PROVIDER_LIMITS.alpaca, sleep }), sleep, maxBackoffMs: 10_000 });
+  return { trading: make(), data: make() };
+}
+
+/** A 429 from the SDK, with the wait Alpaca suggested. */
+export function alpacaRateLimitSignal(err: unknown): RateLimitSignal {
+  if (err instanceof ApiError && err.status === 429) return { rateLimited: true, retryAfterMs: err.retryAfterMs ?? null };
+  return { rateLimited: false };
+}
+
+/**
+ * What an SDK failure means for the bot. `credentialKeys` names the .env keys to check on 401/403 so the
+ * message tells the operator exactly what to fix (never the values).
+ */
+export function classifyAlpacaError(err: unknown, what: string, credentialKeys: string): Error {
+  if (err instanceof NetworkError || err instanceof BrokerError || err instanceof ConfigError || err instanceof LogicError) return err;
+  if (err instanceof ApiError) {
+    const code = err.code === undefined || err.code === null ? String(err.status) : String(err.code);
+    const detail = `HTTP ${err.status}${err.code !== undefined ? ` code ${String(err.code)}` : ''}: ${err.message}`;
+    if (err.status === 401) {
+      return new ConfigError(`alpaca: ${what} was refused, the credentials were rejected (${detail}); check ${credentialKeys}`);
+    }
+    if (err.status === 408 || err.status === 429 || err.status >= 500) {
+      return new NetworkError(`alpaca: ${what} failed (${detail})`, {
+        provider: 'alpaca',
+        code: err.status === 429 ? 'rate_limited' : code,
+        status: err.status,
+        retryAfterMs: err.retryAfterMs ?? null,
+        cause: err,
+      });
+    }
+    return new BrokerError(`alpaca: ${what} failed (${detail})`, { provider: 'alpaca', code, status: err.status, cause: err });
+  }
+  if (err instanceof FetchError) {
+    const name = (err.cause as { name?: string } | undefined)?.name;
+    const timeout = name === 'TimeoutError' || name === 'AbortError';
+    return new NetworkError(`alpaca: ${what} failed (${timeout ? 'timed out' : `network error: ${err.cause?.message ?? err.message}`})`, {
+      provider: 'alpaca',
+      code: timeout ? 'timeout' : 'network',
+      cause: err,
+    });
+  }
+  if (err instanceof Error && /Alpaca authentication requires/.test(err.message)) {
+    return new ConfigError(`alpaca: ${what}: key id and secret are both required; check ${credentialKeys}`);
+  }
+  return new LogicError(`alpaca: ${what} failed unexpectedly: ${(err as Error)?.message ?? String(err)}`, { provider: 'alpaca', cause: err });
+}
+
+/** Alpaca writes option symbols without the OCC padding (`SPY250411P00500000`); the bot pads them. */
+export function toAlpacaSymbol(symbol: string): string {
+  return parseOccSymbol(symbol) ? symbol.replace(/\s+/g, '') : symbol;
+}
+
+export function fromAlpacaSymbol(symbol: string): string {
+  const c = parseOccSymbol(symbol);
+  return c ? formatOccSymbol(c) : symbol;
+}
+
+const TERMINAL = new Set(['filled', 'canceled', 'expired', 'rejected', 'done_for_day', 'replaced']);
+
+/** Business rejections: how Alpaca says no to an order, mapped to the stable codes the trade log records. */
+export function rejectionCode(status: number, code: string | null, message: string): string {
+  const m = message.toLowerCase();
+  if (/buying power/.test(m)) return 'insufficient_buying_power';
+  if (/pattern day trad|day trading protection|\bpdt\b/.test(m) || code === '40310100') return 'pdt_protection';
+  if (/shortable|short sell|sold short|cannot be sold short|not borrowable/.test(m)) return 'not_shortable';
+  if (/market (is )?closed|market hours|outside of market/.test(m)) return 'market_closed';
+  if (/insufficient qty|qty available|insufficient quantity/.test(m)) return 'insufficient_qty';
+  if (/fractional|not fractionable/.test(m)) return 'not_fractionable';
+  if (/not tradable|not active|is not found|asset .* not found/.test(m)) return 'not_tradable';
+  if (/rejected by user request|trading blocked|account is blocked/.test(m)) return 'trading_blocked';
+  return status === 403 ? 'forbidden' : 'rejected';
+}
+
+export class AlpacaBroker implements Broker, BrokerExtensions {
+  readonly name = 'alpaca' as const;
+  private readonly config: trading.Configuration;
+  private readonly orders: trading.OrdersApi;
+  private readonly accounts: trading.AccountsApi;
+  private readonly positionsApi: trading.PositionsApi;
+  private readonly assets: trading.AssetsApi;
+  private readonly clockApi: trading.ClockApi;
+  private readonly calendarApi: trading.CalendarApi;
+  private readonly stocks: marketData.StockApi;
+  private readonly optionsData: marketData.OptionApi;
+  private readonly limiters: AlpacaLimiters;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
+  private readonly credentialKeys: string;
+  private optionsLevel: number | null = null;
+  private shortingEnabled: boolean | null = null;
+  private clockCache: { clock: MarketClock; offsetMs: number } | null = null;
+  private readonly assetCache = new Map<string, AssetInfo | null>();
+
+  constructor(private readonly opts: AlpacaBrokerOptions) {
+    const M = opts.endpointMode.toUpperCase();
+    this.credentialKeys = `ALPACA_${M}_API_KEY and ALPACA_${M}_SECRET_KEY in .env`;
+    if (!opts.keyId || !opts.secret) {
+      throw new ConfigError(`alpaca ${opts.endpointMode}: ${this.credentialKeys} must both be set`);
+    }
+    const common = { keyId: opts.keyId, secret: opts.secret, timeoutMs: opts.timeoutMs, userAgent: 'tradebot' };
+    this.config = new trading.Configuration({ ...common, basePath: stripSlash(opts.tradingUrl) });
+    const dataConfig = new marketData.Configuration({ ...common, basePath: stripSlash(opts.dataUrl) });
+    this.orders = new trading.OrdersApi(this.config);
+    this.accounts = new trading.AccountsApi(this.config);
+    this.positionsApi = new trading.PositionsApi(this.config);
+    this.assets = new trading.AssetsApi(this.config);
+    this.clockApi = new trading.ClockApi(this.config);
+    this.calendarApi = new trading.CalendarApi(this.config);
+    this.stocks = new marketData.StockApi(dataConfig);
+    this.optionsData = new marketData.OptionApi(dataConfig);
+    this.sleep = opts.sleep ?? realSleep;
+    this.now = opts.now ?? Date.now;
+    this.limiters = opts.limiters ?? createAlpacaLimiters(opts.sleep);
+  }
+
+  /** The trading URL this instance calls (tests prove TEST_MODE never gets a live one). */
+  get tradingUrl(): string {
+    return this.config.basePath;
+  }
+
+  get capabilities(): BrokerCapabilities {
+    return {
+      // Buying puts needs options level 2 or more; unknown before authenticate() (then assumed absent).
+      options: (this.optionsLevel ?? 0) >= 2,
+      shortSelling: this.shortingEnabled ?? false,
+      fractional: this.opts.fractional,
+    };
+  }
+
+  private trade<T>(what: string, call: () => Promise<T>): Promise<T> {
+    return this.limiters.trading.run(call, alpacaRateLimitSignal).catch((err: unknown) => {
+      throw classifyAlpacaError(err, what, this.credentialKeys);
+    });
+  }
+
+  private data<T>(what: string, call: () => Promise<T>): Promise<T> {
+    return this.limiters.data.run(call, alpacaRateLimitSignal).catch((err: unknown) => {
+      throw classifyAlpacaError(err, what, this.credentialKeys);
+    });
+  }
+
+  async authenticate(): Promise<void> {
+    let acct: trading.Account;
+    try {
+      acct = await this.trade('authentication (GET /v2/account)', () => this.accounts.getAccount());
+    } catch (err) {
+      // 403 on the account itself also means these keys may not trade here (wrong environment, revoked).
+      if (err instanceof BrokerError && err.status === 403) {
+        throw new ConfigError(`alpaca ${this.opts.endpointMode}: ${err.message}; check ${this.credentialKeys}`);
+      }
+      throw err;
+    }
+    const problems: string[] = [];
+    if (acct.status !== 'ACTIVE') problems.push(`account status is ${String(acct.status)}, not ACTIVE`);
+    if (acct.accountBlocked) problems.push('the account is blocked');
+    if (acct.tradingBlocked) problems.push('trading is blocked on the account');
+    if (acct.tradeSuspendedByUser) problems.push('trading is suspended by the user');
+    if (problems.length > 0) throw new ConfigError(`alpaca ${this.opts.endpointMode}: ${problems.join('; ')}`);
+    this.noteAccount(acct);
+  }
+
+  private noteAccount(acct: trading.Account): void {
+    const level = acct.optionsTradingLevel ?? acct.optionsApprovedLevel;
+    this.optionsLevel = typeof level === 'number' ? level : 0;
+    this.shortingEnabled = acct.shortingEnabled ?? false;
+  }
+
+  async account(): Promise<BrokerAccount> {
+    const acct = await this.trade('account (GET /v2/account)', () => this.accounts.getAccount());
+    this.noteAccount(acct);
+    return {
+      accountValue: num(acct.equity ?? acct.portfolioValue),
+      cash: num(acct.cash),
+      buyingPower: num(acct.buyingPower),
+    };
+  }
+
+  async positions(): Promise<BrokerPosition[]> {
+    const list = await this.trade('positions (GET /v2/positions)', () => this.positionsApi.getAllOpenPositions());
+    return list
+      .map((p) => {
+        const qty = num(p.qty);
+        // Alpaca reports a short position's qty negative; some responses give side=short with a positive qty.
+        const signed = p.side === 'short' && qty > 0 ? -qty : qty;
+        return { symbol: fromAlpacaSymbol(p.symbol), qty: signed, avgEntryPrice: num(p.avgEntryPrice) };
+      })
+      .sort((a, b) => a.symbol.localeCompare(b.symbol));
+  }
+
+  async getOrderByClientId(clientOrderId: string): Promise<BrokerOrder | null> {
+    const raw = await this.findRawByClientId(clientOrderId);
+    return raw ? toBrokerOrder(raw) : null;
+  }
+
+  private async findRawByClientId(clientOrderId: string): Promise<trading.Order | null> {
+    try {
+      return await this.trade(`order lookup by client id ${clientOrderId}`, () => this.orders.getOrderByClientOrderId({ clientOrderId }));
+    } catch (err) {
+      if (err instanceof BrokerError && err.status === 404) return null;
+      throw err;
+    }
+  }
+
+  async cancelOrder(orderId: string): Promise<void> {
+    try {
+      await this.trade(`cancel order ${orderId}`, () => this.orders.deleteOrderByOrderID({ orderId }));
+    } catch (err) {
+      // 422: the order is no longer cancelable (already filled, canceled or expired): nothing left to cancel.
+      if (err instanceof BrokerError && err.status === 422) return;
+      throw err;
+    }
+  }
+
+  async openOrders(): Promise<BrokerOrder[]> {
+    const list = await this.trade('open orders (GET /v2/orders)', () => this.orders.getAllOrders({ status: 'open', limit: 500 }));
+    return list.map(toBrokerOrder);
+  }
+
+  async submitOrder(req: OrderRequest): Promise<BrokerOrder> {
+    if (req.type !== 'market') throw new LogicError(`alpaca: only market orders are submitted through submitOrder, got ${String(req.type)}`);
+    // Ask first: after a crash between submit and acknowledgement the order may already exist.
+    const existing = await this.findRawByClientId(req.clientOrderId);
+    if (existing) return this.settle(existing);
+
+    const prepared = await this.prepareQty(req);
+    if ('rejected' in prepared) return prepared.rejected;
+    if (!(await this.marketOpen())) {
+      // A market order sent while the market is closed would wait for the next open: never send one.
+      return rejected(req, 'market_closed', 'the market is closed (GET /v2/clock); no order was sent', this.now());
+    }
+    const body: trading.PostOrderRequest = {
+      symbol: toAlpacaSymbol(req.symbol),
+      qty: String(prepared.qty),
+      side: req.side,
+      type: 'market',
+      timeInForce: 'day',
+      clientOrderId: req.clientOrderId,
+    };
+    return this.post(req, body);
+  }
+
+  /**
+   * Posts an order once. Any ambiguous outcome (timeout, 5xx, connection reset, 429 after backoff) is
+   * resolved by looking the client id up: found means it was placed, so it is settled, never re-sent.
+   */
+  private async post(req: Pick<OrderRequest, 'clientOrderId' | 'symbol' | 'side' | 'qty'>, body: trading.PostOrderRequest): Promise<BrokerOrder> {
+    let created: trading.Order;
+    try {
+      created = await this.trade(`submit order ${req.clientOrderId}`, () => this.orders.postOrder({ postOrderRequest: body }));
+    } catch (err) {
+      if (err instanceof BrokerError && err.status !== null && err.status < 500) {
+        const cause = err.cause instanceof ApiError ? err.cause : null;
+        const message = cause?.message ?? err.message;
+        if (/client_order_id must be unique/i.test(message)) {
+          const dup = await this.findRawByClientId(req.clientOrderId);
+          if (dup) return this.settle(dup);
+          throw new NetworkError(`alpaca: client order id ${req.clientOrderId} is in use but not visible yet`, {
+            provider: 'alpaca',
+            code: 'duplicate_not_visible',
+          });
+        }
+        if (err.status === 404) throw err;
+        const code = rejectionCode(err.status, err.code, message);
+        return rejected(req, `${code}${err.code ? `:${err.code}` : ''}`, message, this.now());
+      }
+      if (err instanceof NetworkError) {
+        const found = await this.findRawByClientId(req.clientOrderId).catch(() => null);
+        if (found) return this.settle(found);
+      }
+      throw err;
+    }
+    return this.settle(created);
+  }
+
+  /** Whole shares unless fractional trading is on and the asset allows it; options are whole contracts. */
+  private async prepareQty(req: OrderRequest): Promise<{ qty: number } | { rejected: BrokerOrder }> {
+    if (!(req.qty > 0) || !Number.isFinite(req.qty)) return { rejected: rejected(req, 'invalid_qty', `quantity ${req.qty}`, this.now()) };
+    if (Number.isInteger(req.qty)) return { qty: req.qty };
+    const whole = Math.floor(req.qty);
+    let fractionable = false;
+    if (req.assetClass === 'us_equity' && this.opts.fractional) {
+      fractionable = (await this.assetInfo(req.symbol))?.fractionable ?? false;
+    }
+    // Nine decimals is Alpaca's precision for fractional qty.
+    if (fractionable) return { qty: Math.floor(req.qty * 1e9) / 1e9 };
+    // Rounding down keeps the order inside the size the risk rules granted.
+    if (whole >= 1) return { qty: whole };
+    return { rejected: rejected(req, 'not_fractionable', `${req.symbol}: fractional quantity ${req.qty} is not allowed`, this.now()) };
+  }
+
+  /**
+   * Waits for a submitted market order to reach a final state. If it is still working after the fill
+   * timeout, the rest is cancelled so the bot's position is definite; what filled is the truth.
+   */
+  private async settle(order: trading.Order): Promise<BrokerOrder> {
+    const deadline = this.now() + (this.opts.fillTimeoutMs ?? 10_000);
+    const poll = this.opts.pollIntervalMs ?? 250;
+    let cur = order;
+    while (!TERMINAL.has(String(cur.status)) && this.now() < deadline) {
+      await this.sleep(poll);
+      cur = await this.trade(`order status ${cur.id}`, () => this.orders.getOrderByOrderID({ orderId: String(cur.id) }));
+    }
+    if (!TERMINAL.has(String(cur.status)) && cur.type === 'market') {
+      await this.cancelOrder(String(cur.id));
+      const cancelDeadline = this.now() + 5_000;
+      do {
+        await this.sleep(poll);
+        cur = await this.trade(`order status ${cur.id}`, () => this.orders.getOrderByOrderID({ orderId: String(cur.id) }));
+      } while (!TERMINAL.has(String(cur.status)) && this.now() < cancelDeadline);
+      const out = toBrokerOrder(cur);
+      if (out.status === 'canceled') return { ...out, rejectReason: 'not_filled_in_time' };
+      return out;
+    }
+    return toBrokerOrder(cur);
+  }
+
+  async placeProtectiveStop(req: ProtectiveStopRequest): Promise<ProtectiveStopResult> {
+    if (req.assetClass === 'us_option') return { placed: false, reason: 'alpaca accepts only market and limit orders for options' };
+    const existing = await this.findRawByClientId(req.clientOrderId);
+    if (existing) return { placed: true, order: toBrokerOrder(existing), kind: existing.type === 'trailing_stop' ? 'trailing' : 'stop', note: 'already placed' };
+    const fractional = !Number.isInteger(req.qty);
+    let kind = req.kind;
+    let note: string | null = null;
+    // Alpaca does not take fractional trailing stops; a plain stop at the initial trail level stands in.
+    if (kind === 'trailing' && fractional) {
+      kind = 'stop';
+      note = 'fractional quantity: a fixed stop at the initial trail level replaces the trailing stop';
+    }
+    const stopPrice =
+      req.stopPrice ??
+      (req.trailPercent !== undefined ? req.referencePrice * (req.side === 'sell' ? 1 - req.trailPercent / 100 : 1 + req.trailPercent / 100) : undefined);
+    if (kind === 'stop' && (stopPrice === undefined || !(stopPrice > 0))) {
+      return { placed: false, reason: 'a stop order needs a stop price or a trail percent with a reference price' };
+    }
+    if (kind === 'trailing' && !(req.trailPercent !== undefined && req.trailPercent > 0)) {
+      return { placed: false, reason: 'a trailing stop needs a positive trail percent' };
+    }
+    const body: trading.PostOrderRequest = {
+      symbol: toAlpacaSymbol(req.symbol),
+      qty: String(req.qty),
+      side: req.side,
+      type: kind === 'trailing' ? 'trailing_stop' : 'stop',
+      // Day orders: an intraday safety net must never survive into the next session.
+      timeInForce: 'day',
+      clientOrderId: req.clientOrderId,
+      ...(kind === 'trailing' ? { trailPercent: String(req.trailPercent) } : { stopPrice: roundPrice(stopPrice as number) }),
+    };
+    let created: trading.Order;
+    try {
+      created = await this.trade(`protective stop ${req.clientOrderId}`, () => this.orders.postOrder({ postOrderRequest: body }));
+    } catch (err) {
+      if (err instanceof NetworkError || (err instanceof BrokerError && /client_order_id must be unique/i.test(err.message))) {
+        const found = await this.findRawByClientId(req.clientOrderId).catch(() => null);
+        if (found) return { placed: true, order: toBrokerOrder(found), kind, note };
+      }
+      if (err instanceof BrokerError && err.status !== null && err.status < 500) {
+        return { placed: false, reason: `${rejectionCode(err.status, err.code, err.message)}: ${err.message}` };
+      }
+      throw err;
+    }
+    return { placed: true, order: toBrokerOrder(created), kind, note };
+  }
+
+  async quote(symbol: string, assetClass: AssetClass, _barStart: number): Promise<number | null> {
+    const q = await this.latestQuote(symbol, assetClass);
+    if (!q) return null;
+    if (q.bid > 0 && q.ask > 0) return (q.bid + q.ask) / 2;
+    return q.ask > 0 ? q.ask : q.bid > 0 ? q.bid : null;
+  }
+
+  async latestQuote(symbol: string, assetClass: AssetClass): Promise<QuoteInfo | null> {
+    const sym = toAlpacaSymbol(symbol);
+    if (assetClass === 'us_option') {
+      const resp = await this.data(`option quote ${sym}`, () =>
+        this.optionsData.optionLatestQuotes({ symbols: sym, feed: this.opts.optionFeed ?? 'indicative' }),
+      );
+      const q = resp.quotes?.[sym];
+      return q ? { bid: q.bp ?? 0, ask: q.ap ?? 0, time: toIso(q.t) } : null;
+    }
+    const resp = await this.data(`stock quote ${sym}`, () => this.stocks.stockLatestQuotes({ symbols: sym, feed: this.opts.stockFeed ?? 'iex' }));
+    const q = resp.quotes?.[sym];
+    return q ? { bid: q.bp ?? 0, ask: q.ap ?? 0, time: toIso(q.t) } : null;
+  }
+
+  async assetInfo(symbol: string): Promise<AssetInfo | null> {
+    const key = symbol.toUpperCase();
+    if (this.assetCache.has(key)) return this.assetCache.get(key) ?? null;
+    let info: AssetInfo | null;
+    try {
+      const a = await this.trade(`asset ${key}`, () => this.assets.getV2AssetsSymbolOrAssetId({ symbolOrAssetId: key }));
+      info = {
+        symbol: a.symbol ?? key,
+        tradable: a.tradable ?? false,
+        shortable: a.shortable ?? false,
+        easyToBorrow: a.easyToBorrow ?? false,
+        fractionable: a.fractionable ?? false,
+      };
+    } catch (err) {
+      if (err instanceof BrokerError && err.status === 404) info = null;
+      else throw err;
+    }
+    this.assetCache.set(key, info);
+    return info;
+  }
+
+  async putContracts(
+    underlying: string,
+    range: { expiryFrom: string; expiryTo: string; strikeFrom?: number; strikeTo?: number },
+  ): Promise<OptionContractInfo[]> {
+    const out: OptionContractInfo[] = [];
+    let pageToken: string | undefined;
+    do {
+      const resp = await this.trade(`option contracts ${underlying}`, () =>
+        this.assets.getOptionsContracts({
+          underlyingSymbols: underlying,
+          status: 'active',
+          type: 'put',
+          expirationDateGte: new Date(`${range.expiryFrom}T00:00:00Z`),
+          expirationDateLte: new Date(`${range.expiryTo}T00:00:00Z`),
+          strikePriceGte: range.strikeFrom,
+          strikePriceLte: range.strikeTo,
+          limit: 1000,
+          pageToken,
+        }),
+      );
+      for (const c of resp.optionContracts ?? []) {
+        if (c.tradable === false) continue;
+        const expiry = toIso(c.expirationDate).slice(0, 10);
+        const strike = num(c.strikePrice);
+        out.push({ symbol: formatOccSymbol({ underlying, expiry, right: 'P', strike }), underlying, expiry, strike, right: 'P' });
+      }
+      pageToken = resp.nextPageToken ?? undefined;
+    } while (pageToken);
+    return out.sort((a, b) => a.expiry.localeCompare(b.expiry) || a.strike - b.strike);
+  }
+
+  async clock(): Promise<MarketClock> {
+    const c = await this.trade('market clock (GET /v2/clock)', () => this.clockApi.legacyClock());
+    const clock = { isOpen: c.isOpen, timestamp: toIso(c.timestamp), nextOpen: toIso(c.nextOpen), nextClose: toIso(c.nextClose) };
+    this.clockCache = { clock, offsetMs: Date.parse(clock.timestamp) - this.now() };
+    return clock;
+  }
+
+  /** Open now by Alpaca's clock; the cached answer is reused until the next open/close it announced. */
+  async marketOpen(): Promise<boolean> {
+    const cached = this.clockCache;
+    if (cached) {
+      const serverNow = this.now() + cached.offsetMs;
+      if (cached.clock.isOpen && serverNow < Date.parse(cached.clock.nextClose)) return true;
+      if (!cached.clock.isOpen && serverNow < Date.parse(cached.clock.nextOpen)) return false;
+    }
+    return (await this.clock()).isOpen;
+  }
+
+  async calendar(from: string, to: string): Promise<CalendarDay[]> {
+    const days = await this.trade('market calendar (GET /v2/calendar)', () =>
+      this.calendarApi.legacyCalendar({ start: new Date(`${from}T00:00:00Z`), end: new Date(`${to}T00:00:00Z`) }),
+    );
+    return days.map((d) => ({ date: toIso(d.date).slice(0, 10), open: d.open, close: d.close }));
+  }
+
+  async close(): Promise<void> {
+    // Stateless HTTP: nothing to disconnect.
+  }
+}
+
+function stripSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+function num(v: unknown): number {
+  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : 0;
+}
+
+function toIso(v: unknown): string {
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'string') {
+    const t = Date.parse(v);
+    return Number.isNaN(t) ? v : new Date(t).toISOString();
+  }
+  return '';
+}
+
+function roundPrice(p: number): string {
+  // Alpaca: two decimals at or above $1, four below.
+  return p >= 1 ? p.toFixed(2) : p.toFixed(4);
+}
+
+function mapStatus(status: string, filledQty: number): OrderStatus {
+  switch (status) {
+    case 'filled':
+      return 'filled';
+    case 'partially_filled':
+      return 'partially_filled';
+    case 'rejected':
+      return filledQty > 0 ? 'partially_filled' : 'rejected';
+    case 'canceled':
+    case 'expired':
+    case 'done_for_day':
+    case 'replaced':
+      // The part that filled before the cancel is a real position.
+      return filledQty > 0 ? 'partially_filled' : 'canceled';
+    default:
+      return 'accepted';
+  }
+}
+
+export function toBrokerOrder(o: trading.Order): BrokerOrder {
+  const filledQty = num(o.filledQty);
+  const qty = num(o.qty);
+  const status = mapStatus(String(o.status), filledQty);
+  const avg = o.filledAvgPrice === null || o.filledAvgPrice === undefined ? null : num(o.filledAvgPrice);
+  let rejectReason: string | null = null;
+  if (status === 'rejected') rejectReason = 'rejected_by_broker';
+  else if (status === 'partially_filled' && TERMINAL.has(String(o.status)) && filledQty < qty) rejectReason = `partial_fill:${String(o.status)}`;
+  else if (status === 'canceled') rejectReason = String(o.status);
+  return {
+    id: String(o.id ?? ''),
+    clientOrderId: String(o.clientOrderId ?? ''),
+    symbol: fromAlpacaSymbol(String(o.symbol ?? '')),
+    side: o.side === 'sell' ? 'sell' : 'buy',
+    qty,
+    filledQty,
+    filledAvgPrice: filledQty > 0 ? avg : null,
+    status,
+    submittedAt: toIso(o.submittedAt ?? o.createdAt),
+    filledAt: o.filledAt ? toIso(o.filledAt) : null,
+    // Alpaca charges no commission on stocks; regulatory fees arrive later as account activities.
+    fees: 0,
+    rejectReason,
+  };
+}
+
+function rejected(req: Pick<OrderRequest, 'clientOrderId' | 'symbol' | 'side' | 'qty'>, code: string, _detail: string, nowMs: number): BrokerOrder {
+  return {
+    id: `rejected-${req.clientOrderId}`,
+    clientOrderId: req.clientOrderId,
+    symbol: req.symbol,
+    side: req.side,
+    qty: req.qty,
+    filledQty: 0,
+    filledAvgPrice: null,
+    status: 'rejected',
+    submittedAt: new Date(nowMs).toISOString(),
+    filledAt: null,
+    fees: 0,
+    rejectReason: code,
+  };
+}

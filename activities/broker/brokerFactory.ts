@@ -1,0 +1,320 @@
+import type { BotConfig } from '../../domain/config/botConfigSchema';
+import { RESERVED_BROKERS, SUPPORTED_BROKERS } from '../../domain/config/botConfigSchema';
+import { ConfigError } from '../../domain/config/configError';
+import { DEFAULT_ALPACA_LIVE_URL, type EnvConfig } from '../../domain/config/envSchema';
+import { brokerEndpointMode } from '../../domain/routing';
+import type { AssetClass, Broker, BrokerOrder, OrderSide } from './brokerTypes';
+import { AlpacaBroker, createAlpacaLimiters, type AlpacaLimiters } from './alpacaBroker';
+import { IbkrBroker, type IbApiFactory } from './ibkrBroker';
+
+/**
+ * The one place that chooses a broker implementation and its paper or live endpoint from the config.
+ * The endpoint family comes from domain/routing.ts `brokerEndpointMode`, so TEST_MODE=true always gives
+ * the paper family; on top of that, a paper URL that points at Alpaca's live host (a copy-paste slip in
+ * .env) is refused, and an IBKR paper session refuses a live account number.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// What real brokers offer beyond the Broker interface (brokerTypes.ts). The simulated broker does not
+// need them; the workflow reaches them through activities when the broker is real.
+
+export interface ProtectiveStopRequest {
+  /** Deterministic id (leg `stop` of domain/orders/clientOrderId.ts). */
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly assetClass: AssetClass;
+  /** Closing side: `sell` protects a long, `buy` a short. */
+  readonly side: OrderSide;
+  readonly qty: number;
+  /** OPEN: trailing stop held at the broker. MID and CLOSE: fixed stop. */
+  readonly kind: 'trailing' | 'stop';
+  /** Trailing distance in percent (2 means 2%). */
+  readonly trailPercent?: number;
+  readonly stopPrice?: number;
+  /** Entry fill price, to derive a fixed stop when a trailing one is not possible. */
+  readonly referencePrice: number;
+}
+
+export type ProtectiveStopResult =
+  | { readonly placed: true; readonly order: BrokerOrder; readonly kind: 'trailing' | 'stop'; readonly note: string | null }
+  | { readonly placed: false; readonly reason: string };
+
+export interface AssetInfo {
+  readonly symbol: string;
+  readonly tradable: boolean;
+  readonly shortable: boolean;
+  readonly easyToBorrow: boolean;
+  readonly fractionable: boolean;
+}
+
+export interface OptionContractInfo {
+  /** OCC symbol as the bot writes it (root padded to 6). */
+  readonly symbol: string;
+  readonly underlying: string;
+  readonly expiry: string;
+  readonly strike: number;
+  readonly right: 'P' | 'C';
+}
+
+export interface QuoteInfo {
+  readonly bid: number;
+  readonly ask: number;
+  readonly time: string;
+}
+
+export interface MarketClock {
+  readonly isOpen: boolean;
+  readonly timestamp: string;
+  readonly nextOpen: string;
+  readonly nextClose: string;
+}
+
+/** One exchange day as the broker's calendar gives it (New York wall time). */
+export interface CalendarDay {
+  readonly date: string;
+  readonly open: string;
+  readonly close: string;
+}
+
+export interface ImbalanceInfo {
+  readonly symbol: string;
+  /** Shares; positive = buy imbalance, negative = sell imbalance. Null when IB sent none. */
+  readonly imbalance: number | null;
+  readonly auctionPrice: number | null;
+  readonly auctionVolume: number | null;
+  readonly regulatoryImbalance: number | null;
+}
+
+export interface BrokerExtensions {
+  placeProtectiveStop(req: ProtectiveStopRequest): Promise<ProtectiveStopResult>;
+  /** Orders still working at the broker (for reconciliation after a restart). */
+  openOrders(): Promise<BrokerOrder[]>;
+  assetInfo(symbol: string): Promise<AssetInfo | null>;
+  /** Tradable put contracts of an underlying in an expiry (and optional strike) range. */
+  putContracts(underlying: string, range: { expiryFrom: string; expiryTo: string; strikeFrom?: number; strikeTo?: number }): Promise<OptionContractInfo[]>;
+  latestQuote(symbol: string, assetClass: AssetClass): Promise<QuoteInfo | null>;
+  close(): Promise<void>;
+}
+
+export type RealBroker = Broker & BrokerExtensions;
+
+export function isRealBroker(b: Broker): b is RealBroker {
+  return b.name !== 'sim' && typeof (b as Partial<RealBroker>).placeProtectiveStop === 'function';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Endpoint selection.
+
+export type RealBrokerName = (typeof SUPPORTED_BROKERS)[number];
+
+/** Alpaca's live trading host; a paper configuration must never resolve to it. */
+export const ALPACA_LIVE_HOSTS = ['api.alpaca.markets'];
+export const ALPACA_DATA_URL = 'https://data.alpaca.markets';
+
+export type FactoryBotConfig = Pick<
+  BotConfig,
+  'TEST_MODE' | 'ALPACA_ENABLED' | 'IBKR_ENABLED' | 'ALPACA_MODE' | 'IBKR_MODE' | 'API_TIMEOUT' | 'FRACTIONAL'
+>;
+export type FactoryEnvConfig = Pick<
+  EnvConfig,
+  | 'ALPACA_PAPER_API_KEY'
+  | 'ALPACA_PAPER_SECRET_KEY'
+  | 'ALPACA_LIVE_API_KEY'
+  | 'ALPACA_LIVE_SECRET_KEY'
+  | 'ALPACA_PAPER_URL'
+  | 'ALPACA_LIVE_URL'
+  | 'IBKR_HOST'
+  | 'IBKR_PORT'
+  | 'IBKR_CLIENT_ID'
+  | 'IBKR_PAPER_ACCOUNT_NUMBER'
+  | 'IBKR_LIVE_ACCOUNT_NUMBER'
+>;
+
+export interface AlpacaEndpoint {
+  readonly broker: 'alpaca';
+  readonly mode: 'paper' | 'live';
+  readonly tradingUrl: string;
+  readonly dataUrl: string;
+  readonly keyId: string | undefined;
+  readonly secret: string | undefined;
+  /** The .env key names the credentials come from (for messages; never the values). */
+  readonly keyNames: readonly [string, string];
+}
+
+export interface IbkrEndpoint {
+  readonly broker: 'ibkr';
+  readonly mode: 'paper' | 'live';
+  readonly host: string;
+  readonly port: number;
+  readonly clientId: number;
+  readonly account: string | undefined;
+  readonly accountKey: string;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return '';
+  }
+}
+
+/** Alpaca's endpoint for this config. TEST_MODE=true yields the paper URL and paper keys, always. */
+export function alpacaEndpoint(bot: FactoryBotConfig, env: FactoryEnvConfig, dataUrl = ALPACA_DATA_URL): AlpacaEndpoint {
+  const mode = brokerEndpointMode(bot, bot.ALPACA_MODE);
+  if (mode === 'paper') {
+    const url = env.ALPACA_PAPER_URL;
+    const liveHosts = new Set([...ALPACA_LIVE_HOSTS, hostOf(env.ALPACA_LIVE_URL), hostOf(DEFAULT_ALPACA_LIVE_URL)]);
+    if (liveHosts.has(hostOf(url))) {
+      throw new ConfigError(
+        `.env: ALPACA_PAPER_URL=${url} points at Alpaca's live trading host; paper${bot.TEST_MODE ? ' (TEST_MODE=true)' : ''} trading must never reach a live endpoint (allowed: https://paper-api.alpaca.markets)`,
+      );
+    }
+    return { broker: 'alpaca', mode, tradingUrl: url, dataUrl, keyId: env.ALPACA_PAPER_API_KEY, secret: env.ALPACA_PAPER_SECRET_KEY, keyNames: ['ALPACA_PAPER_API_KEY', 'ALPACA_PAPER_SECRET_KEY'] };
+  }
+  return { broker: 'alpaca', mode, tradingUrl: env.ALPACA_LIVE_URL, dataUrl, keyId: env.ALPACA_LIVE_API_KEY, secret: env.ALPACA_LIVE_SECRET_KEY, keyNames: ['ALPACA_LIVE_API_KEY', 'ALPACA_LIVE_SECRET_KEY'] };
+}
+
+/** IBKR's endpoint: TWS / IB Gateway by host, port and client id, and the account of the mode. */
+export function ibkrEndpoint(bot: FactoryBotConfig, env: FactoryEnvConfig): IbkrEndpoint {
+  const mode = brokerEndpointMode(bot, bot.IBKR_MODE);
+  return {
+    broker: 'ibkr',
+    mode,
+    host: env.IBKR_HOST,
+    port: env.IBKR_PORT,
+    clientId: env.IBKR_CLIENT_ID,
+    account: mode === 'paper' ? env.IBKR_PAPER_ACCOUNT_NUMBER : env.IBKR_LIVE_ACCOUNT_NUMBER,
+    accountKey: mode === 'paper' ? 'IBKR_PAPER_ACCOUNT_NUMBER' : 'IBKR_LIVE_ACCOUNT_NUMBER',
+  };
+}
+
+/** A broker name from a CLI flag or config: the reserved ones are a clear error naming the supported ones. */
+export function parseBrokerName(name: string): RealBrokerName {
+  const n = name.trim().toLowerCase();
+  if ((SUPPORTED_BROKERS as readonly string[]).includes(n)) return n as RealBrokerName;
+  if ((RESERVED_BROKERS as readonly string[]).includes(n)) {
+    throw new ConfigError(`broker "${name}" is reserved and not supported yet; supported brokers: ${SUPPORTED_BROKERS.join(', ')}`);
+  }
+  throw new ConfigError(`unknown broker "${name}"; supported brokers: ${SUPPORTED_BROKERS.join(', ')}`);
+}
+
+export interface BrokerPlanEntry {
+  readonly broker: RealBrokerName | 'sim';
+  readonly mode: 'paper' | 'live';
+  /** Why this entry (shown by status and the dry run). */
+  readonly description: string;
+}
+
+/**
+ * Which brokers this config trades with (spec section 4): the enabled ones in the mode that routing allows.
+ * In TEST_MODE an enabled broker without paper credentials falls back to the simulated broker.
+ * Returns every problem at once rather than stopping at the first.
+ */
+export function brokerPlan(bot: FactoryBotConfig, env: FactoryEnvConfig): { entries: BrokerPlanEntry[]; problems: string[] } {
+  const entries: BrokerPlanEntry[] = [];
+  const problems: string[] = [];
+  if (bot.ALPACA_ENABLED) {
+    try {
+      const ep = alpacaEndpoint(bot, env);
+      const hasKeys = ep.keyId !== undefined && ep.secret !== undefined;
+      if (hasKeys) entries.push({ broker: 'alpaca', mode: ep.mode, description: `alpaca ${ep.mode} at ${ep.tradingUrl}` });
+      else if (bot.TEST_MODE) entries.push({ broker: 'sim', mode: 'paper', description: `simulated broker (no ${ep.keyNames.join(' / ')} in .env)` });
+      else problems.push(`.env: ${ep.keyNames.join(' and ')} are required because ALPACA_ENABLED=true and ALPACA_MODE=${ep.mode}`);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  if (bot.IBKR_ENABLED) {
+    const ep = ibkrEndpoint(bot, env);
+    if (ep.account !== undefined) entries.push({ broker: 'ibkr', mode: ep.mode, description: `ibkr ${ep.mode} account via ${ep.host}:${ep.port} (client id ${ep.clientId})` });
+    else if (bot.TEST_MODE) {
+      if (!entries.some((e) => e.broker === 'sim')) entries.push({ broker: 'sim', mode: 'paper', description: `simulated broker (no ${ep.accountKey} in .env)` });
+    } else problems.push(`.env: ${ep.accountKey} is required because IBKR_ENABLED=true and IBKR_MODE=${ep.mode}`);
+  }
+  if (!bot.ALPACA_ENABLED && !bot.IBKR_ENABLED) {
+    problems.push('.env_bot: no broker is enabled (set ALPACA_ENABLED=true or IBKR_ENABLED=true)');
+  }
+  return { entries, problems };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Construction.
+
+export interface BrokerFactoryOptions {
+  readonly bot: FactoryBotConfig;
+  readonly env: FactoryEnvConfig;
+  /** Alpaca market data host (tests point it at the local fake). */
+  readonly alpacaDataUrl?: string;
+  /** How @stoqey/ib's IBApi is made (tests pass a scripted fake). */
+  readonly ibApiFactory?: IbApiFactory;
+  /** Shared Alpaca rate limiters: one pair per account and process. */
+  readonly alpacaLimiters?: AlpacaLimiters;
+  readonly fillTimeoutMs?: number;
+  readonly pollIntervalMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** Builds one real broker for the configured mode. Throws ConfigError for missing credentials. */
+export function createBroker(name: RealBrokerName, opts: BrokerFactoryOptions): RealBroker {
+  const timeoutMs = Math.round(opts.bot.API_TIMEOUT * 1000);
+  if (name === 'alpaca') {
+    const ep = alpacaEndpoint(opts.bot, opts.env, opts.alpacaDataUrl);
+    if (ep.keyId === undefined || ep.secret === undefined) {
+      throw new ConfigError(`.env: ${ep.keyNames.join(' and ')} must be set to use Alpaca in ${ep.mode} mode`);
+    }
+    return new AlpacaBroker({
+      keyId: ep.keyId,
+      secret: ep.secret,
+      tradingUrl: ep.tradingUrl,
+      dataUrl: ep.dataUrl,
+      endpointMode: ep.mode,
+      timeoutMs,
+      fractional: opts.bot.FRACTIONAL,
+      fillTimeoutMs: opts.fillTimeoutMs ?? Math.min(10_000, Math.floor(timeoutMs / 2)),
+      pollIntervalMs: opts.pollIntervalMs,
+      limiters: opts.alpacaLimiters ?? createAlpacaLimiters(opts.sleep),
+      sleep: opts.sleep,
+    });
+  }
+  const ep = ibkrEndpoint(opts.bot, opts.env);
+  if (ep.account === undefined) throw new ConfigError(`.env: ${ep.accountKey} must be set to use IBKR in ${ep.mode} mode`);
+  return new IbkrBroker({
+    host: ep.host,
+    port: ep.port,
+    clientId: ep.clientId,
+    account: ep.account,
+    endpointMode: ep.mode,
+    timeoutMs,
+    fillTimeoutMs: opts.fillTimeoutMs ?? Math.min(10_000, Math.floor(timeoutMs / 2)),
+    apiFactory: opts.ibApiFactory,
+    sleep: opts.sleep,
+  });
+}
+
+/**
+ * Startup: builds every enabled broker of the plan and authenticates each one before any session.
+ * Missing, malformed or rejected credentials are a hard stop: one ConfigError listing every broker that
+ * failed, with what to fix. Network trouble is reported the same way here, because a bot that cannot
+ * reach its broker at start must not trade.
+ */
+export async function createAuthenticatedBrokers(opts: BrokerFactoryOptions): Promise<Map<RealBrokerName, RealBroker>> {
+  const plan = brokerPlan(opts.bot, opts.env);
+  const problems = [...plan.problems];
+  const out = new Map<RealBrokerName, RealBroker>();
+  for (const entry of plan.entries) {
+    if (entry.broker === 'sim') continue;
+    try {
+      const b = createBroker(entry.broker, opts);
+      await b.authenticate();
+      out.set(entry.broker, b);
+    } catch (err) {
+      problems.push(`${entry.description}: ${(err as Error).message}`);
+    }
+  }
+  if (problems.length > 0) {
+    await Promise.all([...out.values()].map((b) => b.close().catch(() => undefined)));
+    throw new ConfigError(problems);
+  }
+  return out;
+}
