@@ -103,7 +103,8 @@ export class ManagerApiClient {
       const items = listIn(body, key);
       out.push(...items);
       const total = body && typeof body === 'object' && !Array.isArray(body) ? (body as Json).totalRecords : undefined;
-      if (items.length < pageSize || (typeof total === 'number' && out.length >= total)) return out;
+      // A server may cap the page below pageSize: stop on the total when it is given, else on an empty page.
+      if (items.length === 0 || (typeof total === 'number' && out.length >= total)) return out;
     }
     throw new ManagerApiError(`Manager.io ${pathName} did not stop paging`, false);
   }
