@@ -1,0 +1,222 @@
+import { regularSessionUtc } from '../market/exchangeCalendar';
+import type { StrategyName } from '../strategies/strategy';
+import type { TradeRecord } from '../trades/tradeRecord';
+
+/**
+ * Backtest metrics, per strategy and overall (definitions also in docs/backtest.md). Counted trades are
+ * the closed ones: an exit price and no error code (as the daily summary counts them).
+ * - win rate = trades with PnL > 0 / trades;
+ * - average PnL per trade = total PnL / trades (PnL after fees);
+ * - profit factor = sum of winning PnL / |sum of losing PnL| (null without a losing trade);
+ * - average trade duration = mean of exit bar start - entry bar start, in minutes (a position is held from
+ *   the entry bar's close to the exit bar's close);
+ * - maximum drawdown = largest fall of realised equity from its running peak, in dollars and as a fraction
+ *   of that peak, equity = starting cash + cumulative PnL in closing order (for one strategy: starting
+ *   cash + that strategy's PnL);
+ * - Sharpe ratio = mean / sample standard deviation of daily returns x sqrt(252), daily return = the day's
+ *   PnL / the account value at the day's start, over every trading date run (days without trades count
+ *   as 0); null with fewer than two dates or no variation;
+ * - exposure = time with at least one position open / regular-session time of the dates run.
+ */
+
+export const TRADING_DAYS_PER_YEAR = 252;
+
+export interface MetricsDay {
+  readonly date: string;
+  /** Account value at the start of the date. */
+  readonly startEquity: number;
+}
+
+export interface MetricsBlock {
+  readonly trades: number;
+  readonly wins: number;
+  readonly losses: number;
+  readonly winRate: number | null;
+  readonly totalPnl: number;
+  readonly avgPnl: number | null;
+  readonly grossProfit: number;
+  readonly grossLoss: number;
+  readonly profitFactor: number | null;
+  readonly avgDurationMinutes: number | null;
+  readonly maxDrawdown: number;
+  readonly maxDrawdownPct: number;
+  readonly sharpe: number | null;
+  readonly exposure: number;
+  readonly fees: number;
+  readonly long: number;
+  readonly short: number;
+  /** Trades with an error code (an unpriced exit). */
+  readonly failed: number;
+  readonly exitReasons: Readonly<Record<string, number>>;
+}
+
+export interface EquityPoint {
+  /** Epoch ms: the exit bar's close for a trade point, the first date's regular open for the start. */
+  readonly t: number;
+  readonly equity: number;
+  /** Fall from the running peak as a fraction of the peak (0 at a new high). */
+  readonly drawdownPct: number;
+}
+
+export interface BacktestMetrics {
+  readonly startingCash: number;
+  readonly endingEquity: number;
+  readonly totalReturn: number;
+  readonly tradingDays: number;
+  readonly overall: MetricsBlock;
+  readonly byStrategy: Readonly<Partial<Record<StrategyName, MetricsBlock>>>;
+  /** Realised equity after each closed trade, from the starting point. */
+  readonly equityCurve: readonly EquityPoint[];
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+const MINUTE_MS = 60_000;
+
+export function isClosedTrade(t: TradeRecord): boolean {
+  return t.exit_price !== null && t.error_code === null;
+}
+
+function meanStd(xs: readonly number[]): { mean: number; std: number } {
+  const n = xs.length;
+  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  if (n < 2) return { mean, std: 0 };
+  const v = xs.reduce((a, x) => a + (x - mean) * (x - mean), 0) / (n - 1);
+  return { mean, std: Math.sqrt(v) };
+}
+
+/** Annualised Sharpe ratio of daily returns (risk-free rate 0); null without two dates or any variation. */
+export function sharpeRatio(dailyReturns: readonly number[]): number | null {
+  if (dailyReturns.length < 2) return null;
+  const { mean, std } = meanStd(dailyReturns);
+  // Below a ten-billionth the variation is rounding noise, not risk.
+  if (!(std > 1e-10)) return null;
+  return (mean / std) * Math.sqrt(TRADING_DAYS_PER_YEAR);
+}
+
+/** Largest fall from the running peak of a series starting at `start` and moving by `steps`. */
+export function maxDrawdown(start: number, steps: readonly number[]): { dollars: number; pct: number } {
+  let equity = start;
+  let peak = start;
+  let dollars = 0;
+  let pct = 0;
+  for (const s of steps) {
+    equity += s;
+    if (equity > peak) peak = equity;
+    const dd = peak - equity;
+    if (dd > dollars) dollars = dd;
+    if (peak > 0 && dd / peak > pct) pct = dd / peak;
+  }
+  return { dollars: round2(dollars), pct };
+}
+
+/** Length of the union of half-open intervals [from, to). */
+function unionLength(intervals: [number, number][]): number {
+  const sorted = intervals.filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);
+  let total = 0;
+  let curFrom = Number.NaN;
+  let curTo = Number.NaN;
+  for (const [a, b] of sorted) {
+    if (!(a <= curTo)) {
+      if (curTo > curFrom) total += curTo - curFrom;
+      curFrom = a;
+      curTo = b;
+    } else if (b > curTo) curTo = b;
+  }
+  if (curTo > curFrom) total += curTo - curFrom;
+  return total;
+}
+
+/** Regular-session milliseconds of the dates (closed dates count 0). */
+export function sessionTimeMs(dates: readonly string[]): number {
+  let total = 0;
+  for (const d of dates) {
+    const s = regularSessionUtc(d);
+    if (s !== null) total += s.closeMs - s.openMs;
+  }
+  return total;
+}
+
+function block(trades: readonly TradeRecord[], days: readonly MetricsDay[], startingCash: number, sessionMs: number): MetricsBlock {
+  const closed = trades.filter(isClosedTrade);
+  const n = closed.length;
+  const pnls = closed.map((t) => t.pnl);
+  const wins = pnls.filter((p) => p > 0).length;
+  const losses = pnls.filter((p) => p < 0).length;
+  const grossProfit = round2(pnls.filter((p) => p > 0).reduce((a, b) => a + b, 0));
+  const grossLoss = round2(pnls.filter((p) => p < 0).reduce((a, b) => a + b, 0));
+  const totalPnl = round2(pnls.reduce((a, b) => a + b, 0));
+  const durations = closed.map((t) => (Date.parse(t.exit_time ?? t.entry_time) - Date.parse(t.entry_time)) / MINUTE_MS);
+  const pnlByDate = new Map<string, number>();
+  for (const t of closed) pnlByDate.set(t.date, (pnlByDate.get(t.date) ?? 0) + t.pnl);
+  const returns = days.map((d) => (d.startEquity > 0 ? (pnlByDate.get(d.date) ?? 0) / d.startEquity : 0));
+  const dd = maxDrawdown(startingCash, pnls);
+  const held = unionLength(
+    closed.map((t): [number, number] => [Date.parse(t.entry_time) + MINUTE_MS, Date.parse(t.exit_time ?? t.entry_time) + MINUTE_MS]),
+  );
+  const exitReasons: Record<string, number> = {};
+  for (const t of closed) exitReasons[t.exit_reason ?? 'none'] = (exitReasons[t.exit_reason ?? 'none'] ?? 0) + 1;
+  return {
+    trades: n,
+    wins,
+    losses,
+    winRate: n > 0 ? wins / n : null,
+    totalPnl,
+    avgPnl: n > 0 ? pnls.reduce((a, b) => a + b, 0) / n : null,
+    grossProfit,
+    grossLoss,
+    profitFactor: grossLoss < 0 ? grossProfit / -grossLoss : null,
+    avgDurationMinutes: n > 0 ? durations.reduce((a, b) => a + b, 0) / n : null,
+    maxDrawdown: dd.dollars,
+    maxDrawdownPct: dd.pct,
+    sharpe: sharpeRatio(returns),
+    exposure: sessionMs > 0 ? held / sessionMs : 0,
+    fees: round2(closed.reduce((a, t) => a + t.fees, 0)),
+    long: closed.filter((t) => t.side === 'long').length,
+    short: closed.filter((t) => t.side === 'short').length,
+    failed: trades.length - n,
+    exitReasons,
+  };
+}
+
+/**
+ * Metrics of a run: `trades` in closing order, `days` every trading date run with its starting account
+ * value, `strategies` the strategies that get a block of their own.
+ */
+export function computeMetrics(a: {
+  readonly trades: readonly TradeRecord[];
+  readonly days: readonly MetricsDay[];
+  readonly startingCash: number;
+  readonly strategies: readonly StrategyName[];
+}): BacktestMetrics {
+  const sessionMs = sessionTimeMs(a.days.map((d) => d.date));
+  const overall = block(a.trades, a.days, a.startingCash, sessionMs);
+  const byStrategy: Partial<Record<StrategyName, MetricsBlock>> = {};
+  for (const s of a.strategies) {
+    byStrategy[s] = block(
+      a.trades.filter((t) => t.strategy_name === s),
+      a.days,
+      a.startingCash,
+      sessionMs,
+    );
+  }
+  const curve: EquityPoint[] = [];
+  const firstOpen = a.days.length > 0 ? (regularSessionUtc(a.days[0]!.date)?.openMs ?? Date.parse(`${a.days[0]!.date}T00:00:00Z`)) : 0;
+  let equity = a.startingCash;
+  let peak = equity;
+  curve.push({ t: firstOpen, equity, drawdownPct: 0 });
+  for (const t of a.trades.filter(isClosedTrade)) {
+    equity += t.pnl;
+    if (equity > peak) peak = equity;
+    curve.push({ t: Date.parse(t.exit_time ?? t.entry_time) + MINUTE_MS, equity: round2(equity), drawdownPct: peak > 0 ? (peak - equity) / peak : 0 });
+  }
+  const endingEquity = round2(a.startingCash + overall.totalPnl);
+  return {
+    startingCash: a.startingCash,
+    endingEquity,
+    totalReturn: a.startingCash > 0 ? (endingEquity - a.startingCash) / a.startingCash : 0,
+    tradingDays: a.days.length,
+    overall,
+    byStrategy,
+    equityCurve: curve,
+  };
+}

@@ -1,0 +1,712 @@
+import type { BotConfig } from '../config/botConfigSchema';
+import { plannedSessions, weekdayOf } from '../day/sessionPlan';
+import { chooseInstrument, type InstrumentChoice, type ShortType } from '../instruments/bearishInstrument';
+import { inverseEtfFor } from '../instruments/inverseEtfMap';
+import { parseOccSymbol } from '../instruments/occSymbol';
+import { simulatedPutPremium } from '../instruments/simulatedOptionPrice';
+import { MINUTE_MS, type Bar } from '../market/bar';
+import { isTradingDay, regularSessionUtc } from '../market/exchangeCalendar';
+import { sessionWindowFor, strategyTiming, type SessionWindow } from '../market/sessionWindow';
+import { clientOrderId } from '../orders/clientOrderId';
+import { isMarginalSignal } from '../risk/allocation';
+import { DEFAULT_DEFENSE_RULES, initialDefenseState, stepDefense, type DefenseChange, type DefenseInput, type DefenseState } from '../risk/defenseMode';
+import { dailyLossLimitReached, effectiveLimits } from '../risk/limits';
+import { orderQuantity, sessionTradeAllocation } from '../risk/sessionSizing';
+import { outputMode } from '../routing';
+import { getStrategy } from '../strategies/strategies';
+import type { EntrySignal, ExitReason, StrategyName, SymbolTracker } from '../strategies/strategy';
+import type { BrokerName, TradeRecord } from '../trades/tradeRecord';
+import { closeAtOrBefore, compareText, nextBarAfter, type BacktestMarket } from './market';
+import { screenSymbol, VOLUME_LOOKBACK_DAYS, type ScreenRule } from './screening';
+import { vixCloseBefore, type VixSeries } from './signalAudit';
+
+/**
+ * Portfolio mode (spec section 11): what the live bot would have done on historical bars, with the same
+ * strategy trackers, screening filters and risk sizing, and fills modelled instead of a broker.
+ *
+ * Per date, sessions run in the configured order (STRATEGY_SEQUENCE or STRATEGY_OVERRIDE, minus disabled
+ * ones, restricted to the strategies asked for), each exactly as `workflows/session.ts` runs it:
+ * - at its analysis start: broker account value (cash plus open positions at cost, like the simulated
+ *   broker), screening, one tracker per screened symbol;
+ * - bars in time order from the start of the date; within one minute, exits first (symbol order), then
+ *   entries strongest first (ties by symbol); before each minute, positions whose hold window ran out
+ *   without a bar, or whose symbol's data ended, are closed (the session's clock and end-of-data calls);
+ * - an entry is refused when the broker is halted, DISABLE_ALL_TRADES is set, the ticker already traded
+ *   today (any session), no concurrency slot is free, MAX_TRADES is reached, or (defense mode) the signal
+ *   is marginal; the bearish instrument is chosen as live (SHORT_TYPE_<S>); dollars = the rank's weight of
+ *   TOTAL_ALLOCATION x account value capped at MAX_RISK_PER_TRADE x account value; quantity from the
+ *   instrument's price at the signal bar;
+ * - at the session's hard end, positions still open leave at their symbol's last bar (`session_end`).
+ * Fills: `next_open` (default) at the open of the instrument's next bar on the date (the decision bar's
+ * close when there is none), `signal_close` at the decision bar's close (the simulated broker's model, for
+ * comparing with TEST_MODE runs); buys pay and sells receive `slippageBps` worse; each order pays
+ * `feePerOrder`. Puts are priced with the simulated premium of the underlying's price.
+ * Daily loss limit: when the day's realised loss reaches DAILY_LOSS_LIMIT x the day's starting account
+ * value, the broker halts for the date: open positions exit at once (`kill_switch`), no new entries.
+ * Defense mode: DEFENSE_MODE_ACTIVE, and (unless `autoDefense` is false) the automatic triggers and exits
+ * of the pure state machine in domain/risk/defenseMode.ts, fed with the backtest's trades and floats.
+ */
+
+export type FillModel = 'next_open' | 'signal_close';
+
+export interface ExecutionModel {
+  readonly fill: FillModel;
+  /** Basis points added to buys and taken from sells. */
+  readonly slippageBps: number;
+  /** Dollars per order (entry and exit each pay it). */
+  readonly feePerOrder: number;
+}
+
+export interface PortfolioInput {
+  readonly market: BacktestMarket;
+  readonly cfg: BotConfig;
+  /** Strategies asked for; sessions still follow the configured order and enable flags. */
+  readonly strategies: readonly StrategyName[];
+  readonly vix: VixSeries | null;
+  /** Inclusive UTC date range. */
+  readonly startDate: string;
+  readonly endDate: string;
+  /** Symbols that may be traded (the screening universe); null = every symbol in the market. */
+  readonly universe: readonly string[] | null;
+  readonly execution: ExecutionModel;
+  /** Starting account value; default SIM_STARTING_CASH. */
+  readonly startingCash?: number;
+  readonly broker?: BrokerName;
+  /** Automatic defense-mode triggers and exits (default true). */
+  readonly autoDefense?: boolean;
+  /** Called after each date of the range with (dates done, dates in range). */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface DayResult {
+  readonly date: string;
+  /** Account value at the start and end of the date (every position is closed by the end of a session). */
+  readonly startEquity: number;
+  readonly endEquity: number;
+  readonly pnl: number;
+  readonly trades: number;
+  readonly strategiesRun: readonly StrategyName[];
+  readonly halted: boolean;
+  readonly defenseActive: boolean;
+  readonly warnings: readonly string[];
+  /** Seconds from decision to fill, per filled order. */
+  readonly executionSeconds: readonly number[];
+}
+
+export interface PortfolioCounters {
+  signals: number;
+  entries: number;
+  /** Refused signals by reason. */
+  refused: Record<string, number>;
+  /** Orders the fill model could not price. */
+  rejected: number;
+  screened: number;
+  screenedOut: Record<ScreenRule, number>;
+  /** Screening rules that could not be evaluated for lack of data, by rule. */
+  screenUnknown: Record<ScreenRule, number>;
+  haltedDays: number;
+}
+
+export interface PortfolioResult {
+  /** Every trade, in the order it was closed. */
+  readonly trades: readonly TradeRecord[];
+  /** One entry per trading date run. */
+  readonly days: readonly DayResult[];
+  readonly startingCash: number;
+  readonly endingCash: number;
+  readonly counters: PortfolioCounters;
+  readonly defenseChanges: readonly DefenseChange[];
+  readonly warnings: readonly string[];
+  readonly symbolDays: number;
+  readonly barsProcessed: number;
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+interface OpenTrade {
+  readonly symbol: string;
+  readonly choice: InstrumentChoice;
+  readonly signal: EntrySignal;
+  readonly qty: number;
+  readonly entryPrice: number;
+  readonly entryFee: number;
+  readonly allocation: number;
+  readonly accountValue: number;
+  readonly defense: boolean;
+  readonly entryOrderId: string;
+  readonly entryClientId: string;
+}
+
+interface SessionRun {
+  readonly strategy: StrategyName;
+  readonly window: SessionWindow;
+  readonly hardEndMs: number;
+  started: boolean;
+  finished: boolean;
+  /** Trackers by symbol index of the day; null for symbols not screened in. */
+  trackers: (SymbolTracker | null)[];
+  readonly open: Map<number, OpenTrade>;
+  readonly lastBar: Map<number, Bar>;
+  accepted: number;
+  accountValue: number;
+  strongest: number;
+}
+
+/** Per-symbol history the screen needs: the last regular-session close and recent daily volumes. */
+interface SymbolHistory {
+  lastClose: number | null;
+  volumes: number[];
+}
+
+/** Buy or sell price of an instrument at a decision bar, under the execution model; null when unpriceable. */
+export function modelFillPrice(a: {
+  readonly execution: ExecutionModel;
+  readonly side: 'buy' | 'sell';
+  readonly choice: InstrumentChoice;
+  /** Bars of the date of the instrument's price symbol (the underlying for a put). */
+  readonly bars: readonly Bar[];
+  readonly decisionBarStart: number;
+}): { price: number; fillBarStart: number } | null {
+  let underlyingOrSelf: number | null;
+  let fillBarStart = a.decisionBarStart;
+  if (a.execution.fill === 'next_open') {
+    const next = nextBarAfter(a.bars, a.decisionBarStart);
+    if (next !== null) {
+      underlyingOrSelf = next.o;
+      fillBarStart = next.t;
+    } else underlyingOrSelf = closeAtOrBefore(a.bars, a.decisionBarStart);
+  } else underlyingOrSelf = closeAtOrBefore(a.bars, a.decisionBarStart);
+  if (underlyingOrSelf === null || !(underlyingOrSelf > 0)) return null;
+  let price = underlyingOrSelf;
+  if (a.choice.assetClass === 'us_option') {
+    const contract = parseOccSymbol(a.choice.symbol);
+    if (contract === null) return null;
+    price = simulatedPutPremium(underlyingOrSelf, contract.strike);
+  }
+  const slip = a.execution.slippageBps / 10_000;
+  price = a.side === 'buy' ? price * (1 + slip) : price * (1 - slip);
+  return { price, fillBarStart };
+}
+
+/** The symbol whose bars price an instrument: the underlying for a put, else the instrument itself. */
+export function priceSymbolOf(choice: InstrumentChoice, underlying: string): string {
+  return choice.assetClass === 'us_option' ? underlying : choice.symbol;
+}
+
+function shortTypeFor(strategy: StrategyName, cfg: BotConfig): ShortType {
+  return strategy === 'open' ? cfg.SHORT_TYPE_OPEN : strategy === 'mid' ? cfg.SHORT_TYPE_MID : cfg.SHORT_TYPE_CLOSE;
+}
+
+function emptyRuleCounts(): Record<ScreenRule, number> {
+  return { price: 0, gap: 0, volume: 0 };
+}
+
+/** Runs portfolio mode over the market; pure and deterministic. */
+export function runPortfolio(input: PortfolioInput): PortfolioResult {
+  const { market, cfg, execution } = input;
+  const broker: BrokerName = input.broker ?? 'sim';
+  const mode = outputMode({ TEST_MODE: cfg.TEST_MODE, FORCE_PAPER_EXPORT: cfg.FORCE_PAPER_EXPORT, backtest: true });
+  const startingCash = input.startingCash ?? cfg.SIM_STARTING_CASH;
+  const autoDefense = input.autoDefense ?? true;
+  const wanted = new Set(input.strategies);
+  const plan = plannedSessions(cfg);
+  const sessionsToRun = plan.sessions.filter((s) => wanted.has(s));
+  const warnings: string[] = [];
+  for (const s of input.strategies) {
+    if (!plan.sessions.includes(s)) {
+      const why = cfg.STRATEGY_OVERRIDE && cfg.STRATEGY_OVERRIDE !== s ? `STRATEGY_OVERRIDE=${cfg.STRATEGY_OVERRIDE}` : `STRAT_${s.toUpperCase()}_ENABLED=false or not in STRATEGY_SEQUENCE`;
+      warnings.push(`${s} session not run: ${why}`);
+    }
+  }
+  // Self checks that do not depend on the date block a strategy for the whole run, as they block a live session.
+  const blockedStrategies = new Set<StrategyName>();
+  for (const s of sessionsToRun) {
+    const check = getStrategy(s).selfCheck(cfg, {});
+    if (!check.ok) {
+      blockedStrategies.add(s);
+      warnings.push(`${s} session blocked by its self check: ${check.problems.join('; ')}`);
+    }
+  }
+  warnings.push('screening: market capitalisation and spread filters not applied (minute bars carry neither)');
+
+  const universeSet = input.universe ? new Set(input.universe) : null;
+  const tradable = market.symbols().filter((s) => universeSet === null || universeSet.has(s));
+  const allDates = market.dates().filter((d) => d <= input.endDate);
+  const firstInRange = allDates.findIndex((d) => d >= input.startDate);
+  const rangeDates = firstInRange < 0 ? [] : allDates.slice(firstInRange);
+  const historyDates = firstInRange < 0 ? [] : allDates.slice(Math.max(0, firstInRange - VOLUME_LOOKBACK_DAYS), firstInRange);
+
+  const counters: PortfolioCounters = {
+    signals: 0,
+    entries: 0,
+    refused: {},
+    rejected: 0,
+    screened: 0,
+    screenedOut: emptyRuleCounts(),
+    screenUnknown: emptyRuleCounts(),
+    haltedDays: 0,
+  };
+  const trades: TradeRecord[] = [];
+  const days: DayResult[] = [];
+  const defenseChanges: DefenseChange[] = [];
+  const history = new Map<string, SymbolHistory>();
+  let defense: DefenseState = initialDefenseState();
+  let cash = startingCash;
+  /** Cost of positions an exit could not price: they stay at the broker, at cost. */
+  let stuckCost = 0;
+  /** Every open position of every session (the account value counts long positions at cost). */
+  const liveOpen = new Set<OpenTrade>();
+  let symbolDays = 0;
+  let barsProcessed = 0;
+  const closedDates: string[] = [];
+  const vixMissing: string[] = [];
+
+  const stepDef = (ev: DefenseInput) => {
+    if (!autoDefense && ev.type !== 'config') return;
+    const step = stepDefense(defense, ev, DEFAULT_DEFENSE_RULES);
+    defense = step.state;
+    if (step.change) defenseChanges.push(step.change);
+  };
+
+  const updateHistory = (symbol: string, bars: readonly Bar[], date: string) => {
+    const session = regularSessionUtc(date);
+    if (session === null || bars.length === 0) return;
+    let close: number | null = null;
+    let volume = 0;
+    for (const b of bars) {
+      if (b.t < session.openMs || b.t >= session.closeMs) continue;
+      close = b.c;
+      volume += b.v;
+    }
+    if (close === null) return;
+    let h = history.get(symbol);
+    if (h === undefined) {
+      h = { lastClose: null, volumes: [] };
+      history.set(symbol, h);
+    }
+    h.lastClose = close;
+    h.volumes.push(volume);
+    if (h.volumes.length > VOLUME_LOOKBACK_DAYS) h.volumes.shift();
+  };
+
+  for (const date of historyDates) {
+    for (const s of tradable) if (market.hasDay(s, date)) updateHistory(s, market.barsOn(s, date), date);
+  }
+
+  let first = true;
+  let done = 0;
+  for (const date of rangeDates) {
+    if (first) {
+      stepDef({ type: 'config', at: `${date}T00:00:00.000Z`, active: cfg.DEFENSE_MODE_ACTIVE });
+      first = false;
+    }
+    const symbolsToday = tradable.filter((s) => market.hasDay(s, date));
+    const dayBars = new Map<string, readonly Bar[]>();
+    const barsOf = (symbol: string): readonly Bar[] => {
+      let b = dayBars.get(symbol);
+      if (b === undefined) {
+        b = market.barsOn(symbol, date);
+        dayBars.set(symbol, b);
+      }
+      return b;
+    };
+    const tradingDay = cfg.TRADING_DAYS.includes(weekdayOf(date)) && isTradingDay(date);
+    if (!tradingDay) {
+      if (!isTradingDay(date) && symbolsToday.length > 0) closedDates.push(date);
+      for (const s of symbolsToday) updateHistory(s, barsOf(s), date);
+      done += 1;
+      input.onProgress?.(done, rangeDates.length);
+      continue;
+    }
+    symbolDays += symbolsToday.length;
+    const day = runDay(date, symbolsToday, barsOf);
+    days.push(day);
+    for (const s of symbolsToday) updateHistory(s, barsOf(s), date);
+    done += 1;
+    input.onProgress?.(done, rangeDates.length);
+  }
+
+  if (closedDates.length > 0) {
+    warnings.push(`bars on ${closedDates.length} date(s) the exchange calendar has closed (${listSome(closedDates)}): no trades there`);
+  }
+  if (input.vix !== null && vixMissing.length > 0) {
+    warnings.push(`no VIX close before ${vixMissing.length} CLOSE session date(s) (${listSome(vixMissing)}): the gate did not block on them`);
+  }
+
+  return {
+    trades,
+    days,
+    startingCash,
+    endingCash: cash,
+    counters,
+    defenseChanges,
+    warnings,
+    symbolDays,
+    barsProcessed,
+  };
+
+  function runDay(date: string, symbolsToday: readonly string[], barsOf: (s: string) => readonly Bar[]): DayResult {
+    const dayStartMs = Date.parse(`${date}T00:00:00Z`);
+    const startEquity = accountValue();
+    const dayWarnings: string[] = [];
+    const executionSeconds: number[] = [];
+    let realizedToday = 0;
+    let halted = false;
+    let tradesToday = 0;
+    const blocked = new Set<string>();
+    // Symbol order within a minute, as the live session merges bars (localeCompare).
+    const order = [...symbolsToday].sort((a, b) => a.localeCompare(b));
+    const symbolBars = order.map((s) => barsOf(s));
+    const lastT = symbolBars.map((bars) => (bars.length > 0 ? bars[bars.length - 1]!.t : Number.NEGATIVE_INFINITY));
+    // Minute buckets: every bar of the day by start minute, symbols in merge order within a minute.
+    const buckets: { sym: number; bar: Bar }[][] = [];
+    const minutesPresent: number[] = [];
+    for (let k = 0; k < order.length; k++) {
+      for (const bar of symbolBars[k]!) {
+        const m = (bar.t - dayStartMs) / MINUTE_MS;
+        let list = buckets[m];
+        if (list === undefined) {
+          list = [];
+          buckets[m] = list;
+          minutesPresent.push(m);
+        }
+        list.push({ sym: k, bar });
+      }
+      barsProcessed += symbolBars[k]!.length;
+    }
+    minutesPresent.sort((a, b) => a - b);
+
+    const sessions: SessionRun[] = sessionsToRun
+      .filter((s) => !blockedStrategies.has(s))
+      .map((strategy) => {
+        const window = sessionWindowFor(date, strategyTiming(cfg, strategy), cfg.SESSION_TIME_ANCHOR);
+        const closeMs = window.marketCloseMs ?? window.entryEndMs + window.holdMs + MINUTE_MS;
+        return {
+          strategy,
+          window,
+          hardEndMs: Math.min(window.entryEndMs - MINUTE_MS + window.holdMs + MINUTE_MS, closeMs),
+          started: false,
+          finished: false,
+          trackers: [],
+          open: new Map(),
+          lastBar: new Map(),
+          accepted: 0,
+          accountValue: 0,
+          strongest: 0,
+        };
+      });
+    const strategiesRun = sessions.map((s) => s.strategy);
+
+    const allOpen = (): number => sessions.reduce((n, s) => n + s.open.size, 0);
+
+    const startSession = (s: SessionRun, backlogEnd: number) => {
+      s.started = true;
+      s.accountValue = accountValue();
+      stepDef({ type: 'float', at: new Date(s.window.analysisStartMs).toISOString(), broker, float: s.accountValue });
+      const vixPrevClose = s.strategy === 'close' ? vixCloseBefore(input.vix, date) : null;
+      if (s.strategy === 'close' && vixPrevClose === null) vixMissing.push(date);
+      const strategy = getStrategy(s.strategy);
+      s.trackers = new Array<SymbolTracker | null>(order.length).fill(null);
+      for (let k = 0; k < order.length; k++) {
+        const symbol = order[k]!;
+        counters.screened += 1;
+        const verdict = screen(symbol, symbolBars[k]!, s);
+        for (const u of verdict.unknown) counters.screenUnknown[u] += 1;
+        if (!verdict.pass) {
+          counters.screenedOut[verdict.failed!] += 1;
+          continue;
+        }
+        s.trackers[k] = strategy.createTracker(symbol, date, cfg, { vixPrevClose });
+      }
+      // The live session's first fetch delivers every bar of the date so far; nothing can enter before
+      // the entry window, so replaying them only builds the trackers' state.
+      for (const m of minutesPresent) {
+        if (m >= backlogEnd) break;
+        processMinute(s, buckets[m]!);
+      }
+    };
+
+    const screen = (symbol: string, bars: readonly Bar[], s: SessionRun) => {
+      const h = history.get(symbol);
+      const before = s.window.analysisStartMs;
+      let price: number | null = null;
+      let sessionOpen: number | null = null;
+      const openMs = s.window.sessionOpenMs ?? Number.POSITIVE_INFINITY;
+      const closeMs = s.window.marketCloseMs ?? Number.NEGATIVE_INFINITY;
+      for (const b of bars) {
+        if (b.t >= before) {
+          if (sessionOpen === null && b.t === before && b.t >= openMs && b.t < closeMs) sessionOpen = b.o;
+          break;
+        }
+        price = b.c;
+        if (sessionOpen === null && b.t >= openMs && b.t < closeMs) sessionOpen = b.o;
+      }
+      if (price === null) price = h?.lastClose ?? null;
+      const volumes = h?.volumes ?? [];
+      return screenSymbol(
+        {
+          strategy: s.strategy,
+          price,
+          sessionOpen,
+          previousClose: h?.lastClose ?? null,
+          averageDailyVolume: volumes.length > 0 ? volumes.reduce((a, b) => a + b, 0) / volumes.length : null,
+        },
+        cfg,
+      );
+    };
+
+    const processMinute = (s: SessionRun, group: readonly { sym: number; bar: Bar }[]) => {
+      let entries: { sym: number; tracker: SymbolTracker; signal: EntrySignal }[] | null = null;
+      for (const { sym, bar } of group) {
+        const tracker = s.trackers[sym];
+        if (tracker === null || tracker === undefined || tracker.done) continue;
+        s.lastBar.set(sym, bar);
+        const d = tracker.onBar(bar);
+        if (d === null) continue;
+        if (d.kind === 'entry') (entries ??= []).push({ sym, tracker, signal: d });
+        else exit(s, sym, d.reason, d.barStart);
+      }
+      if (entries === null) return;
+      entries.sort((a, b) => b.signal.strength - a.signal.strength || a.sym - b.sym);
+      for (const e of entries) {
+        if (e.signal.strength > s.strongest) s.strongest = e.signal.strength;
+      }
+      for (const e of entries) enter(s, e.sym, e.tracker, e.signal);
+    };
+
+    /** The session clock at `nowMs`: hold windows that ran out without a bar, and symbols whose data ended. */
+    const timeChecks = (s: SessionRun, nowMs: number) => {
+      if (s.open.size === 0) return;
+      for (const sym of [...s.open.keys()].sort((a, b) => a - b)) {
+        const tracker = s.trackers[sym]!;
+        const d = tracker.onTime(nowMs);
+        if (d !== null && d.kind === 'exit') exit(s, sym, d.reason, d.barStart);
+        if (lastT[sym]! <= nowMs - MINUTE_MS) {
+          const e = tracker.onEndOfData();
+          if (e !== null && e.kind === 'exit') exit(s, sym, e.reason, e.barStart);
+        }
+      }
+    };
+
+    const finishSession = (s: SessionRun) => {
+      timeChecks(s, s.hardEndMs);
+      exitAll(s, 'session_end');
+      s.finished = true;
+    };
+
+    const exitAll = (s: SessionRun, reason: ExitReason) => {
+      for (const sym of [...s.open.keys()]) {
+        const bar = s.lastBar.get(sym);
+        const t = s.open.get(sym)!;
+        exit(s, sym, reason, bar?.t ?? t.signal.barStart);
+      }
+    };
+
+    const enter = (s: SessionRun, sym: number, tracker: SymbolTracker, signal: EntrySignal) => {
+      counters.signals += 1;
+      const symbol = order[sym]!;
+      const refuse = (code: string) => {
+        tracker.cancelEntry();
+        counters.refused[code] = (counters.refused[code] ?? 0) + 1;
+      };
+      if (halted) return refuse('broker_halted');
+      if (cfg.DISABLE_ALL_TRADES) return refuse('trading_disabled');
+      if (blocked.has(symbol)) return refuse('ticker_traded_today');
+      const inDefense = defense.active;
+      const limits = effectiveLimits(cfg, inDefense);
+      if (allOpen() >= Math.min(limits.maxConcurrentPerBroker, limits.maxOpenPositions)) return refuse('concurrency_limit');
+      if (s.accepted >= limits.maxTradesPerSession) return refuse('session_trade_limit');
+      if (inDefense && isMarginalSignal(signal.strength, s.strongest)) return refuse('marginal_signal');
+      const choice = chooseInstrument({
+        underlying: symbol,
+        side: signal.side,
+        shortType: shortTypeFor(s.strategy, cfg),
+        underlyingPrice: signal.price,
+        date,
+        brokerSupportsOptions: true,
+        brokerSupportsShorting: true,
+        shortable: true,
+      });
+      if (!choice.ok) return refuse(choice.reason.startsWith('bearish signals are disabled') ? 'short_disabled' : 'no_instrument');
+      const instrument = choice.choice;
+      const priceBars = barsOf(priceSymbolOf(instrument, symbol));
+      const quoteBase = closeAtOrBefore(priceBars, signal.barStart);
+      let quote: number | null = quoteBase;
+      if (quoteBase !== null && instrument.assetClass === 'us_option') {
+        const contract = parseOccSymbol(instrument.symbol);
+        quote = contract === null ? null : simulatedPutPremium(quoteBase, contract.strike);
+      }
+      if (quote === null || !(quote > 0)) return refuse('no_price');
+      const allocation = sessionTradeAllocation({
+        accountValue: s.accountValue,
+        totalAllocation: limits.sessionAllocationFraction,
+        weights: cfg.WEIGHTS,
+        maxTrades: limits.maxTradesPerSession,
+        rank: s.accepted,
+        maxRiskPerTrade: cfg.MAX_RISK_PER_TRADE,
+      });
+      const mult = instrument.assetClass === 'us_option' ? 100 : 1;
+      const qty = orderQuantity({
+        dollars: allocation,
+        price: quote,
+        fractional: cfg.FRACTIONAL && instrument.assetClass === 'us_equity',
+        contractMultiplier: mult,
+      });
+      if (qty <= 0) return refuse('below_one_unit');
+      s.accepted += 1;
+      blocked.add(symbol);
+      const fill = modelFillPrice({ execution, side: instrument.openSide, choice: instrument, bars: priceBars, decisionBarStart: signal.barStart });
+      if (fill === null) {
+        counters.rejected += 1;
+        tracker.cancelEntry();
+        return;
+      }
+      counters.entries += 1;
+      executionSeconds.push(Math.max(0, fill.fillBarStart - (signal.barStart + MINUTE_MS)) / 1000);
+      const notional = qty * fill.price * mult;
+      cash += instrument.openSide === 'buy' ? -notional : notional;
+      cash -= execution.feePerOrder;
+      const workflowId = `backtest-${date}-${s.strategy}`;
+      const entryClientId = clientOrderId({ workflowId, session: s.strategy, ticker: symbol, leg: 'entry' });
+      const trade: OpenTrade = {
+        symbol,
+        choice: instrument,
+        signal,
+        qty,
+        entryPrice: fill.price,
+        entryFee: execution.feePerOrder,
+        allocation,
+        accountValue: s.accountValue,
+        defense: inDefense,
+        entryOrderId: `sim-${entryClientId}`,
+        entryClientId,
+      };
+      s.open.set(sym, trade);
+      liveOpen.add(trade);
+    };
+
+    const exit = (s: SessionRun, sym: number, reason: ExitReason, barStart: number) => {
+      const t = s.open.get(sym);
+      if (t === undefined) return;
+      s.open.delete(sym);
+      liveOpen.delete(t);
+      const closeSide = t.choice.openSide === 'buy' ? 'sell' : 'buy';
+      const priceBars = barsOf(priceSymbolOf(t.choice, t.symbol));
+      const fill = modelFillPrice({ execution, side: closeSide, choice: t.choice, bars: priceBars, decisionBarStart: barStart });
+      const mult = t.choice.assetClass === 'us_option' ? 100 : 1;
+      const direction = t.choice.openSide === 'buy' ? 1 : -1;
+      const fees = t.entryFee + (fill === null ? 0 : execution.feePerOrder);
+      const pnl = fill === null ? 0 : round2((fill.price - t.entryPrice) * t.qty * mult * direction - fees);
+      if (fill !== null) {
+        const notional = t.qty * fill.price * mult;
+        cash += closeSide === 'buy' ? -notional : notional;
+        cash -= execution.feePerOrder;
+        executionSeconds.push(Math.max(0, fill.fillBarStart - (barStart + MINUTE_MS)) / 1000);
+      } else {
+        counters.rejected += 1;
+        // The position stays at the broker at cost, as the simulated broker would keep it.
+        stuckCost += closeSide === 'sell' ? t.qty * t.entryPrice * mult : 0;
+      }
+      const workflowId = `backtest-${date}-${s.strategy}`;
+      const exitClientId = clientOrderId({ workflowId, session: s.strategy, ticker: t.symbol, leg: 'exit' });
+      const record: TradeRecord = {
+        tradeId: `${workflowId}:${t.symbol}`,
+        timestamp: new Date(barStart + MINUTE_MS).toISOString(),
+        date,
+        strategy_name: s.strategy,
+        ticker: t.choice.symbol,
+        underlying: t.symbol,
+        side: t.signal.side,
+        instrument: t.choice.instrument,
+        size: t.qty,
+        signal_price: t.signal.price,
+        entry_price: t.entryPrice,
+        exit_price: fill === null ? null : fill.price,
+        entry_time: new Date(t.signal.barStart).toISOString(),
+        exit_time: new Date(barStart).toISOString(),
+        exit_reason: reason,
+        pnl,
+        fees,
+        broker,
+        mode,
+        allocation: round2(t.allocation),
+        account_value: t.accountValue,
+        entry_order_id: t.entryOrderId,
+        exit_order_id: `sim-${exitClientId}`,
+        client_order_ids: [t.entryClientId, exitClientId],
+        tags: t.defense ? ['DEFENSE_MODE_ACTIVE'] : [],
+        error_code: fill === null ? 'no_price' : null,
+      };
+      trades.push(record);
+      tradesToday += 1;
+      realizedToday += pnl;
+      if (fill !== null) stepDef({ type: 'trade', at: record.timestamp, date, sessionKey: `${date}|${s.strategy}`, win: pnl > 0 });
+      if (!halted && dailyLossLimitReached(realizedToday, startEquity, cfg.DAILY_LOSS_LIMIT)) {
+        halted = true;
+        counters.haltedDays += 1;
+        dayWarnings.push(`${date}: daily loss limit reached (${round2(realizedToday)} against DAILY_LOSS_LIMIT=${cfg.DAILY_LOSS_LIMIT}); broker halted for the day`);
+        stepDef({ type: 'kill', at: record.timestamp, date, broker });
+        for (const other of sessions) exitAll(other, 'kill_switch');
+      }
+    };
+
+    // The day's clock: minute by minute over the bars present, sessions in their configured order.
+    for (const m of minutesPresent) {
+      const t = dayStartMs + m * MINUTE_MS;
+      for (const s of sessions) {
+        if (s.finished) continue;
+        if (!s.started && t >= s.window.analysisStartMs) startSession(s, m);
+        if (s.started && t >= s.hardEndMs) finishSession(s);
+      }
+      for (const s of sessions) if (s.started && !s.finished) timeChecks(s, t);
+      const group = buckets[m]!;
+      for (const s of sessions) {
+        if (!s.started || s.finished) continue;
+        processMinute(s, group);
+        // Past the entry window with nothing open, no tracker can act again: the session is over.
+        if (t >= s.window.entryEndMs && s.open.size === 0) s.finished = true;
+      }
+    }
+    for (const s of sessions) {
+      if (s.finished) continue;
+      if (!s.started) startSession(s, Number.POSITIVE_INFINITY);
+      finishSession(s);
+    }
+
+    if (halted) dayWarnings.push(`${date}: broker halted by the daily loss limit`);
+    return {
+      date,
+      startEquity,
+      endEquity: accountValue(),
+      pnl: round2(realizedToday),
+      trades: tradesToday,
+      strategiesRun,
+      halted,
+      defenseActive: defense.active,
+      warnings: dayWarnings,
+      executionSeconds,
+    };
+  }
+
+  /** The simulated broker's account value: cash plus long positions at cost (a short's proceeds are in cash). */
+  function accountValue(): number {
+    let held = 0;
+    for (const t of liveOpen) if (t.choice.openSide === 'buy') held += t.qty * t.entryPrice * (t.choice.assetClass === 'us_option' ? 100 : 1);
+    return cash + stuckCost + held;
+  }
+}
+
+function listSome(dates: readonly string[]): string {
+  return `${dates.slice(0, 5).join(', ')}${dates.length > 5 ? ', ...' : ''}`;
+}
+
+/** The inverse ETFs a universe may need for pricing bearish InverseETF trades (load them with the universe). */
+export function instrumentSymbolsFor(universe: readonly string[], cfg: BotConfig, strategies: readonly StrategyName[]): string[] {
+  if (!strategies.some((s) => shortTypeFor(s, cfg) === 'InverseETF')) return [];
+  const out = new Set<string>();
+  for (const u of universe) {
+    const etf = inverseEtfFor(u);
+    if (etf.symbol !== null && !universe.includes(etf.symbol)) out.add(etf.symbol);
+  }
+  return [...out].sort(compareText);
+}
