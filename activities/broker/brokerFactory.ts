@@ -151,9 +151,10 @@ export interface IbkrEndpoint {
   readonly accountKey: string;
 }
 
+/** host[:port] of a URL, lower case; '' when it does not parse. */
 function hostOf(url: string): string {
   try {
-    return new URL(url).hostname.toLowerCase();
+    return new URL(url).host.toLowerCase();
   } catch {
     return '';
   }
@@ -164,8 +165,11 @@ export function alpacaEndpoint(bot: FactoryBotConfig, env: FactoryEnvConfig, dat
   const mode = brokerEndpointMode(bot, bot.ALPACA_MODE);
   if (mode === 'paper') {
     const url = env.ALPACA_PAPER_URL;
+    // Alpaca's live host on any port, and whatever ALPACA_LIVE_URL names.
+    const host = hostOf(url);
     const liveHosts = new Set([...ALPACA_LIVE_HOSTS, hostOf(env.ALPACA_LIVE_URL), hostOf(DEFAULT_ALPACA_LIVE_URL)]);
-    if (liveHosts.has(hostOf(url))) {
+    const hostname = host.replace(/:\d+$/, '');
+    if (liveHosts.has(host) || ALPACA_LIVE_HOSTS.includes(hostname)) {
       throw new ConfigError(
         `.env: ALPACA_PAPER_URL=${url} points at Alpaca's live trading host; paper${bot.TEST_MODE ? ' (TEST_MODE=true)' : ''} trading must never reach a live endpoint (allowed: https://paper-api.alpaca.markets)`,
       );
