@@ -8,10 +8,17 @@ import { MINUTE_MS, type Bar } from '../market/bar';
 import { isTradingDay, regularSessionUtc } from '../market/exchangeCalendar';
 import { sessionWindowFor, strategyTiming, type SessionWindow } from '../market/sessionWindow';
 import { clientOrderId } from '../orders/clientOrderId';
-import { isMarginalSignal } from '../risk/allocation';
-import { DEFAULT_DEFENSE_RULES, initialDefenseState, stepDefense, type DefenseChange, type DefenseInput, type DefenseState } from '../risk/defenseMode';
-import { dailyLossLimitReached, effectiveLimits } from '../risk/limits';
-import { orderQuantity, sessionTradeAllocation } from '../risk/sessionSizing';
+import {
+  accountConfigFrom,
+  configure,
+  createAccountState,
+  releaseCapacity,
+  requestCapacity,
+  type AccountEvent,
+  type AccountState,
+  type DefenseModeEvent,
+  type KillSwitchEvent,
+} from '../risk/accountState';
 import { outputMode } from '../routing';
 import { getStrategy } from '../strategies/strategies';
 import type { EntrySignal, ExitReason, StrategyName, SymbolTracker } from '../strategies/strategy';
@@ -32,19 +39,19 @@ import { vixCloseBefore, type VixSeries } from './signalAudit';
  *   entries strongest first (ties by symbol); before each minute, positions whose hold window ran out
  *   without a bar, or whose symbol's data ended, are closed (the session's clock and end-of-data calls);
  * - an entry is refused when the broker is halted, DISABLE_ALL_TRADES is set, the ticker already traded
- *   today (any session), no concurrency slot is free, MAX_TRADES is reached, or (defense mode) the signal
- *   is marginal; the bearish instrument is chosen as live (SHORT_TYPE_<S>); dollars = the rank's weight of
- *   TOTAL_ALLOCATION x account value capped at MAX_RISK_PER_TRADE x account value; quantity from the
- *   instrument's price at the signal bar;
- * - at the session's hard end, positions still open leave at their symbol's last bar (`session_end`).
+ *   today, no bearish instrument fits (SHORT_TYPE_<S>) or the instrument has no price; otherwise the
+ *   account's pure reducers (domain/risk/accountState.ts, the very code of the live account workflow)
+ *   grant or refuse it: concurrency slots, MAX_TRADES, defense mode, weights, per-trade cap, quantity;
+ *   every exit releases the grant with its PnL, which feeds the daily loss limit and defense mode;
+ * - at the session's hard end, positions still open leave at their symbol's last bar (`session_end`);
+ *   when the daily loss limit halts the broker, running sessions exit at once (`kill_switch`) and later
+ *   requests that date are refused.
  * Fills: `next_open` (default) at the open of the instrument's next bar on the date (the decision bar's
  * close when there is none), `signal_close` at the decision bar's close (the simulated broker's model, for
  * comparing with TEST_MODE runs); buys pay and sells receive `slippageBps` worse; each order pays
  * `feePerOrder`. Puts are priced with the simulated premium of the underlying's price.
- * Daily loss limit: when the day's realised loss reaches DAILY_LOSS_LIMIT x the day's starting account
- * value, the broker halts for the date: open positions exit at once (`kill_switch`), no new entries.
- * Defense mode: DEFENSE_MODE_ACTIVE, and (unless `autoDefense` is false) the automatic triggers and exits
- * of the pure state machine in domain/risk/defenseMode.ts, fed with the backtest's trades and floats.
+ * One account state lives through the whole run, as the account workflow lives through the days: defense
+ * mode (DEFENSE_MODE_ACTIVE and the automatic triggers) carries its evidence from date to date.
  */
 
 export type FillModel = 'next_open' | 'signal_close';
@@ -72,8 +79,6 @@ export interface PortfolioInput {
   /** Starting account value; default SIM_STARTING_CASH. */
   readonly startingCash?: number;
   readonly broker?: BrokerName;
-  /** Automatic defense-mode triggers and exits (default true). */
-  readonly autoDefense?: boolean;
   /** Called after each date of the range with (dates done, dates in range). */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -115,7 +120,9 @@ export interface PortfolioResult {
   readonly startingCash: number;
   readonly endingCash: number;
   readonly counters: PortfolioCounters;
-  readonly defenseChanges: readonly DefenseChange[];
+  /** Defense-mode changes and kill-switch firings, as the account workflow would log them. */
+  readonly defenseEvents: readonly DefenseModeEvent[];
+  readonly killSwitchEvents: readonly KillSwitchEvent[];
   readonly warnings: readonly string[];
   readonly symbolDays: number;
   readonly barsProcessed: number;
@@ -124,6 +131,8 @@ export interface PortfolioResult {
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 interface OpenTrade {
+  readonly requestId: string;
+  readonly tags: readonly string[];
   readonly symbol: string;
   readonly choice: InstrumentChoice;
   readonly signal: EntrySignal;
@@ -132,7 +141,6 @@ interface OpenTrade {
   readonly entryFee: number;
   readonly allocation: number;
   readonly accountValue: number;
-  readonly defense: boolean;
   readonly entryOrderId: string;
   readonly entryClientId: string;
 }
@@ -147,9 +155,9 @@ interface SessionRun {
   trackers: (SymbolTracker | null)[];
   readonly open: Map<number, OpenTrade>;
   readonly lastBar: Map<number, Bar>;
-  accepted: number;
   accountValue: number;
-  strongest: number;
+  /** The account halted the broker while this session ran: it exits everything and stops. */
+  halted: boolean;
 }
 
 /** Per-symbol history the screen needs: the last regular-session close and recent daily volumes. */
@@ -207,7 +215,6 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
   const broker: BrokerName = input.broker ?? 'sim';
   const mode = outputMode({ TEST_MODE: cfg.TEST_MODE, FORCE_PAPER_EXPORT: cfg.FORCE_PAPER_EXPORT, backtest: true });
   const startingCash = input.startingCash ?? cfg.SIM_STARTING_CASH;
-  const autoDefense = input.autoDefense ?? true;
   const wanted = new Set(input.strategies);
   const plan = plannedSessions(cfg);
   const sessionsToRun = plan.sessions.filter((s) => wanted.has(s));
@@ -248,9 +255,11 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
   };
   const trades: TradeRecord[] = [];
   const days: DayResult[] = [];
-  const defenseChanges: DefenseChange[] = [];
+  const defenseEvents: DefenseModeEvent[] = [];
+  const killSwitchEvents: KillSwitchEvent[] = [];
   const history = new Map<string, SymbolHistory>();
-  let defense: DefenseState = initialDefenseState();
+  const accountConfig = accountConfigFrom(cfg);
+  let account: AccountState | null = null;
   let cash = startingCash;
   /** Cost of positions an exit could not price: they stay at the broker, at cost. */
   let stuckCost = 0;
@@ -261,11 +270,16 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
   const closedDates: string[] = [];
   const vixMissing: string[] = [];
 
-  const stepDef = (ev: DefenseInput) => {
-    if (!autoDefense && ev.type !== 'config') return;
-    const step = stepDefense(defense, ev, DEFAULT_DEFENSE_RULES);
-    defense = step.state;
-    if (step.change) defenseChanges.push(step.change);
+  /**
+   * Keeps the account state small: the decision and release caches exist for retried activities (every
+   * backtest request id is new), and the outbox events are collected here instead of by a drain activity.
+   */
+  const settle = (next: AccountState): AccountState => {
+    for (const e of next.pendingEvents as readonly AccountEvent[]) {
+      if (e.kind === 'defense_mode') defenseEvents.push(e);
+      else if (e.kind === 'kill_switch') killSwitchEvents.push(e);
+    }
+    return { ...next, decisions: {}, releases: {}, pendingEvents: [] };
   };
 
   const updateHistory = (symbol: string, bars: readonly Bar[], date: string) => {
@@ -293,13 +307,8 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
     for (const s of tradable) if (market.hasDay(s, date)) updateHistory(s, market.barsOn(s, date), date);
   }
 
-  let first = true;
   let done = 0;
   for (const date of rangeDates) {
-    if (first) {
-      stepDef({ type: 'config', at: `${date}T00:00:00.000Z`, active: cfg.DEFENSE_MODE_ACTIVE });
-      first = false;
-    }
     const symbolsToday = tradable.filter((s) => market.hasDay(s, date));
     const dayBars = new Map<string, readonly Bar[]>();
     const barsOf = (symbol: string): readonly Bar[] => {
@@ -319,6 +328,9 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
       continue;
     }
     symbolDays += symbolsToday.length;
+    // The trading day ensures the account with the day's config before its sessions.
+    const at = `${date}T00:00:00.000Z`;
+    account = settle(account === null ? createAccountState(accountConfig, at) : configure(account, { config: accountConfig, at }).state);
     const day = runDay(date, symbolsToday, barsOf);
     days.push(day);
     for (const s of symbolsToday) updateHistory(s, barsOf(s), date);
@@ -339,7 +351,8 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
     startingCash,
     endingCash: cash,
     counters,
-    defenseChanges,
+    defenseEvents,
+    killSwitchEvents,
     warnings,
     symbolDays,
     barsProcessed,
@@ -353,6 +366,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
     let realizedToday = 0;
     let halted = false;
     let tradesToday = 0;
+    const requestSeq = new Map<string, number>();
     const blocked = new Set<string>();
     // Symbol order within a minute, as the live session merges bars (localeCompare).
     const order = [...symbolsToday].sort((a, b) => a.localeCompare(b));
@@ -390,19 +404,15 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
           trackers: [],
           open: new Map(),
           lastBar: new Map(),
-          accepted: 0,
           accountValue: 0,
-          strongest: 0,
+          halted: false,
         };
       });
     const strategiesRun = sessions.map((s) => s.strategy);
 
-    const allOpen = (): number => sessions.reduce((n, s) => n + s.open.size, 0);
-
     const startSession = (s: SessionRun, backlogEnd: number) => {
       s.started = true;
       s.accountValue = accountValue();
-      stepDef({ type: 'float', at: new Date(s.window.analysisStartMs).toISOString(), broker, float: s.accountValue });
       const vixPrevClose = s.strategy === 'close' ? vixCloseBefore(input.vix, date) : null;
       if (s.strategy === 'close' && vixPrevClose === null) vixMissing.push(date);
       const strategy = getStrategy(s.strategy);
@@ -468,9 +478,6 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
       }
       if (entries === null) return;
       entries.sort((a, b) => b.signal.strength - a.signal.strength || a.sym - b.sym);
-      for (const e of entries) {
-        if (e.signal.strength > s.strongest) s.strongest = e.signal.strength;
-      }
       for (const e of entries) enter(s, e.sym, e.tracker, e.signal);
     };
 
@@ -509,14 +516,9 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
         tracker.cancelEntry();
         counters.refused[code] = (counters.refused[code] ?? 0) + 1;
       };
-      if (halted) return refuse('broker_halted');
+      if (s.halted) return refuse('broker_halted');
       if (cfg.DISABLE_ALL_TRADES) return refuse('trading_disabled');
       if (blocked.has(symbol)) return refuse('ticker_traded_today');
-      const inDefense = defense.active;
-      const limits = effectiveLimits(cfg, inDefense);
-      if (allOpen() >= Math.min(limits.maxConcurrentPerBroker, limits.maxOpenPositions)) return refuse('concurrency_limit');
-      if (s.accepted >= limits.maxTradesPerSession) return refuse('session_trade_limit');
-      if (inDefense && isMarginalSignal(signal.strength, s.strongest)) return refuse('marginal_signal');
       const choice = chooseInstrument({
         underlying: symbol,
         side: signal.side,
@@ -537,47 +539,58 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
         quote = contract === null ? null : simulatedPutPremium(quoteBase, contract.strike);
       }
       if (quote === null || !(quote > 0)) return refuse('no_price');
-      const allocation = sessionTradeAllocation({
-        accountValue: s.accountValue,
-        totalAllocation: limits.sessionAllocationFraction,
-        weights: cfg.WEIGHTS,
-        maxTrades: limits.maxTradesPerSession,
-        rank: s.accepted,
-        maxRiskPerTrade: cfg.MAX_RISK_PER_TRADE,
-      });
-      const mult = instrument.assetClass === 'us_option' ? 100 : 1;
-      const qty = orderQuantity({
-        dollars: allocation,
+      const workflowId = `backtest-${date}-${s.strategy}`;
+      // One request per symbol and session, as live; a number keeps ids unique should a symbol ask twice.
+      const seqKey = `${s.strategy}:${symbol}`;
+      const seq = (requestSeq.get(seqKey) ?? 0) + 1;
+      requestSeq.set(seqKey, seq);
+      const requestId = `${workflowId}:${symbol}:entry${seq > 1 ? `#${seq}` : ''}`;
+      const at = new Date(signal.barStart + MINUTE_MS).toISOString();
+      const step = requestCapacity(account!, {
+        requestId,
+        at,
+        date,
+        session: s.strategy,
+        broker,
+        symbol,
+        side: signal.side,
+        instrument: instrument.instrument,
+        signalStrength: signal.strength,
         price: quote,
-        fractional: cfg.FRACTIONAL && instrument.assetClass === 'us_equity',
-        contractMultiplier: mult,
+        brokerFloat: s.accountValue,
+        assetFractionable: cfg.FRACTIONAL && instrument.assetClass === 'us_equity',
+        notifyWorkflowId: workflowId,
       });
-      if (qty <= 0) return refuse('below_one_unit');
-      s.accepted += 1;
+      account = settle(step.state);
+      const grant = step.result;
+      if (!grant.granted) return refuse(grant.reason);
       blocked.add(symbol);
       const fill = modelFillPrice({ execution, side: instrument.openSide, choice: instrument, bars: priceBars, decisionBarStart: signal.barStart });
       if (fill === null) {
         counters.rejected += 1;
         tracker.cancelEntry();
+        account = settle(releaseCapacity(account, { requestId, at, realizedPnl: 0, filled: false }).state);
         return;
       }
       counters.entries += 1;
       executionSeconds.push(Math.max(0, fill.fillBarStart - (signal.barStart + MINUTE_MS)) / 1000);
+      const mult = instrument.assetClass === 'us_option' ? 100 : 1;
+      const qty = grant.quantity;
       const notional = qty * fill.price * mult;
       cash += instrument.openSide === 'buy' ? -notional : notional;
       cash -= execution.feePerOrder;
-      const workflowId = `backtest-${date}-${s.strategy}`;
       const entryClientId = clientOrderId({ workflowId, session: s.strategy, ticker: symbol, leg: 'entry' });
       const trade: OpenTrade = {
+        requestId,
+        tags: grant.tags,
         symbol,
         choice: instrument,
         signal,
         qty,
         entryPrice: fill.price,
         entryFee: execution.feePerOrder,
-        allocation,
-        accountValue: s.accountValue,
-        defense: inDefense,
+        allocation: grant.allocationDollars,
+        accountValue: grant.accountValue,
         entryOrderId: `sim-${entryClientId}`,
         entryClientId,
       };
@@ -634,19 +647,20 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
         entry_order_id: t.entryOrderId,
         exit_order_id: `sim-${exitClientId}`,
         client_order_ids: [t.entryClientId, exitClientId],
-        tags: t.defense ? ['DEFENSE_MODE_ACTIVE'] : [],
+        tags: [...t.tags],
         error_code: fill === null ? 'no_price' : null,
       };
       trades.push(record);
       tradesToday += 1;
       realizedToday += pnl;
-      if (fill !== null) stepDef({ type: 'trade', at: record.timestamp, date, sessionKey: `${date}|${s.strategy}`, win: pnl > 0 });
-      if (!halted && dailyLossLimitReached(realizedToday, startEquity, cfg.DAILY_LOSS_LIMIT)) {
+      const released = releaseCapacity(account!, { requestId: t.requestId, at: record.timestamp, realizedPnl: pnl, filled: fill !== null });
+      account = settle(released.state);
+      if (released.result.brokerHalted && !halted) {
         halted = true;
         counters.haltedDays += 1;
-        dayWarnings.push(`${date}: daily loss limit reached (${round2(realizedToday)} against DAILY_LOSS_LIMIT=${cfg.DAILY_LOSS_LIMIT}); broker halted for the day`);
-        stepDef({ type: 'kill', at: record.timestamp, date, broker });
-        for (const other of sessions) exitAll(other, 'kill_switch');
+        dayWarnings.push(`${date}: daily loss limit reached (realised ${released.result.realizedPnlToday} today): broker halted for the day`);
+        // The account signals every session holding a position at the broker; each exits and stops.
+        for (const other of sessions) if (other.started && !other.finished) other.halted = true;
       }
     };
 
@@ -666,6 +680,13 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
         // Past the entry window with nothing open, no tracker can act again: the session is over.
         if (t >= s.window.entryEndMs && s.open.size === 0) s.finished = true;
       }
+      for (const s of sessions) {
+        if (!s.halted || s.finished) continue;
+        // As the live loop: this fetch's clock checks, then the halted session exits everything and stops.
+        timeChecks(s, t + MINUTE_MS);
+        exitAll(s, 'kill_switch');
+        s.finished = true;
+      }
     }
     for (const s of sessions) {
       if (s.finished) continue;
@@ -682,7 +703,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
       trades: tradesToday,
       strategiesRun,
       halted,
-      defenseActive: defense.active,
+      defenseActive: account!.defense.active,
       warnings: dayWarnings,
       executionSeconds,
     };
