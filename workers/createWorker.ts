@@ -1,5 +1,9 @@
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createAccountActivities } from '../activities/accountClient';
+import { createDisasterLogActivities } from '../activities/disasterLog';
 import { createTradingActivities, type ActivityDeps } from '../activities/tradingActivities';
+import type { OutputMode } from '../domain/trades/tradeRecord';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -25,6 +29,12 @@ export interface TradingWorkerOptions {
   readonly namespace: string;
   readonly taskQueue: string;
   readonly deps: ActivityDeps;
+  /** Client the account activities use to send updates to the account workflow. */
+  readonly client: Client;
+  /** The mode this worker trades in: it owns the account workflow of that mode. */
+  readonly mode: OutputMode;
+  /** Account workflow id; default `tradebot-account-<mode>` (tests give each worker its own). */
+  readonly accountWorkflowId?: string;
   /** Extra activities (risk account client, ledger, notifications) merged with the trading ones. */
   readonly extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
 }
@@ -36,7 +46,12 @@ export async function createTradingWorker(opts: TradingWorkerOptions): Promise<W
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: { ...createTradingActivities(opts.deps), ...(opts.extraActivities ?? {}) },
+    activities: {
+      ...createTradingActivities(opts.deps),
+      ...createAccountActivities(opts.client, { mode: opts.mode, taskQueue: opts.taskQueue, workflowId: opts.accountWorkflowId }),
+      ...createDisasterLogActivities({ outputDir: opts.deps.outputDir }),
+      ...(opts.extraActivities ?? {}),
+    },
     // Two cores: a handful of concurrent activities is plenty and keeps bar fetches prompt.
     maxConcurrentActivityTaskExecutions: 20,
   });

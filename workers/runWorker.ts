@@ -11,10 +11,10 @@ import { createWorkerRuntime, installRuntimeLogging } from './workerRuntime';
 export async function runWorkerProcess(config: LoadedConfig, cwd: string, log: (s: string) => void): Promise<void> {
   installRuntimeLogging(config.bot.DEBUG_LOG_LEVEL);
   const connection = await connectWorkerConnection(config.env);
-  const runtime = await createWorkerRuntime({ config, cwd, connection });
+  const client = await connectClient(config.env);
+  const runtime = await createWorkerRuntime({ config, cwd, connection, client });
   log(runtime.description);
   log(`worker polling task queue ${config.env.TEMPORAL_TASK_QUEUE} on ${config.env.TEMPORAL_ADDRESS} (namespace ${config.env.TEMPORAL_NAMESPACE})`);
-  const client = await connectClient(config.env);
   const controlDir = path.resolve(cwd, config.env.CONTROL_DIR || 'output/control');
   const stopWatching = watchControlFiles(
     controlDir,

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, type LogLevel, type NativeConnection, type Worker } from '@temporalio/worker';
 import type { LoadedConfig } from '../activities/config/loadConfig';
 import { ConfigError } from '../domain/config/configError';
@@ -11,6 +12,8 @@ export interface WorkerRuntimeOptions {
   /** Project folder: relative paths in the config are resolved against it. */
   readonly cwd: string;
   readonly connection: NativeConnection;
+  /** Client for the account activities' updates. */
+  readonly client: Client;
   readonly outputDir?: string;
 }
 
@@ -51,6 +54,8 @@ export async function createWorkerRuntime(opts: WorkerRuntimeOptions): Promise<W
   const scheduling = createSchedulingActivities({ bot, replayFolder, broker: 'sim', universe: [] });
   const worker = await createTradingWorker({
     connection: opts.connection,
+    client: opts.client,
+    mode: 'paper',
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     deps,

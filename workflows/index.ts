@@ -2,3 +2,4 @@
 export { tradingDayWorkflow } from './tradingDay';
 export { sessionWorkflow } from './session';
 export { scheduledDayWorkflow } from './scheduledDay';
+export { accountWorkflow } from './account';

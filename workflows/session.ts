@@ -15,12 +15,12 @@ import { getStrategy } from '../domain/strategies/strategies';
 import type { Decision, EntrySignal, ExitReason, ExitSignal, SymbolTracker } from '../domain/strategies/strategy';
 import { chooseInstrument, type InstrumentChoice } from '../domain/instruments/bearishInstrument';
 import { clientOrderId } from '../domain/orders/clientOrderId';
-import { orderQuantity, sessionTradeAllocation } from '../domain/risk/sessionSizing';
+import type { AccountActivities } from '../activities/accountClient';
+import { brokerHaltedSignal } from './accountApi';
 import type { TradeRecord } from '../domain/trades/tradeRecord';
 import type { StrategyLogEvent } from '../activities/outputs/strategyLog';
 import {
   sessionConfirmSignal,
-  sessionDefenseSignal,
   sessionKillSignal,
   sessionStatusQuery,
   sessionStopSignal,
@@ -41,12 +41,20 @@ const { submitOrder, quote, brokerAccount } = proxyActivities<TradingActivities>
   // Safe to retry: orders carry deterministic client order ids and submitOrder looks the id up first.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds', maximumAttempts: 5 },
 });
+const { requestCapacity, releaseCapacity } = proxyActivities<AccountActivities>({
+  startToCloseTimeout: '30 seconds',
+  // Updates carry the request id as their update id: a retry gets the first answer, never a second slot.
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: ['LogicError'] },
+});
 const { recordTrade, writeStrategyLog } = proxyActivities<TradingActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
 });
 
 interface OpenTrade {
+  /** The capacity grant's id at the account workflow (released on exit). */
+  readonly requestId: string;
+  readonly tags: readonly string[];
   readonly underlying: string;
   readonly choice: InstrumentChoice;
   readonly signal: EntrySignal;
@@ -78,7 +86,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   let state: SessionState = 'idle';
   let stopped = false;
   let killed = false;
-  let defense = input.defenseMode;
+  /** The account halted this session's broker (daily loss limit or an operator's broker kill). */
+  let brokerHalted = false;
   let signals = 0;
   let entries = 0;
   let exits = 0;
@@ -159,8 +168,10 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     killed = true;
     note('kill', `kill switch by ${a.by}${a.reason ? `: ${a.reason}` : ''}`);
   });
-  setHandler(sessionDefenseSignal, (active) => {
-    defense = active;
+  setHandler(brokerHaltedSignal, (n) => {
+    if (n.broker !== input.broker) return;
+    brokerHalted = true;
+    note('kill', `broker ${n.broker} halted by the account: ${n.reason}`);
   });
   setHandler(sessionConfirmSignal, (c) => {
     confirmations.set(c.symbol, c.approve);
@@ -191,7 +202,6 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
 
   // Indicators use the whole regular session, so the first fetch starts at the date's beginning.
   let cursor = Date.parse(`${date}T00:00:00Z`);
-  let acceptedCount = 0;
 
   const enter = async (signal: EntrySignal, symbol: string, tracker: SymbolTracker) => {
     signals += 1;
@@ -199,14 +209,9 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       tracker.cancelEntry();
       note('skipped', why, symbol, { side: signal.side, price: signal.price });
     };
-    if (killed || stopped) return refuse('kill switch or stop active');
+    if (killed || stopped || brokerHalted) return refuse('kill switch or stop active');
     if (cfg.DISABLE_ALL_TRADES) return refuse('DISABLE_ALL_TRADES is true');
     if (blocked.has(symbol)) return refuse('ticker already traded today');
-    const maxConcurrent = defense
-      ? Math.max(1, Math.floor((cfg.MAX_CONCURRENT_TRADES_PER_BROKER * cfg.DEFENSE_MODE_TRADE_LIMIT_PCT) / 100))
-      : cfg.MAX_CONCURRENT_TRADES_PER_BROKER;
-    if (open.size >= Math.min(maxConcurrent, cfg.MAX_OPEN_POSITIONS)) return refuse('concurrent position limit reached');
-    if (acceptedCount >= cfg.MAX_TRADES) return refuse('MAX_TRADES reached for this session');
     const choice = chooseInstrument({
       underlying: symbol,
       side: signal.side,
@@ -227,25 +232,31 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     }
     const price = await quote({ broker: input.broker, replayFolder, symbol: choice.choice.symbol, assetClass: choice.choice.assetClass, barStart: signal.barStart });
     if (price === null || !(price > 0)) return refuse(`no price for ${choice.choice.symbol}`);
-    const allocation = sessionTradeAllocation({
-      accountValue: account.accountValue,
-      totalAllocation: defense ? Math.min(cfg.TOTAL_ALLOCATION, cfg.DEFENSE_MODE_TOTAL_ALLOCATION) : cfg.TOTAL_ALLOCATION,
-      weights: cfg.WEIGHTS,
-      maxTrades: cfg.MAX_TRADES,
-      rank: acceptedCount,
-      maxRiskPerTrade: cfg.MAX_RISK_PER_TRADE,
-    });
-    const qty = orderQuantity({
-      dollars: allocation,
+    // Limits, weights and sizing are decided atomically by the account workflow, across sessions and brokers.
+    const requestId = `${info.workflowId}:${symbol}:entry`;
+    const grant = await requestCapacity({
+      requestId,
+      date,
+      session: strategyName,
+      broker: input.broker,
+      symbol,
+      side: signal.side,
+      instrument: choice.choice.instrument,
+      signalStrength: signal.strength,
       price,
-      fractional: cfg.FRACTIONAL && choice.choice.assetClass === 'us_equity',
-      contractMultiplier: choice.choice.assetClass === 'us_option' ? 100 : 1,
+      brokerFloat: account.accountValue,
+      assetFractionable: cfg.FRACTIONAL && choice.choice.assetClass === 'us_equity',
+      notifyWorkflowId: info.workflowId,
     });
-    if (qty <= 0) return refuse(`allocation ${allocation.toFixed(2)} buys no ${choice.choice.symbol} at ${price}`);
-    // Signals may have arrived while awaiting the quote or the confirmation: check again, with no await
-    // between this check and scheduling the order.
-    if (killed || stopped) return refuse('kill switch or stop active');
-    acceptedCount += 1;
+    if (!grant.granted) return refuse(`risk: ${grant.reason}`);
+    // Signals may have arrived while awaiting the quote, the confirmation or the grant: check again, with no
+    // await between this check and scheduling the order.
+    if (killed || stopped || brokerHalted) {
+      await releaseCapacity({ requestId, realizedPnl: 0, filled: false });
+      return refuse('kill switch or stop active');
+    }
+    const qty = grant.quantity;
+    const allocation = grant.allocationDollars;
     blocked.add(symbol);
     tradedTickers.push(symbol);
     note('order', `submitting ${choice.choice.openSide} ${qty} ${choice.choice.symbol}`, symbol);
@@ -266,17 +277,20 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     if (order.status !== 'filled' && order.status !== 'partially_filled') {
       errors += 1;
       tracker.cancelEntry();
+      await releaseCapacity({ requestId, realizedPnl: 0, filled: false });
       note('rejected', `entry order rejected: ${order.rejectReason ?? order.status}`, symbol, { error_code: order.rejectReason });
       return;
     }
     entries += 1;
     open.set(symbol, {
+      requestId,
+      tags: grant.tags,
       underlying: symbol,
       choice: choice.choice,
       signal,
       order,
       allocation,
-      accountValue: account.accountValue,
+      accountValue: grant.accountValue,
       lastUnderlying: signal.price,
     });
     note('entry', `${signal.side} ${order.filledQty} ${choice.choice.symbol} at ${order.filledAvgPrice}`, symbol, {
@@ -342,7 +356,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       entry_order_id: t.order.id,
       exit_order_id: order.id,
       client_order_ids: [t.order.clientOrderId, order.clientOrderId],
-      tags: defense ? ['DEFENSE_MODE_ACTIVE'] : [],
+      tags: [...t.tags],
       error_code: filled ? null : (order.rejectReason ?? order.status),
     };
     note('exit', `${reason}: ${t.choice.symbol} at ${exitPrice ?? 'unfilled'} pnl ${pnl}`, symbol, {
@@ -351,6 +365,11 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       bar: new Date(barStart).toISOString(),
     });
     await recordTrade({ mode: input.mode, trade });
+    const released = await releaseCapacity({ requestId: t.requestId, realizedPnl: pnl, filled: exitPrice !== null });
+    if (released.brokerHalted && !brokerHalted) {
+      brokerHalted = true;
+      note('kill', `daily loss limit reached at ${input.broker}: trading halted for the day`);
+    }
     await report();
   };
 
@@ -369,11 +388,11 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   };
 
   // Bar loop: wake at each market minute, take the bars closed since the last call, decide bar by bar.
-  while (!stopped && !killed) {
+  while (!stopped && !killed && !brokerHalted) {
     const now = marketNowMs(clock);
     const through = Math.min(now - (now % MINUTE_MS) + MINUTE_MS, hardEndMs);
     await sleepUntilMarket(clock, through);
-    if (stopped || killed) break;
+    if (stopped || killed || brokerHalted) break;
     const active = [...trackers.entries()].filter(([, t]) => !t.done).map(([s]) => s);
     if (active.length === 0) break;
     const res = await fetchBars({ symbols: active, fromMs: cursor, throughMs: through, replayFolder });
@@ -406,9 +425,9 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     if (through >= hardEndMs) break;
   }
 
-  await exitAll(killed ? 'kill_switch' : stopped ? 'stopped' : 'session_end');
+  await exitAll(killed || brokerHalted ? 'kill_switch' : stopped ? 'stopped' : 'session_end');
   await flushLog();
-  await setState(killed || stopped ? 'halted' : 'done');
+  await setState(killed || stopped || brokerHalted ? 'halted' : 'done');
   log.info('session finished', { strategy: strategyName, entries, exits, realizedPnl, at: workflowNowMs() });
   return status();
 }

@@ -20,7 +20,6 @@ export interface SessionInput {
   readonly universe: readonly string[];
   /** Tickers already traded today by earlier sessions (one trade per ticker per day). */
   readonly blockedTickers: readonly string[];
-  readonly defenseMode: boolean;
 }
 
 export interface PositionView {
@@ -55,5 +54,4 @@ export interface SessionStatus {
 export const sessionStopSignal = defineSignal<[OperatorAction]>('sessionStop');
 export const sessionKillSignal = defineSignal<[OperatorAction]>('sessionKill');
 export const sessionConfirmSignal = defineSignal<[TradeConfirmation]>('sessionConfirm');
-export const sessionDefenseSignal = defineSignal<[boolean]>('sessionDefense');
 export const sessionStatusQuery = defineQuery<SessionStatus>('sessionStatus');

@@ -10,6 +10,7 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { TradingActivities } from '../activities/tradingActivities';
+import type { AccountActivities } from '../activities/accountClient';
 import { isTradingDay, holidayName } from '../domain/market/exchangeCalendar';
 import { dstMisalignment, sessionStartUtcMs } from '../domain/market/sessionWindow';
 import type { StrategyName } from '../domain/strategies/strategy';
@@ -30,7 +31,6 @@ import {
 } from './tradingDayApi';
 import {
   sessionConfirmSignal,
-  sessionDefenseSignal,
   sessionKillSignal,
   sessionStopSignal,
   type SessionStatus,
@@ -41,6 +41,10 @@ import { marketNowMs, sleepUntilMarket, workflowNowMs } from './workflowClock';
 const { startupChecks } = proxyActivities<TradingActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 },
+});
+const { ensureAccount, setAccountDefenseMode } = proxyActivities<AccountActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: ['LogicError'] },
 });
 const { writeDailySummary } = proxyActivities<TradingActivities>({
   startToCloseTimeout: '1 minute',
@@ -131,10 +135,11 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
     haltReason = `kill switch by ${a.by}${a.reason ? `: ${a.reason}` : ''}`;
     void forward((id) => getExternalWorkflowHandle(id).signal(sessionKillSignal, a));
   });
-  setHandler(defenseModeSignal, (d) => {
-    defense = d.active;
-    log.info('defense mode changed', { active: d.active, by: d.by });
-    void forward((id) => getExternalWorkflowHandle(id).signal(sessionDefenseSignal, d.active));
+  setHandler(defenseModeSignal, async (d) => {
+    log.info('defense mode change requested', { active: d.active, by: d.by });
+    // The account workflow owns defense mode: it applies the limits to every session and writes the disaster log.
+    const r = await setAccountDefenseMode({ active: d.active, by: d.by, reason: d.reason });
+    defense = r.active;
   });
   setHandler(confirmTradeSignal, (c) => {
     void forward((id) => getExternalWorkflowHandle(id).signal(sessionConfirmSignal, c));
@@ -187,6 +192,10 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
     return finish();
   }
 
+  // The account workflow holds the risk state shared by every session and broker; it gets today's limits.
+  await ensureAccount(cfg);
+  if (cfg.DEFENSE_MODE_ACTIVE) defense = true;
+
   // 3. Sessions in order, each after a durable timer until its start.
   for (const s of plan.sessions) {
     const startMs = sessionStartUtcMs(date, startTimeOf(s, cfg), cfg.SESSION_TIME_ANCHOR);
@@ -220,7 +229,6 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
           replayFolder,
           universe: input.universe,
           blockedTickers: traded,
-          defenseMode: defense,
         },
       ],
     });

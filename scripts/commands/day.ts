@@ -30,7 +30,7 @@ export async function runDayCommand(argv: string[], out: NodeJS.WritableStream =
     if (!flags.has('no-worker')) {
       installRuntimeLogging(config.bot.DEBUG_LOG_LEVEL);
       const connection = await connectWorkerConnection(config.env);
-      const runtime = await createWorkerRuntime({ config, cwd: PROJECT_DIR, connection });
+      const runtime = await createWorkerRuntime({ config, cwd: PROJECT_DIR, connection, client });
       const running = runtime.worker.run();
       stopWorker = async () => {
         runtime.worker.shutdown();

@@ -26,7 +26,15 @@ export async function runRecordedScenario(): Promise<{ workflowId: string; histo
   const temporal = await connectTestTemporal();
   const taskQueue = uniqueTaskQueue('record');
   const deps = createActivityDeps({ outputDir: tempOutputDir('record'), startingCash: 100_000, vixCsvPath: null });
-  const worker = await createTradingWorker({ connection: temporal.nativeConnection, namespace: 'default', taskQueue, deps });
+  const worker = await createTradingWorker({
+    connection: temporal.nativeConnection,
+    client: temporal.client,
+    mode: 'paper',
+    accountWorkflowId: `account-${taskQueue}`,
+    namespace: 'default',
+    taskQueue,
+    deps,
+  });
   const config = testConfig({ STRATEGY_OVERRIDE: 'open' });
   const input = replayInput(config, '2025-04-09', FIXTURE_MINUTE_DIR, [], 600);
   try {

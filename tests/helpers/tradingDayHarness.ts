@@ -47,7 +47,15 @@ export async function startDayHarness(opts: { symbols: readonly string[]; prefix
   const taskQueue = uniqueTaskQueue(opts.prefix);
   const outputDir = tempOutputDir(opts.prefix);
   const deps = createActivityDeps({ outputDir, startingCash: 100_000, vixCsvPath: SHARED_VIX_CSV, symbols: opts.symbols });
-  const worker = await createTradingWorker({ connection: temporal.nativeConnection, namespace: 'default', taskQueue, deps });
+  const worker = await createTradingWorker({
+    connection: temporal.nativeConnection,
+    client: temporal.client,
+    mode: 'paper',
+    accountWorkflowId: `account-${taskQueue}`,
+    namespace: 'default',
+    taskQueue,
+    deps,
+  });
   const running = worker.run();
   return {
     temporal,

@@ -1,4 +1,5 @@
 // A worker in its own process, so tests can SIGKILL it mid-session. Settings come from the environment.
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivityDeps } from '../../activities/replayDeps';
 import { createTradingWorker } from '../../workers/createWorker';
@@ -18,7 +19,17 @@ async function main(): Promise<void> {
     vixCsvPath: SHARED_VIX_CSV,
     symbols: need('TB_SYMBOLS').split(','),
   });
-  const worker = await createTradingWorker({ connection, namespace: 'default', taskQueue: need('TB_TASK_QUEUE'), deps });
+  const taskQueue = need('TB_TASK_QUEUE');
+  const client = new Client({ connection: await Connection.connect({ address: need('TEMPORAL_TEST_ADDRESS') }) });
+  const worker = await createTradingWorker({
+    connection,
+    client,
+    mode: 'paper',
+    accountWorkflowId: `account-${taskQueue}`,
+    namespace: 'default',
+    taskQueue,
+    deps,
+  });
   process.stdout.write('worker-ready\n');
   await worker.run();
   await connection.close();
