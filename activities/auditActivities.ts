@@ -11,7 +11,8 @@ import { LockTimeoutError } from './ledger/fileLock';
 import { exportToManagerApi, LedgerExportError, loadValidBook, writeManagerFiles, type ApiExportResult } from './ledger/ledgerExport';
 import { postEntries } from './ledger/ledgerStore';
 import { ManagerApiClient, ManagerApiError } from './ledger/managerApi';
-import { notify as sendAlert, NotifyDeliveryError, type NotifyInput, type NotifyResult } from './notify/notifier';
+import { notify as sendAlert, NotifyDeliveryError, type NotifyEvent, type NotifyInput, type NotifyResult } from './notify/notifier';
+import { appendUnresolvedOrder, type UnresolvedOrder } from './notify/unresolvedOrders';
 
 /*
  * Audit-trail activities: ledger posting and Manager.io export, alerts, backups and log rotation.
@@ -154,6 +155,12 @@ export function createAuditActivities(deps: AuditActivityDeps) {
       }
     },
 
+    /** Appends to logs/unresolved_orders_<mode>.log in LOG_FORMAT; idempotent on the record id. */
+    async recordUnresolvedOrder(input: { mode: OutputMode; order: UnresolvedOrder }): Promise<{ written: boolean }> {
+      guard(input.mode);
+      return appendUnresolvedOrder(deps.outputDir, input.mode, deps.bot.LOG_FORMAT, input.order);
+    },
+
     async rotateLogs(input: { mode: OutputMode }): Promise<RotateResult> {
       guard(input.mode);
       return rotateLogFiles({
@@ -168,3 +175,20 @@ export function createAuditActivities(deps: AuditActivityDeps) {
 }
 
 export type AuditActivities = ReturnType<typeof createAuditActivities>;
+
+/**
+ * An `alert(subject, body)` for activities that alert on their own (the account event sink of
+ * activities/disasterLog.ts). Kill-switch and defense-mode subjects keep their event type; failures
+ * are swallowed here because that sink already logs them and must not fail.
+ */
+export function accountEventAlert(deps: AuditActivityDeps, mode: OutputMode): (subject: string, body: string) => Promise<void> {
+  const acts = createAuditActivities(deps);
+  return async (subject, body) => {
+    const event: NotifyEvent = /kill/i.test(subject) ? 'kill_switch' : /defen[cs]e/i.test(subject) ? 'defense_mode' : 'critical';
+    try {
+      await acts.notify({ event, mode, subject, lines: body.split('\n') });
+    } catch {
+      // Logged in logs/alerts_<mode>.log by the notifier.
+    }
+  };
+}

@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import type { OutputMode } from '../../domain/trades/tradeRecord';
+import { appendDurable } from '../outputs/atomicFile';
+import { outputPaths } from '../outputs/outputPaths';
+
+/*
+ * logs/unresolved_orders_<mode>.log (spec sections 8 and 9): one line per escalated or unrecoverable
+ * order error, in LOG_FORMAT (JSON lines or CSV with a header), idempotent on the record id.
+ */
+
+/** Stack traces are cut to this many characters (spec section 8: "cut to a bounded length"). */
+export const STACK_LIMIT = 2000;
+
+export interface UnresolvedOrder {
+  /** Unique per incident (e.g. the client order id plus attempt): a retry appends nothing twice. */
+  readonly id: string;
+  /** ISO 8601 UTC. */
+  readonly timestamp: string;
+  readonly strategy: string;
+  readonly broker: string;
+  readonly symbol: string | null;
+  /** NetworkError | BrokerError | LogicError | ConfigError. */
+  readonly error_type: string;
+  readonly error_code: string | null;
+  readonly message: string;
+  readonly stack: string | null;
+}
+
+export const UNRESOLVED_COLUMNS = ['timestamp', 'id', 'strategy', 'broker', 'symbol', 'error_type', 'error_code', 'message', 'stack'] as const;
+
+function csvCell(v: unknown): string {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function appendUnresolvedOrder(outputDir: string, mode: OutputMode, format: 'json' | 'csv', rec: UnresolvedOrder): { written: boolean } {
+  const file = outputPaths(outputDir, mode).unresolvedOrdersLog;
+  const bounded: UnresolvedOrder = { ...rec, stack: rec.stack === null ? null : rec.stack.slice(0, STACK_LIMIT) };
+  const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const needle = format === 'json' ? `"id":${JSON.stringify(rec.id)}` : `,${csvCell(rec.id)},`;
+  if (existing.includes(needle)) return { written: false };
+  const prefix = existing.length > 0 && !existing.endsWith('\n') ? '\n' : '';
+  const header = existing === '' && format === 'csv' ? `${UNRESOLVED_COLUMNS.join(',')}\n` : '';
+  const line =
+    format === 'json'
+      ? JSON.stringify(Object.fromEntries(UNRESOLVED_COLUMNS.map((c) => [c, bounded[c]])))
+      : UNRESOLVED_COLUMNS.map((c) => csvCell(bounded[c])).join(',');
+  appendDurable(file, `${prefix}${header}${line}\n`);
+  return { written: true };
+}
