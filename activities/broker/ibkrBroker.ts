@@ -50,13 +50,17 @@ import { realSleep } from '../marketData/rateLimiter';
  * refuses any account that is not an IB paper account (paper account ids start with "D", e.g. DU1234567).
  */
 
+/** Event arguments differ per event name, as in IBApi's own EventEmitter typing. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type IbListener = (...args: any[]) => void;
+
 /** The part of IBApi this adapter uses; the real IBApi and the scripted test fake both satisfy it. */
 export interface IbApiLike {
   readonly isConnected: boolean;
   connect(clientId?: number): unknown;
   disconnect(): unknown;
-  on(event: string, listener: (...args: never[]) => void): unknown;
-  off(event: string, listener: (...args: never[]) => void): unknown;
+  on(event: string, listener: IbListener): unknown;
+  off(event: string, listener: IbListener): unknown;
   placeOrder(id: number, contract: Contract, order: Order): unknown;
   cancelOrder(orderId: number): unknown;
   reqAllOpenOrders(): unknown;
@@ -162,7 +166,7 @@ export class IbkrBroker implements Broker, BrokerExtensions {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private connectivityLost = false;
-  private readonly listeners: [string, (...args: never[]) => void][] = [];
+  private readonly listeners: [string, IbListener][] = [];
 
   constructor(private readonly opts: IbkrBrokerOptions) {
     this.sleep = opts.sleep ?? realSleep;
@@ -176,7 +180,7 @@ export class IbkrBroker implements Broker, BrokerExtensions {
   // -------------------------------------------------------------------------------------------
   // Connection
 
-  private listen(api: IbApiLike, event: string, fn: (...args: never[]) => void): void {
+  private listen(api: IbApiLike, event: string, fn: IbListener): void {
     api.on(event, fn);
     this.listeners.push([event, fn]);
   }
@@ -229,13 +233,13 @@ export class IbkrBroker implements Broker, BrokerExtensions {
       };
       const cleanup = () => {
         clearTimeout(timer);
-        api.off('nextValidId', onId as (...args: never[]) => void);
-        api.off('managedAccounts', onAccounts as (...args: never[]) => void);
-        api.off('error', onError as (...args: never[]) => void);
+        api.off('nextValidId', onId);
+        api.off('managedAccounts', onAccounts);
+        api.off('error', onError);
       };
-      api.on('nextValidId', onId as (...args: never[]) => void);
-      api.on('managedAccounts', onAccounts as (...args: never[]) => void);
-      api.on('error', onError as (...args: never[]) => void);
+      api.on('nextValidId', onId);
+      api.on('managedAccounts', onAccounts);
+      api.on('error', onError);
       api.connect(this.opts.clientId);
     }).then(() => {
       if (this.opts.marketDataType) api.reqMarketDataType(this.opts.marketDataType);
@@ -245,13 +249,13 @@ export class IbkrBroker implements Broker, BrokerExtensions {
   private installListeners(api: IbApiLike): void {
     this.listen(api, 'nextValidId', ((id: number) => {
       this.nextOrderId = Math.max(this.nextOrderId, id);
-    }) as (...args: never[]) => void);
+    }));
     this.listen(api, 'managedAccounts', ((list: string) => {
       this.managedAccounts = String(list ?? '')
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean);
-    }) as (...args: never[]) => void);
+    }));
     this.listen(api, 'orderStatus', ((orderId: number, status: string, filled: number, _remaining: number, avgFillPrice: number) => {
       const t = this.tracks.get(orderId);
       if (!t) return;
@@ -259,13 +263,13 @@ export class IbkrBroker implements Broker, BrokerExtensions {
       t.filled = Number(filled) || 0;
       if (Number(avgFillPrice) > 0) t.avgFillPrice = Number(avgFillPrice);
       if (status === IbOrderStatus.Filled && t.filledAt === null) t.filledAt = new Date(this.now()).toISOString();
-    }) as (...args: never[]) => void);
+    }));
     this.listen(api, 'openOrder', ((orderId: number, _contract: Contract, _order: Order, state: OrderState) => {
       const t = this.tracks.get(orderId);
       if (!t) return;
       if (state?.status) t.status = state.status;
       if (typeof state?.commission === 'number' && state.commission < UNSET_DOUBLE) t.commission = state.commission;
-    }) as (...args: never[]) => void);
+    }));
     this.listen(api, 'error', ((err: Error, code: number, reqId: number) => {
       const message = err?.message ?? String(err);
       if (code === IB_CODES.CONNECTIVITY_LOST) this.connectivityLost = true;
@@ -277,11 +281,11 @@ export class IbkrBroker implements Broker, BrokerExtensions {
       if (p && !(code >= 2100 && code < 3000) && code !== IB_CODES.ORDER_WARNING && code !== IB_CODES.SNAPSHOT_NOT_SUBSCRIBED) {
         p.reject(this.requestError(code, message));
       }
-    }) as (...args: never[]) => void);
+    }));
     this.listen(api, 'disconnected', (() => {
       for (const p of this.pending.values()) p.reject(new NetworkError(`ibkr: ${this.where} disconnected`, { provider: 'ibkr', code: String(IB_CODES.NOT_CONNECTED) }));
       this.nextOrderId = -1;
-    }) as (...args: never[]) => void);
+    }));
   }
 
   private requestError(code: number, message: string): Error {
@@ -340,7 +344,7 @@ export class IbkrBroker implements Broker, BrokerExtensions {
     what: string;
     reqId: number;
     send: (api: IbApiLike) => void;
-    events: Record<string, (...args: never[]) => void>;
+    events: Record<string, IbListener>;
     endEvent: string;
     endHasNoId?: boolean;
     result: () => T;
@@ -352,12 +356,12 @@ export class IbkrBroker implements Broker, BrokerExtensions {
     return this.ensureConnected().then(
       (api) =>
         new Promise<T>((resolve, reject) => {
-          const wrapped: [string, (...args: never[]) => void][] = Object.entries(spec.events).map(([e, fn]) => [e, fn]);
+          const wrapped: [string, IbListener][] = Object.entries(spec.events).map(([e, fn]) => [e, fn]);
           const onEnd = ((id?: number) => {
             if (!spec.endHasNoId && id !== spec.reqId) return;
             finish();
             resolve(spec.result());
-          }) as (...args: never[]) => void;
+          });
           const timer = setTimeout(() => {
             finish();
             spec.cancel?.(api);
@@ -398,7 +402,7 @@ export class IbkrBroker implements Broker, BrokerExtensions {
       events: {
         accountSummary: ((id: number, account: string, tag: string, value: string) => {
           if (id === reqId && account === this.opts.account) values.set(tag, Number(value));
-        }) as (...args: never[]) => void,
+        }),
       },
       endEvent: 'accountSummaryEnd',
       result: () => undefined,
@@ -425,7 +429,7 @@ export class IbkrBroker implements Broker, BrokerExtensions {
           if (account !== this.opts.account || !pos) return;
           const mult = contract.secType === SecType.OPT ? Number(contract.multiplier) || 100 : 1;
           out.push({ symbol: symbolOf(contract), qty: Number(pos), avgEntryPrice: (Number(avgCost) || 0) / mult });
-        }) as (...args: never[]) => void,
+        }),
       },
       endEvent: 'positionEnd',
       endHasNoId: true,
@@ -449,7 +453,7 @@ export class IbkrBroker implements Broker, BrokerExtensions {
         events: {
           contractDetails: ((id: number, d: ContractDetails) => {
             if (id === reqId) out.push(d);
-          }) as (...args: never[]) => void,
+          }),
         },
         endEvent: 'contractDetailsEnd',
         result: () => out,
@@ -485,7 +489,7 @@ export class IbkrBroker implements Broker, BrokerExtensions {
           if (id !== reqId || exchange !== 'SMART') return;
           for (const e of exps ?? []) expirations.add(e);
           for (const s of strks ?? []) strikes.add(Number(s));
-        }) as (...args: never[]) => void,
+        }),
       },
       endEvent: 'securityDefinitionOptionParameterEnd',
       result: () => undefined,
@@ -525,7 +529,7 @@ export class IbkrBroker implements Broker, BrokerExtensions {
       events: {
         tickPrice: ((id: number, field: number, value: number) => {
           if (id === reqId && Number(value) > 0) prices.set(Number(field), Number(value));
-        }) as (...args: never[]) => void,
+        }),
       },
       endEvent: 'tickSnapshotEnd',
       result: () => prices,
@@ -549,13 +553,13 @@ export class IbkrBroker implements Broker, BrokerExtensions {
     const seenAll = () => wanted.every((w) => prices.has(w) || sizes.has(w) || generic.has(w));
     const onPrice = ((id: number, field: number, value: number) => {
       if (id === reqId) prices.set(Number(field), Number(value));
-    }) as (...args: never[]) => void;
+    });
     const onSize = ((id: number, field: number, value: number) => {
       if (id === reqId) sizes.set(Number(field), Number(value));
-    }) as (...args: never[]) => void;
+    });
     const onGeneric = ((id: number, field: number, value: number) => {
       if (id === reqId) generic.set(Number(field), Number(value));
-    }) as (...args: never[]) => void;
+    });
     api.on('tickPrice', onPrice);
     api.on('tickSize', onSize);
     api.on('tickGeneric', onGeneric);
@@ -669,10 +673,10 @@ export class IbkrBroker implements Broker, BrokerExtensions {
         openOrder: ((orderId: number, contract: Contract, order: Order, state: OrderState) => {
           if (!order?.orderRef || (order.account && order.account !== this.opts.account)) return;
           out.set(order.orderRef, this.trackFrom(orderId, contract, order, state?.status ?? 'Submitted'));
-        }) as (...args: never[]) => void,
+        }),
         orderStatus: ((orderId: number, status: string, filled: number, _rem: number, avg: number) => {
           statuses.set(orderId, { status, filled: Number(filled) || 0, avg: Number(avg) || 0 });
-        }) as (...args: never[]) => void,
+        }),
       },
       endEvent: 'openOrderEnd',
       endHasNoId: true,
@@ -698,7 +702,7 @@ export class IbkrBroker implements Broker, BrokerExtensions {
           t.filled = Number(order.filledQuantity) || 0;
           if (state?.completedTime) t.filledAt = t.filled > 0 ? state.completedTime : null;
           out.set(order.orderRef, t);
-        }) as (...args: never[]) => void,
+        }),
       },
       endEvent: 'completedOrdersEnd',
       endHasNoId: true,
@@ -719,7 +723,7 @@ export class IbkrBroker implements Broker, BrokerExtensions {
           if (id !== reqId || !e?.orderRef) return;
           const prev = byRef.get(e.orderRef);
           if (!prev || (e.cumQty ?? 0) >= (prev.cumQty ?? 0)) byRef.set(e.orderRef, e);
-        }) as (...args: never[]) => void,
+        }),
       },
       endEvent: 'execDetailsEnd',
       result: () => undefined,
@@ -786,6 +790,7 @@ export class IbkrBroker implements Broker, BrokerExtensions {
   private async settle(t: OrderTrack): Promise<BrokerOrder> {
     const deadline = this.now() + (this.opts.fillTimeoutMs ?? 10_000);
     while (!isDone(t.status) && this.now() < deadline) {
+      if (!this.api) throw new NetworkError(`ibkr: disconnected from ${this.where} while order ${t.clientOrderId} was working`, { provider: 'ibkr', code: String(IB_CODES.NOT_CONNECTED) });
       // A 399 "will not be placed at the exchange until ..." means the market is closed: do not leave it queued.
       if (t.errors.some((e) => e.code === IB_CODES.ORDER_WARNING && ibRejectionCode(e.code, e.message) === 'market_closed')) break;
       await this.sleep(50);

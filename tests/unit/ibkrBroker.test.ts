@@ -1,0 +1,276 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Order } from '@stoqey/ib';
+import { IbkrBroker, type IbkrBrokerOptions } from '../../activities/broker/ibkrBroker';
+import { createAuthenticatedBrokers } from '../../activities/broker/brokerFactory';
+import { defaultBotConfig } from '../../domain/config/botConfigSchema';
+import { defaultEnvConfig } from '../../domain/config/envSchema';
+import { ConfigError, NetworkError } from '../../domain/errors/errorClasses';
+import { FakeTws, type FakeIbConnection } from '../helpers/fakeIb';
+import type { OrderRequest } from '../../activities/broker/brokerTypes';
+
+// The IBKR adapter against a scripted fake of @stoqey/ib's IBApi surface (no TWS runs here).
+
+const PAPER = 'DU1234567';
+
+function tws(accounts: string[] = [PAPER]): FakeTws {
+  const t = new FakeTws({ accounts });
+  t.conIds.set('AAPL', 265598);
+  t.conIds.set('SPY', 756733);
+  t.prices.set('AAPL', { bid: 189.99, ask: 190.01, last: 190 });
+  t.prices.set('SPY', { bid: 500.0, ask: 500.02, last: 500.01 });
+  return t;
+}
+
+function broker(t: FakeTws, over: Partial<IbkrBrokerOptions> = {}): IbkrBroker {
+  return new IbkrBroker({
+    host: '127.0.0.1',
+    port: 7497,
+    clientId: 7,
+    account: PAPER,
+    endpointMode: 'paper',
+    timeoutMs: 300,
+    fillTimeoutMs: 200,
+    apiFactory: t.factory,
+    ...over,
+  });
+}
+
+function order(over: Partial<OrderRequest> = {}): OrderRequest {
+  return { clientOrderId: 'tb-1111222233334444-AAPL-entry', symbol: 'AAPL', assetClass: 'us_equity', side: 'buy', qty: 10, type: 'market', ...over };
+}
+
+function placed(t: FakeTws): { id: number; order: Order }[] {
+  return t.connections.flatMap((c) => c.sent.filter((s) => s.method === 'placeOrder').map((s) => ({ id: s.args[0] as number, order: s.args[2] as Order })));
+}
+
+describe('connection and authentication', () => {
+  void test('connects by host, port and client id; authenticates the configured paper account', async () => {
+    const t = tws();
+    const b = broker(t);
+    await b.authenticate();
+    const c = t.connections[0] as FakeIbConnection;
+    assert.equal(c.host, '127.0.0.1');
+    assert.equal(c.port, 7497);
+    assert.equal(c.clientId, 7);
+    assert.deepEqual(await b.account(), { accountValue: 100000, cash: 60000, buyingPower: 240000 });
+    await b.close();
+    assert.equal(c.isConnected, false);
+  });
+
+  void test('TWS not running: a NetworkError saying where and what to enable', async () => {
+    const t = new FakeTws({ accounts: [PAPER], refuseConnection: true });
+    await assert.rejects(broker(t).authenticate(), (err: unknown) => {
+      assert.ok(err instanceof NetworkError);
+      assert.equal(err.code, '502');
+      assert.match(err.message, /127\.0\.0\.1:7497 \(client id 7\)/);
+      assert.match(err.message, /Enable ActiveX and Socket Clients/);
+      return true;
+    });
+  });
+
+  void test('client id already in use: ConfigError naming IBKR_CLIENT_ID', async () => {
+    const t = new FakeTws({ accounts: [PAPER], clientIdsInUse: [7] });
+    await assert.rejects(broker(t).authenticate(), (err: unknown) => err instanceof ConfigError && /IBKR_CLIENT_ID/.test(err.message));
+  });
+
+  void test('TWS logged into another account: ConfigError, account number not echoed', async () => {
+    await assert.rejects(broker(tws(['DU7654321'])).authenticate(), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /IBKR_PAPER_ACCOUNT_NUMBER/);
+      assert.doesNotMatch(err.message, /DU7654321|DU1234567/);
+      return true;
+    });
+  });
+
+  void test('paper mode refuses a live account id', async () => {
+    await assert.rejects(broker(tws(['U1234567']), { account: 'U1234567' }).authenticate(), /not an IB paper account/);
+  });
+
+  void test('TEST_MODE with IBKR_MODE=live uses the paper account; against a live-only TWS it refuses and places nothing', async () => {
+    const bot = { ...defaultBotConfig(), TEST_MODE: true, ALPACA_ENABLED: false, IBKR_ENABLED: true, IBKR_MODE: 'live' as const, API_TIMEOUT: 1 };
+    const env = { ...defaultEnvConfig(), IBKR_PAPER_ACCOUNT_NUMBER: PAPER, IBKR_LIVE_ACCOUNT_NUMBER: 'U9999999' };
+    const liveOnly = tws(['U9999999']);
+    await assert.rejects(createAuthenticatedBrokers({ bot, env, ibApiFactory: liveOnly.factory }), ConfigError);
+    assert.equal(placed(liveOnly).length, 0);
+    const both = tws([PAPER, 'U9999999']);
+    const brokers = await createAuthenticatedBrokers({ bot, env, ibApiFactory: both.factory, fillTimeoutMs: 200 });
+    const b = brokers.get('ibkr');
+    assert.ok(b);
+    await b.submitOrder(order());
+    assert.deepEqual(placed(both).map((p) => p.order.account), [PAPER]);
+    await b.close();
+  });
+});
+
+describe('orders', () => {
+  void test('market order: MKT, DAY, regular hours, orderRef = client order id; filled with price and commission', async () => {
+    const t = tws();
+    const b = broker(t);
+    const o = await b.submitOrder(order());
+    assert.equal(o.status, 'filled');
+    assert.equal(o.filledQty, 10);
+    assert.equal(o.filledAvgPrice, 190);
+    assert.equal(o.fees, 1);
+    const p = placed(t)[0]?.order;
+    assert.equal(p?.orderType, 'MKT');
+    assert.equal(p?.tif, 'DAY');
+    assert.equal(p?.orderRef, 'tb-1111222233334444-AAPL-entry');
+    assert.equal(p?.outsideRth, false);
+    assert.equal(p?.account, PAPER);
+    await b.close();
+  });
+
+  void test('idempotent: a retry in the same process and a restarted adapter both find the order; one placeOrder', async () => {
+    const t = tws();
+    const first = broker(t);
+    const a = await first.submitOrder(order());
+    const again = await first.submitOrder(order());
+    assert.equal(again.id, a.id);
+    await first.close();
+    // A new process: nothing in memory, the order is found among TWS's completed orders.
+    const restarted = broker(t);
+    const found = await restarted.submitOrder(order());
+    assert.equal(found.status, 'filled');
+    assert.equal(found.filledQty, 10);
+    assert.equal(found.filledAvgPrice, 190);
+    assert.equal(placed(t).length, 1);
+    await restarted.close();
+  });
+
+  void test('a still-working order found after a restart is settled (rest cancelled), not placed again', async () => {
+    const t = tws();
+    t.fills.set('AAPL', { kind: 'partial', filled: 4 });
+    const first = broker(t, { fillTimeoutMs: 10_000 });
+    // Simulate a crash right after placing: submit without waiting for the outcome.
+    void first.submitOrder(order()).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    await first.close();
+    const restarted = broker(t);
+    const o = await restarted.submitOrder(order());
+    assert.equal(o.status, 'partially_filled');
+    assert.equal(o.filledQty, 4);
+    assert.match(o.rejectReason ?? '', /^partial_fill/);
+    assert.equal(placed(t).length, 1);
+    await restarted.close();
+  });
+
+  void test('rejections come back with codes: margin (201), not shortable (201), unknown contract (200)', async () => {
+    const t = tws();
+    const b = broker(t);
+    t.fills.set('AAPL', { kind: 'reject', message: 'YOUR ORDER IS NOT ACCEPTED. IN ORDER TO OBTAIN THE DESIRED POSITION YOUR EQUITY WITH LOAN VALUE [1000.00 USD] MUST EXCEED THE INITIAL MARGIN [5000.00 USD]' });
+    const m = await b.submitOrder(order());
+    assert.equal(m.status, 'rejected');
+    assert.equal(m.rejectReason, 'insufficient_buying_power:201');
+    t.fills.set('AAPL', { kind: 'reject', message: 'Contract is not available for short sale.' });
+    const s = await b.submitOrder(order({ clientOrderId: 'short-1', side: 'sell' }));
+    assert.equal(s.rejectReason, 'not_shortable:201');
+    const u = await b.submitOrder(order({ clientOrderId: 'unknown-1', symbol: 'ZZZZ' }));
+    assert.equal(u.rejectReason, 'no_security_definition:200');
+    assert.equal(placed(t).length, 2);
+    await b.close();
+  });
+
+  void test('outside regular hours (warning 399): the order is cancelled, never left queued; market_closed', async () => {
+    const t = tws();
+    t.fills.set('AAPL', { kind: 'outside_hours' });
+    const b = broker(t, { fillTimeoutMs: 2_000 });
+    const o = await b.submitOrder(order());
+    assert.equal(o.status, 'canceled');
+    assert.equal(o.rejectReason, 'market_closed:399');
+    assert.equal(t.workingOrders().length, 0);
+    await b.close();
+  });
+
+  void test('partial fill then timeout: remainder cancelled, partially_filled', async () => {
+    const t = tws();
+    t.fills.set('AAPL', { kind: 'partial', filled: 3 });
+    const b = broker(t);
+    const o = await b.submitOrder(order());
+    assert.equal(o.status, 'partially_filled');
+    assert.equal(o.filledQty, 3);
+    assert.equal(t.workingOrders().length, 0);
+    await b.close();
+  });
+
+  void test('whole shares only: fractions round down; under one share is rejected locally', async () => {
+    const t = tws();
+    const b = broker(t);
+    assert.equal((await b.submitOrder(order({ qty: 2.7 }))).filledQty, 2);
+    assert.equal((await b.submitOrder(order({ clientOrderId: 'tiny', qty: 0.4 }))).rejectReason, 'not_fractionable');
+    await b.close();
+  });
+
+  void test('protective stops: TRAIL with trailing percent (OPEN), STP with aux price (MID/CLOSE); idempotent', async () => {
+    const t = tws();
+    const b = broker(t);
+    const trail = await b.placeProtectiveStop({ clientOrderId: 'stop-1', symbol: 'AAPL', assetClass: 'us_equity', side: 'sell', qty: 10, kind: 'trailing', trailPercent: 2, referencePrice: 190 });
+    assert.equal(trail.placed, true);
+    const fixed = await b.placeProtectiveStop({ clientOrderId: 'stop-2', symbol: 'AAPL', assetClass: 'us_equity', side: 'sell', qty: 10, kind: 'stop', stopPrice: 186.2, referencePrice: 190 });
+    assert.equal(fixed.placed, true);
+    await b.placeProtectiveStop({ clientOrderId: 'stop-1', symbol: 'AAPL', assetClass: 'us_equity', side: 'sell', qty: 10, kind: 'trailing', trailPercent: 2, referencePrice: 190 });
+    const orders = placed(t).map((p) => p.order);
+    assert.equal(orders.length, 2);
+    assert.equal(orders[0]?.orderType, 'TRAIL');
+    assert.equal(orders[0]?.trailingPercent, 2);
+    assert.equal(orders[1]?.orderType, 'STP');
+    assert.equal(orders[1]?.auxPrice, 186.2);
+    assert.equal((await b.openOrders()).length, 2);
+    await b.close();
+  });
+});
+
+describe('positions, quotes, option chain, imbalance', () => {
+  void test('positions of the configured account; options as padded OCC with avg cost per share', async () => {
+    const t = tws([PAPER, 'DU0000001']);
+    t.positions.set('x', { account: PAPER, contract: { symbol: 'AAPL', secType: 'STK' as never }, pos: 5, avgCost: 190 });
+    t.positions.set('y', { account: PAPER, contract: { symbol: 'SPY', secType: 'OPT' as never, lastTradeDateOrContractMonth: '20250321', strike: 500, right: 'P' as never, multiplier: 100 }, pos: 2, avgCost: 320 });
+    t.positions.set('z', { account: 'DU0000001', contract: { symbol: 'MSFT', secType: 'STK' as never }, pos: 1, avgCost: 400 });
+    const b = broker(t);
+    assert.deepEqual(await b.positions(), [
+      { symbol: 'AAPL', qty: 5, avgEntryPrice: 190 },
+      { symbol: 'SPY   250321P00500000', qty: 2, avgEntryPrice: 3.2 },
+    ]);
+    await b.close();
+  });
+
+  void test('quote: snapshot bid/ask midpoint', async () => {
+    const t = tws();
+    const b = broker(t);
+    assert.equal(await b.quote('AAPL', 'us_equity', 0), 190);
+    assert.equal(await b.quote('NOPE', 'us_equity', 0), null);
+    await b.close();
+  });
+
+  void test('option chain snapshot: SMART expirations and strikes in range become put contracts', async () => {
+    const t = tws();
+    t.optionChains.set('SPY', { expirations: ['20250307', '20250314', '20250418'], strikes: [495, 500, 505] });
+    const b = broker(t);
+    const puts = await b.putContracts('SPY', { expiryFrom: '2025-03-05', expiryTo: '2025-03-31', strikeFrom: 496, strikeTo: 505 });
+    assert.deepEqual(puts.map((p) => p.symbol), ['SPY   250307P00500000', 'SPY   250307P00505000', 'SPY   250314P00500000', 'SPY   250314P00505000']);
+    await b.close();
+  });
+
+  void test('closing imbalance from generic tick 225; shortable from 236', async () => {
+    const t = tws();
+    t.imbalances.set('AAPL', { volume: 150000, price: 190.2, imbalance: -42000, regulatory: -40000 });
+    t.shortableTicks.set('AAPL', 3);
+    const b = broker(t);
+    const [im] = await b.imbalance(['AAPL'], 500);
+    assert.deepEqual(im, { symbol: 'AAPL', imbalance: -42000, auctionPrice: 190.2, auctionVolume: 150000, regulatoryImbalance: -40000 });
+    assert.equal((await b.assetInfo('AAPL'))?.shortable, true);
+    const c = t.connections[0] as FakeIbConnection;
+    assert.ok(c.sent.some((s) => s.method === 'reqMktData' && s.args[2] === '225' && s.args[3] === false));
+    assert.ok(c.sent.some((s) => s.method === 'cancelMktData'));
+    await b.close();
+  });
+
+  void test('an unanswered request times out as a NetworkError', async () => {
+    const t = tws();
+    const b = broker(t);
+    await b.authenticate();
+    t.silent.add('reqPositions');
+    await assert.rejects(b.positions(), (err: unknown) => err instanceof NetworkError && err.code === 'timeout');
+    await b.close();
+  });
+});
