@@ -4,7 +4,7 @@ import { getStrategy } from '../../domain/strategies/strategies';
 import { simulateSymbolDay } from '../../domain/strategies/simulate';
 import { loadMinuteBars } from '../../activities/marketData/minuteBarCsv';
 import { readTradeHistory } from '../../activities/outputs/tradeHistory';
-import { dayStatusQuery, killSignal, stopSignal } from '../../workflows/tradingDayApi';
+import { confirmTradeSignal, dayStatusQuery, killSignal, stopSignal } from '../../workflows/tradingDayApi';
 import {
   SHARED_MINUTE_DIR,
   replayDayInput,
@@ -177,5 +177,63 @@ describe('trading day workflow on the real dev server', () => {
     const first = await startDay(h, input, id);
     await assert.rejects(() => startDay(h, input, id), /already started|AlreadyStarted/i);
     await first.result();
+  });
+});
+
+describe('trade confirmation (TRADE_CONFIRMATION_REQUIRED)', () => {
+  let h: DayHarness;
+  before(async () => {
+    h = await startDayHarness({ symbols: UNIVERSE, prefix: 'confirm' });
+  });
+  after(async () => {
+    await h.stop();
+  });
+
+  test('an approved trade is placed, a rejected one is not', async () => {
+    const config = testConfig({ ...ROOMY, TRADE_CONFIRMATION_REQUIRED: 'true', TRADE_CONFIRMATION_TIMEOUT: '60' });
+    const handle = await startDay(
+      h,
+      replayDayInput({ date: DATE, config, universe: UNIVERSE, marketStart: `${DATE}T14:54:00Z`, speed: 60 }),
+      `test-day-confirm-${Date.now()}`,
+    );
+    const answered: { symbol: string; approve: boolean }[] = [];
+    const pending = async () => {
+      for (let i = 0; i < 600; i++) {
+        const s = await handle.query(dayStatusQuery);
+        const p = s.sessions.map((x) => x.pendingConfirmation).find((x) => x && !answered.some((a) => a.symbol === x));
+        if (p) return p;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error('no trade waited for confirmation');
+    };
+    const first = await pending();
+    answered.push({ symbol: first, approve: true });
+    await handle.signal(confirmTradeSignal, { symbol: first, approve: true, by: 'test' });
+    const second = await pending();
+    answered.push({ symbol: second, approve: false });
+    await handle.signal(confirmTradeSignal, { symbol: second, approve: false, by: 'test' });
+    // Approve whatever else comes, so the day can finish.
+    const rest = (async () => {
+      for (;;) {
+        const s = await handle.query(dayStatusQuery).catch(() => null);
+        if (!s || s.state === 'done') return;
+        for (const p of s.sessions.map((x) => x.pendingConfirmation)) {
+          if (p && !answered.some((a) => a.symbol === p)) {
+            answered.push({ symbol: p, approve: true });
+            await handle.signal(confirmTradeSignal, { symbol: p, approve: true, by: 'test' });
+          }
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    await handle.result();
+    await rest.catch(() => undefined);
+    const traded = readTradeHistory(h.outputDir, 'paper')
+      .filter((t) => t.tradeId.startsWith(handle.workflowId))
+      .map((t) => t.underlying);
+    assert.ok(traded.includes(first), `${first} was approved and traded`);
+    assert.ok(!traded.includes(second), `${second} was rejected and not traded`);
+    const log = fs.readFileSync(path.join(h.outputDir, 'logs', 'open_paper.log'), 'utf8');
+    assert.match(log, new RegExp(`"event":"skipped","symbol":"${second}","message":"rejected by operator"`));
   });
 });
