@@ -1,0 +1,320 @@
+import path from 'node:path';
+import type { VixSeries } from '../../domain/backtest/signalAudit';
+import { ConfigError, LogicError, NetworkError } from '../../domain/errors/errorClasses';
+import { loadVixCsv, parseVixCsv } from './vixCsv';
+import { PROVIDER_LIMITS, RateLimiter, TokenBucket, type RateLimitSignal } from './rateLimiter';
+
+/**
+ * Screening data from Finnhub (quotes, previous close, company profile with market cap, average volume)
+ * through the `finnhub` package. The package maps each documented endpoint to a method
+ * (`quote` -> /quote, `companyProfile2` -> /stock/profile2, `companyBasicFinancials` -> /stock/metric);
+ * its built-in transport has no timeout, no base URL setting and puts the API key in the query string, so
+ * this client keeps the package's method surface and replaces `_callApi` with a transport that sends the
+ * key in the `X-Finnhub-Token` header, times out after API_TIMEOUT, paces calls with a token bucket
+ * (free tier: 60 calls per minute) and waits out HTTP 429.
+ */
+
+type Callback = (error: unknown, data: unknown, response: unknown) => void;
+
+interface FinnhubDefaultApi {
+  quote(symbol: string, cb: Callback): void;
+  companyProfile2(opts: { symbol?: string }, cb: Callback): void;
+  companyBasicFinancials(symbol: string, metric: string, cb: Callback): void;
+}
+
+interface FinnhubPackage {
+  DefaultApi: new (apiKey: string) => FinnhubDefaultApi & { _callApi(path: string, params: Record<string, unknown>, cb: Callback): void };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the finnhub package ships no type declarations
+const finnhubPackage = require('finnhub') as FinnhubPackage;
+
+export const FINNHUB_BASE_URL = 'https://finnhub.io/api/v1';
+
+export interface FinnhubClientOptions {
+  readonly apiKey: string;
+  readonly baseUrl?: string;
+  readonly timeoutMs: number;
+  readonly limiter?: RateLimiter;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface FinnhubQuote {
+  readonly current: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly previousClose: number;
+  readonly change: number | null;
+  readonly percentChange: number | null;
+  /** Time of the quote (ISO). */
+  readonly time: string;
+}
+
+export interface CompanyProfile {
+  readonly symbol: string;
+  readonly name: string;
+  /** Dollars (Finnhub reports millions). */
+  readonly marketCap: number | null;
+  readonly exchange: string | null;
+  readonly industry: string | null;
+}
+
+export interface ScreeningData {
+  readonly symbol: string;
+  readonly price: number | null;
+  readonly open: number | null;
+  readonly previousClose: number | null;
+  readonly marketCap: number | null;
+  /** Average daily volume in shares (10-day, from basic financials). */
+  readonly averageVolume: number | null;
+}
+
+class HttpStatusError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+    readonly retryAfterMs: number | null,
+  ) {
+    super(`HTTP ${status}`);
+  }
+}
+
+function finnhubRateLimitSignal(err: unknown): RateLimitSignal {
+  return err instanceof HttpStatusError && err.status === 429 ? { rateLimited: true, retryAfterMs: err.retryAfterMs } : { rateLimited: false };
+}
+
+export function createFinnhubLimiter(sleep?: (ms: number) => Promise<void>): RateLimiter {
+  return new RateLimiter({ provider: 'finnhub', bucket: new TokenBucket({ ...PROVIDER_LIMITS.finnhub, sleep }), sleep, maxBackoffMs: 10_000 });
+}
+
+export class FinnhubClient {
+  private readonly api: FinnhubDefaultApi;
+  private readonly baseUrl: string;
+  private readonly limiter: RateLimiter;
+
+  constructor(private readonly opts: FinnhubClientOptions) {
+    if (!opts.apiKey) throw new ConfigError('.env: FINNHUB_API_KEY must be set to use Finnhub screening data');
+    this.baseUrl = (opts.baseUrl ?? FINNHUB_BASE_URL).replace(/\/+$/, '');
+    this.limiter = opts.limiter ?? createFinnhubLimiter(opts.sleep);
+    const api = new finnhubPackage.DefaultApi(opts.apiKey);
+    // The package's own transport is replaced; its endpoint methods call this.
+    api._callApi = (p: string, params: Record<string, unknown>, cb: Callback) => {
+      this.transport(p, params).then(
+        (data) => cb(null, data, null),
+        (err: unknown) => cb(err, null, null),
+      );
+    };
+    this.api = api;
+  }
+
+  private async transport(p: string, params: Record<string, unknown>): Promise<unknown> {
+    const query = Object.entries(params)
+      .filter(([k, v]) => v !== undefined && v !== null && k !== 'token')
+      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+      .join('&');
+    const url = `${this.baseUrl}${p}${query ? `?${query}` : ''}`;
+    const res = await fetch(url, { headers: { 'X-Finnhub-Token': this.opts.apiKey, Accept: 'application/json' }, signal: AbortSignal.timeout(this.opts.timeoutMs) });
+    const text = await res.text();
+    if (!res.ok) {
+      const ra = res.headers.get('retry-after');
+      const reset = res.headers.get('x-ratelimit-reset');
+      const retryAfterMs = ra !== null && !Number.isNaN(Number(ra)) ? Number(ra) * 1000 : reset !== null ? Math.max(0, Number(reset) * 1000 - Date.now()) : null;
+      throw new HttpStatusError(res.status, text, retryAfterMs);
+    }
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new NetworkError(`finnhub: ${p} answered with something that is not JSON`, { provider: 'finnhub', code: 'bad_response' });
+    }
+  }
+
+  private call<T>(what: string, invoke: (cb: Callback) => void): Promise<T> {
+    return this.limiter
+      .run(
+        () =>
+          new Promise<T>((resolve, reject) => {
+            invoke((err, data) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(data as T)));
+          }),
+        finnhubRateLimitSignal,
+      )
+      .catch((err: unknown) => {
+        throw classifyFinnhubError(err, what);
+      });
+  }
+
+  async quote(symbol: string): Promise<FinnhubQuote | null> {
+    const q = await this.call<Record<string, number | null>>(`quote ${symbol}`, (cb) => this.api.quote(symbol, cb));
+    // Finnhub answers an unknown symbol with zeros rather than an error.
+    if (!q || !(Number(q.c) > 0 || Number(q.pc) > 0)) return null;
+    return {
+      current: Number(q.c),
+      open: Number(q.o),
+      high: Number(q.h),
+      low: Number(q.l),
+      previousClose: Number(q.pc),
+      change: q.d === null || q.d === undefined ? null : Number(q.d),
+      percentChange: q.dp === null || q.dp === undefined ? null : Number(q.dp),
+      time: new Date(Number(q.t) * 1000).toISOString(),
+    };
+  }
+
+  async companyProfile(symbol: string): Promise<CompanyProfile | null> {
+    const p = await this.call<Record<string, unknown>>(`company profile ${symbol}`, (cb) => this.api.companyProfile2({ symbol }, cb));
+    if (!p || Object.keys(p).length === 0) return null;
+    const capMillions = Number(p.marketCapitalization);
+    return {
+      symbol: String(p.ticker ?? symbol),
+      name: String(p.name ?? ''),
+      marketCap: Number.isFinite(capMillions) && capMillions > 0 ? capMillions * 1e6 : null,
+      exchange: typeof p.exchange === 'string' ? p.exchange : null,
+      industry: typeof p.finnhubIndustry === 'string' ? p.finnhubIndustry : null,
+    };
+  }
+
+  /** 10-day average daily volume in shares (Finnhub's basic financials give millions). */
+  async averageVolume(symbol: string): Promise<number | null> {
+    const f = await this.call<{ metric?: Record<string, unknown> }>(`basic financials ${symbol}`, (cb) => this.api.companyBasicFinancials(symbol, 'all', cb));
+    const v = Number(f?.metric?.['10DayAverageTradingVolume']);
+    return Number.isFinite(v) && v > 0 ? Math.round(v * 1e6) : null;
+  }
+
+  async previousClose(symbol: string): Promise<number | null> {
+    return (await this.quote(symbol))?.previousClose ?? null;
+  }
+
+  /** Everything screening needs for one symbol; absent parts are null (the filters decide what that means). */
+  async screening(symbol: string): Promise<ScreeningData> {
+    const [q, profile, volume] = [await this.quote(symbol), await this.companyProfile(symbol), await this.averageVolume(symbol)];
+    return {
+      symbol,
+      price: q?.current ?? null,
+      open: q && q.open > 0 ? q.open : null,
+      previousClose: q?.previousClose ?? null,
+      marketCap: profile?.marketCap ?? null,
+      averageVolume: volume,
+    };
+  }
+}
+
+export function classifyFinnhubError(err: unknown, what: string): Error {
+  if (err instanceof NetworkError || err instanceof ConfigError || err instanceof LogicError) return err;
+  if (err instanceof HttpStatusError) {
+    const detail = `HTTP ${err.status}: ${extractMessage(err.body)}`;
+    if (err.status === 401 || err.status === 403) {
+      return new ConfigError(`finnhub: ${what} was refused (${detail}); check FINNHUB_API_KEY in .env and that your Finnhub plan includes this endpoint`);
+    }
+    if (err.status === 429 || err.status >= 500 || err.status === 408) {
+      return new NetworkError(`finnhub: ${what} failed (${detail})`, { provider: 'finnhub', code: err.status === 429 ? 'rate_limited' : String(err.status), status: err.status, retryAfterMs: err.retryAfterMs });
+    }
+    return new LogicError(`finnhub: ${what} failed (${detail})`, { provider: 'finnhub', code: String(err.status), status: err.status });
+  }
+  const name = (err as { name?: string })?.name;
+  if (name === 'TimeoutError' || name === 'AbortError') return new NetworkError(`finnhub: ${what} timed out`, { provider: 'finnhub', code: 'timeout', cause: err });
+  if (err instanceof TypeError) return new NetworkError(`finnhub: ${what} failed (network error: ${err.message})`, { provider: 'finnhub', code: 'network', cause: err });
+  return new LogicError(`finnhub: ${what} failed unexpectedly: ${(err as Error)?.message ?? String(err)}`, { provider: 'finnhub', cause: err });
+}
+
+function extractMessage(body: string): string {
+  try {
+    const j = JSON.parse(body) as { error?: unknown };
+    if (typeof j.error === 'string') return j.error;
+  } catch {
+    // Not JSON: show the start of the text.
+  }
+  return body.slice(0, 200);
+}
+
+// ---------------------------------------------------------------------------------------------
+// VIX for the CLOSE gate (spec section 6). VIX_SOURCE picks where it comes from:
+//   - a `date,close` CSV file (backtests, tests, or a file a user maintains);
+//   - an http(s) URL of a CSV: `date,close`, or CBOE's own daily history
+//     (`DATE,OPEN,HIGH,LOW,CLOSE` with MM/DD/YYYY dates, published at
+//     https://cdn.cboe.com/api/global/us_indices/daily_prices/VIX_History.csv);
+//   - `finnhub` or `finnhub:<symbol>`: the previous close from a Finnhub quote (default symbol ^VIX;
+//     whether a plan includes index quotes is Finnhub's decision).
+// When none is configured or it fails, the result carries a warning and no series: the gate then logs
+// the warning and does not block (its documented behaviour for missing data).
+
+export interface VixLoadResult {
+  readonly series: VixSeries | null;
+  readonly warning: string | null;
+  readonly source: string;
+}
+
+export interface VixSourceDeps {
+  readonly cwd: string;
+  readonly timeoutMs: number;
+  readonly finnhub?: FinnhubClient | null;
+  /** The session date the close must precede (finnhub quotes only know "previous close"). */
+  readonly sessionDate?: string;
+}
+
+export async function loadVixSource(source: string | undefined, deps: VixSourceDeps): Promise<VixLoadResult> {
+  const src = (source ?? '').trim();
+  const unavailable = (why: string): VixLoadResult => ({
+    series: null,
+    source: src || '(none)',
+    warning: `VIX unavailable (${why}); the CLOSE gate does not block without a VIX value (spec section 6)`,
+  });
+  if (src === '') return unavailable('VIX_SOURCE is not set in .env');
+  try {
+    if (/^https?:\/\//i.test(src)) {
+      const res = await fetch(src, { signal: AbortSignal.timeout(deps.timeoutMs) });
+      if (!res.ok) return unavailable(`${src} answered HTTP ${res.status}`);
+      return { series: parseAnyVixCsv(await res.text(), src), warning: null, source: src };
+    }
+    const fh = /^finnhub(?::(.+))?$/i.exec(src);
+    if (fh) {
+      if (!deps.finnhub) return unavailable('VIX_SOURCE=finnhub but FINNHUB_API_KEY is not set');
+      const symbol = fh[1]?.trim() || '^VIX';
+      const q = await deps.finnhub.quote(symbol);
+      if (!q) return unavailable(`Finnhub has no quote for ${symbol}; set VIX_SOURCE to a CSV file or URL`);
+      const quoteDate = q.time.slice(0, 10);
+      const session = deps.sessionDate ?? quoteDate;
+      // A quote from today carries yesterday's close as `pc`; an older quote's last price is its day's close.
+      const entry = quoteDate < session ? { date: quoteDate, close: q.current } : { date: dayBefore(session), close: q.previousClose };
+      return { series: { dates: [entry.date], closes: [entry.close] }, warning: null, source: `finnhub:${symbol}` };
+    }
+    const file = path.resolve(deps.cwd, src);
+    return { series: loadVixCsv(file), warning: null, source: file };
+  } catch (err) {
+    return unavailable((err as Error).message);
+  }
+}
+
+/** `date,close` or CBOE's `DATE,OPEN,HIGH,LOW,CLOSE` (MM/DD/YYYY). */
+export function parseAnyVixCsv(text: string, label: string): VixSeries {
+  const clean = text.replace(/^\uFEFF/, '');
+  const header = (clean.split('\n')[0] ?? '').trim().toLowerCase();
+  if (header === 'date,close') return parseVixCsv(clean, label);
+  const cols = header.split(',').map((c) => c.trim());
+  const di = cols.indexOf('date');
+  const ci = cols.indexOf('close');
+  if (di < 0 || ci < 0) throw new Error(`${label}: no DATE and CLOSE columns in "${header.slice(0, 80)}"`);
+  const rows: [string, number][] = [];
+  for (const line of clean.split('\n').slice(1)) {
+    if (line.trim() === '') continue;
+    const parts = line.split(',');
+    const d = (parts[di] ?? '').trim();
+    const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(d);
+    const iso = m ? `${m[3]}-${m[1]!.padStart(2, '0')}-${m[2]!.padStart(2, '0')}` : d;
+    const close = Number((parts[ci] ?? '').trim());
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(iso) || !Number.isFinite(close)) continue;
+    rows.push([iso, close]);
+  }
+  rows.sort((a, b) => a[0].localeCompare(b[0]));
+  const dates: string[] = [];
+  const closes: number[] = [];
+  for (const [d, c] of rows) {
+    if (dates[dates.length - 1] === d) continue;
+    dates.push(d);
+    closes.push(c);
+  }
+  if (dates.length === 0) throw new Error(`${label}: no VIX rows`);
+  return { dates, closes };
+}
+
+function dayBefore(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+}
