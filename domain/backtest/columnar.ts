@@ -118,6 +118,26 @@ export interface SeriesPart {
 export function mergeSeries(symbol: string, parts: readonly SeriesPart[]): SymbolSeries {
   if (parts.length === 1) return parts[0]!.series;
   const sorted = [...parts].sort((a, b) => (a.series.t[0] ?? 0) - (b.series.t[0] ?? 0));
+  const disjoint = sorted.every((p, i) => {
+    const prev = sorted[i - 1]?.series;
+    return prev === undefined || prev.t.length === 0 || p.series.t.length === 0 || p.series.t[0]! > prev.t[prev.t.length - 1]!;
+  });
+  if (disjoint) {
+    // The usual case (one file per period): the columns are simply laid end to end.
+    const n = sorted.reduce((a, p) => a + p.series.t.length, 0);
+    const cols = COLUMN_NAMES.map((name) => {
+      const out = new Float64Array(n);
+      let at = 0;
+      for (const p of sorted) {
+        out.set(p.series[name], at);
+        at += p.series[name].length;
+      }
+      return out;
+    });
+    const [t, o, h, l, c, v] = cols as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+    const { dates, dayStart } = dayIndex(t);
+    return { symbol, t, o, h, l, c, v, dates, dayStart };
+  }
   const rows: { part: number; i: number }[] = [];
   for (let p = 0; p < sorted.length; p++) {
     for (let i = 0; i < sorted[p]!.series.t.length; i++) rows.push({ part: p, i });

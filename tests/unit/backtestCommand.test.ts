@@ -47,7 +47,8 @@ function openDayCsv(): string {
 const barsFile = join(dir, 'ABC_20250610.csv');
 writeFileSync(barsFile, openDayCsv());
 
-const base = ['--strategy=open', '--start=2025-06-01', '--end=2025-06-30', `--data_source=${barsFile}`];
+// No bar cache: tests must not leave cache files behind.
+const base = ['--strategy=open', '--start=2025-06-01', '--end=2025-06-30', `--data_source=${barsFile}`, '--no-cache'];
 
 void test('vixCloseBefore takes the latest date strictly before the session date', () => {
   const vix = { dates: ['2025-04-04', '2025-04-07', '2025-04-08'], closes: [45, 46, 52] };
@@ -110,7 +111,12 @@ void test('bad arguments: one clear line and exit code 2', async () => {
     [[...base, '--set', 'STRAT_OPEN_BUFFER=abc', '--signals-only'], /--set STRAT_OPEN_BUFFER=abc: allowed: a number/],
     [[...base, '--bogus', '--signals-only'], /unknown option --bogus/],
     [[...base, '--results'], /--results needs a value/],
-    [base, /portfolio mode not implemented yet/],
+    [[...base, '--fill=vwap'], /--fill=vwap: allowed: next_open or signal_close/],
+    [[...base, '--slippage-bps=-1'], /--slippage-bps=-1: allowed: a number >= 0/],
+    [[...base, '--sweep', 'NOPE=1,2'], /--sweep NOPE: unknown \.env_bot key/],
+    [[...base, '--sweep', 'MAX_TRADES=', '--signals-only'], /--sweep MAX_TRADES=: allowed/],
+    [[...base, '--temporal'], /--temporal distributes a --sweep/],
+    [[...base, '--sweep', 'MAX_TRADES=1,2', '--signals-only'], /cannot be combined with --signals-only/],
   ];
   for (const [argv, re] of cases) {
     const r = await capture(() => runBacktestCommand(argv));
@@ -132,7 +138,7 @@ void test('writes <results>/signals_backtest.csv; bad data is exit code 1 naming
   // Outside the date range: header only.
   const empty = join(dir, 'empty');
   const e = await capture(() =>
-    runBacktestCommand(['--strategy=open', '--start=2025-07-01', '--end=2025-07-31', `--data_source=${barsFile}`, '--results', empty, '--signals-only']),
+    runBacktestCommand(['--strategy=open', '--start=2025-07-01', '--end=2025-07-31', `--data_source=${barsFile}`, '--results', empty, '--signals-only', '--no-cache']),
   );
   assert.equal(e.code, 0);
   assert.equal(readFileSync(join(empty, 'signals_backtest.csv'), 'utf8').split('\n')[1], '');
@@ -140,7 +146,7 @@ void test('writes <results>/signals_backtest.csv; bad data is exit code 1 naming
   const badFile = join(dir, 'BAD.csv');
   writeFileSync(badFile, `${HEADER}\n2025-06-10T14:30:00Z,1,1,1,oops,1\n`);
   const b = await capture(() =>
-    runBacktestCommand(['--strategy=open', '--start=2025-06-01', '--end=2025-06-30', `--data_source=${badFile}`, '--results', join(dir, 'bad'), '--signals-only']),
+    runBacktestCommand(['--strategy=open', '--start=2025-06-01', '--end=2025-06-30', `--data_source=${badFile}`, '--results', join(dir, 'bad'), '--signals-only', '--no-cache']),
   );
   assert.equal(b.code, 1);
   assert.match(b.err, /BAD\.csv:2: unparsable number/);

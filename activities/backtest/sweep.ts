@@ -1,0 +1,263 @@
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { BacktestMetrics, MetricsBlock } from '../../domain/backtest/metrics';
+import { computeMetrics } from '../../domain/backtest/metrics';
+import { ColumnarMarket } from '../../domain/backtest/columnar';
+import type { BotConfig } from '../../domain/config/botConfigSchema';
+import type { EnvConfig } from '../../domain/config/envSchema';
+import type { TradeRecord } from '../../domain/trades/tradeRecord';
+import { readJsonFile, writeFileAtomic } from '../outputs/atomicFile';
+import { loadColumns } from './barCache';
+import { symbolDayCharts, writeReport, type SweepRow } from './htmlReport';
+import { backtestOutputFiles } from './outputs';
+import { runPortfolioBacktest, symbolsToLoad, type PortfolioRunSpec } from './runBacktest';
+
+/**
+ * Parameter sweeps: `--sweep KEY=v1,v2 [--sweep KEY2=...]` runs the grid of every combination, each
+ * cell a full portfolio backtest with those `.env_bot` values on top of the run's own. Cells run in
+ * worker threads on this machine, or (`--temporal`) as activities on the task queue, so any number of
+ * workers on any number of machines share them. Each cell writes its outputs under
+ * `<results>/sweep/<cell>/`; the comparison goes to `<results>/sweep_backtest.{csv,json}` and a report
+ * (the comparison table plus the full report of the cell with the best Sharpe ratio).
+ */
+
+export interface SweepAxis {
+  readonly key: string;
+  readonly values: readonly string[];
+}
+
+export interface SweepCell {
+  /** File-name-safe, e.g. `STRAT_OPEN_BUFFER=0.01,MAX_TRADES=2`. */
+  readonly name: string;
+  readonly settings: Readonly<Record<string, string>>;
+  readonly cfg: BotConfig;
+}
+
+/** What a cell sends back: small enough for a Temporal payload or a thread message. */
+export interface CellResult {
+  readonly cell: string;
+  readonly settings: Readonly<Record<string, string>>;
+  readonly overall: MetricsBlock;
+  readonly byStrategy: BacktestMetrics['byStrategy'];
+  readonly endingEquity: number;
+  readonly totalReturn: number;
+  readonly tradingDays: number;
+  /** The folder holding the cell's outputs, on the machine that ran it. */
+  readonly resultsDir: string;
+  readonly runMs: number;
+  /** Who ran it: a thread number or a Temporal worker label. */
+  readonly ranBy: string;
+}
+
+/** Every combination of the axes' values, in axis order; each cell's config validated by `loadCfg`. */
+export async function sweepCells(axes: readonly SweepAxis[], loadCfg: (settings: Record<string, string>) => Promise<BotConfig>): Promise<SweepCell[]> {
+  let combos: Record<string, string>[] = [{}];
+  for (const axis of axes) combos = combos.flatMap((c) => axis.values.map((v) => ({ ...c, [axis.key]: v })));
+  const cells: SweepCell[] = [];
+  for (const settings of combos) {
+    const name = Object.entries(settings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',')
+      .replace(/[^A-Za-z0-9=,._-]/g, '_');
+    cells.push({ name, settings, cfg: await loadCfg(settings) });
+  }
+  return cells;
+}
+
+export function cellSpec(base: PortfolioRunSpec, cell: SweepCell): PortfolioRunSpec {
+  return {
+    ...base,
+    cfg: cell.cfg,
+    resultsDir: base.resultsDir === null ? null : path.join(base.resultsDir, 'sweep', cell.name),
+    report: false,
+    progress: false,
+    runInfo: { ...base.runInfo, sweep: cell.name },
+  };
+}
+
+/** Runs one cell in this process (a thread or an activity calls it). */
+export function runCell(spec: PortfolioRunSpec, cell: Pick<SweepCell, 'name' | 'settings'>, ranBy: string): CellResult {
+  const out = runPortfolioBacktest(spec);
+  return {
+    cell: cell.name,
+    settings: cell.settings,
+    overall: out.metrics.overall,
+    byStrategy: out.metrics.byStrategy,
+    endingEquity: out.metrics.endingEquity,
+    totalReturn: out.metrics.totalReturn,
+    tradingDays: out.metrics.tradingDays,
+    resultsDir: spec.resultsDir === null ? '' : path.resolve(spec.resultsDir),
+    runMs: out.timings.runMs,
+    ranBy,
+  };
+}
+
+/** Runs cells on a pool of worker threads, at most `threads` at a time; results in cell order. */
+export async function runCellsInThreads(base: PortfolioRunSpec, cells: readonly SweepCell[], threads: number): Promise<CellResult[]> {
+  const results = new Array<CellResult>(cells.length);
+  let next = 0;
+  const workerFile = path.join(__dirname, 'sweepWorker.ts');
+  const runOne = (thread: number) =>
+    new Promise<void>((resolveAll, rejectAll) => {
+      // Worker threads inherit the parent's --import/--require hooks (tsx), so they load TypeScript as it does.
+      const worker = new Worker(workerFile, { workerData: { thread } });
+      const feed = () => {
+        if (next >= cells.length) {
+          void worker.terminate().then(() => resolveAll());
+          return;
+        }
+        const i = next++;
+        worker.postMessage({ index: i, spec: cellSpec(base, cells[i]!), cell: { name: cells[i]!.name, settings: cells[i]!.settings } });
+      };
+      worker.on('message', (msg: { index: number; result?: CellResult; error?: string }) => {
+        if (msg.error !== undefined) {
+          void worker.terminate();
+          rejectAll(new Error(`sweep cell ${cells[msg.index]!.name}: ${msg.error}`));
+          return;
+        }
+        results[msg.index] = msg.result!;
+        feed();
+      });
+      worker.on('error', rejectAll);
+      worker.on('online', feed);
+    });
+  const n = Math.max(1, Math.min(threads, cells.length));
+  await Promise.all(Array.from({ length: n }, (_, k) => runOne(k + 1)));
+  return results;
+}
+
+export interface SweepOutcome {
+  readonly results: readonly CellResult[];
+  readonly text: string;
+  readonly files: readonly string[];
+  readonly ms: number;
+  readonly where: string;
+}
+
+export interface SweepRequest {
+  readonly base: PortfolioRunSpec;
+  readonly cells: readonly SweepCell[];
+  /** Local threads; default: one per core, at most one per cell. */
+  readonly workers: number | null;
+  /** Run the cells as Temporal activities (the worker fleet registers workflows/backtestSweep.ts). */
+  readonly temporal: boolean;
+  /** Connection settings for `temporal`. */
+  readonly env?: EnvConfig;
+}
+
+export async function runSweep(req: SweepRequest): Promise<SweepOutcome> {
+  const started = performance.now();
+  let results: CellResult[];
+  let where: string;
+  if (req.temporal) {
+    const { runSweepOnTemporal } = await import('./sweepClient');
+    results = await runSweepOnTemporal(req.base, req.cells, req.env ? { env: req.env } : {});
+    where = `Temporal, ${new Set(results.map((r) => r.ranBy)).size} worker(s)`;
+  } else {
+    const threads = req.workers ?? Math.max(1, availableParallelism());
+    results = await runCellsInThreads(req.base, req.cells, threads);
+    where = `${Math.min(threads, req.cells.length)} worker thread(s)`;
+  }
+  const files = req.base.resultsDir === null ? [] : writeSweepOutputs(req.base, results);
+  return { results, text: sweepText(results), files, ms: performance.now() - started, where };
+}
+
+export function sweepRows(results: readonly CellResult[]): SweepRow[] {
+  return results.map((r) => ({ cell: r.cell, settings: r.settings, metrics: r.overall, endingEquity: r.endingEquity, totalReturn: r.totalReturn }));
+}
+
+/** The best cell: highest Sharpe ratio, then total PnL. */
+export function bestCell(results: readonly CellResult[]): CellResult | null {
+  const score = (r: CellResult) => [r.overall.sharpe ?? Number.NEGATIVE_INFINITY, r.overall.totalPnl] as const;
+  let best: CellResult | null = null;
+  for (const r of results) {
+    if (best === null) best = r;
+    else {
+      const [a1, a2] = score(r);
+      const [b1, b2] = score(best);
+      if (a1 > b1 || (a1 === b1 && a2 > b2)) best = r;
+    }
+  }
+  return best;
+}
+
+const f = (x: number | null, d = 2) => (x === null ? 'n/a' : x.toFixed(d));
+
+export function sweepText(results: readonly CellResult[]): string {
+  const head = ['cell', 'trades', 'win rate', 'total pnl', 'return', 'profit factor', 'sharpe', 'max dd', 'ran by'];
+  const rows = results.map((r) => [
+    r.cell,
+    String(r.overall.trades),
+    r.overall.winRate === null ? 'n/a' : `${(r.overall.winRate * 100).toFixed(1)}%`,
+    f(r.overall.totalPnl),
+    `${(r.totalReturn * 100).toFixed(2)}%`,
+    f(r.overall.profitFactor),
+    f(r.overall.sharpe),
+    `${(r.overall.maxDrawdownPct * 100).toFixed(2)}%`,
+    r.ranBy,
+  ]);
+  const table = [head, ...rows];
+  const widths = head.map((_, j) => Math.max(...table.map((r) => r[j]!.length)));
+  return table.map((r) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ')).join('\n');
+}
+
+/** Comparison table (CSV, JSON) and the sweep report, in the run's results folder. */
+export function writeSweepOutputs(base: PortfolioRunSpec, results: readonly CellResult[]): string[] {
+  const dir = path.resolve(base.resultsDir!);
+  const jsonFile = path.join(dir, 'sweep_backtest.json');
+  const csvFile = path.join(dir, 'sweep_backtest.csv');
+  writeFileAtomic(jsonFile, `${JSON.stringify({ run: base.runInfo, cells: results }, null, 2)}\n`);
+  const keys = [...new Set(results.flatMap((r) => Object.keys(r.settings)))];
+  const cols = ['cell', ...keys, 'trades', 'win_rate', 'total_pnl', 'avg_pnl', 'profit_factor', 'sharpe', 'max_drawdown', 'max_drawdown_pct', 'avg_duration_min', 'exposure', 'ending_equity', 'total_return', 'ran_by'];
+  const cell = (v: unknown) => (v === null || v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+  const lines = results.map((r) =>
+    [
+      r.cell,
+      ...keys.map((k) => r.settings[k] ?? ''),
+      r.overall.trades,
+      r.overall.winRate,
+      r.overall.totalPnl,
+      r.overall.avgPnl,
+      r.overall.profitFactor,
+      r.overall.sharpe,
+      r.overall.maxDrawdown,
+      r.overall.maxDrawdownPct,
+      r.overall.avgDurationMinutes,
+      r.overall.exposure,
+      r.endingEquity,
+      r.totalReturn,
+      r.ranBy,
+    ]
+      .map(cell)
+      .join(','),
+  );
+  writeFileAtomic(csvFile, `${[cols.join(','), ...lines].join('\n')}\n`);
+  const files = [csvFile, jsonFile];
+  const best = bestCell(results);
+  if (base.report && best !== null) {
+    // The best cell's trades come from its own outputs (written by a thread or a worker on this machine).
+    const tradesFile = backtestOutputFiles(best.resultsDir).tradeHistoryJson;
+    const trades = readJsonFile<TradeRecord[]>(tradesFile, []);
+    const metricsFile = backtestOutputFiles(best.resultsDir).metrics;
+    const days = readJsonFile<{ days?: { date: string; startEquity: number }[] }>(metricsFile, {}).days ?? [];
+    const toLoad = symbolsToLoad(base);
+    const market = new ColumnarMarket(loadColumns(base.dataSource, { cacheDir: base.cacheDir, ...(toLoad ? { symbols: toLoad } : {}) }).series);
+    const metrics = computeMetrics({ trades, days, startingCash: base.cfg.SIM_STARTING_CASH, strategies: base.strategies });
+    const { charts, omitted } = symbolDayCharts(trades, market);
+    const reportFile = path.join(dir, 'sweep_report_backtest.html');
+    writeReport(reportFile, {
+      title: `TradeBot backtest sweep ${base.start} to ${base.end} (best cell: ${best.cell})`,
+      run: { ...base.runInfo, cells: String(results.length), 'best cell': best.cell },
+      metrics,
+      strategies: base.strategies,
+      charts,
+      chartsOmitted: omitted,
+      trades,
+      warnings: trades.length === 0 && best.overall.trades > 0 ? [`trades of the best cell not found in ${tradesFile}`] : [],
+      sweep: sweepRows(results),
+    });
+    files.push(reportFile);
+  }
+  return files;
+}
