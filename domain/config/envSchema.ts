@@ -3,6 +3,7 @@ import {
   accountNumberCheck,
   anyText,
   base64Key32Check,
+  type Check,
   defaultedEnvField,
   emailListCheck,
   hostCheck,
@@ -16,6 +17,14 @@ import {
   portCheck,
   taskQueueCheck,
 } from './fieldTypes';
+
+/** `.env` booleans, spelled as in `.env_bot`. */
+const boolCheck: Check<boolean> = (t) => {
+  const v = t.toLowerCase();
+  if (v === 'true' || v === '1' || v === 'yes') return { ok: true, value: true };
+  if (v === 'false' || v === '0' || v === 'no') return { ok: true, value: false };
+  return { ok: false, allowed: 'allowed: true or false' };
+};
 
 export const DEFAULT_ALPACA_PAPER_URL = 'https://paper-api.alpaca.markets';
 export const DEFAULT_ALPACA_LIVE_URL = 'https://api.alpaca.markets';
@@ -63,6 +72,15 @@ export const envConfigShape = {
   ENCRYPTION_KEY: optionalEnvField(base64Key32Check),
   // Dashboard login password hash (never the password itself).
   PASSWORD_HASH: optionalEnvField(anyText),
+  // `npm start` also serves the dashboard (it is never needed for trading).
+  DASHBOARD_ENABLED: defaultedEnvField(boolCheck, false),
+  // Dashboard controls (stop, kill, defense, confirm, settings edits); false is a read-only dashboard.
+  DASHBOARD_CONTROLS: defaultedEnvField(boolCheck, false),
+  // Serve the dashboard over TLS with this certificate and key (PEM files); both or neither.
+  DASHBOARD_TLS_CERT_PATH: optionalEnvField(anyText),
+  DASHBOARD_TLS_KEY_PATH: optionalEnvField(anyText),
+  // Temporal Web UI base URL for links to runs; empty: derived from a local TEMPORAL_ADDRESS (port + 1000).
+  TEMPORAL_UI_URL: optionalEnvField(httpUrlCheck),
   // Key that decrypts `.env_bot.enc`.
   ENV_BOT_KEY: optionalEnvField(base64Key32Check),
   TEMPORAL_ADDRESS: defaultedEnvField(hostPortCheck, '127.0.0.1:7233'),
