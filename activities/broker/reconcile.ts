@@ -1,0 +1,220 @@
+import type { Broker, BrokerOrder, BrokerPosition, OrderRequest } from './brokerTypes';
+import type { BrokerExtensions } from './brokerFactory';
+
+/**
+ * After a restart the bot's view of orders and positions is rebuilt from the broker: the broker is the
+ * truth for what exists. Every difference is reported with how it was resolved, and nothing is ever
+ * placed blindly a second time:
+ *
+ * - an order the bot thinks it sent but the broker does not know never reached it; it is reported, not
+ *   re-sent here (the workflow may submit again with the SAME client order id, which cannot duplicate);
+ * - an order whose state moved on (filled while the worker was down) is adopted as the broker says;
+ * - an open order with the bot's client-id prefix that the bot no longer expects (a protective stop
+ *   left by a crashed session) is cancelled, so it cannot fire against a position the bot no longer tracks;
+ * - a position whose size differs is adopted at the broker's size; one the bot thinks it holds but the
+ *   broker does not (a stop fired, a manual exit) is dropped;
+ * - a position the bot knows nothing about is reported, or, with policy `flatten`, closed with a market
+ *   order whose client order id is derived from the date and symbol, so a repeated reconcile finds that
+ *   same order instead of placing another.
+ */
+
+export interface ExpectedOrder {
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  /** What the bot last knew: `pending` = sent, outcome not seen. */
+  readonly state: 'pending' | 'filled' | 'partially_filled' | 'rejected' | 'canceled' | 'working_stop';
+}
+
+export interface ExpectedPosition {
+  readonly symbol: string;
+  /** Signed: negative for a short. */
+  readonly qty: number;
+}
+
+export type DiscrepancyKind =
+  | 'order_missing'
+  | 'order_state_changed'
+  | 'orphan_order'
+  | 'position_size_differs'
+  | 'position_gone'
+  | 'unknown_position';
+
+export interface Discrepancy {
+  readonly kind: DiscrepancyKind;
+  readonly symbol: string;
+  readonly clientOrderId: string | null;
+  readonly expected: string;
+  readonly actual: string;
+  readonly resolution: string;
+}
+
+export interface ReconcileOptions {
+  readonly expectedOrders: readonly ExpectedOrder[];
+  readonly expectedPositions: readonly ExpectedPosition[];
+  /** Whether a client order id is the bot's (deterministic ids start with `tb-` or the workflow id). */
+  readonly isBotOrder?: (clientOrderId: string) => boolean;
+  readonly unknownPositions?: 'report' | 'flatten';
+  /** Date (YYYY-MM-DD) that keys the flattening orders' client ids. */
+  readonly date: string;
+}
+
+export interface ReconcileReport {
+  /** The broker's answer for every expected order id (null: unknown to the broker). */
+  readonly orders: Readonly<Record<string, BrokerOrder | null>>;
+  /** The rebuilt view: the broker's positions. */
+  readonly positions: readonly BrokerPosition[];
+  readonly discrepancies: readonly Discrepancy[];
+  readonly cancelledOrderIds: readonly string[];
+  readonly flattenOrders: readonly BrokerOrder[];
+}
+
+export const defaultIsBotOrder = (id: string): boolean => /^(tb-|tradebot-)/.test(id);
+
+const EPS = 1e-9;
+
+function stateOf(o: BrokerOrder): ExpectedOrder['state'] {
+  if (o.status === 'accepted') return 'pending';
+  return o.status;
+}
+
+export async function reconcileBroker(broker: Broker & Partial<Pick<BrokerExtensions, 'openOrders'>>, opts: ReconcileOptions): Promise<ReconcileReport> {
+  const isBot = opts.isBotOrder ?? defaultIsBotOrder;
+  const discrepancies: Discrepancy[] = [];
+  const orders: Record<string, BrokerOrder | null> = {};
+
+  for (const e of opts.expectedOrders) {
+    const o = await broker.getOrderByClientId(e.clientOrderId);
+    orders[e.clientOrderId] = o;
+    if (!o) {
+      if (e.state === 'pending' || e.state === 'working_stop') {
+        discrepancies.push({
+          kind: 'order_missing',
+          symbol: e.symbol,
+          clientOrderId: e.clientOrderId,
+          expected: e.state,
+          actual: 'unknown to the broker',
+          resolution: 'never reached the broker; not re-sent by reconciliation (a new attempt must reuse the same client order id)',
+        });
+      }
+      continue;
+    }
+    const actual = stateOf(o);
+    const matches = actual === e.state || (e.state === 'working_stop' && actual === 'pending');
+    if (!matches) {
+      discrepancies.push({
+        kind: 'order_state_changed',
+        symbol: e.symbol,
+        clientOrderId: e.clientOrderId,
+        expected: e.state,
+        actual: `${o.status} (${o.filledQty} filled${o.filledAvgPrice !== null ? ` at ${o.filledAvgPrice}` : ''})`,
+        resolution: 'adopted the broker state',
+      });
+    }
+  }
+
+  const cancelled: string[] = [];
+  if (broker.openOrders) {
+    const expected = new Set(opts.expectedOrders.map((e) => e.clientOrderId));
+    for (const o of await broker.openOrders()) {
+      if (expected.has(o.clientOrderId) || !isBot(o.clientOrderId)) continue;
+      await broker.cancelOrder(o.id);
+      cancelled.push(o.id);
+      discrepancies.push({
+        kind: 'orphan_order',
+        symbol: o.symbol,
+        clientOrderId: o.clientOrderId,
+        expected: 'no open order',
+        actual: `open ${o.side} ${o.qty}`,
+        resolution: 'cancelled (a bot order no session tracks any more)',
+      });
+    }
+  }
+
+  const positions = await broker.positions();
+  const actualBySymbol = new Map(positions.map((p) => [p.symbol, p]));
+  const expectedBySymbol = new Map(opts.expectedPositions.map((p) => [p.symbol, p]));
+  for (const e of opts.expectedPositions) {
+    const a = actualBySymbol.get(e.symbol);
+    if (!a || Math.abs(a.qty) < EPS) {
+      if (Math.abs(e.qty) > EPS) {
+        discrepancies.push({ kind: 'position_gone', symbol: e.symbol, clientOrderId: null, expected: String(e.qty), actual: '0', resolution: 'dropped from the bot view (closed at the broker)' });
+      }
+    } else if (Math.abs(a.qty - e.qty) > EPS) {
+      discrepancies.push({ kind: 'position_size_differs', symbol: e.symbol, clientOrderId: null, expected: String(e.qty), actual: String(a.qty), resolution: 'adopted the broker size' });
+    }
+  }
+
+  const flatten: BrokerOrder[] = [];
+  for (const a of positions) {
+    if (expectedBySymbol.has(a.symbol) || Math.abs(a.qty) < EPS) continue;
+    if ((opts.unknownPositions ?? 'report') === 'flatten') {
+      const req: OrderRequest = {
+        clientOrderId: flattenClientOrderId(opts.date, a.symbol),
+        symbol: a.symbol,
+        assetClass: /\d{6}[CP]\d{8}$/.test(a.symbol) ? 'us_option' : 'us_equity',
+        side: a.qty > 0 ? 'sell' : 'buy',
+        qty: Math.abs(a.qty),
+        type: 'market',
+      };
+      const o = await broker.submitOrder(req);
+      flatten.push(o);
+      discrepancies.push({ kind: 'unknown_position', symbol: a.symbol, clientOrderId: req.clientOrderId, expected: '0', actual: String(a.qty), resolution: `flattened: ${o.status}${o.rejectReason ? ` (${o.rejectReason})` : ''}` });
+    } else {
+      discrepancies.push({ kind: 'unknown_position', symbol: a.symbol, clientOrderId: null, expected: '0', actual: String(a.qty), resolution: 'reported only (not the bot\'s; left for the operator)' });
+    }
+  }
+
+  return { orders, positions, discrepancies, cancelledOrderIds: cancelled, flattenOrders: flatten };
+}
+
+/** Deterministic id for a reconciliation exit: the same date and symbol always give the same id. */
+export function flattenClientOrderId(date: string, symbol: string): string {
+  return `tb-reconcile-${date}-${symbol.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 48);
+}
+
+export interface ProtectedExitResult {
+  /** The market exit, or null when the protective stop had already closed everything. */
+  readonly exit: BrokerOrder | null;
+  /** The protective stop as it ended (filled, partially filled or cancelled), or null when there was none. */
+  readonly stop: BrokerOrder | null;
+  readonly filledQty: number;
+  /** Volume-weighted over the stop's and the exit's fills; null when nothing filled. */
+  readonly avgPrice: number | null;
+}
+
+/**
+ * The bot's own exit when a protective stop is held at the broker: cancel the stop first and see what it
+ * did, then sell (or buy back) only what is still held. Without this the stop and the exit could both
+ * fill and turn a long into a short. Safe to retry: lookups by client order id, and the exit carries its
+ * own deterministic id.
+ */
+export async function protectedExit(
+  broker: Broker,
+  input: { exit: OrderRequest; stopClientOrderId: string | null; pollMs?: number; maxPolls?: number; sleep?: (ms: number) => Promise<void> },
+): Promise<ProtectedExitResult> {
+  const sleep = input.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  let stop: BrokerOrder | null = null;
+  if (input.stopClientOrderId) {
+    stop = await broker.getOrderByClientId(input.stopClientOrderId);
+    if (stop && stop.status === 'accepted') {
+      await broker.cancelOrder(stop.id);
+      for (let i = 0; i < (input.maxPolls ?? 40); i++) {
+        stop = await broker.getOrderByClientId(input.stopClientOrderId);
+        if (!stop || stop.status !== 'accepted') break;
+        await sleep(input.pollMs ?? 250);
+      }
+    }
+  }
+  const stopFilled = stop?.filledQty ?? 0;
+  const remaining = Math.max(0, input.exit.qty - stopFilled);
+  let exit: BrokerOrder | null = null;
+  if (remaining > EPS) {
+    // A retried exit finds the first one (same client order id); an existing one is returned as it is.
+    const existing = await broker.getOrderByClientId(input.exit.clientOrderId);
+    exit = existing ?? (await broker.submitOrder({ ...input.exit, qty: remaining }));
+  }
+  const parts = [stop, exit].filter((o): o is BrokerOrder => o !== null && o.filledQty > 0 && o.filledAvgPrice !== null);
+  const filledQty = parts.reduce((a, o) => a + o.filledQty, 0);
+  const avgPrice = filledQty > 0 ? parts.reduce((a, o) => a + o.filledQty * (o.filledAvgPrice as number), 0) / filledQty : null;
+  return { exit, stop, filledQty, avgPrice };
+}
