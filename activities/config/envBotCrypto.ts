@@ -67,6 +67,8 @@ export function decryptEnvBot(fileText: string, keyB64: string, label = '.env_bo
   // Strict base64: Buffer.from would silently skip stray characters, which hides tampering.
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body) || body.length % 4 !== 0) throw tampered;
   const raw = Buffer.from(body, 'base64');
+  // Canonical form only: a change in the unused low bits of the last character decodes to the same bytes.
+  if (raw.toString('base64') !== body) throw tampered;
   if (raw.length < IV_BYTES + TAG_BYTES) throw tampered;
   const iv = raw.subarray(0, IV_BYTES);
   const tag = raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES);
