@@ -1,85 +1,85 @@
 import fs from 'node:fs';
 import type { OutputMode } from '../../domain/trades/tradeRecord';
 import { DEFAULT_MAX_STACK_CHARS, boundedStack, describeError, type ErrorClass } from '../../domain/errors/errorClasses';
-import { appendDurable } from './atomicFile';
+import { appendUnresolvedOrder as writeUnresolvedOrder, STACK_LIMIT, type UnresolvedOrder } from '../notify/unresolvedOrders';
 import { outputPaths } from './outputPaths';
 
 /**
- * `logs/unresolved_orders_<mode>.log` (spec sections 8 and 9): one JSON object per line for every escalated
- * or unrecoverable error, with timestamp, strategy, broker, error type, error code and a stack trace cut
- * to a bounded length. The mode comes from domain/routing.ts, so TEST_MODE only ever writes `_paper`.
- * Entries carry an event id; a retried activity that appends the same event again writes nothing.
+ * Escalations into `logs/unresolved_orders_<mode>.log` (spec sections 8 and 9). The file has one writer,
+ * activities/notify/unresolvedOrders.ts (LOG_FORMAT, idempotent on the record id, bounded stack); this
+ * module turns a failure (a thrown error, or the description a workflow has of a failed activity) into
+ * that record: error class, code, message and a stack cut on a line boundary. The mode comes from
+ * domain/routing.ts, so TEST_MODE only ever writes `_paper`.
  */
-export interface UnresolvedOrderEntry {
+export interface EscalationInput {
   /** ISO 8601 UTC. */
-  readonly timestamp: string;
-  readonly strategy: string | null;
-  readonly broker: string;
-  readonly error_type: ErrorClass;
-  readonly error_code: string | null;
-  readonly message: string;
-  readonly stack_trace: string | null;
-  readonly symbol: string | null;
-  readonly client_order_id: string | null;
-  /** What the escalation did (alert, kill switch, positions exited, ...). */
-  readonly actions: readonly string[];
-  /** Deterministic id (workflow id + what failed); repeats are not written twice. */
-  readonly event_id: string;
-}
-
-export interface UnresolvedOrderInput {
   readonly timestamp: string;
   readonly strategy: string | null;
   readonly broker: string;
   readonly symbol?: string | null;
   readonly clientOrderId?: string | null;
+  /** What the escalation did (alert, kill switch, positions exited, ...); recorded in the message. */
   readonly actions?: readonly string[];
+  /** Deterministic id (workflow id + what failed): a retried activity writes nothing twice. */
   readonly eventId: string;
-  /** The failure: a thrown error, or an already-described one (from a workflow's ActivityFailure). */
+  /** A thrown error, or an ErrorDescription from domain/errors/errorClasses.ts. */
   readonly error: unknown;
   readonly maxStackChars?: number;
 }
 
-export function unresolvedOrderEntry(input: UnresolvedOrderInput): UnresolvedOrderEntry {
-  const max = input.maxStackChars ?? DEFAULT_MAX_STACK_CHARS;
-  const given = input.error as Partial<{ errorClass: ErrorClass; code: string | null; message: string; stack: string | null }> | null;
-  // A plain description (as workflows pass it) is taken as is; anything else is classified here.
-  const d =
-    given && typeof given === 'object' && typeof given.errorClass === 'string' && !(input.error instanceof Error)
-      ? { errorClass: given.errorClass, code: given.code ?? null, message: String(given.message ?? ''), stack: given.stack ? boundedStack(given.stack, max) : null }
-      : describeError(input.error, max);
+export interface ErrorSummary {
+  readonly errorClass: ErrorClass;
+  readonly code: string | null;
+  readonly message: string;
+  readonly stack: string | null;
+}
+
+function summarize(error: unknown, max: number): ErrorSummary {
+  const given = error as Partial<ErrorSummary> | null;
+  // A plain description (what a workflow passes) is taken as is; anything else is classified here.
+  if (given && typeof given === 'object' && !(error instanceof Error) && typeof given.errorClass === 'string') {
+    return { errorClass: given.errorClass, code: given.code ?? null, message: String(given.message ?? ''), stack: given.stack ? boundedStack(given.stack, max) : null };
+  }
+  const d = describeError(error, max);
+  return { errorClass: d.errorClass, code: d.code, message: d.message, stack: d.stack };
+}
+
+export function unresolvedOrderRecord(input: EscalationInput): UnresolvedOrder {
+  const max = Math.min(input.maxStackChars ?? DEFAULT_MAX_STACK_CHARS, STACK_LIMIT);
+  const s = summarize(input.error, max);
+  const notes = [
+    input.clientOrderId ? `client order id ${input.clientOrderId}` : null,
+    input.actions && input.actions.length > 0 ? `actions: ${input.actions.join(', ')}` : null,
+  ].filter((x): x is string => x !== null);
   return {
+    id: input.eventId,
     timestamp: input.timestamp,
-    strategy: input.strategy,
+    strategy: input.strategy ?? '',
     broker: input.broker,
-    error_type: d.errorClass,
-    error_code: d.code,
-    message: d.message,
-    stack_trace: d.stack,
     symbol: input.symbol ?? null,
-    client_order_id: input.clientOrderId ?? null,
-    actions: [...(input.actions ?? [])],
-    event_id: input.eventId,
+    error_type: s.errorClass,
+    error_code: s.code,
+    message: notes.length > 0 ? `${s.message} [${notes.join('; ')}]` : s.message,
+    stack: s.stack,
   };
 }
 
-/** Appends one entry (fsync'd); an entry whose event id is already in the file is not written again. */
-export function appendUnresolvedOrder(outputDir: string, mode: OutputMode, entry: UnresolvedOrderEntry): { written: boolean; file: string } {
+/** Writes one escalation (never for backtests); a repeated event id writes nothing. */
+export function recordEscalation(outputDir: string, mode: OutputMode, format: 'json' | 'csv', input: EscalationInput): { written: boolean; file: string } {
   if (mode === 'backtest') throw new Error('backtests never write unresolved_orders logs');
   const file = outputPaths(outputDir, mode).unresolvedOrdersLog;
-  if (readUnresolvedOrders(outputDir, mode).some((e) => e.event_id === entry.event_id)) return { written: false, file };
-  appendDurable(file, `${JSON.stringify(entry)}\n`);
-  return { written: true, file };
+  return { ...writeUnresolvedOrder(outputDir, mode, format, unresolvedOrderRecord(input)), file };
 }
 
-export function readUnresolvedOrders(outputDir: string, mode: OutputMode): UnresolvedOrderEntry[] {
+/** Reads a JSON-lines unresolved-orders log (LOG_FORMAT=json); a torn last line is skipped. */
+export function readUnresolvedOrdersJson(outputDir: string, mode: OutputMode): UnresolvedOrder[] {
   const file = outputPaths(outputDir, mode).unresolvedOrdersLog;
   if (!fs.existsSync(file)) return [];
-  const out: UnresolvedOrderEntry[] = [];
+  const out: UnresolvedOrder[] = [];
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
     if (line.trim() === '') continue;
     try {
-      out.push(JSON.parse(line) as UnresolvedOrderEntry);
+      out.push(JSON.parse(line) as UnresolvedOrder);
     } catch {
       // A torn last line from a killed process: that entry was never acknowledged.
     }
@@ -87,14 +87,12 @@ export function readUnresolvedOrders(outputDir: string, mode: OutputMode): Unres
   return out;
 }
 
-/** The activity the workflow calls when it escalates. Plain data in and out. */
-export function createUnresolvedOrderActivities(deps: { outputDir: string }) {
+/** The activity a workflow calls when it escalates a failed broker call. Plain data in and out. */
+export function createEscalationActivities(deps: { outputDir: string; logFormat: 'json' | 'csv' }) {
   return {
-    async recordUnresolvedOrder(input: { mode: OutputMode } & Omit<UnresolvedOrderInput, 'error'> & {
-      error: { errorClass: ErrorClass; code: string | null; message: string; stack: string | null };
-    }): Promise<{ written: boolean }> {
+    async recordUnresolvedOrder(input: { mode: OutputMode } & Omit<EscalationInput, 'error'> & { error: ErrorSummary }): Promise<{ written: boolean }> {
       const { mode, ...rest } = input;
-      return { written: appendUnresolvedOrder(deps.outputDir, mode, unresolvedOrderEntry(rest)).written };
+      return { written: recordEscalation(deps.outputDir, mode, deps.logFormat, rest).written };
     },
   };
 }

@@ -16,7 +16,7 @@ import {
   toApplicationFailure,
 } from '../../domain/errors/errorClasses';
 import { NON_RETRYABLE_ERROR_CLASSES, activityOptionsFor, attemptsFor, retryDelaysMs, retryPolicyFor, worstCaseMs } from '../../domain/errors/retryPolicy';
-import { appendUnresolvedOrder, createUnresolvedOrderActivities, readUnresolvedOrders, unresolvedOrderEntry } from '../../activities/outputs/unresolvedOrders';
+import { createEscalationActivities, readUnresolvedOrdersJson, recordEscalation, unresolvedOrderRecord } from '../../activities/outputs/unresolvedOrders';
 import { defaultBotConfig } from '../../domain/config/botConfigSchema';
 
 void test('the four classes: names are Temporal failure types; only NetworkError is retryable', () => {
@@ -107,25 +107,31 @@ void test('unresolved_orders_<mode>.log: spec fields, bounded stack, written onc
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unresolved-'));
   const err = new NetworkError('alpaca: submit order tb-x failed (HTTP 503)', { code: '503', provider: 'alpaca' });
   err.stack = `${err.message}\n${'    at somewhere (x.ts:1:1)\n'.repeat(500)}`;
-  const entry = unresolvedOrderEntry({ timestamp: '2025-03-03T15:01:02.000Z', strategy: 'open', broker: 'alpaca', symbol: 'AAPL', clientOrderId: 'tb-x', actions: ['alert', 'kill_switch:alpaca'], eventId: 'wf-1:submit:tb-x', error: err, maxStackChars: 300 });
-  assert.equal(entry.error_type, 'NetworkError');
-  assert.equal(entry.error_code, '503');
-  assert.ok((entry.stack_trace ?? '').length <= 360);
-  assert.equal(appendUnresolvedOrder(dir, 'paper', entry).written, true);
-  assert.equal(appendUnresolvedOrder(dir, 'paper', entry).written, false);
-  const rows = readUnresolvedOrders(dir, 'paper');
+  const input = { timestamp: '2025-03-03T15:01:02.000Z', strategy: 'open', broker: 'alpaca', symbol: 'AAPL', clientOrderId: 'tb-x', actions: ['alert', 'kill_switch:alpaca'], eventId: 'wf-1:submit:tb-x', error: err, maxStackChars: 300 };
+  const rec = unresolvedOrderRecord(input);
+  assert.equal(rec.error_type, 'NetworkError');
+  assert.equal(rec.error_code, '503');
+  assert.match(rec.message, /client order id tb-x; actions: alert, kill_switch:alpaca/);
+  assert.ok((rec.stack ?? '').length <= 360);
+  assert.equal(recordEscalation(dir, 'paper', 'json', input).written, true);
+  assert.equal(recordEscalation(dir, 'paper', 'json', input).written, false);
+  const rows = readUnresolvedOrdersJson(dir, 'paper');
   assert.equal(rows.length, 1);
-  for (const k of ['timestamp', 'strategy', 'broker', 'error_type', 'error_code', 'stack_trace']) assert.ok(k in (rows[0] as object), k);
+  for (const k of ['timestamp', 'strategy', 'broker', 'error_type', 'error_code', 'stack']) assert.ok(k in (rows[0] as object), k);
   assert.ok(fs.existsSync(path.join(dir, 'logs', 'unresolved_orders_paper.log')));
   assert.ok(!fs.existsSync(path.join(dir, 'logs', 'unresolved_orders_live.log')));
-  assert.throws(() => appendUnresolvedOrder(dir, 'backtest', entry), /backtests never write/);
+  assert.throws(() => recordEscalation(dir, 'backtest', 'json', input), /backtests never write/);
+  // CSV follows LOG_FORMAT through the same writer.
+  const csvDir = fs.mkdtempSync(path.join(os.tmpdir(), 'unresolved-'));
+  recordEscalation(csvDir, 'paper', 'csv', input);
+  assert.match(fs.readFileSync(path.join(csvDir, 'logs', 'unresolved_orders_paper.log'), 'utf8'), /^timestamp,id,strategy,broker,symbol,error_type,error_code,message,stack\n/);
 });
 
 void test('the escalation activity takes a plain error description (what a workflow has)', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unresolved-'));
-  const acts = createUnresolvedOrderActivities({ outputDir: dir });
+  const acts = createEscalationActivities({ outputDir: dir, logFormat: 'json' });
   const d = describeError(new BrokerError('alpaca: cancel failed (HTTP 404)', { code: '40410000' }));
   const r = await acts.recordUnresolvedOrder({ mode: 'paper', timestamp: '2025-03-03T15:00:00Z', strategy: 'mid', broker: 'alpaca', eventId: 'e1', error: d });
   assert.equal(r.written, true);
-  assert.equal(readUnresolvedOrders(dir, 'paper')[0]?.error_type, 'BrokerError');
+  assert.equal(readUnresolvedOrdersJson(dir, 'paper')[0]?.error_type, 'BrokerError');
 });
