@@ -34,7 +34,7 @@ import { vixCloseBefore, type VixSeries } from './signalAudit';
  * Per date, sessions run in the configured order (STRATEGY_SEQUENCE or STRATEGY_OVERRIDE, minus disabled
  * ones, restricted to the strategies asked for), each exactly as `workflows/session.ts` runs it:
  * - at its analysis start: broker account value (cash plus open positions at cost, like the simulated
- *   broker), screening, one tracker per screened symbol;
+ *   broker), screening of the universe minus the tickers already traded today, one tracker per symbol;
  * - bars in time order from the start of the date; within one minute, exits first (symbol order), then
  *   entries strongest first (ties by symbol); before each minute, positions whose hold window ran out
  *   without a bar, or whose symbol's data ended, are closed (the session's clock and end-of-data calls);
@@ -106,6 +106,8 @@ export interface PortfolioCounters {
   /** Orders the fill model could not price. */
   rejected: number;
   screened: number;
+  /** Symbols a session left out at its start because they already traded today (one trade per ticker per day). */
+  tradedTodaySkipped: number;
   screenedOut: Record<ScreenRule, number>;
   /** Screening rules that could not be evaluated for lack of data, by rule. */
   screenUnknown: Record<ScreenRule, number>;
@@ -249,6 +251,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
     refused: {},
     rejected: 0,
     screened: 0,
+    tradedTodaySkipped: 0,
     screenedOut: emptyRuleCounts(),
     screenUnknown: emptyRuleCounts(),
     haltedDays: 0,
@@ -419,6 +422,11 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
       s.trackers = new Array<SymbolTracker | null>(order.length).fill(null);
       for (let k = 0; k < order.length; k++) {
         const symbol = order[k]!;
+        // As the live session: the universe minus tickers already traded today.
+        if (blocked.has(symbol)) {
+          counters.tradedTodaySkipped += 1;
+          continue;
+        }
         counters.screened += 1;
         const verdict = screen(symbol, symbolBars[k]!, s);
         for (const u of verdict.unknown) counters.screenUnknown[u] += 1;
