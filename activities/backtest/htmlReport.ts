@@ -187,7 +187,8 @@ function seriesSvg(a: {
   id: string;
   values: readonly number[];
   labels: readonly string[];
-  format: (v: number) => string;
+  /** Tick label of a value; `span` is the axis range, for choosing the decimals. */
+  format: (v: number, span: number) => string;
   color: string;
   area?: boolean;
   fixedMax?: number;
@@ -217,7 +218,7 @@ function seriesSvg(a: {
     const v = lo + ((hi - lo) * k) / 4;
     grid.push(
       `<line x1="${L}" x2="${W - R}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="grid"/>` +
-        `<text x="${L - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" class="tick">${esc(a.format(v))}</text>`,
+        `<text x="${L - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" class="tick">${esc(a.format(v, hi - lo))}</text>`,
     );
   }
   const ticks = Math.min(6, n);
@@ -380,7 +381,7 @@ ${metricsTable(m, d.strategies)}
 <h2>Equity curve (realised, after each trade)</h2>
 ${seriesSvg({ id: 'equity-chart', values: curve.map((p) => p.equity), labels, format: (v) => money(v).replace(/\.\d\d$/, ''), color: '#1f4e8c' })}
 <h2>Drawdown</h2>
-${seriesSvg({ id: 'drawdown-chart', values: curve.map((p) => -p.drawdownPct * 100), labels, format: (v) => `${v.toFixed(2)}%`, color: '#b42318', area: true, fixedMax: 0 })}
+${seriesSvg({ id: 'drawdown-chart', values: curve.map((p) => -p.drawdownPct * 100), labels, format: (v, span) => `${v.toFixed(span < 0.2 ? 3 : 2)}%`, color: '#b42318', area: true, fixedMax: 0 })}
 <h2>Price, entries and exits</h2>
 <label for="symbol-day">Symbol-day: </label><select id="symbol-day"></select>
 ${omitted}
