@@ -7,6 +7,7 @@ import type { Broker } from './broker/brokerTypes';
 import { SimBroker } from './broker/simBroker';
 import { BarStore } from './marketData/barStore';
 import { CsvReplaySource } from './marketData/csvReplaySource';
+import type { MarketDataSource } from './marketData/marketDataSource';
 import { loadMinuteBars } from './marketData/minuteBarCsv';
 import { loadVixCsv } from './marketData/vixCsv';
 import { outputPaths } from './outputs/outputPaths';
@@ -22,6 +23,10 @@ export interface ReplayDepsOptions {
   /** Brokers and data for live/paper days; absent: only replays are possible on this worker. */
   readonly live?: {
     broker(name: BrokerName): Promise<Broker>;
+    /** The live bar source (Alpaca's data API); absent: live market data is not configured. */
+    marketData?(): Promise<MarketDataSource>;
+    /** VIX for live days (VIX_SOURCE); replaces vixCsvPath when given. */
+    vixSeries?(): Promise<VixSeries | null>;
   };
 }
 
@@ -64,9 +69,12 @@ export function createActivityDeps(opts: ReplayDepsOptions): ActivityDeps {
     },
     async marketData(replayFolder) {
       if (replayFolder !== null) return replay(replayFolder).source;
+      if (opts.live?.marketData) return opts.live.marketData();
       throw new Error('live market data (Alpaca data API) is not configured on this worker; use a TEST_MODE replay');
     },
     vixSeries() {
+      // Live sources refresh themselves (a new day has a new previous close); a CSV is read once.
+      if (opts.live?.vixSeries) return opts.live.vixSeries();
       vix ??= Promise.resolve(opts.vixCsvPath ? loadVixCsv(opts.vixCsvPath) : null);
       return vix;
     },

@@ -6,6 +6,10 @@ import { brokerEndpointMode } from '../../domain/routing';
 import type { AssetClass, Broker, BrokerOrder, OrderSide } from './brokerTypes';
 import { AlpacaBroker, createAlpacaLimiters, type AlpacaLimiters } from './alpacaBroker';
 import { IbkrBroker, type IbApiFactory } from './ibkrBroker';
+import type { VixSeries } from '../../domain/backtest/signalAudit';
+import { AlpacaBarsSource } from '../marketData/alpacaBarsSource';
+import { FinnhubClient, loadVixSource } from '../marketData/finnhubClient';
+import type { MarketDataSource } from '../marketData/marketDataSource';
 
 /**
  * The one place that chooses a broker implementation and its paper or live endpoint from the config.
@@ -321,4 +325,90 @@ export async function createAuthenticatedBrokers(opts: BrokerFactoryOptions): Pr
     throw new ConfigError(problems);
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live and paper wiring for the worker: authenticated brokers, the bar source and VIX.
+
+export interface LiveWiringOptions extends BrokerFactoryOptions {
+  readonly env: FactoryEnvConfig & Pick<EnvConfig, 'FINNHUB_API_KEY' | 'VIX_SOURCE'>;
+  /** Project folder: a relative VIX_SOURCE file is read from here. */
+  readonly cwd: string;
+  /** Alpaca data feed for bars and quotes: `iex` (free) or `sip` (paid). */
+  readonly stockFeed?: 'iex' | 'sip';
+  readonly finnhubBaseUrl?: string;
+  readonly now?: () => Date;
+  readonly warn?: (message: string) => void;
+}
+
+export interface LiveWiring {
+  readonly brokers: ReadonlyMap<RealBrokerName, RealBroker>;
+  /** The broker a day trades with (DayInput.broker): the first enabled one. */
+  readonly primary: RealBrokerName;
+  readonly marketData: MarketDataSource;
+  /** VIX closes for the CLOSE gate, refreshed once per UTC date; null (with a warning) when unavailable. */
+  vixSeries(): Promise<VixSeries | null>;
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything a live or paper worker needs, authenticated before any session: a failure is a hard stop
+ * (ConfigError listing what to fix). Bars come from Alpaca's data API, which serves paper and live
+ * accounts alike: the keys of the configured Alpaca mode, else whichever Alpaca key pair is set.
+ */
+export async function createLiveWiring(opts: LiveWiringOptions): Promise<LiveWiring> {
+  const limiters = opts.alpacaLimiters ?? createAlpacaLimiters(opts.sleep);
+  const brokers = await createAuthenticatedBrokers({ ...opts, alpacaLimiters: limiters });
+  const first = brokers.keys().next();
+  if (first.done) {
+    throw new ConfigError('no real broker is configured for a live or paper session (enable ALPACA_ENABLED or IBKR_ENABLED with credentials)');
+  }
+  const ep = alpacaEndpoint(opts.bot, opts.env, opts.alpacaDataUrl);
+  const pairs: [string | undefined, string | undefined, string][] = [
+    [ep.keyId, ep.secret, ep.keyNames.join(' / ')],
+    [opts.env.ALPACA_PAPER_API_KEY, opts.env.ALPACA_PAPER_SECRET_KEY, 'ALPACA_PAPER_API_KEY / ALPACA_PAPER_SECRET_KEY'],
+    [opts.env.ALPACA_LIVE_API_KEY, opts.env.ALPACA_LIVE_SECRET_KEY, 'ALPACA_LIVE_API_KEY / ALPACA_LIVE_SECRET_KEY'],
+  ];
+  const keys = pairs.find(([k, s]) => k !== undefined && s !== undefined);
+  if (!keys) {
+    await Promise.all([...brokers.values()].map((b) => b.close()));
+    throw new ConfigError(
+      ".env: live and paper sessions read one-minute bars from Alpaca's data API; set ALPACA_PAPER_API_KEY and ALPACA_PAPER_SECRET_KEY (any Alpaca account's keys work for market data)",
+    );
+  }
+  const marketData = new AlpacaBarsSource({
+    keyId: keys[0] as string,
+    secret: keys[1] as string,
+    dataUrl: ep.dataUrl,
+    timeoutMs: Math.round(opts.bot.API_TIMEOUT * 1000),
+    feed: opts.stockFeed,
+    limiter: limiters.data,
+    credentialKeys: keys[2],
+  });
+  const finnhub = opts.env.FINNHUB_API_KEY
+    ? new FinnhubClient({ apiKey: opts.env.FINNHUB_API_KEY, baseUrl: opts.finnhubBaseUrl, timeoutMs: Math.round(opts.bot.API_TIMEOUT * 1000) })
+    : null;
+  const now = opts.now ?? (() => new Date());
+  let vix: { date: string; series: Promise<VixSeries | null> } | null = null;
+  return {
+    brokers,
+    primary: first.value,
+    marketData,
+    vixSeries() {
+      const date = now().toISOString().slice(0, 10);
+      if (vix?.date !== date) {
+        const series = loadVixSource(opts.env.VIX_SOURCE, { cwd: opts.cwd, timeoutMs: Math.round(opts.bot.API_TIMEOUT * 1000), finnhub, sessionDate: date }).then((r) => {
+          if (r.warning) opts.warn?.(r.warning);
+          return r.series;
+        });
+        vix = { date, series };
+      }
+      return vix.series;
+    },
+    description: [...brokers.entries()].map(([n, b]) => `${n}${b instanceof AlpacaBroker ? ` at ${b.tradingUrl}` : ''}`).join(', '),
+    async close() {
+      await Promise.all([...brokers.values()].map((b) => b.close()));
+    },
+  };
 }

@@ -136,3 +136,31 @@ void test('startup: rejected or missing credentials are one hard-stop ConfigErro
     /network error|timed out/,
   );
 });
+
+void test('live wiring: authenticated brokers, Alpaca bars through the data API, VIX from VIX_SOURCE (warning when missing)', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wiring-'));
+  fs.writeFileSync(path.join(dir, 'vix.csv'), 'date,close\n2025-03-03,22.5\n');
+  const t0 = Date.parse('2025-03-04T14:30:00Z');
+  paper.bars.set('AAPL', [0, 1, 2].map((i) => ({ t: t0 + i * 60_000, o: 1, h: 2, l: 0.5, c: 1.5, v: 10 })));
+  const warnings: string[] = [];
+  const { createLiveWiring } = await import('../../activities/broker/brokerFactory');
+  const w = await createLiveWiring({
+    bot: bot({ TEST_MODE: false, ALPACA_MODE: 'paper' }),
+    env: { ...env(), VIX_SOURCE: 'vix.csv', FINNHUB_API_KEY: undefined },
+    cwd: dir,
+    alpacaDataUrl: paper.url,
+    now: () => new Date('2025-03-04T15:00:00Z'),
+    warn: (m) => warnings.push(m),
+  });
+  assert.equal(w.primary, 'alpaca');
+  assert.equal((await w.marketData.closedBars(['AAPL'], t0, t0 + 3 * 60_000)).AAPL?.length, 3);
+  assert.deepEqual(await w.vixSeries(), { dates: ['2025-03-03'], closes: [22.5] });
+  const noVix = await createLiveWiring({ bot: bot({ TEST_MODE: false, ALPACA_MODE: 'paper' }), env: { ...env(), VIX_SOURCE: undefined, FINNHUB_API_KEY: undefined }, cwd: dir, alpacaDataUrl: paper.url, warn: (m) => warnings.push(m) });
+  assert.equal(await noVix.vixSeries(), null);
+  assert.match(warnings.join('\n'), /VIX_SOURCE is not set.*does not block/);
+  await w.close();
+  await noVix.close();
+});
