@@ -1,9 +1,11 @@
 // The operator CLI: `npm run cli -- <command> ...` (or `npx tsx scripts/cli.ts <command> ...`).
+import { runBackupCommand } from './commands/backup';
 import { runBacktestCommand } from './commands/backtest';
 import { runCheckCommand } from './commands/check';
 import { runConfigCommand } from './commands/config';
 import { runControlCommand } from './commands/control';
 import { runDayCommand } from './commands/day';
+import { runLedgerCommand } from './commands/ledger';
 import { runScheduleCommand } from './commands/schedule';
 import { UsageError, reportFailure } from './commands/shared';
 
@@ -24,6 +26,9 @@ operations
   worker                  run the worker (as npm run worker)
   check                   startup self-checks and the pre-deployment checklist
   config validate|show|encrypt|decrypt|genkey
+  ledger export [--mode paper|live] [--api] | ledger check
+                          Manager.io files (and API with --api); balance check
+  backup now | backup list | backup restore <archive> --to <dir>
   backtest --strategy=open|mid|close|all --start=D --end=D --data_source=PATH [--signals-only] ...
 `;
 
@@ -46,6 +51,10 @@ export async function runCli(argv: string[]): Promise<number> {
       return runConfigCommand(rest);
     case 'backtest':
       return runBacktestCommand(rest);
+    case 'ledger':
+      return runLedgerCommand(rest);
+    case 'backup':
+      return runBackupCommand(rest);
     case 'worker': {
       await import('../workers/main');
       return new Promise<number>(() => undefined);

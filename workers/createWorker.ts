@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createAccountActivities } from '../activities/accountClient';
+import { accountEventAlert, createAuditActivities, type AuditActivityDeps } from '../activities/auditActivities';
 import { createDisasterLogActivities } from '../activities/disasterLog';
 import { createTradingActivities, type ActivityDeps } from '../activities/tradingActivities';
 import type { OutputMode } from '../domain/trades/tradeRecord';
@@ -35,12 +36,15 @@ export interface TradingWorkerOptions {
   readonly mode: OutputMode;
   /** Account workflow id; default `tradebot-account-<mode>` (tests give each worker its own). */
   readonly accountWorkflowId?: string;
+  /** Ledger, alerts and backups: the worker's configuration and where backups go. */
+  readonly audit: Omit<AuditActivityDeps, 'outputDir'>;
   /** Extra activities (risk account client, ledger, notifications) merged with the trading ones. */
   readonly extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
 }
 
 /** The worker: registers every workflow and the activities built from `deps`. */
 export async function createTradingWorker(opts: TradingWorkerOptions): Promise<Worker> {
+  const audit: AuditActivityDeps = { ...opts.audit, outputDir: opts.deps.outputDir };
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
@@ -49,7 +53,8 @@ export async function createTradingWorker(opts: TradingWorkerOptions): Promise<W
     activities: {
       ...createTradingActivities(opts.deps),
       ...createAccountActivities(opts.client, { mode: opts.mode, taskQueue: opts.taskQueue, workflowId: opts.accountWorkflowId }),
-      ...createDisasterLogActivities({ outputDir: opts.deps.outputDir }),
+      ...createDisasterLogActivities({ outputDir: opts.deps.outputDir, alert: accountEventAlert(audit, opts.mode) }),
+      ...createAuditActivities(audit),
       ...(opts.extraActivities ?? {}),
     },
     // Two cores: a handful of concurrent activities is plenty and keeps bar fetches prompt.

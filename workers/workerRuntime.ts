@@ -56,6 +56,7 @@ export async function createWorkerRuntime(opts: WorkerRuntimeOptions): Promise<W
     connection: opts.connection,
     client: opts.client,
     mode: 'paper',
+    audit: { backupsDir: path.resolve(opts.cwd, 'backups'), env, bot },
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     deps,

@@ -16,6 +16,7 @@ import type { Decision, EntrySignal, ExitReason, ExitSignal, SymbolTracker } fro
 import { chooseInstrument, type InstrumentChoice } from '../domain/instruments/bearishInstrument';
 import { clientOrderId } from '../domain/orders/clientOrderId';
 import type { AccountActivities } from '../activities/accountClient';
+import type { AuditActivities } from '../activities/auditActivities';
 import { brokerHaltedSignal } from './accountApi';
 import type { TradeRecord } from '../domain/trades/tradeRecord';
 import type { StrategyLogEvent } from '../activities/outputs/strategyLog';
@@ -45,6 +46,19 @@ const { requestCapacity, releaseCapacity } = proxyActivities<AccountActivities>(
   startToCloseTimeout: '30 seconds',
   // Updates carry the request id as their update id: a retry gets the first answer, never a second slot.
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: ['LogicError'] },
+});
+const { postTradeToLedger } = proxyActivities<AuditActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20, nonRetryableErrorTypes: ['ConfigError', 'LedgerValidationError', 'LogicError'] },
+});
+// Export and alerts must never block trading: short timeouts, bounded retries, then the session goes on.
+const { exportLedger, notify } = proxyActivities<AuditActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 4, nonRetryableErrorTypes: ['ConfigError', 'LedgerValidationError', 'LogicError'] },
+});
+const { backupOutputs } = proxyActivities<AuditActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '60 seconds', maximumAttempts: 4, nonRetryableErrorTypes: ['ConfigError', 'LedgerValidationError', 'LogicError'] },
 });
 const { recordTrade, writeStrategyLog } = proxyActivities<TradingActivities>({
   startToCloseTimeout: '30 seconds',
@@ -300,6 +314,15 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       instrument: choice.choice.instrument,
     });
     await report();
+    await bestEffort('fill alert', () =>
+      notify({
+        event: 'fill',
+        mode: input.mode,
+        eventId: `${info.workflowId}:fill:${symbol}`,
+        subject: `${strategyName.toUpperCase()} entry ${choice.choice.symbol}`,
+        lines: [`${signal.side} ${order.filledQty} ${choice.choice.symbol} at ${order.filledAvgPrice} (${symbol} signal at ${signal.price})`],
+      }),
+    );
   };
 
   const exit = async (symbol: string, reason: ExitReason, price: number, barStart: number) => {
@@ -365,6 +388,17 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       bar: new Date(barStart).toISOString(),
     });
     await recordTrade({ mode: input.mode, trade });
+    await postTradeToLedger({ mode: input.mode, trade });
+    await bestEffort('ledger export', () => exportLedger({ mode: input.mode, trigger: 'auto' }));
+    await bestEffort('exit alert', () =>
+      notify({
+        event: 'exit',
+        mode: input.mode,
+        eventId: `${info.workflowId}:exit:${symbol}`,
+        subject: `${strategyName.toUpperCase()} exit ${t.choice.symbol} (${reason})`,
+        lines: [`${t.choice.symbol} closed at ${exitPrice ?? 'unfilled'}, PnL ${pnl}`],
+      }),
+    );
     const released = await releaseCapacity({ requestId: t.requestId, realizedPnl: pnl, filled: exitPrice !== null });
     if (released.brokerHalted && !brokerHalted) {
       brokerHalted = true;
@@ -427,6 +461,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
 
   await exitAll(killed || brokerHalted ? 'kill_switch' : stopped ? 'stopped' : 'session_end');
   await flushLog();
+  // After each session: logs, trade history, summaries and the ledger are archived.
+  await bestEffort('backup', () => backupOutputs({ mode: input.mode, label: `${date}-${strategyName}` }));
   await setState(killed || stopped || brokerHalted ? 'halted' : 'done');
   log.info('session finished', { strategy: strategyName, entries, exits, realizedPnl, at: workflowNowMs() });
   return status();
@@ -437,6 +473,15 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
  * the unrealised PnL is an estimate from the underlying's move (put: delta -1 per share, floored at the
  * premium paid; inverse ETF: -1x the underlying's return on the entry notional).
  */
+/** Runs an activity whose failure must not stop trading; the failure is logged. */
+async function bestEffort(what: string, fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    log.warn(`${what} failed; trading goes on`, { error: String(err) });
+  }
+}
+
 function positionView(t: OpenTrade): PositionView {
   const entry = t.order.filledAvgPrice ?? 0;
   const qty = t.order.filledQty;

@@ -11,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { TradingActivities } from '../activities/tradingActivities';
 import type { AccountActivities } from '../activities/accountClient';
+import type { AuditActivities } from '../activities/auditActivities';
 import { isTradingDay, holidayName } from '../domain/market/exchangeCalendar';
 import { dstMisalignment, sessionStartUtcMs } from '../domain/market/sessionWindow';
 import type { StrategyName } from '../domain/strategies/strategy';
@@ -45,6 +46,10 @@ const { startupChecks } = proxyActivities<TradingActivities>({
 const { ensureAccount, setAccountDefenseMode } = proxyActivities<AccountActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: ['LogicError'] },
+});
+const { notify, rotateLogs } = proxyActivities<AuditActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '60 seconds', maximumAttempts: 4, nonRetryableErrorTypes: ['ConfigError', 'LogicError'] },
 });
 const { writeDailySummary } = proxyActivities<TradingActivities>({
   startToCloseTimeout: '1 minute',
@@ -129,21 +134,34 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
     log.info('stop requested', { by: a.by });
     void forward((id) => getExternalWorkflowHandle(id).signal(sessionStopSignal, a));
   });
-  setHandler(killSignal, (a) => {
+  setHandler(killSignal, async (a) => {
     killed = true;
     state = 'halted';
     haltReason = `kill switch by ${a.by}${a.reason ? `: ${a.reason}` : ''}`;
-    void forward((id) => getExternalWorkflowHandle(id).signal(sessionKillSignal, a));
+    await forward((id) => getExternalWorkflowHandle(id).signal(sessionKillSignal, a));
+    await alert('kill_switch', `kill switch: ${date}`, [haltReason]);
   });
   setHandler(defenseModeSignal, async (d) => {
     log.info('defense mode change requested', { active: d.active, by: d.by });
     // The account workflow owns defense mode: it applies the limits to every session and writes the disaster log.
     const r = await setAccountDefenseMode({ active: d.active, by: d.by, reason: d.reason });
     defense = r.active;
+    if (r.changed) await alert('defense_mode', `defense mode ${r.active ? 'on' : 'off'}`, [`by ${d.by}${d.reason ? `: ${d.reason}` : ''}`]);
   });
   setHandler(confirmTradeSignal, (c) => {
     void forward((id) => getExternalWorkflowHandle(id).signal(sessionConfirmSignal, c));
   });
+
+  let alertSeq = 0;
+  /** Alerts never block the day: a failing mail server is retried a little, then logged. */
+  const alert = async (event: 'kill_switch' | 'defense_mode' | 'critical' | 'shutdown', subject: string, lines: string[]) => {
+    alertSeq += 1;
+    try {
+      await notify({ event, mode, subject, lines, eventId: `${info.workflowId}:${event}:${alertSeq}` });
+    } catch (err) {
+      log.warn('alert failed; the day goes on', { event, error: String(err) });
+    }
+  };
 
   const finish = async (): Promise<DaySummary> => {
     await writeDailySummary({
@@ -189,7 +207,15 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
   if (!checks.ok) {
     haltReason = `startup checks failed: ${checks.problems.join('; ')}`;
     state = 'halted';
+    await alert('critical', `trading blocked on ${date}`, checks.problems);
     return finish();
+  }
+
+  // Yesterday's logs move to logs/rotated (and old ones go after LOG_RETENTION_DAYS) before today's start.
+  try {
+    await rotateLogs({ mode });
+  } catch (err) {
+    log.warn('log rotation failed; the day goes on', { error: String(err) });
   }
 
   // The account workflow holds the risk state shared by every session and broker; it gets today's limits.

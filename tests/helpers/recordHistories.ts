@@ -8,7 +8,7 @@ import { createActivityDeps } from '../../activities/replayDeps';
 import { replayInput } from '../../activities/schedulingActivities';
 import { createTradingWorker } from '../../workers/createWorker';
 import { tradingDayWorkflow } from '../../workflows/tradingDay';
-import { REPO_ROOT, quietRuntime, tempOutputDir, testConfig } from './tradingDayHarness';
+import { REPO_ROOT, quietRuntime, tempOutputDir, testAuditDeps, testConfig } from './tradingDayHarness';
 import { connectTestTemporal, uniqueTaskQueue } from './temporalTestServer';
 
 export const HISTORY_DIR = path.join(REPO_ROOT, 'tests', 'fixtures', 'histories');
@@ -31,6 +31,7 @@ export async function runRecordedScenario(): Promise<{ workflowId: string; histo
     client: temporal.client,
     mode: 'paper',
     accountWorkflowId: `account-${taskQueue}`,
+    audit: testAuditDeps(),
     namespace: 'default',
     taskQueue,
     deps,

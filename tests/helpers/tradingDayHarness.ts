@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { botConfigSchema, type BotConfig } from '../../domain/config/botConfigSchema';
+import { defaultEnvConfig } from '../../domain/config/envSchema';
 import { createActivityDeps } from '../../activities/replayDeps';
 import { createTradingWorker } from '../../workers/createWorker';
 import { tradingDayWorkflow } from '../../workflows/tradingDay';
@@ -16,6 +17,11 @@ export const SHARED_VIX_CSV = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'v
 
 export function testConfig(overrides: Record<string, string> = {}): BotConfig {
   return botConfigSchema.parse(overrides);
+}
+
+/** Audit activities in tests: default .env (no SMTP, no Manager.io), backups in a temp folder. */
+export function testAuditDeps() {
+  return { backupsDir: tempOutputDir('backups'), env: defaultEnvConfig(), bot: testConfig() };
 }
 
 export function tempOutputDir(prefix: string): string {
@@ -52,6 +58,7 @@ export async function startDayHarness(opts: { symbols: readonly string[]; prefix
     client: temporal.client,
     mode: 'paper',
     accountWorkflowId: `account-${taskQueue}`,
+    audit: testAuditDeps(),
     namespace: 'default',
     taskQueue,
     deps,

@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivityDeps } from '../../activities/replayDeps';
 import { createTradingWorker } from '../../workers/createWorker';
-import { SHARED_VIX_CSV, quietRuntime } from './tradingDayHarness';
+import { SHARED_VIX_CSV, quietRuntime, testAuditDeps } from './tradingDayHarness';
 
 async function main(): Promise<void> {
   quietRuntime();
@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     client,
     mode: 'paper',
     accountWorkflowId: `account-${taskQueue}`,
+    audit: testAuditDeps(),
     namespace: 'default',
     taskQueue,
     deps,

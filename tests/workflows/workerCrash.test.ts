@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import fs from 'node:fs';
 import { readSimJournal } from '../../activities/broker/simBroker';
+import { readBook } from '../../activities/ledger/ledgerStore';
+import { bookProblems } from '../../domain/ledger/balance';
 import { loadMinuteBars } from '../../activities/marketData/minuteBarCsv';
 import { readTradeHistory } from '../../activities/outputs/tradeHistory';
 import { fnv1a } from '../../domain/orders/clientOrderId';
@@ -90,4 +93,12 @@ test('SIGKILL of the worker mid-session: the day completes, no order twice, no t
     'every simulated trade is in the trade history exactly once',
   );
   assert.equal(journal.length, trades.length * 2, 'one entry and one exit order per trade');
+
+  // The ledger has each trade's postings exactly once, and balances.
+  const book = readBook(outputDir, 'paper');
+  const keys = book.map((e) => e.entryKey);
+  assert.equal(new Set(keys).size, keys.length, 'a ledger entry was posted twice');
+  for (const t of trades) assert.ok(book.some((e) => e.meta.tradeId === t.tradeId), `trade ${t.tradeId} is in the ledger`);
+  assert.deepEqual(bookProblems(book, 'paper'), []);
+  assert.ok(!fs.existsSync(path.join(outputDir, 'ledgers', 'tbot_live_ledger.jsonl')), 'TEST_MODE never writes the live book');
 });
