@@ -59,7 +59,6 @@ export function runSignalAudit(input: SignalAuditInput): SignalAuditResult {
   const symbols = [...input.bars.keys()].filter((s) => wanted === null || wanted.has(s)).sort(compareText);
   const strategies = [...new Set(input.strategies)].sort(compareText);
   const rows: SimulatedTrade[] = [];
-  const warnings: string[] = [];
   const vixMissing = new Set<string>();
   const closedDates = new Set<string>();
   const allDates = new Set<string>();
@@ -79,26 +78,44 @@ export function runSignalAudit(input: SignalAuditInput): SignalAuditResult {
       }
     }
   }
+  const warnings = signalAuditWarnings({ cfg: input.cfg, strategies, vix: input.vix, vixMissing, closedDates, allDates });
+  rows.sort((a, b) => compareText(a.symbol, b.symbol) || compareText(a.date, b.date) || compareText(a.strategy, b.strategy));
+  return { rows, warnings, symbolDays };
+}
+
+/**
+ * The audit's warnings: VIX gaps (only when a series was given; without one the caller has already said so),
+ * bars on closed dates, and session starts that daylight saving time moved (UTC anchor only).
+ */
+export function signalAuditWarnings(a: {
+  readonly cfg: BotConfig;
+  /** Sorted, unique. */
+  readonly strategies: readonly StrategyName[];
+  readonly vix: VixSeries | null;
+  readonly vixMissing: ReadonlySet<string>;
+  readonly closedDates: ReadonlySet<string>;
+  readonly allDates: ReadonlySet<string>;
+}): string[] {
+  const warnings: string[] = [];
   // Without any VIX series the caller has already been told; list dates only when a series has gaps.
-  if (input.vix !== null && vixMissing.size > 0) {
-    warnings.push(`no VIX close before ${vixMissing.size} session date(s) (${listSome(vixMissing)}): the CLOSE VIX gate did not block on them`);
+  if (a.vix !== null && a.vixMissing.size > 0) {
+    warnings.push(`no VIX close before ${a.vixMissing.size} session date(s) (${listSome(a.vixMissing)}): the CLOSE VIX gate did not block on them`);
   }
-  if (closedDates.size > 0) {
-    warnings.push(`bars on ${closedDates.size} date(s) the exchange calendar has closed (${listSome(closedDates)}): no trades there`);
+  if (a.closedDates.size > 0) {
+    warnings.push(`bars on ${a.closedDates.size} date(s) the exchange calendar has closed (${listSome(a.closedDates)}): no trades there`);
   }
   // With the opt-in exchange anchor DST cannot move the sessions, so only the UTC reading is checked.
-  for (const name of input.cfg.SESSION_TIME_ANCHOR === 'utc' ? strategies : []) {
-    const timing = strategyTiming(input.cfg, name);
-    const off = [...allDates].sort(compareText).filter((d) => !closedDates.has(d) && dstMisalignment(d, timing.startHHMM, name) !== null);
+  for (const name of a.cfg.SESSION_TIME_ANCHOR === 'utc' ? a.strategies : []) {
+    const timing = strategyTiming(a.cfg, name);
+    const off = [...a.allDates].sort(compareText).filter((d) => !a.closedDates.has(d) && dstMisalignment(d, timing.startHHMM, name) !== null);
     if (off.length > 0) {
       warnings.push(
         `START_TIME_${name.toUpperCase()}=${timing.startHHMM} UTC is not at the New York time it was written for ` +
-          `(EST) on ${off.length} of ${allDates.size} date(s), e.g. ${dstMisalignment(off[0]!, timing.startHHMM, name)}`,
+          `(EST) on ${off.length} of ${a.allDates.size} date(s), e.g. ${dstMisalignment(off[0]!, timing.startHHMM, name)}`,
       );
     }
   }
-  rows.sort((a, b) => compareText(a.symbol, b.symbol) || compareText(a.date, b.date) || compareText(a.strategy, b.strategy));
-  return { rows, warnings, symbolDays };
+  return warnings;
 }
 
 function listSome(dates: ReadonlySet<string>): string {

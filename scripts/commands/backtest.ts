@@ -8,7 +8,8 @@ import { loadVixCsv } from '../../activities/marketData/vixCsv';
 import { ColumnarMarket } from '../../domain/backtest/columnar';
 import type { MetricsBlock } from '../../domain/backtest/metrics';
 import type { FillModel } from '../../domain/backtest/portfolio';
-import { formatSignalAuditCsv, runSignalAudit, type VixSeries } from '../../domain/backtest/signalAudit';
+import { runSignalAuditColumnar } from '../../domain/backtest/columnarAudit';
+import { formatSignalAuditCsv, type VixSeries } from '../../domain/backtest/signalAudit';
 import { BOT_CONFIG_KEYS, BOT_KEY_ALIASES, botConfigSchema, type BotConfig } from '../../domain/config/botConfigSchema';
 import { isConfigError } from '../../domain/config/configError';
 import { STRATEGY_NAMES, type StrategyName } from '../../domain/strategies/strategy';
@@ -365,8 +366,8 @@ function runSignalsOnly(args: BacktestArgs, cfg: BotConfig, cacheDir: string | n
     if (missing.length > 0) console.error(`backtest: warning: no data for ${missing.join(', ')}`);
   }
   const vix: VixSeries | null = vixFile === null ? null : loadVixCsv(vixFile);
-  const audit = runSignalAudit({
-    bars: new ColumnarMarket(data.series).asBarsBySymbolDate(),
+  const audit = runSignalAuditColumnar({
+    market: new ColumnarMarket(data.series),
     cfg,
     strategies: args.strategies,
     vix,

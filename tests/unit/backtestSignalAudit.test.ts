@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadColumns } from '../../activities/backtest/barCache';
+import { loadMinuteBars } from '../../activities/marketData/minuteBarCsv';
+import { loadVixCsv } from '../../activities/marketData/vixCsv';
+import { ColumnarMarket } from '../../domain/backtest/columnar';
+import { runSignalAuditColumnar } from '../../domain/backtest/columnarAudit';
+import { runSignalAudit } from '../../domain/backtest/signalAudit';
+import { botConfigSchema } from '../../domain/config/botConfigSchema';
+
+/**
+ * The columnar signal audit (bars built only as trackers need them) gives exactly the rows and warnings of
+ * the signal audit the golden files pin, on every real file, every strategy, with and without filters.
+ */
+
+const SHARED = process.env.TRADEBOT_SHARED_DIR ?? join(__dirname, '..', '..', '..', 'shared');
+const MINUTE = join(SHARED, 'data', 'minute');
+const VIX = join(SHARED, 'data', 'vix_daily.csv');
+
+void test('columnar signal audit equals the signal audit on the real data set', { skip: !existsSync(MINUTE) && 'shared data missing' }, () => {
+  const grouped = loadMinuteBars(MINUTE);
+  const market = new ColumnarMarket(loadColumns(MINUTE, { cacheDir: null }).series);
+  const vix = loadVixCsv(VIX);
+  const cases = [
+    { cfg: botConfigSchema.parse({}), strategies: ['open', 'mid', 'close'] as const },
+    {
+      cfg: botConfigSchema.parse({ STRAT_OPEN_BUFFER: '0.002', STRAT_MID_VWAP_THRESHOLD: '0.005', STRAT_CLOSE_VIX_THRESHOLD: '0' }),
+      strategies: ['close', 'open', 'mid'] as const,
+      startDate: '2025-04-07',
+      endDate: '2026-03-13',
+      symbols: ['SQQQ', 'AAPL', 'NOPE', 'UVXY'],
+    },
+  ];
+  for (const c of cases) {
+    const expected = runSignalAudit({ ...c, bars: grouped.bars, vix });
+    const actual = runSignalAuditColumnar({ ...c, market, vix });
+    assert.ok(expected.rows.length > 20, `rows: ${expected.rows.length}`);
+    assert.deepEqual(actual.rows, expected.rows);
+    assert.deepEqual(actual.warnings, expected.warnings);
+    assert.equal(actual.symbolDays, expected.symbolDays);
+  }
+  // Without a VIX series, and with the exchange anchor, the warnings still agree.
+  const cfg = botConfigSchema.parse({ SESSION_TIME_ANCHOR: 'exchange' });
+  const a = runSignalAudit({ bars: grouped.bars, cfg, strategies: ['close'], vix: null });
+  const b = runSignalAuditColumnar({ market, cfg, strategies: ['close'], vix: null });
+  assert.deepEqual(b, a);
+});
