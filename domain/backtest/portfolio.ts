@@ -5,7 +5,7 @@ import { inverseEtfFor } from '../instruments/inverseEtfMap';
 import { parseOccSymbol } from '../instruments/occSymbol';
 import { simulatedPutPremium } from '../instruments/simulatedOptionPrice';
 import { MINUTE_MS, type Bar } from '../market/bar';
-import { isTradingDay, regularSessionUtc } from '../market/exchangeCalendar';
+import { isTradingDay, regularSessionUtc, type RegularSession } from '../market/exchangeCalendar';
 import { sessionWindowFor, strategyTiming, type SessionWindow } from '../market/sessionWindow';
 import { clientOrderId } from '../orders/clientOrderId';
 import {
@@ -156,7 +156,8 @@ interface SessionRun {
   /** Trackers by symbol index of the day; null for symbols not screened in. */
   trackers: (SymbolTracker | null)[];
   readonly open: Map<number, OpenTrade>;
-  readonly lastBar: Map<number, Bar>;
+  /** Latest bar seen per symbol index (where a forced exit is priced). */
+  lastBar: (Bar | undefined)[];
   accountValue: number;
   /** The account halted the broker while this session ran: it exits everything and stops. */
   halted: boolean;
@@ -285,8 +286,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
     return { ...next, decisions: {}, releases: {}, pendingEvents: [] };
   };
 
-  const updateHistory = (symbol: string, bars: readonly Bar[], date: string) => {
-    const session = regularSessionUtc(date);
+  const updateHistory = (symbol: string, bars: readonly Bar[], session: RegularSession | null) => {
     if (session === null || bars.length === 0) return;
     let close: number | null = null;
     let volume = 0;
@@ -307,7 +307,8 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
   };
 
   for (const date of historyDates) {
-    for (const s of tradable) if (market.hasDay(s, date)) updateHistory(s, market.barsOn(s, date), date);
+    const session = regularSessionUtc(date);
+    for (const s of tradable) if (market.hasDay(s, date)) updateHistory(s, market.barsOn(s, date), session);
   }
 
   let done = 0;
@@ -325,7 +326,8 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
     const tradingDay = cfg.TRADING_DAYS.includes(weekdayOf(date)) && isTradingDay(date);
     if (!tradingDay) {
       if (!isTradingDay(date) && symbolsToday.length > 0) closedDates.push(date);
-      for (const s of symbolsToday) updateHistory(s, barsOf(s), date);
+      const session = regularSessionUtc(date);
+      for (const s of symbolsToday) updateHistory(s, barsOf(s), session);
       done += 1;
       input.onProgress?.(done, rangeDates.length);
       continue;
@@ -336,7 +338,8 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
     account = settle(account === null ? createAccountState(accountConfig, at) : configure(account, { config: accountConfig, at }).state);
     const day = runDay(date, symbolsToday, barsOf);
     days.push(day);
-    for (const s of symbolsToday) updateHistory(s, barsOf(s), date);
+    const session = regularSessionUtc(date);
+    for (const s of symbolsToday) updateHistory(s, barsOf(s), session);
     done += 1;
     input.onProgress?.(done, rangeDates.length);
   }
@@ -375,23 +378,27 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
     const order = [...symbolsToday].sort((a, b) => a.localeCompare(b));
     const symbolBars = order.map((s) => barsOf(s));
     const lastT = symbolBars.map((bars) => (bars.length > 0 ? bars[bars.length - 1]!.t : Number.NEGATIVE_INFINITY));
-    // Minute buckets: every bar of the day by start minute, symbols in merge order within a minute.
-    const buckets: { sym: number; bar: Bar }[][] = [];
-    const minutesPresent: number[] = [];
-    for (let k = 0; k < order.length; k++) {
-      for (const bar of symbolBars[k]!) {
-        const m = (bar.t - dayStartMs) / MINUTE_MS;
-        let list = buckets[m];
-        if (list === undefined) {
-          list = [];
-          buckets[m] = list;
-          minutesPresent.push(m);
-        }
-        list.push({ sym: k, bar });
-      }
-      barsProcessed += symbolBars[k]!.length;
+    // Every bar of the day grouped by start minute, symbols in merge order within a minute: a counting sort
+    // into flat arrays (minute m's bars are rows groupStart[m] .. groupStart[m + 1] - 1).
+    const groupStart = new Int32Array(MINUTES_PER_DAY + 1);
+    for (const bars of symbolBars) {
+      for (const bar of bars) groupStart[minuteOfDay(bar.t, dayStartMs) + 1]! += 1;
+      barsProcessed += bars.length;
     }
-    minutesPresent.sort((a, b) => a - b);
+    for (let m = 0; m < MINUTES_PER_DAY; m++) groupStart[m + 1]! += groupStart[m]!;
+    const total = groupStart[MINUTES_PER_DAY]!;
+    const groupSym = new Int32Array(total);
+    const groupBar = new Array<Bar>(total);
+    const fill = groupStart.slice(0, MINUTES_PER_DAY);
+    for (let k = 0; k < symbolBars.length; k++) {
+      for (const bar of symbolBars[k]!) {
+        const at = fill[minuteOfDay(bar.t, dayStartMs)]!++;
+        groupSym[at] = k;
+        groupBar[at] = bar;
+      }
+    }
+    const minutesPresent: number[] = [];
+    for (let m = 0; m < MINUTES_PER_DAY; m++) if (groupStart[m + 1]! > groupStart[m]!) minutesPresent.push(m);
 
     const sessions: SessionRun[] = sessionsToRun
       .filter((s) => !blockedStrategies.has(s))
@@ -406,7 +413,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
           finished: false,
           trackers: [],
           open: new Map(),
-          lastBar: new Map(),
+          lastBar: [],
           accountValue: 0,
           halted: false,
         };
@@ -440,7 +447,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
       // the entry window, so replaying them only builds the trackers' state.
       for (const m of minutesPresent) {
         if (m >= backlogEnd) break;
-        processMinute(s, buckets[m]!);
+        processMinute(s, m);
       }
     };
 
@@ -473,12 +480,15 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
       );
     };
 
-    const processMinute = (s: SessionRun, group: readonly { sym: number; bar: Bar }[]) => {
+    const processMinute = (s: SessionRun, m: number) => {
       let entries: { sym: number; tracker: SymbolTracker; signal: EntrySignal }[] | null = null;
-      for (const { sym, bar } of group) {
+      const end = groupStart[m + 1]!;
+      for (let at = groupStart[m]!; at < end; at++) {
+        const sym = groupSym[at]!;
         const tracker = s.trackers[sym];
         if (tracker === null || tracker === undefined || tracker.done) continue;
-        s.lastBar.set(sym, bar);
+        const bar = groupBar[at]!;
+        s.lastBar[sym] = bar;
         const d = tracker.onBar(bar);
         if (d === null) continue;
         if (d.kind === 'entry') (entries ??= []).push({ sym, tracker, signal: d });
@@ -511,7 +521,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
 
     const exitAll = (s: SessionRun, reason: ExitReason) => {
       for (const sym of [...s.open.keys()]) {
-        const bar = s.lastBar.get(sym);
+        const bar = s.lastBar[sym];
         const t = s.open.get(sym)!;
         exit(s, sym, reason, bar?.t ?? t.signal.barStart);
       }
@@ -681,10 +691,9 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
         if (s.started && t >= s.hardEndMs) finishSession(s);
       }
       for (const s of sessions) if (s.started && !s.finished) timeChecks(s, t);
-      const group = buckets[m]!;
       for (const s of sessions) {
         if (!s.started || s.finished) continue;
-        processMinute(s, group);
+        processMinute(s, m);
         // Past the entry window with nothing open, no tracker can act again: the session is over.
         if (t >= s.window.entryEndMs && s.open.size === 0) s.finished = true;
       }
@@ -723,6 +732,15 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
     for (const t of liveOpen) if (t.choice.openSide === 'buy') held += t.qty * t.entryPrice * (t.choice.assetClass === 'us_option' ? 100 : 1);
     return cash + stuckCost + held;
   }
+}
+
+const MINUTES_PER_DAY = 1440;
+
+/** Minute of the UTC day a bar starts in; bars start on whole minutes of their date. */
+function minuteOfDay(t: number, dayStartMs: number): number {
+  const m = (t - dayStartMs) / MINUTE_MS;
+  if (!(m >= 0 && m < MINUTES_PER_DAY && Number.isInteger(m))) throw new Error(`bar ${new Date(t).toISOString()} is not a whole minute of its date`);
+  return m;
 }
 
 function listSome(dates: readonly string[]): string {
