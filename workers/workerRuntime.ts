@@ -1,9 +1,13 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, type LogLevel, type NativeConnection, type Worker } from '@temporalio/worker';
 import type { LoadedConfig } from '../activities/config/loadConfig';
 import { ConfigError } from '../domain/config/configError';
 import { createActivityDeps } from '../activities/replayDeps';
+import { createLiveWiring } from '../activities/broker/brokerFactory';
+import { assertLiveGate } from '../activities/liveGate';
+import { outputMode } from '../domain/routing';
 import { createSchedulingActivities } from '../activities/schedulingActivities';
 import { createTradingWorker } from './createWorker';
 
@@ -22,6 +26,8 @@ export interface WorkerRuntime {
   readonly replayFolder: string | null;
   readonly outputDir: string;
   readonly description: string;
+  /** Releases broker connections (IBKR's socket); the process may also just exit. */
+  close?(): Promise<void>;
 }
 
 let runtimeInstalled = false;
@@ -36,17 +42,11 @@ export function installRuntimeLogging(level: 'quiet' | 'info' | 'verbose'): void
 
 /**
  * Builds the worker for the loaded configuration. TEST_MODE uses the simulated broker and replays
- * TEST_MODE_REPLAY_DIR. Real brokers (Alpaca, IBKR) arrive with their adapters; until then a config
- * with TEST_MODE=false is refused here with a clear message rather than trading blind.
+ * TEST_MODE_REPLAY_DIR. TEST_MODE=false trades through the real brokers (see createLiveWorkerRuntime).
  */
 export async function createWorkerRuntime(opts: WorkerRuntimeOptions): Promise<WorkerRuntime> {
   const { bot, env } = opts.config;
-  if (!bot.TEST_MODE) {
-    throw new ConfigError([
-      '.env_bot: TEST_MODE=false needs a real broker adapter (Alpaca/IBKR), which this version does not have yet; ' +
-        'set TEST_MODE=true to run with the simulated broker',
-    ]);
-  }
+  if (!bot.TEST_MODE) return createLiveWorkerRuntime(opts);
   const outputDir = opts.outputDir ?? path.resolve(opts.cwd, 'output');
   const replayFolder = path.resolve(opts.cwd, bot.TEST_MODE_REPLAY_DIR);
   const vixCsvPath = env.VIX_SOURCE && env.VIX_SOURCE.endsWith('.csv') ? path.resolve(opts.cwd, env.VIX_SOURCE) : null;
@@ -67,5 +67,80 @@ export async function createWorkerRuntime(opts: WorkerRuntimeOptions): Promise<W
     replayFolder,
     outputDir,
     description: `TEST_MODE: simulated broker replaying ${replayFolder} at ${bot.TEST_MODE_TIME_COMPRESSION}x; outputs under ${outputDir} (_paper)`,
+  };
+}
+
+/** SYMBOL_LIST_PATH: symbols separated by commas, spaces or new lines; `#` starts a comment. */
+export function readSymbolList(cwd: string, file: string): string[] {
+  if (file.trim() === '') {
+    throw new ConfigError('.env_bot: SYMBOL_LIST_PATH must name a symbol list file for paper and live sessions (TEST_MODE=false)');
+  }
+  const full = path.resolve(cwd, file);
+  let text: string;
+  try {
+    text = fs.readFileSync(full, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`.env_bot: SYMBOL_LIST_PATH=${file}: cannot read ${full} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const symbols = text
+    .split(/\r?\n/)
+    .map((l) => l.replace(/#.*/, ''))
+    .flatMap((l) => l.split(/[\s,]+/))
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean);
+  if (symbols.length === 0) throw new ConfigError(`.env_bot: SYMBOL_LIST_PATH=${file} lists no symbols`);
+  return [...new Set(symbols)];
+}
+
+/**
+ * TEST_MODE=false: real brokers. Live endpoints first need a passing dry run for this version and these
+ * settings (activities/liveGate.ts); then every enabled broker authenticates before the worker starts
+ * (a failure is a hard stop), bars come from Alpaca's data API and VIX from VIX_SOURCE. Outputs go to
+ * _live, or _paper with FORCE_PAPER_EXPORT (domain/routing.ts).
+ */
+async function createLiveWorkerRuntime(opts: WorkerRuntimeOptions): Promise<WorkerRuntime> {
+  const { bot, env } = opts.config;
+  const outputDir = opts.outputDir ?? path.resolve(opts.cwd, 'output');
+  const mode = outputMode({ TEST_MODE: bot.TEST_MODE, FORCE_PAPER_EXPORT: bot.FORCE_PAPER_EXPORT });
+  const gate = assertLiveGate(outputDir, bot, env);
+  const universe = readSymbolList(opts.cwd, bot.SYMBOL_LIST_PATH);
+  const wiring = await createLiveWiring({ bot, env, cwd: opts.cwd, warn: (m) => console.warn(m) });
+  const deps = createActivityDeps({
+    outputDir,
+    startingCash: bot.SIM_STARTING_CASH,
+    vixCsvPath: null,
+    live: {
+      async broker(name) {
+        const b = name === 'sim' ? undefined : wiring.brokers.get(name);
+        if (!b) throw new ConfigError(`broker ${name} is not enabled on this worker (enabled: ${[...wiring.brokers.keys()].join(', ')})`);
+        return b;
+      },
+      marketData: async () => wiring.marketData,
+      vixSeries: () => wiring.vixSeries(),
+    },
+  });
+  const scheduling = createSchedulingActivities({ bot, replayFolder: null, broker: wiring.primary, universe });
+  let worker: Worker;
+  try {
+    worker = await createTradingWorker({
+      connection: opts.connection,
+      client: opts.client,
+      mode,
+      audit: { backupsDir: path.resolve(opts.cwd, 'backups'), env, bot },
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      deps,
+      extraActivities: scheduling,
+    });
+  } catch (err) {
+    await wiring.close();
+    throw err;
+  }
+  return {
+    worker,
+    replayFolder: null,
+    outputDir,
+    description: `${mode === 'live' ? 'LIVE' : 'PAPER'}: ${wiring.description}; ${universe.length} symbols from ${bot.SYMBOL_LIST_PATH}; outputs under ${outputDir} (_${mode}); ${gate.message}`,
+    close: () => wiring.close(),
   };
 }
