@@ -4,11 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { createActivityDeps } from '../../activities/replayDeps';
 import { replayInput } from '../../activities/schedulingActivities';
-import { createTradingWorker } from '../../workers/createWorker';
 import { tradingDayWorkflow } from '../../workflows/tradingDay';
-import { REPO_ROOT, quietRuntime, tempOutputDir, testAuditDeps, testConfig } from './tradingDayHarness';
+import { REPO_ROOT, createTestWorker, quietRuntime, tempOutputDir, testConfig } from './tradingDayHarness';
 import { connectTestTemporal, uniqueTaskQueue } from './temporalTestServer';
 
 export const HISTORY_DIR = path.join(REPO_ROOT, 'tests', 'fixtures', 'histories');
@@ -25,16 +23,12 @@ export async function runRecordedScenario(): Promise<{ workflowId: string; histo
   quietRuntime();
   const temporal = await connectTestTemporal();
   const taskQueue = uniqueTaskQueue('record');
-  const deps = createActivityDeps({ outputDir: tempOutputDir('record'), startingCash: 100_000, vixCsvPath: null });
-  const worker = await createTradingWorker({
+  const worker = await createTestWorker({
     connection: temporal.nativeConnection,
     client: temporal.client,
-    mode: 'paper',
-    accountWorkflowId: `account-${taskQueue}`,
-    audit: testAuditDeps(),
-    namespace: 'default',
     taskQueue,
-    deps,
+    outputDir: tempOutputDir('record'),
+    vixCsvPath: null,
   });
   const config = testConfig({ STRATEGY_OVERRIDE: 'open' });
   const input = replayInput(config, '2025-04-09', FIXTURE_MINUTE_DIR, [], 600);

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
 import { botConfigSchema, type BotConfig } from '../../domain/config/botConfigSchema';
 import { defaultEnvConfig } from '../../domain/config/envSchema';
 import { createActivityDeps } from '../../activities/replayDeps';
@@ -46,22 +47,45 @@ export function quietRuntime(): void {
   Runtime.install({ logger: new DefaultLogger('WARN') });
 }
 
+/** A worker as production builds it, with the test's own account workflow id, replay data and output folder. */
+export function createTestWorker(a: {
+  connection: NativeConnection;
+  client: Client;
+  taskQueue: string;
+  outputDir: string;
+  symbols?: readonly string[];
+  vixCsvPath?: string | null;
+}): Promise<Worker> {
+  const deps = createActivityDeps({
+    outputDir: a.outputDir,
+    startingCash: 100_000,
+    vixCsvPath: a.vixCsvPath === undefined ? SHARED_VIX_CSV : a.vixCsvPath,
+    symbols: a.symbols,
+  });
+  return createTradingWorker({
+    connection: a.connection,
+    client: a.client,
+    mode: 'paper',
+    accountWorkflowId: `account-${a.taskQueue}`,
+    audit: testAuditDeps(),
+    namespace: 'default',
+    taskQueue: a.taskQueue,
+    deps,
+  });
+}
+
 /** A real worker on the test dev server with replay dependencies over `symbols` of the shared data. */
 export async function startDayHarness(opts: { symbols: readonly string[]; prefix: string }): Promise<DayHarness> {
   quietRuntime();
   const temporal = await connectTestTemporal();
   const taskQueue = uniqueTaskQueue(opts.prefix);
   const outputDir = tempOutputDir(opts.prefix);
-  const deps = createActivityDeps({ outputDir, startingCash: 100_000, vixCsvPath: SHARED_VIX_CSV, symbols: opts.symbols });
-  const worker = await createTradingWorker({
+  const worker = await createTestWorker({
     connection: temporal.nativeConnection,
     client: temporal.client,
-    mode: 'paper',
-    accountWorkflowId: `account-${taskQueue}`,
-    audit: testAuditDeps(),
-    namespace: 'default',
     taskQueue,
-    deps,
+    outputDir,
+    symbols: opts.symbols,
   });
   const running = worker.run();
   return {

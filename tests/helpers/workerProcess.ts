@@ -1,9 +1,7 @@
 // A worker in its own process, so tests can SIGKILL it mid-session. Settings come from the environment.
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createActivityDeps } from '../../activities/replayDeps';
-import { createTradingWorker } from '../../workers/createWorker';
-import { SHARED_VIX_CSV, quietRuntime, testAuditDeps } from './tradingDayHarness';
+import { createTestWorker, quietRuntime } from './tradingDayHarness';
 
 async function main(): Promise<void> {
   quietRuntime();
@@ -13,23 +11,13 @@ async function main(): Promise<void> {
     return v;
   };
   const connection = await NativeConnection.connect({ address: need('TEMPORAL_TEST_ADDRESS') });
-  const deps = createActivityDeps({
-    outputDir: need('TB_OUTPUT_DIR'),
-    startingCash: 100_000,
-    vixCsvPath: SHARED_VIX_CSV,
-    symbols: need('TB_SYMBOLS').split(','),
-  });
-  const taskQueue = need('TB_TASK_QUEUE');
   const client = new Client({ connection: await Connection.connect({ address: need('TEMPORAL_TEST_ADDRESS') }) });
-  const worker = await createTradingWorker({
+  const worker = await createTestWorker({
     connection,
     client,
-    mode: 'paper',
-    accountWorkflowId: `account-${taskQueue}`,
-    audit: testAuditDeps(),
-    namespace: 'default',
-    taskQueue,
-    deps,
+    taskQueue: need('TB_TASK_QUEUE'),
+    outputDir: need('TB_OUTPUT_DIR'),
+    symbols: need('TB_SYMBOLS').split(','),
   });
   process.stdout.write('worker-ready\n');
   await worker.run();
