@@ -296,15 +296,15 @@ export class IbkrBroker implements Broker, BrokerExtensions {
   }
 
   async authenticate(): Promise<void> {
-    await this.ensureConnected();
     const account = this.opts.account;
     const key = this.opts.endpointMode === 'paper' ? 'IBKR_PAPER_ACCOUNT_NUMBER' : 'IBKR_LIVE_ACCOUNT_NUMBER';
+    // Checked before connecting: a paper session must not even open a socket for a live account.
     if (this.opts.endpointMode === 'paper' && !/^D/i.test(account)) {
-      await this.close();
       throw new ConfigError(
         `ibkr paper: ${key} is not an IB paper account (paper account ids start with "D", e.g. DU1234567); paper and TEST_MODE sessions never trade a live account`,
       );
     }
+    await this.ensureConnected();
     if (!this.managedAccounts.includes(account)) {
       const seen = this.managedAccounts.length;
       await this.close();

@@ -83,8 +83,10 @@ describe('connection and authentication', () => {
     });
   });
 
-  void test('paper mode refuses a live account id', async () => {
-    await assert.rejects(broker(tws(['U1234567']), { account: 'U1234567' }).authenticate(), /not an IB paper account/);
+  void test('paper mode refuses a live account id without even connecting', async () => {
+    const t = tws(['U1234567']);
+    await assert.rejects(broker(t, { account: 'U1234567' }).authenticate(), /not an IB paper account/);
+    assert.equal(t.connections.length, 0);
   });
 
   void test('TEST_MODE with IBKR_MODE=live uses the paper account; against a live-only TWS it refuses and places nothing', async () => {
