@@ -1,0 +1,241 @@
+import type { BotConfig } from '../config/botConfigSchema';
+import type { StrategyName } from '../strategies/strategy';
+
+/**
+ * Session screening (spec section 6), pure: per-symbol facts and a strategy's config in, accepted symbols
+ * and one reason per rejected symbol out. The screener activity (activities/screening/) gathers the facts
+ * from replayed bars or from a data provider; the session workflow and the backtester can share this code.
+ *
+ * Rules, checked in this order; the first that fails is the reason. Every bound is inclusive.
+ * 1. price:      MIN_PRICE <= price <= MAX_PRICE.
+ * 2. market cap: MIN_MARKET_CAP_<S> <= market cap <= MAX_MARKET_CAP_<S>.
+ * 3. gap:        |open / previous close - 1| <= MAX_GAP_PCT_<S> (open = the date's first regular-session bar).
+ * 4. volume:     average daily volume >= MIN_VOLUME_THRESHOLD; never applied in TEST_MODE (spec section 6).
+ * 5. spread:     ask - bid <= MAX_SPREAD_PCT x price; only at stage 'live_entry' with TEST_MODE=false, i.e.
+ *                just before an order goes to a real broker (paper included: its quotes are the market's).
+ *                Screening at the session's start never sees a spread worth keeping, so it never checks it.
+ *
+ * Unknown facts (null, NaN, or a non-positive price/cap) are decided by mode, on purpose:
+ * - TEST_MODE: replay data carries no market cap, and a replay's first date has no previous close. The rule
+ *   is skipped and the skip is reported per symbol in `skipped` (for the session log), so a replay trades
+ *   on what it can check instead of rejecting everything.
+ * - live (TEST_MODE=false): a rule that cannot be checked rejects the symbol. A provider that does not know
+ *   a symbol's market cap is no evidence that it is inside the band, and live money follows the filters.
+ * - An unknown price rejects in both modes: nothing can be sized or priced without one.
+ *
+ * Ranking (when a bar gives more signals than there are free trade slots, MAX_TRADES): strongest first by
+ * EntrySignal.strength (larger is stronger), ties by symbol in code-unit order (deterministic, locale-free).
+ * The ranking is within one decision bar: a signal of an earlier bar has already taken its slot when a later
+ * bar's signals arrive, because decisions are made at bar closes and cannot wait for later bars.
+ */
+
+export interface ScreeningFacts {
+  readonly symbol: string;
+  /** Last regular-session close of the previous trading date with data. */
+  readonly previousClose: number | null;
+  /** Open of the date's first regular-session bar. */
+  readonly open: number | null;
+  /** Latest price known when screening (falls back to the previous close before the first print). */
+  readonly price: number | null;
+  /** Mean daily (regular-session) volume in shares over recent previous dates. */
+  readonly averageDailyVolume: number | null;
+  /** Dollars; null when the source has none (replay data never has). */
+  readonly marketCap: number | null;
+  /** Ask - bid in dollars; null when no two-sided quote is known. */
+  readonly spread: number | null;
+}
+
+export type ScreenRule = 'price' | 'market_cap' | 'gap' | 'volume' | 'spread';
+
+export type ScreeningConfig = Pick<
+  BotConfig,
+  | 'MIN_PRICE'
+  | 'MAX_PRICE'
+  | 'MIN_VOLUME_THRESHOLD'
+  | 'MAX_SPREAD_PCT'
+  | 'MAX_GAP_PCT_OPEN'
+  | 'MAX_GAP_PCT_MID'
+  | 'MAX_GAP_PCT_CLOSE'
+  | 'MIN_MARKET_CAP_OPEN'
+  | 'MAX_MARKET_CAP_OPEN'
+  | 'MIN_MARKET_CAP_MID'
+  | 'MAX_MARKET_CAP_MID'
+  | 'MIN_MARKET_CAP_CLOSE'
+  | 'MAX_MARKET_CAP_CLOSE'
+>;
+
+/** The config keys screening reads (for picking them out of a full BotConfig into an activity input). */
+export const SCREENING_CONFIG_KEYS = [
+  'MIN_PRICE',
+  'MAX_PRICE',
+  'MIN_VOLUME_THRESHOLD',
+  'MAX_SPREAD_PCT',
+  'MAX_GAP_PCT_OPEN',
+  'MAX_GAP_PCT_MID',
+  'MAX_GAP_PCT_CLOSE',
+  'MIN_MARKET_CAP_OPEN',
+  'MAX_MARKET_CAP_OPEN',
+  'MIN_MARKET_CAP_MID',
+  'MAX_MARKET_CAP_MID',
+  'MIN_MARKET_CAP_CLOSE',
+  'MAX_MARKET_CAP_CLOSE',
+] as const satisfies readonly (keyof ScreeningConfig)[];
+
+export function screeningConfigOf(cfg: ScreeningConfig): ScreeningConfig {
+  const out: Record<string, number> = {};
+  for (const k of SCREENING_CONFIG_KEYS) out[k] = cfg[k];
+  return out as unknown as ScreeningConfig;
+}
+
+export interface ScreenOptions {
+  readonly strategy: StrategyName;
+  readonly testMode: boolean;
+  /** 'session': the screen at the session's start. 'live_entry': just before an entry order (adds the spread). */
+  readonly stage?: 'session' | 'live_entry';
+}
+
+export interface ScreenRejection {
+  readonly symbol: string;
+  readonly rule: ScreenRule;
+  readonly reason: string;
+}
+
+/** A rule not applied to an accepted symbol, and why (unknown data in TEST_MODE). */
+export interface ScreenSkip {
+  readonly symbol: string;
+  readonly rule: ScreenRule;
+  readonly reason: string;
+}
+
+export type SymbolScreen =
+  | { readonly pass: true; readonly skipped: readonly ScreenSkip[] }
+  | { readonly pass: false; readonly rejection: ScreenRejection; readonly skipped: readonly ScreenSkip[] };
+
+export interface ScreenOutcome {
+  /** In input order. */
+  readonly accepted: string[];
+  readonly rejected: ScreenRejection[];
+  readonly skipped: ScreenSkip[];
+  /** Rules not applied to anybody, with why (volume in TEST_MODE; spread at session stage). */
+  readonly notes: string[];
+}
+
+export function maxGapPct(cfg: ScreeningConfig, strategy: StrategyName): number {
+  return strategy === 'open' ? cfg.MAX_GAP_PCT_OPEN : strategy === 'mid' ? cfg.MAX_GAP_PCT_MID : cfg.MAX_GAP_PCT_CLOSE;
+}
+
+export function marketCapBand(cfg: ScreeningConfig, strategy: StrategyName): { min: number; max: number } {
+  if (strategy === 'open') return { min: cfg.MIN_MARKET_CAP_OPEN, max: cfg.MAX_MARKET_CAP_OPEN };
+  if (strategy === 'mid') return { min: cfg.MIN_MARKET_CAP_MID, max: cfg.MAX_MARKET_CAP_MID };
+  return { min: cfg.MIN_MARKET_CAP_CLOSE, max: cfg.MAX_MARKET_CAP_CLOSE };
+}
+
+const positive = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x) && x > 0;
+const nonNegative = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x) && x >= 0;
+
+/** Ratios in messages: enough digits to see why a bound was crossed, without float noise. */
+function show(x: number): string {
+  return String(Number(x.toPrecision(6)));
+}
+
+export function screenSymbol(f: ScreeningFacts, cfg: ScreeningConfig, opts: ScreenOptions): SymbolScreen {
+  const S = opts.strategy.toUpperCase();
+  const skipped: ScreenSkip[] = [];
+  const reject = (rule: ScreenRule, reason: string): SymbolScreen => ({ pass: false, rejection: { symbol: f.symbol, rule, reason }, skipped });
+  // Unknown data: skipped (and said) in TEST_MODE, a rejection live.
+  const unknown = (rule: ScreenRule, what: string): SymbolScreen | null => {
+    if (opts.testMode) {
+      skipped.push({ symbol: f.symbol, rule, reason: `${what}: filter skipped in TEST_MODE` });
+      return null;
+    }
+    return reject(rule, `${what}: rejected (live screening does not trade what it cannot check)`);
+  };
+
+  // 1. price
+  if (!positive(f.price)) return reject('price', 'no price known');
+  if (f.price < cfg.MIN_PRICE || f.price > cfg.MAX_PRICE) {
+    return reject('price', `price ${show(f.price)} outside MIN_PRICE..MAX_PRICE (${cfg.MIN_PRICE}..${cfg.MAX_PRICE})`);
+  }
+
+  // 2. market cap
+  const cap = marketCapBand(cfg, opts.strategy);
+  if (!positive(f.marketCap)) {
+    const r = unknown('market_cap', opts.testMode ? 'market cap unknown (replay data has none)' : 'market cap unknown');
+    if (r) return r;
+  } else if (f.marketCap < cap.min || f.marketCap > cap.max) {
+    return reject('market_cap', `market cap ${f.marketCap.toExponential(3)} outside MIN_MARKET_CAP_${S}..MAX_MARKET_CAP_${S} (${cap.min.toExponential(3)}..${cap.max.toExponential(3)})`);
+  }
+
+  // 3. gap
+  if (!positive(f.open) || !positive(f.previousClose)) {
+    const missing = !positive(f.previousClose) ? 'previous close' : "today's regular-session open";
+    const r = unknown('gap', `gap unknown (no ${missing})`);
+    if (r) return r;
+  } else {
+    const gap = Math.abs(f.open / f.previousClose - 1);
+    const max = maxGapPct(cfg, opts.strategy);
+    if (gap > max) return reject('gap', `gap ${show(gap)} (open ${show(f.open)} / previous close ${show(f.previousClose)} - 1) above MAX_GAP_PCT_${S}=${max}`);
+  }
+
+  // 4. average daily volume (not in TEST_MODE: the outcome notes it once for everybody)
+  if (!opts.testMode) {
+    if (!nonNegative(f.averageDailyVolume)) return reject('volume', 'average daily volume unknown: rejected (live screening does not trade what it cannot check)');
+    if (f.averageDailyVolume < cfg.MIN_VOLUME_THRESHOLD) {
+      return reject('volume', `average daily volume ${Math.round(f.averageDailyVolume)} below MIN_VOLUME_THRESHOLD=${cfg.MIN_VOLUME_THRESHOLD}`);
+    }
+  }
+
+  // 5. spread, only right before an entry at a real broker
+  if ((opts.stage ?? 'session') === 'live_entry' && !opts.testMode) {
+    const check = spreadCheck(f.price, f.spread, cfg.MAX_SPREAD_PCT);
+    if (!check.ok) return reject('spread', check.reason);
+  }
+  return { pass: true, skipped };
+}
+
+/** Spread <= MAX_SPREAD_PCT x price; an unknown or crossed quote fails (an entry must see a sane market). */
+export function spreadCheck(price: number | null, spread: number | null, maxSpreadPct: number): { ok: true } | { ok: false; reason: string } {
+  if (!positive(price)) return { ok: false, reason: 'no price known for the spread check' };
+  if (!nonNegative(spread)) return { ok: false, reason: 'no two-sided quote (bid/ask) known: spread cannot be checked' };
+  const limit = maxSpreadPct * price;
+  if (spread > limit) return { ok: false, reason: `spread ${show(spread)} above MAX_SPREAD_PCT x price = ${maxSpreadPct} x ${show(price)} = ${show(limit)}` };
+  return { ok: true };
+}
+
+/** The spread from a quote's sides; null when either side is missing. */
+export function spreadOf(bid: number | null | undefined, ask: number | null | undefined): number | null {
+  return positive(bid) && positive(ask) ? ask - bid : null;
+}
+
+export function screen(facts: readonly ScreeningFacts[], cfg: ScreeningConfig, opts: ScreenOptions): ScreenOutcome {
+  const accepted: string[] = [];
+  const rejected: ScreenRejection[] = [];
+  const skipped: ScreenSkip[] = [];
+  const notes: string[] = [];
+  if (opts.testMode) notes.push(`average daily volume filter (MIN_VOLUME_THRESHOLD=${cfg.MIN_VOLUME_THRESHOLD}) skipped in TEST_MODE`);
+  if ((opts.stage ?? 'session') === 'session') notes.push('spread filter (MAX_SPREAD_PCT) is checked before each live entry, not at session screening');
+  else if (opts.testMode) notes.push('spread filter (MAX_SPREAD_PCT) not applied in TEST_MODE (no live entry)');
+  for (const f of facts) {
+    const r = screenSymbol(f, cfg, opts);
+    skipped.push(...r.skipped);
+    if (r.pass) accepted.push(f.symbol);
+    else rejected.push(r.rejection);
+  }
+  return { accepted, rejected, skipped, notes };
+}
+
+/** Orders signals for slots: strongest first, ties by symbol (see the module comment). */
+export function compareSignals(a: { symbol: string; strength: number }, b: { symbol: string; strength: number }): number {
+  // A non-finite strength ranks last, so a broken signal never takes a slot from a real one.
+  const sa = Number.isFinite(a.strength) ? a.strength : Number.NEGATIVE_INFINITY;
+  const sb = Number.isFinite(b.strength) ? b.strength : Number.NEGATIVE_INFINITY;
+  if (sa !== sb) return sa > sb ? -1 : 1;
+  return a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0;
+}
+
+/** The signals of one decision bar that get the `slots` free trade slots, and those that do not. */
+export function rankSignals<T extends { symbol: string; strength: number }>(signals: readonly T[], slots: number): { taken: T[]; dropped: T[] } {
+  const sorted = [...signals].sort(compareSignals);
+  const n = Math.max(0, Math.floor(slots));
+  return { taken: sorted.slice(0, n), dropped: sorted.slice(n) };
+}
