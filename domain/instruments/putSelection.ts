@@ -1,0 +1,157 @@
+import { isTradingDay } from '../market/exchangeCalendar';
+import { addDays, utcMidnightMs } from '../market/nyTime';
+import { OPTION_CONTRACT_MULTIPLIER, sizePosition } from '../risk/allocation';
+import { formatOccSymbol } from './occSymbol';
+import { simulatedPutPremium } from './simulatedOptionPrice';
+
+/**
+ * LongPut contract selection (spec section 6, "Bearish instruments"), pure, over an option-chain snapshot:
+ * 1. expiry: the nearest expiry at least `minTradingDays` NYSE trading days after the session date (the days
+ *    after the date up to and including the expiry, counted with the built-in calendar), among expiries that
+ *    list a put at or below the price;
+ * 2. strike: at or just out of the money, i.e. the highest strike at or below the underlying's price;
+ * 3. premium: the ask; when no ask is quoted, the snapshot's mid; neither: no trade (a blind market order
+ *    on an option can fill anywhere);
+ * 4. size: contracts = floor(allocation / (premium x 100)), the account workflow's own sizing rule; fewer than
+ *    one contract is a refusal with the figures in the reason.
+ * A contract whose best strike has no usable premium is refused rather than swapped for a further
+ * out-of-the-money one: the choice stays "at or just out of the money" or nothing.
+ *
+ * TEST_MODE uses the same code over `syntheticOptionChain`, whose premiums are what the simulated broker
+ * fills at, so a replayed put trade goes through exactly the selection a live one does.
+ */
+
+export interface OptionQuote {
+  /** OCC symbol. */
+  readonly symbol: string;
+  /** YYYY-MM-DD */
+  readonly expiry: string;
+  readonly strike: number;
+  readonly right: 'C' | 'P';
+  readonly bid: number | null;
+  readonly ask: number | null;
+  /** The provider's mid or mark, used only when there is no ask. */
+  readonly mid?: number | null;
+}
+
+export interface OptionChainSnapshot {
+  readonly underlying: string;
+  /** When the quotes were taken (ISO). */
+  readonly asOf: string;
+  readonly contracts: readonly OptionQuote[];
+}
+
+/** What the README promises: the nearest weekly expiry at least five days out. */
+export const DEFAULT_MIN_TRADING_DAYS_TO_EXPIRY = 5;
+
+export interface PutSelectionInput {
+  /** The underlying's price at the decision (the signal bar's close). */
+  readonly price: number;
+  /** Session date YYYY-MM-DD. */
+  readonly date: string;
+  readonly minTradingDays?: number;
+  /** Dollars for this trade; null: choose the contract only (sizing happens later, at the account). */
+  readonly allocation: number | null;
+}
+
+export type PutSelection =
+  | {
+      readonly ok: true;
+      readonly contract: OptionQuote;
+      readonly premium: number;
+      readonly premiumSource: 'ask' | 'mid';
+      readonly tradingDaysToExpiry: number;
+      /** Whole contracts within the allocation; null when no allocation was given. */
+      readonly contracts: number | null;
+      /** contracts x premium x 100; null when no allocation was given. */
+      readonly cost: number | null;
+    }
+  | { readonly ok: false; readonly reason: string };
+
+const positive = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x) && x > 0;
+const isDate = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
+
+/** NYSE trading days d with from < d <= to (0 when `to` is not after `from`). */
+export function tradingDaysBetween(from: string, to: string): number {
+  const days = Math.round((utcMidnightMs(to) - utcMidnightMs(from)) / 86_400_000);
+  let n = 0;
+  for (let i = 1; i <= days; i++) if (isTradingDay(addDays(from, i))) n += 1;
+  return n;
+}
+
+export function selectPut(chain: OptionChainSnapshot, input: PutSelectionInput): PutSelection {
+  const minDays = input.minTradingDays ?? DEFAULT_MIN_TRADING_DAYS_TO_EXPIRY;
+  const { price, date } = input;
+  const u = chain.underlying;
+  if (!positive(price)) return { ok: false, reason: `no usable price for ${u} (${price})` };
+  const puts = chain.contracts.filter((c) => c.right === 'P' && positive(c.strike) && isDate(c.expiry));
+  if (puts.length === 0) return { ok: false, reason: `the option chain of ${u} lists no puts` };
+
+  const daysTo = new Map<string, number>();
+  for (const e of new Set(puts.map((c) => c.expiry))) daysTo.set(e, tradingDaysBetween(date, e));
+  const farEnough = puts.filter((c) => (daysTo.get(c.expiry) ?? 0) >= minDays);
+  if (farEnough.length === 0) return { ok: false, reason: `no ${u} put expiry at least ${minDays} trading days after ${date}` };
+  const atOrBelow = farEnough.filter((c) => c.strike <= price);
+  if (atOrBelow.length === 0) return { ok: false, reason: `no ${u} put strike at or below the price ${price} (expiries at least ${minDays} trading days out)` };
+
+  const expiry = atOrBelow.reduce((best, c) => (c.expiry < best ? c.expiry : best), atOrBelow[0]!.expiry);
+  const strike = Math.max(...atOrBelow.filter((c) => c.expiry === expiry).map((c) => c.strike));
+  // One contract per (expiry, strike); a duplicate in a snapshot is resolved by symbol, for determinism.
+  const contract = atOrBelow.filter((c) => c.expiry === expiry && c.strike === strike).sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0))[0]!;
+
+  let premium: number;
+  let premiumSource: 'ask' | 'mid';
+  if (positive(contract.ask)) {
+    premium = contract.ask;
+    premiumSource = 'ask';
+  } else if (positive(contract.mid)) {
+    premium = contract.mid;
+    premiumSource = 'mid';
+  } else return { ok: false, reason: `no ask or mid quoted for ${contract.symbol.trim()} (${u} put ${strike} ${expiry})` };
+
+  const base = { ok: true as const, contract, premium, premiumSource, tradingDaysToExpiry: daysTo.get(expiry) ?? 0 };
+  if (input.allocation === null) return { ...base, contracts: null, cost: null };
+  const size = sizePosition({ dollars: input.allocation, price: premium, instrument: 'put', fractionalEnabled: false, assetFractionable: false });
+  if (size.quantity < 1) {
+    const perContract = Math.round(premium * OPTION_CONTRACT_MULTIPLIER * 100) / 100;
+    return {
+      ok: false,
+      reason: `one ${contract.symbol.trim()} contract costs ${perContract} (premium ${premium} x ${OPTION_CONTRACT_MULTIPLIER}), more than the allocation ${input.allocation}`,
+    };
+  }
+  return { ...base, contracts: size.quantity, cost: size.costDollars };
+}
+
+export interface SyntheticChainOptions {
+  /** Weekly expiries listed, starting with the week of the date. */
+  readonly weeks?: number;
+  /** Strikes from price x (1 - band) to price x (1 + band), whole dollars. */
+  readonly strikeBand?: number;
+}
+
+/**
+ * A simulated broker's chain: weekly expiries on Fridays (the Thursday before when the Friday is an exchange
+ * holiday, as listed options do), whole-dollar strikes around the price, puts only, with bid = ask = the
+ * premium simulatedOptionPrice.ts gives, which is the price the simulated broker fills at.
+ */
+export function syntheticOptionChain(underlying: string, price: number, date: string, opts: SyntheticChainOptions = {}): OptionChainSnapshot {
+  const weeks = opts.weeks ?? 5;
+  const band = opts.strikeBand ?? 0.05;
+  const contracts: OptionQuote[] = [];
+  if (positive(price)) {
+    const lo = Math.max(1, Math.floor(price * (1 - band)));
+    const hi = Math.max(lo, Math.ceil(price * (1 + band)));
+    const dow = new Date(utcMidnightMs(date)).getUTCDay();
+    const firstFriday = addDays(date, (5 - dow + 7) % 7);
+    for (let w = 0; w < weeks; w++) {
+      let expiry = addDays(firstFriday, 7 * w);
+      while (!isTradingDay(expiry)) expiry = addDays(expiry, -1);
+      if (expiry < date) continue;
+      for (let strike = lo; strike <= hi; strike++) {
+        const premium = simulatedPutPremium(price, strike);
+        contracts.push({ symbol: formatOccSymbol({ underlying, expiry, right: 'P', strike }), expiry, strike, right: 'P', bid: premium, ask: premium, mid: premium });
+      }
+    }
+  }
+  return { underlying, asOf: `${date}T00:00:00.000Z`, contracts };
+}
