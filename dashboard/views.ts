@@ -102,11 +102,11 @@ export function statusFragment(v: StatusView): string {
   const ui = temporalRunUrl(v.temporalUiUrl, v.namespace, r.workflowId);
   const uiLink = ui ? `<a href="${h(ui)}" rel="noopener noreferrer" target="_blank" id="temporal-link">Open ${h(r.workflowId)} in the Temporal Web UI</a>` : `<span>${h(r.workflowId)}</span>`;
   if (r.kind === 'missing') {
-    return `<p class="badges"><span class="badge state-idle" id="day-state">no day</span></p>
+    return `<h1>Trading day ${h(v.date)}</h1><p class="badges"><span class="badge state-idle" id="day-state">no day</span></p>
 <p>No trading day workflow <code>${h(r.workflowId)}</code> for ${h(v.date)} yet: the Schedule starts one on trading days, or run <code>npm run cli -- day --date ${h(v.date)}</code>.</p>`;
   }
   if (r.kind === 'error') {
-    return `<p class="badges"><span class="badge state-halted" id="day-state">unknown</span></p>
+    return `<h1>Trading day ${h(v.date)}</h1><p class="badges"><span class="badge state-halted" id="day-state">unknown</span></p>
 <p class="flash error">Cannot read the status of <code>${h(r.workflowId)}</code>: ${h(r.message)}</p><p>${uiLink}</p>`;
   }
   const s = r.status;
@@ -115,7 +115,8 @@ export function statusFragment(v: StatusView): string {
   const brokers = Object.entries(s.brokerConnectivity);
   const pending = s.sessions.filter((x) => x.pendingConfirmation !== null);
   const card = (label: string, value: string, id: string, cls = '') => `<div class="card${cls ? ` ${cls}` : ''}"><span class="label">${label}</span><span class="value" id="${id}">${value}</span></div>`;
-  return `<p class="badges">
+  return `<h1>Trading day ${h(s.date)}</h1>
+<p class="badges">
 <span class="badge state-${h(s.state)}" id="day-state">${h(s.state)}</span>
 ${s.testMode ? '<span class="badge test" id="test-mode">TEST_MODE</span>' : '<span class="badge live">LIVE TRADING</span>'}
 ${s.defenseMode ? '<span class="badge defense" id="defense-mode">DEFENSE MODE</span>' : '<span class="badge muted" id="defense-mode">defense off</span>'}
@@ -138,11 +139,13 @@ ${pending.length > 0 ? pendingBlock(pending.map((x) => ({ session: x.strategy, s
 ${
   positions.length === 0
     ? '<p id="no-positions">No open positions.</p>'
-    : `<div class="scroll"><table id="positions"><thead><tr><th>Ticker</th><th>Underlying</th><th>Side</th><th class="num">Size</th><th class="num">Entry</th><th class="num">Current</th><th class="num">Unrealised PnL</th><th>Session</th></tr></thead><tbody>
+    : // Most important columns first: on a phone the rest scrolls sideways. The current price is the
+      // underlying's (the status query's PositionView), which for a put differs from its premium.
+      `<div class="scroll"><table id="positions"><thead><tr><th>Ticker</th><th class="num">Size</th><th class="num">Entry</th><th class="num" title="latest close of the underlying">Current (underlying)</th><th class="num">Unrealised PnL</th><th>Side</th><th>Underlying</th><th>Session</th></tr></thead><tbody>
 ${positions
   .map(
     (p) =>
-      `<tr><td>${h(p.ticker)}</td><td>${h(p.underlying)}</td><td>${h(p.side)}</td><td class="num">${h(p.size)}</td><td class="num">${price(p.entryPrice)}</td><td class="num">${price(p.currentPrice)}</td><td class="num ${pnlClass(p.unrealizedPnl)}">${money(p.unrealizedPnl)}</td><td>${h(p.session)}</td></tr>`,
+      `<tr><td>${h(p.ticker)}</td><td class="num">${h(p.size)}</td><td class="num">${price(p.entryPrice)}</td><td class="num">${price(p.currentPrice)}</td><td class="num ${pnlClass(p.unrealizedPnl)}">${money(p.unrealizedPnl)}</td><td>${h(p.side)}</td><td>${h(p.underlying)}</td><td>${h(p.session)}</td></tr>`,
   )
   .join('\n')}
 </tbody></table></div>`
