@@ -16,6 +16,7 @@ import { isTradingDay, holidayName } from '../domain/market/exchangeCalendar';
 import { dstMisalignment, sessionStartUtcMs } from '../domain/market/sessionWindow';
 import type { StrategyName } from '../domain/strategies/strategy';
 import { outputMode } from '../domain/routing';
+import { capitalReport } from '../domain/risk/capital';
 import { liveClock, type ReplayClock } from '../domain/time/replayClock';
 import { plannedSessions, weekdayOf } from '../domain/day/sessionPlan';
 import {
@@ -39,7 +40,7 @@ import {
 import { sessionWorkflow } from './session';
 import { marketNowMs, sleepUntilMarket, workflowNowMs } from './workflowClock';
 
-const { startupChecks } = proxyActivities<TradingActivities>({
+const { startupChecks, brokerAccount } = proxyActivities<TradingActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 },
 });
@@ -152,6 +153,18 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
     void forward((id) => getExternalWorkflowHandle(id).signal(sessionConfirmSignal, c));
   });
 
+  /** The 50/50 target split (spec section 7), reported, never acted on. */
+  const rebalancingNeeds = async (): Promise<string[]> => {
+    try {
+      const acct = await brokerAccount({ broker: input.broker, replayFolder: input.replay?.folder ?? null });
+      return capitalReport([{ broker: input.broker, accountValue: acct.accountValue }], cfg.CAPITAL_RESERVE).rebalancingNeeds.map(
+        (n) => `${n.broker}: ${n.action} ${n.amount.toFixed(2)} (float ${n.float.toFixed(2)}, target ${n.target.toFixed(2)})`,
+      );
+    } catch (err) {
+      return [`rebalancing not computed: ${String(err)}`];
+    }
+  };
+
   let alertSeq = 0;
   /** Alerts never block the day: a failing mail server is retried a little, then logged. */
   const alert = async (event: 'kill_switch' | 'defense_mode' | 'critical' | 'shutdown', subject: string, lines: string[]) => {
@@ -164,6 +177,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
   };
 
   const finish = async (): Promise<DaySummary> => {
+    const rebalancing = closedReason === null ? await rebalancingNeeds() : [];
     await writeDailySummary({
       mode,
       date,
@@ -172,7 +186,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
         closedReason,
         haltReason,
         executionSeconds: [],
-        rebalancing: [],
+        rebalancing,
         warnings,
       },
     });

@@ -51,6 +51,8 @@ export const botConfigShape = {
   MAX_OPEN_POSITIONS: numberField(5, { min: 0, max: 100, int: true }),
   MAX_CONCURRENT_TRADES_PER_BROKER: numberField(3, { min: 0, max: 100, int: true }),
   MAX_SPREAD_PCT: numberField(0.015, fraction),
+  // Capital kept outside the brokers (dollars): total capital = broker floats + this reserve.
+  CAPITAL_RESERVE: numberField(0, { min: 0 }),
   // Filters
   MIN_PRICE: numberField(5, { min: 0 }),
   MAX_PRICE: numberField(100, { min: 0 }),

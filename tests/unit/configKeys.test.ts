@@ -45,6 +45,7 @@ const BOT_BAD: Record<keyof BotConfig, Bad> = {
   DAILY_LOSS_LIMIT: fraction,
   MAX_RISK_PER_TRADE: fraction,
   MAX_OPEN_POSITIONS: { wrong: 'five', range: '101' },
+  CAPITAL_RESERVE: { wrong: 'plenty', range: '-1' },
   MAX_CONCURRENT_TRADES_PER_BROKER: { wrong: '2.5', range: '-1' },
   MAX_SPREAD_PCT: fraction,
   MIN_PRICE: { wrong: '$5', range: '-1' },

@@ -86,6 +86,14 @@ describe('trading day workflow on the real dev server', () => {
     }
     const log = fs.readFileSync(path.join(h.outputDir, 'logs', 'open_paper.log'), 'utf8');
     assert.match(log, /"event":"entry"/);
+    const summaries = JSON.parse(fs.readFileSync(path.join(h.outputDir, 'summaries', 'daily_summary_paper.json'), 'utf8')) as Record<
+      string,
+      { trades: number; strategiesRun: string[]; rebalancingNeeds: string[] }
+    >;
+    assert.equal(summaries[DATE].trades, expected.length);
+    assert.deepEqual(summaries[DATE].strategiesRun, ['open']);
+    // No reserve configured: the whole float sits at the broker, twice its 50% target.
+    assert.match(summaries[DATE].rebalancingNeeds.join(' '), /^sim: withdraw /);
     assert.ok(fs.existsSync(path.join(h.outputDir, 'trades', 'trade_history_paper.csv')));
     assert.ok(!fs.readdirSync(path.join(h.outputDir, 'trades')).some((f) => f.includes('_live')));
   });
