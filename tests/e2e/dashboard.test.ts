@@ -305,7 +305,9 @@ describe('dashboard in headless Chromium against a real TEST_MODE day', () => {
       h,
       replayDayInput({
         date: DATE,
-        config: testConfig({ ...ROOMY, TRADE_CONFIRMATION_REQUIRED: 'true', TRADE_CONFIRMATION_TIMEOUT: '120' }),
+        // Short timeout: a stop does not cut short a session waiting for a confirmation (it waits the
+        // timeout out), and the next signal is pending by the time the day is stopped below.
+        config: testConfig({ ...ROOMY, TRADE_CONFIRMATION_REQUIRED: 'true', TRADE_CONFIRMATION_TIMEOUT: '20' }),
         universe: UNIVERSE,
         marketStart: `${DATE}T14:54:00Z`,
         speed: 60,
