@@ -115,6 +115,7 @@ export interface ScreenOutcome {
   /** In input order. */
   readonly accepted: string[];
   readonly rejected: ScreenRejection[];
+  /** Rules not applied to accepted symbols (a rejected symbol's reason is enough). */
   readonly skipped: ScreenSkip[];
   /** Rules not applied to anybody, with why (volume in TEST_MODE; spread at session stage). */
   readonly notes: string[];
@@ -217,9 +218,10 @@ export function screen(facts: readonly ScreeningFacts[], cfg: ScreeningConfig, o
   else if (opts.testMode) notes.push('spread filter (MAX_SPREAD_PCT) not applied in TEST_MODE (no live entry)');
   for (const f of facts) {
     const r = screenSymbol(f, cfg, opts);
-    skipped.push(...r.skipped);
-    if (r.pass) accepted.push(f.symbol);
-    else rejected.push(r.rejection);
+    if (r.pass) {
+      accepted.push(f.symbol);
+      skipped.push(...r.skipped);
+    } else rejected.push(r.rejection);
   }
   return { accepted, rejected, skipped, notes };
 }
