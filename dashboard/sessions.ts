@@ -70,7 +70,8 @@ export class SessionStore {
 
   /** Seconds the session has left (for the cookie's Max-Age). */
   secondsLeft(s: Session): number {
-    return Math.max(0, Math.floor((s.expiresAt - this.now()) / 1000));
+    // Rounded up: a 1-second session must not get Max-Age=0, which deletes the cookie at once.
+    return Math.max(0, Math.ceil((s.expiresAt - this.now()) / 1000));
   }
 
   private prune(): void {
