@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -133,6 +134,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const webLog = new WebLog(opts.logDir, onError);
   const status = new StatusSource(opts.client, Math.max(250, Math.floor(pollMs / 2)));
   const assets = { 'dashboard.css': readAsset('dashboard.css'), 'dashboard.js': readAsset('dashboard.js') } as const;
+  // Compressed once at start for slow links; pages are not compressed (they carry the CSRF token next to
+  // reflected input, the BREACH pattern) and stay small instead.
+  const gzipped = { 'dashboard.css': zlib.gzipSync(assets['dashboard.css']), 'dashboard.js': zlib.gzipSync(assets['dashboard.js']) } as const;
   const assetVersion = createHash('sha256').update(assets['dashboard.css']).update(assets['dashboard.js']).digest('hex').slice(0, 10);
   const streams = new Set<{ close(): void; sessionId: string }>();
   let settingsChain: Promise<unknown> = Promise.resolve();
@@ -218,8 +222,10 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   app.get<{ Params: { file: string } }>('/static/:file', async (req, reply) => {
     const name = req.params.file;
     if (name !== 'dashboard.css' && name !== 'dashboard.js') return reply.code(404).send('not found');
-    void reply.header('Cache-Control', 'public, max-age=86400, immutable');
-    return reply.type(name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8').send(assets[name]);
+    void reply.header('Cache-Control', 'public, max-age=86400, immutable').header('Vary', 'Accept-Encoding');
+    void reply.type(name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8');
+    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.header('Content-Encoding', 'gzip').send(gzipped[name]);
+    return reply.send(assets[name]);
   });
 
   const showLogin = (req: FastifyRequest, reply: FastifyReply, code: number, error: string | null, user = '') => {

@@ -60,7 +60,12 @@ describe('dashboard server', () => {
     assert.match(login.headers.get('x-robots-tag') ?? '', /noindex/);
     assert.ok(!/<script>/.test(login.text), 'no inline script');
     assert.ok(!/https?:\/\/(?!127\.0\.0\.1)/.test(login.text), 'nothing loaded from elsewhere');
-    for (const asset of ['/static/dashboard.css', '/static/dashboard.js']) assert.equal((await b.request(asset)).status, 200);
+    for (const asset of ['/static/dashboard.css', '/static/dashboard.js']) {
+      const r = await b.request(asset, { headers: { 'accept-encoding': 'gzip' } });
+      assert.equal(r.status, 200);
+      assert.equal(r.headers.get('content-encoding'), 'gzip', 'assets are compressed for slow links');
+      assert.match(r.headers.get('cache-control') ?? '', /immutable/);
+    }
     assert.equal((await b.request('/static/..%2fserver.ts')).status, 404);
   });
 
@@ -118,6 +123,8 @@ describe('dashboard server', () => {
     await b.login();
     const page = await b.request('/?date=2025-04-09');
     const t = page.text;
+    // Small enough for a slow link: the page itself, the (cached, compressed) assets aside.
+    assert.ok(Buffer.byteLength(t) < 12_000, `status page is ${Buffer.byteLength(t)} bytes`);
     assert.match(t, /id="day-state">trading</);
     assert.match(t, /id="test-mode">TEST_MODE</);
     assert.match(t, /id="defense-mode">DEFENSE MODE</);
