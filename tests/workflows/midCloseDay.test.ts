@@ -68,8 +68,9 @@ interface Comparable {
   side: string;
   entry_time: string;
   signal_price: number;
-  exit_time: string;
-  exit_reason: string;
+  /** Null in a trade record only while a trade is open; every compared trade is closed. */
+  exit_time: string | null;
+  exit_reason: string | null;
 }
 
 function simulated(strategy: StrategyName, config: BotConfig, date: string, universe: readonly string[]): Comparable[] {
