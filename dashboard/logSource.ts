@@ -147,10 +147,14 @@ const KNOWN = new Set(['timestamp', 'at', 'time', 'event', 'type', 'kind', 'symb
 function toEntry(r: Rec, source: string, kind: LogKind): LogEntry {
   const data = typeof r.data === 'string' && r.data.startsWith('{') ? safeJson(r.data) : r.data;
   const rest = Object.entries(r).filter(([k, v]) => !KNOWN.has(k) && k !== 'data' && v !== '' && v !== null && v !== undefined);
-  const detailParts = [
-    ...(data !== undefined && data !== '' && data !== null ? [str(data)] : []),
-    ...rest.map(([k, v]) => `${k}=${str(v)}`),
-  ];
+  // `key=value` pairs read better than JSON on a narrow screen.
+  const dataParts =
+    data !== null && typeof data === 'object' && !Array.isArray(data)
+      ? Object.entries(data as Rec).map(([k, v]) => `${k}=${str(v)}`)
+      : data !== undefined && data !== '' && data !== null
+        ? [str(data)]
+        : [];
+  const detailParts = [...dataParts, ...rest.map(([k, v]) => `${k}=${str(v)}`)];
   return {
     timestamp: str(r.timestamp ?? r.at ?? r.time),
     kind,

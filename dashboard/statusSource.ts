@@ -66,6 +66,8 @@ function describeError(err: unknown): string {
   if (/Workflow execution (failed|terminated|cancelled|timed out)/i.test(msg) || /WorkflowFailedError/.test(String((err as Error)?.name))) {
     return `the day ended without a result (${cause ?? msg})`;
   }
-  if (/deadline/i.test(msg)) return 'Temporal did not answer in time (is a worker running for this day?)';
+  if (/deadline/i.test(`${msg} ${cause ?? ''}`)) {
+    return `Temporal did not answer within ${QUERY_TIMEOUT_MS / 1000} s (is the server at TEMPORAL_ADDRESS up, and a worker running for this day?)`;
+  }
   return cause !== undefined ? `${msg} (${cause})` : msg;
 }

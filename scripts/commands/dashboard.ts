@@ -4,8 +4,9 @@ import readline from 'node:readline';
 import type { LoadedConfig } from '../../activities/config/loadConfig';
 import { dashboardLogin, startDashboard, type Dashboard } from '../../dashboard/server';
 import { hashPassword, passwordProblem } from '../../dashboard/password';
-import { connectClient } from '../temporal/connection';
-import { PROJECT_DIR, UsageError, dayIdFor, loadProjectConfig, parseArgs, stringFlag } from './shared';
+import { Client, Connection } from '@temporalio/client';
+import { temporalConnectionOptions } from '../temporal/connection';
+import { PROJECT_DIR, UsageError, dayIdFor, loadProjectConfig, parseArgs, reportFailure, stringFlag } from './shared';
 
 export const DASHBOARD_USAGE = `usage:
   dashboard [--host IP] [--port N] [--read-only | --controls]
@@ -62,7 +63,10 @@ export async function startConfiguredDashboard(
   // Refuse before connecting anything: no login configured means no dashboard (checklist item 9).
   dashboardLogin(config);
   const tls = readTls(config, projectDir);
-  const client = await connectClient(config.env);
+  // Lazy: the dashboard starts (and says "Temporal unreachable") while the server is down or restarting.
+  const opts = temporalConnectionOptions(config.env);
+  const connection = Connection.lazy({ address: opts.address, tls: opts.tls, apiKey: opts.apiKey, connectTimeout: '10 seconds' });
+  const client = new Client({ connection, namespace: config.env.TEMPORAL_NAMESPACE });
   const outputDir = path.resolve(projectDir, 'output');
   try {
     const dash = await startDashboard({
@@ -149,4 +153,12 @@ function promptHidden(io: Io, question: string): Promise<string> {
       resolve(answer);
     });
   });
+}
+
+// Also runnable on its own: `npx tsx scripts/commands/dashboard.ts [hash-password]`.
+if (require.main === module) {
+  runDashboardCommand(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => process.exit(reportFailure(err)),
+  );
 }

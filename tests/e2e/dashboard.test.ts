@@ -246,6 +246,7 @@ describe('dashboard in headless Chromium against a real TEST_MODE day', () => {
     ]);
     assert.ok(entries.some((r) => underlyings.has(r[3] ?? '')), 'the entry names a traded symbol');
     assert.equal(entries[0]?.[1], 'open');
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'dashboard-logs.png') });
   });
 
   test('a control without the CSRF token, or from another origin, is refused', async () => {

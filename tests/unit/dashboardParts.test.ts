@@ -136,7 +136,8 @@ describe('dashboard log reading', () => {
       'the live file is not read for paper, the torn line is skipped',
     );
     assert.equal(all[0]?.message, 'exit, target');
-    assert.match(all[0]?.detail ?? '', /"pnl":3\.5/);
+    assert.equal(all[0]?.detail, 'pnl=3.5');
+    assert.equal(all[4]?.detail, 'price=51.37');
     assert.equal(all[2]?.message, 'smtp down');
     assert.deepEqual(recentLogEntries(out, 'paper', { kinds: ['error'] }).map((e) => e.symbol), ['FAS']);
     assert.equal(recentLogEntries(out, 'paper', { limit: 2 }).length, 2);
