@@ -31,10 +31,25 @@ export async function hashPassword(password: string, cost = BCRYPT_COST): Promis
   return bcrypt.hash(password, cost);
 }
 
-// Compared against when the user name is wrong, so a wrong name costs the same time as a wrong password.
-const DUMMY_HASH = bcrypt.hashSync('not-a-real-password-used-for-timing', 10);
+// Compared against when the user name is wrong, so a wrong name costs the same time as a wrong
+// password: one per cost, made on first use.
+const dummyHashes = new Map<number, Promise<string>>();
+function dummyHashLike(hash: string): Promise<string> {
+  const cost = Number(/^\$2[aby]\$(\d\d)\$/.exec(hash)?.[1] ?? BCRYPT_COST);
+  let d = dummyHashes.get(cost);
+  if (d === undefined) {
+    d = bcrypt.hash('not-a-real-password-used-for-timing', cost);
+    dummyHashes.set(cost, d);
+  }
+  return d;
+}
 
 /** True when `user` and `password` match the configured login. Always spends one bcrypt comparison. */
+/** Makes the comparison hash for wrong user names ahead of the first login (a start-up cost, not a login's). */
+export async function prepareLogin(passwordHash: string): Promise<void> {
+  await dummyHashLike(passwordHash);
+}
+
 export async function checkLogin(
   login: { readonly username: string; readonly passwordHash: string },
   user: string,
@@ -42,6 +57,6 @@ export async function checkLogin(
 ): Promise<boolean> {
   const userOk = user === login.username;
   const tooLong = Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES;
-  const hashOk = await bcrypt.compare(password, userOk && !tooLong ? login.passwordHash : DUMMY_HASH);
+  const hashOk = await bcrypt.compare(password, userOk && !tooLong ? login.passwordHash : await dummyHashLike(login.passwordHash));
   return userOk && !tooLong && hashOk;
 }

@@ -14,7 +14,7 @@ import type { OutputMode } from '../domain/trades/tradeRecord';
 import { confirmTradeSignal, defenseModeSignal, killSignal, stopSignal } from '../workflows/tradingDayApi';
 import { recentLogEntries, type LogKind } from './logSource';
 import { DEFAULT_LOGIN_LIMITS, LoginLimiter, type LoginLimits } from './loginLimiter';
-import { checkLogin, isBcryptHash } from './password';
+import { checkLogin, isBcryptHash, prepareLogin } from './password';
 import { randomToken, sameToken, SessionStore, type Session } from './sessions';
 import { editBotSetting, envBotTarget, fileVersion, settingRows } from './settings';
 import { StatusSource } from './statusSource';
@@ -122,6 +122,7 @@ function queryParam(req: FastifyRequest, name: string): string | undefined {
 
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
   const login = dashboardLogin(opts.config);
+  await prepareLogin(login.passwordHash);
   const projectDir = opts.projectDir ?? process.cwd();
   const onError = opts.onError ?? ((m: string) => process.stderr.write(`dashboard: ${m}\n`));
   let config = opts.config;

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { LoadedConfig } from '../../activities/config/loadConfig';
+import { dashboardCheck } from '../../dashboard/check';
 import { dashboardLogin, defaultTemporalUiUrl, type Dashboard } from '../../dashboard/server';
 import { Browserish, fakeTemporal, projectWith, sampleStatus, startTestDashboard, USER, type FakeTemporal } from './dashboardFixtures';
 
@@ -369,5 +370,17 @@ describe('dashboard configuration', () => {
     assert.equal(defaultTemporalUiUrl(withEnv({ TEMPORAL_ADDRESS: '[::1]:7233', TEMPORAL_UI_URL: undefined })), 'http://[::1]:8233');
     assert.equal(defaultTemporalUiUrl(withEnv({ TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_UI_URL: undefined })), null);
     assert.equal(defaultTemporalUiUrl(withEnv({ TEMPORAL_UI_URL: 'https://cloud.temporal.io' })), 'https://cloud.temporal.io');
+  });
+
+  test('checklist item 9: skipped when off, failed without a login, passed with one', async () => {
+    const { config } = await projectWith();
+    const env = (over: Partial<LoadedConfig['env']>) => ({ ...config.env, ...over });
+    assert.equal(dashboardCheck(env({ DASHBOARD_ENABLED: false })).status, 'skip');
+    assert.equal(dashboardCheck(env({ DASHBOARD_ENABLED: true, PASSWORD_HASH: undefined })).status, 'fail');
+    assert.equal(dashboardCheck(env({ DASHBOARD_ENABLED: true, PASSWORD_HASH: '$scrypt$x' })).status, 'fail');
+    const ok = dashboardCheck(env({ DASHBOARD_ENABLED: true }));
+    assert.equal(ok.status, 'pass');
+    assert.match(ok.detail, /login required \(user operator\); 5 failed logins per 15 min lock a client out for 15 min/);
+    assert.match(dashboardCheck(env({ DASHBOARD_ENABLED: true, LOCAL_IP: '0.0.0.0' })).detail, /without TLS/);
   });
 });
