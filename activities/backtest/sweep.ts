@@ -93,15 +93,24 @@ export function runCell(spec: PortfolioRunSpec, cell: Pick<SweepCell, 'name' | '
   };
 }
 
+/**
+ * A sweep worker thread. Run from TypeScript sources (tsx), the thread registers tsx's require hook itself:
+ * threads do not inherit every loader a parent process was started with.
+ */
+export function startSweepThread(thread: number): Worker {
+  const ts = __filename.endsWith('.ts');
+  const file = path.join(__dirname, ts ? 'sweepWorker.ts' : 'sweepWorker.js');
+  const code = `${ts ? "require('tsx/cjs/api').register();" : ''}require(${JSON.stringify(file)});`;
+  return new Worker(code, { eval: true, workerData: { thread } });
+}
+
 /** Runs cells on a pool of worker threads, at most `threads` at a time; results in cell order. */
 export async function runCellsInThreads(base: PortfolioRunSpec, cells: readonly SweepCell[], threads: number): Promise<CellResult[]> {
   const results = new Array<CellResult>(cells.length);
   let next = 0;
-  const workerFile = path.join(__dirname, 'sweepWorker.ts');
   const runOne = (thread: number) =>
     new Promise<void>((resolveAll, rejectAll) => {
-      // Worker threads inherit the parent's --import/--require hooks (tsx), so they load TypeScript as it does.
-      const worker = new Worker(workerFile, { workerData: { thread } });
+      const worker = startSweepThread(thread);
       const feed = () => {
         if (next >= cells.length) {
           void worker.terminate().then(() => resolveAll());

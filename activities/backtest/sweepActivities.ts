@@ -1,9 +1,7 @@
 import os from 'node:os';
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { CellResult } from './sweep';
+import { startSweepThread, type CellResult } from './sweep';
 import type { PortfolioRunSpec } from './runBacktest';
 
 /** One grid cell: the run with the cell's config, and the cell's name and settings. */
@@ -48,7 +46,7 @@ export type BacktestSweepActivities = ReturnType<typeof createBacktestSweepActiv
 
 function runCellInThread(input: BacktestCellInput, label: string): Promise<CellResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(path.join(__dirname, 'sweepWorker.ts'), { workerData: { thread: 1 } });
+    const worker = startSweepThread(1);
     worker.once('message', (msg: { result?: CellResult; error?: string }) => {
       void worker.terminate();
       if (msg.error !== undefined) reject(new Error(msg.error));

@@ -18,7 +18,8 @@ export const BACKTEST_USAGE =
   'usage: backtest --strategy=open|mid|close|all --start=YYYY-MM-DD --end=YYYY-MM-DD --data_source=<file|folder> ' +
   '[--results <dir>] [--symbols A,B] [--set KEY=VALUE]... [--vix <date,close csv>] [--signals-only] ' +
   '[--fill next_open|signal_close] [--slippage-bps N] [--fee-per-order DOLLARS] [--no-report] ' +
-  '[--cache-dir DIR | --no-cache] [--sweep KEY=v1,v2,...]... [--workers N] [--temporal]';
+  '[--cache-dir DIR | --no-cache] [--sweep KEY=v1,v2,...]... [--workers N] [--temporal]\n' +
+  '       backtest --sweep-worker [--task-queue Q] [--label NAME] [--concurrency N]   (a worker that runs --temporal sweep cells)';
 
 export const DEFAULT_RESULTS_DIR = join('output', 'backtest');
 export const DEFAULT_CACHE_DIR = join('output', 'cache', 'bars');
@@ -220,8 +221,8 @@ function projectDir(): string {
 }
 
 /** `.env_bot` (plain or encrypted) with `--set` values on top, exactly as live reads it; no credentials needed. */
-export async function loadBacktestConfig(sets: Readonly<Record<string, string>>): Promise<LoadedConfig> {
-  return loadConfig({ cwd: projectDir(), botOverrides: sets, checkCredentials: false });
+export async function loadBacktestConfig(sets: Readonly<Record<string, string>>, label = '--set'): Promise<LoadedConfig> {
+  return loadConfig({ cwd: projectDir(), botOverrides: sets, botOverridesLabel: label, checkCredentials: false });
 }
 
 /** `--vix`, else VIX_SOURCE (environment or .env) when it names a CSV file, else none (the CLOSE gate then warns and allows). */
@@ -256,12 +257,66 @@ export function metricsText(outcome: Pick<PortfolioRunOutcome, 'metrics'>, strat
   return table.map((r) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ')).join('\n');
 }
 
+/** `backtest --sweep-worker`: options of a sweep worker process. */
+export function parseSweepWorkerArgs(argv: readonly string[]): { taskQueue?: string; label?: string; concurrency?: number } {
+  const out: { taskQueue?: string; label?: string; concurrency?: number } = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--sweep-worker') continue;
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') ? arg.slice(2, eq < 0 ? undefined : eq) : '';
+    if (!['task-queue', 'label', 'concurrency'].includes(name)) throw new UsageError(`--sweep-worker takes --task-queue, --label and --concurrency, not "${arg}"`);
+    const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined || value.startsWith('--') || value.trim() === '') throw new UsageError(`--${name} needs a value`);
+    if (name === 'task-queue') out.taskQueue = value.trim();
+    else if (name === 'label') out.label = value.trim();
+    else {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--concurrency=${value}: allowed: an integer from 1 to 64`);
+      out.concurrency = n;
+    }
+  }
+  return out;
+}
+
+async function runSweepWorkerCommand(argv: string[]): Promise<number> {
+  let opts: ReturnType<typeof parseSweepWorkerArgs>;
+  try {
+    opts = parseSweepWorkerArgs(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`backtest: ${err.message} (backtest --help shows the usage)`);
+      return 2;
+    }
+    throw err;
+  }
+  let loaded: LoadedConfig;
+  try {
+    loaded = await loadBacktestConfig({});
+  } catch (err) {
+    if (isConfigError(err)) {
+      console.error(`backtest: configuration problems:\n${err.problems.map((p) => `  - ${p}`).join('\n')}`);
+      return 1;
+    }
+    throw err;
+  }
+  const { runSweepWorker } = await import('../../activities/backtest/sweepWorkerProcess');
+  const queue = opts.taskQueue ?? loaded.env.TEMPORAL_TASK_QUEUE;
+  await runSweepWorker({
+    env: loaded.env,
+    ...opts,
+    onReady: () => console.log(`sweep worker ready on ${loaded.env.TEMPORAL_ADDRESS}, task queue ${queue}`),
+  });
+  return 0;
+}
+
 /** The `backtest` command. Returns the process exit code: 0 ok, 1 failure, 2 bad arguments. */
 export async function runBacktestCommand(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(BACKTEST_USAGE);
     return 0;
   }
+  if (argv.includes('--sweep-worker')) return runSweepWorkerCommand(argv);
   let args: BacktestArgs;
   try {
     args = parseBacktestArgs(argv);
@@ -323,7 +378,15 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
       runInfo,
     };
     if (args.sweeps.length > 0) {
-      const cells = await sweepCells(args.sweeps, async (extra) => (await loadBacktestConfig({ ...args.sets, ...extra })).bot);
+      const cells = await sweepCells(args.sweeps, async (extra) => {
+        try {
+          return (await loadBacktestConfig({ ...args.sets, ...extra }, '--set/--sweep')).bot;
+        } catch (err) {
+          if (!isConfigError(err)) throw err;
+          const cell = Object.entries(extra).map(([k, v]) => `${k}=${v}`).join(',');
+          throw new Error(`sweep cell ${cell}: ${err.problems.join('; ')}`, { cause: err });
+        }
+      });
       const sweep = await runSweep({ base, cells, workers: args.workers, temporal: args.temporal, env: loaded.env });
       console.log(sweep.text);
       console.log(`sweep: ${cells.length} cells in ${(sweep.ms / 1000).toFixed(2)}s (${sweep.where}) -> ${sweep.files.join(', ')}`);

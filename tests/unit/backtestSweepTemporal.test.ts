@@ -1,0 +1,117 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { runPortfolioBacktest, type PortfolioRunSpec } from '../../activities/backtest/runBacktest';
+import { cellSpec, sweepCells, type SweepCell } from '../../activities/backtest/sweep';
+import { createBacktestSweepActivities } from '../../activities/backtest/sweepActivities';
+import { runSweepOnTemporal } from '../../activities/backtest/sweepClient';
+import { botConfigSchema } from '../../domain/config/botConfigSchema';
+import { quietRuntime } from '../helpers/tradingDayHarness';
+import { connectTestTemporal, testServerAddress, uniqueTaskQueue, type TestTemporal } from '../helpers/temporalTestServer';
+
+/**
+ * A parameter sweep on the real dev server with two workers on one task queue, one in this process and
+ * one a separate `backtest --sweep-worker` process (as on a second machine): every grid cell is an
+ * activity, both workers take cells, and the gathered results equal the cells computed here.
+ */
+
+const dir = mkdtempSync(join(tmpdir(), 'tradebot-btsweep-temporal-'));
+const FIXTURE = join(__dirname, '..', 'fixtures', 'minute');
+let temporal: TestTemporal;
+let taskQueue: string;
+let worker: Worker | null = null;
+let running: Promise<void> | null = null;
+let child: ChildProcess | null = null;
+
+const base: PortfolioRunSpec = {
+  dataSource: FIXTURE,
+  cacheDir: null,
+  symbols: null,
+  strategies: ['open', 'mid', 'close'],
+  start: '2025-04-08',
+  end: '2025-04-09',
+  cfg: botConfigSchema.parse({}),
+  vixFile: null,
+  execution: { fill: 'next_open', slippageBps: 5, feePerOrder: 0 },
+  resultsDir: join(dir, 'results'),
+  report: false,
+  progress: false,
+  runInfo: {},
+};
+
+before(async () => {
+  quietRuntime();
+  temporal = await connectTestTemporal();
+  taskQueue = uniqueTaskQueue('btsweep');
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/backtestSweep'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
+  // One cell at a time per worker, so the two workers must share the grid between them.
+  worker = await Worker.create({
+    connection: temporal.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle,
+    activities: createBacktestSweepActivities({ label: 'worker-a' }),
+    maxConcurrentActivityTaskExecutions: 1,
+  });
+  running = worker.run();
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, '..', '..', 'scripts', 'backtest.ts'), '--sweep-worker', '--task-queue', taskQueue, '--label', 'worker-b', '--concurrency', '1'],
+    { env: { ...process.env, TEMPORAL_ADDRESS: testServerAddress() }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child = proc;
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the sweep worker process did not start: ${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('sweep worker ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the sweep worker process exited (${code}): ${output}`));
+    });
+  });
+});
+
+after(async () => {
+  if (child !== null && child.exitCode === null) {
+    const exited = new Promise((resolve) => child!.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  worker?.shutdown();
+  await running;
+  await temporal?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+void test('each grid cell is an activity; two workers share them; results equal local runs', { timeout: 180_000 }, async () => {
+  const cells: SweepCell[] = await sweepCells(
+    [
+      { key: 'STRAT_OPEN_BUFFER', values: ['0.002', '0.01', '0.02'] },
+      { key: 'TOTAL_ALLOCATION', values: ['0.02', '0.04'] },
+    ],
+    async (s) => botConfigSchema.parse(s),
+  );
+  const results = await runSweepOnTemporal(base, cells, { client: temporal.client, taskQueue, workflowId: `sweep-${taskQueue}` });
+  assert.equal(results.length, 6);
+  assert.deepEqual(new Set(results.map((r) => r.ranBy)), new Set(['worker-a', 'worker-b']), 'both workers ran cells');
+  for (let i = 0; i < cells.length; i++) {
+    assert.equal(results[i]!.cell, cells[i]!.name);
+    const local = runPortfolioBacktest({ ...cellSpec(base, cells[i]!), resultsDir: null });
+    assert.deepEqual(results[i]!.overall, local.metrics.overall);
+  }
+  const history = await temporal.client.workflow.getHandle(`sweep-${taskQueue}`).fetchHistory();
+  const scheduled = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
+  assert.equal(scheduled, 6, 'one activity per cell');
+});
