@@ -8,6 +8,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { loadConfig, type LoadedConfig } from '../activities/config/loadConfig';
 import { isConfigError } from '../domain/config/configError';
+import { isIPv4, isIPv6 } from '../domain/config/fieldTypes';
 import { redactText, secretValuesOf } from '../domain/config/secrets';
 import { outputMode } from '../domain/routing';
 import type { OutputMode } from '../domain/trades/tradeRecord';
@@ -142,7 +143,14 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const streams = new Set<{ close(): void; sessionId: string }>();
   let settingsChain: Promise<unknown> = Promise.resolve();
 
-  const trustProxy = opts.trustProxy ?? config.env.REMOTE_IP ?? false;
+  // Forwarded headers are believed only from the proxy's address; REMOTE_IP may also be a host name,
+  // which cannot be matched against a peer address, so it is then ignored (and said so).
+  const remote = config.env.REMOTE_IP;
+  const remoteIp = remote !== undefined && (isIPv4(remote) || isIPv6(remote)) ? remote : undefined;
+  if (opts.trustProxy === undefined && remote !== undefined && remoteIp === undefined) {
+    onError(`REMOTE_IP=${remote} is not an IP address: X-Forwarded-For and X-Forwarded-Proto are not trusted`);
+  }
+  const trustProxy = opts.trustProxy ?? remoteIp ?? false;
   const app = Fastify({
     logger: false,
     trustProxy,

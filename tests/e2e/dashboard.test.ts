@@ -33,6 +33,7 @@ const USER = 'operator';
 const PASSWORD = 'correct horse battery staple';
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'output', 'e2e');
 
+const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -98,6 +99,7 @@ describe('dashboard in headless Chromium against a real TEST_MODE day', () => {
   let logDir: string;
 
   before(async () => {
+    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`);
     h = await startDayHarness({ symbols: UNIVERSE, prefix: 'dash' });
     projectDir = tempOutputDir('dash-project');
     config = await dashboardConfig(projectDir);
@@ -123,7 +125,7 @@ describe('dashboard in headless Chromium against a real TEST_MODE day', () => {
       pollMs: 500,
       temporalUiUrl: 'http://127.0.0.1:8233',
     });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
     page = await context.newPage();
   });

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { LoadedConfig } from '../../activities/config/loadConfig';
 import { dashboardCheck } from '../../dashboard/check';
 import { dashboardLogin, defaultTemporalUiUrl, type Dashboard } from '../../dashboard/server';
-import { Browserish, fakeTemporal, projectWith, sampleStatus, startTestDashboard, USER, type FakeTemporal } from './dashboardFixtures';
+import { Browserish, fakeTemporal, PASSWORD, projectWith, sampleStatus, startTestDashboard, USER, type FakeTemporal } from './dashboardFixtures';
 
 /*
  * The dashboard's HTTP behaviour with a scripted Temporal client: login, sessions, CSRF, controls,
@@ -321,6 +321,35 @@ describe('dashboard server: read-only, session timeout, lockout, TLS', () => {
       assert.deepEqual(reasons, ['bad_credentials', 'bad_credentials', 'locked_out']);
     } finally {
       await dash.close();
+    }
+  });
+
+  test('behind the proxy named in REMOTE_IP: its forwarded address and scheme are used, nobody else\'s', async () => {
+    const { dir, config } = await projectWith({ env: 'REMOTE_IP=127.0.0.1\n' });
+    const dash = await startTestDashboard(config, dir, fakeTemporal());
+    const { dir: dir2, config: config2 } = await projectWith();
+    const direct = await startTestDashboard(config2, dir2, fakeTemporal());
+    try {
+      const fwd = { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https' };
+      const b = new Browserish(dash.url);
+      const page = await b.request('/login', { headers: fwd });
+      const origin = dash.url.replace('http:', 'https:');
+      const bad = await b.request('/login', { form: { _csrf: Browserish.token(page.text), username: USER, password: 'wrong password' }, headers: { ...fwd, origin } });
+      assert.equal(bad.status, 401);
+      const page2 = await b.request('/login', { headers: fwd });
+      const good = await b.request('/login', { form: { _csrf: Browserish.token(page2.text), username: USER, password: PASSWORD }, headers: { ...fwd, origin } });
+      assert.equal(good.status, 303);
+      assert.match(good.setCookies.find((c) => c.startsWith('tb_session=')) ?? '', /; Secure/, 'TLS at the proxy');
+      assert.equal(readLines(path.join(dir, 'output', 'logs', 'web', 'auth_failures.log'))[0]?.client, '203.0.113.9');
+      assert.equal(readLines(path.join(dir, 'output', 'logs', 'web', 'access.log'))[0]?.client, '203.0.113.9');
+      // Without REMOTE_IP the same headers are ignored: a client cannot pick its own address.
+      const c = new Browserish(direct.url);
+      const p3 = await c.request('/login', { headers: fwd });
+      await c.request('/login', { form: { _csrf: Browserish.token(p3.text), username: USER, password: 'wrong password' }, headers: fwd });
+      assert.equal(readLines(path.join(dir2, 'output', 'logs', 'web', 'auth_failures.log'))[0]?.client, '127.0.0.1');
+    } finally {
+      await dash.close();
+      await direct.close();
     }
   });
 
