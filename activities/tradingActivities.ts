@@ -82,15 +82,6 @@ export function createTradingActivities(deps: ActivityDeps) {
       return { ok: problems.length === 0, problems, warnings };
     },
 
-    async sessionUniverse(input: { date: string; universe: readonly string[] } & DataScope): Promise<string[]> {
-      const available = await (await deps.marketData(input.replayFolder)).symbolsOn(input.date);
-      if (input.universe.length === 0) return available;
-      // Live sources cannot list symbols; the configured universe stands.
-      if (available.length === 0) return [...input.universe];
-      const set = new Set(available);
-      return input.universe.filter((s) => set.has(s));
-    },
-
     async fetchBars(
       input: { symbols: readonly string[]; fromMs: number; throughMs: number } & DataScope,
     ): Promise<FetchBarsResult> {

@@ -4,6 +4,8 @@ import { createAccountActivities } from '../activities/accountClient';
 import { accountEventAlert, createAuditActivities, type AuditActivityDeps } from '../activities/auditActivities';
 import { createDisasterLogActivities } from '../activities/disasterLog';
 import { createTradingActivities, type ActivityDeps } from '../activities/tradingActivities';
+import { createScreenerActivities } from '../activities/screening/screenerActivities';
+import type { ScreeningDataProvider } from '../activities/screening/screeningDataProvider';
 import type { OutputMode } from '../domain/trades/tradeRecord';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -36,6 +38,10 @@ export interface TradingWorkerOptions {
   readonly mode: OutputMode;
   /** Account workflow id; default `tradebot-account-<mode>` (tests give each worker its own). */
   readonly accountWorkflowId?: string;
+  /** Screening facts for live days (Finnhub); null: only replays can be screened on this worker. */
+  readonly screeningProvider?: ScreeningDataProvider | null;
+  /** Project folder that SYMBOL_LIST_PATH is relative to. */
+  readonly projectDir?: string;
   /** Ledger, alerts and backups: the worker's configuration and where backups go. */
   readonly audit: Omit<AuditActivityDeps, 'outputDir'>;
   /** Extra activities (risk account client, ledger, notifications) merged with the trading ones. */
@@ -52,6 +58,11 @@ export async function createTradingWorker(opts: TradingWorkerOptions): Promise<W
     workflowBundle: await workflowBundle(),
     activities: {
       ...createTradingActivities(opts.deps),
+      ...createScreenerActivities({
+        marketData: (folder) => opts.deps.marketData(folder),
+        provider: opts.screeningProvider ?? null,
+        baseDir: opts.projectDir,
+      }),
       ...createAccountActivities(opts.client, { mode: opts.mode, taskQueue: opts.taskQueue, workflowId: opts.accountWorkflowId }),
       ...createDisasterLogActivities({ outputDir: opts.deps.outputDir, alert: accountEventAlert(audit, opts.mode) }),
       ...createAuditActivities(audit),

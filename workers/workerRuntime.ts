@@ -57,6 +57,7 @@ export async function createWorkerRuntime(opts: WorkerRuntimeOptions): Promise<W
     client: opts.client,
     mode: 'paper',
     audit: { backupsDir: path.resolve(opts.cwd, 'backups'), env, bot },
+    projectDir: opts.cwd,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     deps,

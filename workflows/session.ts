@@ -17,6 +17,7 @@ import { chooseInstrument, type InstrumentChoice } from '../domain/instruments/b
 import { clientOrderId } from '../domain/orders/clientOrderId';
 import type { AccountActivities } from '../activities/accountClient';
 import type { AuditActivities } from '../activities/auditActivities';
+import type { ScreenerActivities } from '../activities/screening/screenerActivities';
 import { brokerHaltedSignal } from './accountApi';
 import type { TradeRecord } from '../domain/trades/tradeRecord';
 import type { StrategyLogEvent } from '../activities/outputs/strategyLog';
@@ -33,7 +34,12 @@ import {
 import { sessionProgressSignal } from './tradingDayApi';
 import { marketNowMs, sleepUntilMarket, workflowNowMs } from './workflowClock';
 
-const { fetchBars, vixPreviousClose, sessionUniverse } = proxyActivities<TradingActivities>({
+const { screenCandidates } = proxyActivities<ScreenerActivities>({
+  // The TEST_MODE scan is capped at one minute; a live provider scan takes seconds per symbol.
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['ConfigError', 'LogicError'] },
+});
+const { fetchBars, vixPreviousClose } = proxyActivities<TradingActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10 },
 });
@@ -196,7 +202,19 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   await sleepUntilMarket(clock, window.analysisStartMs);
   actualStart = new Date(marketNowMs(clock)).toISOString();
   await setState('screening');
-  const universe = await sessionUniverse({ date, universe: input.universe, replayFolder });
+  const screened = await screenCandidates({
+    date,
+    strategy: strategyName,
+    universe: input.universe,
+    testMode: cfg.TEST_MODE,
+    replayFolder,
+    firstSessionBarMs: window.analysisStartMs,
+    config: cfg,
+  });
+  for (const r of screened.rejected) note('screened_out', `${r.rule}: ${r.reason}`, r.symbol);
+  for (const sk of screened.skipped) note('screen_skip', sk.reason, sk.symbol);
+  for (const n of screened.notes) note('screening', n);
+  const universe = screened.accepted;
   candidates = universe.filter((s) => !blocked.has(s));
   for (const s of universe) if (blocked.has(s)) note('blocked', 'already traded today', s);
   const vix = strategyName === 'close' ? await vixPreviousClose({ date }) : null;

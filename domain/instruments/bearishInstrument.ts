@@ -1,7 +1,7 @@
 import type { Side } from '../strategies/strategy';
 import type { Instrument } from '../trades/tradeRecord';
 import { inverseEtfFor } from './inverseEtfMap';
-import { formatOccSymbol } from './occSymbol';
+import { selectPut, syntheticOptionChain } from './putSelection';
 
 export type ShortType = 'LongPut' | 'InverseETF' | 'ShortSell' | 'disabled';
 
@@ -49,27 +49,12 @@ export function chooseInstrument(ctx: InstrumentContext): InstrumentDecision {
       return { ok: true, choice: { instrument: 'short_stock', symbol: ctx.underlying, assetClass: 'us_equity', openSide: 'sell' } };
     case 'LongPut': {
       if (!ctx.brokerSupportsOptions) return { ok: false, reason: 'broker does not support options (SHORT_TYPE=LongPut)' };
-      const strike = atOrJustOutOfTheMoneyPutStrike(ctx.underlyingPrice);
-      const expiry = fridayOnOrAfter(addDays(ctx.date, ctx.minExpiryDays ?? 5));
-      const symbol = formatOccSymbol({ underlying: ctx.underlying, expiry, right: 'P', strike });
-      return { ok: true, choice: { instrument: 'put', symbol, assetClass: 'us_option', openSide: 'buy' } };
+      // The simulated broker's weekly chain; a real broker's chain snapshot goes through the same selectPut.
+      const chain = syntheticOptionChain(ctx.underlying, ctx.underlyingPrice, ctx.date);
+      const sel = selectPut(chain, { price: ctx.underlyingPrice, date: ctx.date, minTradingDays: ctx.minExpiryDays, allocation: null });
+      if (!sel.ok) return { ok: false, reason: sel.reason };
+      return { ok: true, choice: { instrument: 'put', symbol: sel.contract.symbol, assetClass: 'us_option', openSide: 'buy' } };
     }
   }
 }
 
-/** A put at or just out of the money has a strike at or just below the price; strikes on a whole-dollar grid. */
-export function atOrJustOutOfTheMoneyPutStrike(price: number): number {
-  return Math.max(1, Math.floor(price));
-}
-
-function addDays(date: string, days: number): string {
-  const ms = Date.parse(`${date}T00:00:00Z`) + days * 86_400_000;
-  return new Date(ms).toISOString().slice(0, 10);
-}
-
-/** Weekly options expire on Fridays. */
-function fridayOnOrAfter(date: string): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  const delta = (5 - d.getUTCDay() + 7) % 7;
-  return addDays(date, delta);
-}

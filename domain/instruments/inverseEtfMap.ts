@@ -30,6 +30,19 @@ export const INVERSE_ETF_BY_UNDERLYING: Readonly<Record<string, string>> = {
   SSO: 'SDS',
   UPRO: 'SPXU',
   SOXL: 'SOXS',
+  // Bearish on an inverse or volatility fund means bullish on what it shorts: its long counterpart.
+  SQQQ: 'TQQQ',
+  PSQ: 'QQQ',
+  SH: 'SPY',
+  SDS: 'SSO',
+  SPXU: 'UPRO',
+  TZA: 'TNA',
+  FAZ: 'FAS',
+  ERY: 'ERX',
+  SOXS: 'SOXL',
+  UVXY: 'SVIX',
+  VXX: 'SVIX',
+  VXXB: 'SVIX',
 };
 
 /** Sector ETF of common stocks, for the fallback. Unknown stocks fall back to the index (SPY -> SH). */

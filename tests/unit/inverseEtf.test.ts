@@ -50,7 +50,7 @@ describe('inverse ETF map', () => {
   // fallback buys SH, a bet that it falls. On 2025-04-09 MID (STRAT_MID_VWAP_THRESHOLD=0.005) the short
   // signals on FAZ, SDS, SQQQ and TZA all resolve to SH this way. Such underlyings need a bullish fund
   // (QQQ, TNA, FAS, SSO, SOXL, SVIX) or a refusal, not the index's inverse fund.
-  test('a bearish signal on an inverse or volatility fund is not hedged with the index inverse fund', { todo: 'inverseEtfMap.ts falls back to SH for SQQQ, TZA, FAZ, SDS, SOXS, UVXY' }, () => {
+  test('a bearish signal on an inverse or volatility fund is not hedged with the index inverse fund', () => {
     for (const s of ['SQQQ', 'TZA', 'FAZ', 'SDS', 'SOXS', 'UVXY']) assert.notEqual(inverseEtfFor(s).symbol, 'SH', s);
   });
 });
@@ -124,7 +124,7 @@ describe('chooseInstrument', () => {
   // Known problem, left to bearishInstrument.ts's owner (superseded once putSelection.ts is wired in): the
   // expiry is the Friday on or after date + 5 calendar days, with no holiday check, so on 2025-04-09 it
   // names 2025-04-18, Good Friday, when no option expires (that week's expire on Thursday 2025-04-17).
-  test('LongPut names an expiry that is a trading day', { todo: 'chooseInstrument picks 2025-04-18 (Good Friday) on 2025-04-09' }, () => {
+  test('LongPut names an expiry that is a trading day', () => {
     const r = chooseInstrument(ctx({ shortType: 'LongPut', underlying: 'TQQQ', date: '2025-04-09', underlyingPrice: 52.15 }));
     assert.ok(r.ok);
     if (r.ok) assert.ok(isTradingDay(parseOccSymbol(r.choice.symbol)!.expiry));
