@@ -15,6 +15,8 @@ import { getStrategy } from '../domain/strategies/strategies';
 import type { Decision, EntrySignal, ExitReason, ExitSignal, SymbolTracker } from '../domain/strategies/strategy';
 import { chooseInstrument, type InstrumentChoice } from '../domain/instruments/bearishInstrument';
 import { clientOrderId } from '../domain/orders/clientOrderId';
+import { parseOccSymbol } from '../domain/instruments/occSymbol';
+import { simulatedPutPremium } from '../domain/instruments/simulatedOptionPrice';
 import type { AccountActivities } from '../activities/accountClient';
 import type { AuditActivities } from '../activities/auditActivities';
 import type { ScreenerActivities } from '../activities/screening/screenerActivities';
@@ -488,8 +490,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
 
 /**
  * Live view of a position. The session sees the underlying's bars only, so for a put or an inverse ETF
- * the unrealised PnL is an estimate from the underlying's move (put: delta -1 per share, floored at the
- * premium paid; inverse ETF: -1x the underlying's return on the entry notional).
+ * the unrealised PnL is an estimate from the underlying's move (put: the simulator's premium model;
+ * inverse ETF: -1x the underlying's return on the entry notional).
  */
 /** Runs an activity whose failure must not stop trading; the failure is logged. */
 async function bestEffort(what: string, fn: () => Promise<unknown>): Promise<void> {
@@ -512,9 +514,12 @@ function positionView(t: OpenTrade): PositionView {
     case 'short_stock':
       unrealized = -move * qty;
       break;
-    case 'put':
-      unrealized = Math.max(-move * qty * 100, -entry * qty * 100);
+    case 'put': {
+      // Marked with the simulator's put model (intrinsic value plus 1% of the underlying).
+      const strike = parseOccSymbol(t.choice.symbol)?.strike ?? t.signal.price;
+      unrealized = (simulatedPutPremium(t.lastUnderlying, strike) - entry) * qty * 100;
       break;
+    }
     case 'inverse_etf':
       unrealized = (-move / t.signal.price) * entry * qty;
       break;
