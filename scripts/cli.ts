@@ -4,7 +4,9 @@ import { runBacktestCommand } from './commands/backtest';
 import { runCheckCommand } from './commands/check';
 import { runConfigCommand } from './commands/config';
 import { runControlCommand } from './commands/control';
+import { runDashboardCommand } from './commands/dashboard';
 import { runDayCommand } from './commands/day';
+import { runDryRunCommand } from './commands/dryRun';
 import { runLedgerCommand } from './commands/ledger';
 import { runScheduleCommand } from './commands/schedule';
 import { UsageError, reportFailure } from './commands/shared';
@@ -24,7 +26,11 @@ schedule
   schedule create|update|pause|unpause|trigger|list|delete
 operations
   worker                  run the worker (as npm run worker)
+  dashboard [--controls|--read-only] [--port N] | dashboard hash-password
+                          the monitoring web app on LOCAL_IP:LOCAL_PORT; the login hash for .env
   check                   startup self-checks and the pre-deployment checklist
+  dry-run [--alpaca-paper-check]
+                          the live gate: a compressed TEST_MODE session, recorded with version and settings hash
   config validate|show|encrypt|decrypt|genkey
   ledger export [--mode paper|live] [--api] | ledger check
                           Manager.io files (and API with --api); balance check
@@ -51,6 +57,10 @@ export async function runCli(argv: string[]): Promise<number> {
       return runConfigCommand(rest);
     case 'backtest':
       return runBacktestCommand(rest);
+    case 'dry-run':
+      return runDryRunCommand(rest);
+    case 'dashboard':
+      return runDashboardCommand(rest);
     case 'ledger':
       return runLedgerCommand(rest);
     case 'backup':
