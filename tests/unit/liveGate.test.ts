@@ -163,7 +163,7 @@ void test('the Alpaca paper checklist runs every step against the paper endpoint
 void test('dry run with the real session: a replayed TEST_MODE day on the Temporal dev server (npm test)', { skip: !process.env.TEMPORAL_TEST_ADDRESS && 'needs the dev server that npm test starts' }, async () => {
   const out = tmp('dryrun-real');
   const e = { ...defaultEnvConfig(), TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS as string };
-  const record = await runDryRun({ config: loaded(bot({ TEST_MODE: true, DEBUG_LOG_LEVEL: 'quiet' }), e), cwd: path.resolve(__dirname, '..', '..'), outputDir: out, date: '2025-04-08', speed: 1200 });
+  const record = await runDryRun({ config: loaded(bot({ TEST_MODE: true, ALPACA_MODE: 'live', DEBUG_LOG_LEVEL: 'quiet' }), e), cwd: path.resolve(__dirname, '..', '..'), outputDir: out, date: '2025-04-08', speed: 1200 });
   const byName = Object.fromEntries(record.checks.map((c) => [c.name, c]));
   assert.equal(byName['broker connection: sim']?.ok, true);
   assert.equal(byName.session?.ok, true, byName.session?.detail);
