@@ -81,6 +81,10 @@ export function runPortfolioBacktest(spec: PortfolioRunSpec): PortfolioRunOutcom
   let files: BacktestOutputFiles | null = null;
   let reportFile: string | null = null;
   const warnings = [...loaded.cacheWarnings, ...result.warnings];
+  if (spec.symbols !== null) {
+    const missing = spec.symbols.filter((s) => !market.symbols().includes(s));
+    if (missing.length > 0) warnings.unshift(`no data for ${missing.join(', ')}`);
+  }
   if (loaded.gaps.gaps > 0) {
     warnings.push(`data gaps: ${loaded.gaps.gaps} places inside regular sessions with ${loaded.gaps.missingMinutes} missing minutes in all (tolerated)`);
   }

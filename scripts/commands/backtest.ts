@@ -393,11 +393,6 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
       return 0;
     }
 
-    if (args.symbols) {
-      const have = new Set(loadColumns(args.dataSource, { cacheDir, symbols: args.symbols }).series.map((s) => s.symbol));
-      const missing = args.symbols.filter((s) => !have.has(s));
-      if (missing.length > 0) console.error(`backtest: warning: no data for ${missing.join(', ')}`);
-    }
     const out = runPortfolioBacktest(base);
     for (const w of out.result.warnings) console.error(`backtest: warning: ${w}`);
     const t = out.timings;
