@@ -24,7 +24,8 @@ import { getStrategy } from '../strategies/strategies';
 import type { EntrySignal, ExitReason, StrategyName, SymbolTracker } from '../strategies/strategy';
 import type { BrokerName, TradeRecord } from '../trades/tradeRecord';
 import { closeAtOrBefore, compareText, nextBarAfter, type BacktestMarket } from './market';
-import { screenSymbol, VOLUME_LOOKBACK_DAYS, type ScreenRule } from './screening';
+import { screenSymbol, type ScreenRule, type ScreeningFacts } from '../screening/screen';
+import { addDays } from '../market/nyTime';
 import { vixCloseBefore, type VixSeries } from './signalAudit';
 
 /**
@@ -34,7 +35,8 @@ import { vixCloseBefore, type VixSeries } from './signalAudit';
  * Per date, sessions run in the configured order (STRATEGY_SEQUENCE or STRATEGY_OVERRIDE, minus disabled
  * ones, restricted to the strategies asked for), each exactly as `workflows/session.ts` runs it:
  * - at its analysis start: broker account value (cash plus open positions at cost, like the simulated
- *   broker), screening of the universe minus the tickers already traded today, one tracker per symbol;
+ *   broker), the universe minus the tickers already traded today, screened by domain/screening/screen.ts
+ *   on the facts a TEST_MODE replay screens with (see `screeningFacts`), one tracker per symbol;
  * - bars in time order from the start of the date; within one minute, exits first (symbol order), then
  *   entries strongest first (ties by symbol); before each minute, positions whose hold window ran out
  *   without a bar, or whose symbol's data ended, are closed (the session's clock and end-of-data calls);
@@ -109,8 +111,8 @@ export interface PortfolioCounters {
   /** Symbols a session left out at its start because they already traded today (one trade per ticker per day). */
   tradedTodaySkipped: number;
   screenedOut: Record<ScreenRule, number>;
-  /** Screening rules that could not be evaluated for lack of data, by rule. */
-  screenUnknown: Record<ScreenRule, number>;
+  /** Screening rules skipped for lack of data (TEST_MODE logic: unknown data is not a rejection), by rule. */
+  screenSkipped: Record<ScreenRule, number>;
   haltedDays: number;
 }
 
@@ -163,10 +165,62 @@ interface SessionRun {
   halted: boolean;
 }
 
-/** Per-symbol history the screen needs: the last regular-session close and recent daily volumes. */
-interface SymbolHistory {
-  lastClose: number | null;
-  volumes: number[];
+/** A symbol's regular session on one earlier date, as the screen's facts need it. */
+export interface SessionClose {
+  readonly date: string;
+  readonly close: number;
+  readonly volume: number;
+}
+
+/** The regular-session close and volume of one date's bars; null on a closed date or without session bars. */
+export function sessionCloseOf(date: string, bars: readonly Bar[], session: RegularSession | null = regularSessionUtc(date)): SessionClose | null {
+  if (session === null) return null;
+  let close: number | null = null;
+  let volume = 0;
+  for (const b of bars) {
+    if (b.t < session.openMs || b.t >= session.closeMs) continue;
+    close = b.c;
+    volume += b.v;
+  }
+  return close === null ? null : { date, close, volume };
+}
+
+/** Screening facts look back this many calendar days (20 trading days plus holidays and gaps), as the replay screener. */
+export const SCREEN_LOOKBACK_CALENDAR_DAYS = 45;
+/** Dates averaged for the average daily volume. */
+export const AVERAGE_VOLUME_DAYS = 20;
+
+/**
+ * The screening facts of a TEST_MODE replay (activities/screening/screenerActivities.ts), from bars alone and
+ * without look-ahead: previous close = the last regular-session close of the latest earlier date with data
+ * within SCREEN_LOOKBACK_CALENDAR_DAYS; average daily volume = mean regular-session volume of up to
+ * AVERAGE_VOLUME_DAYS such dates; open = the open of the date's first regular-session bar starting at or before
+ * the session's first bar; price = the last close of a bar starting before it that date, else the previous
+ * close, else that open. Market cap and spread: unknown (minute bars carry neither).
+ */
+export function screeningFacts(a: {
+  readonly symbol: string;
+  readonly date: string;
+  readonly firstSessionBarMs: number;
+  /** Earlier dates, ascending. */
+  readonly history: readonly SessionClose[];
+  /** The date's bars, ascending. */
+  readonly bars: readonly Bar[];
+}): ScreeningFacts {
+  const from = addDays(a.date, -SCREEN_LOOKBACK_CALENDAR_DAYS);
+  const recent = a.history.filter((h) => h.date >= from && h.date < a.date);
+  const previousClose = recent.length > 0 ? recent[recent.length - 1]!.close : null;
+  const lastDays = recent.slice(-AVERAGE_VOLUME_DAYS);
+  const averageDailyVolume = lastDays.length > 0 ? lastDays.reduce((s, h) => s + h.volume, 0) / lastDays.length : null;
+  const session = regularSessionUtc(a.date);
+  let price: number | null = null;
+  let open: number | null = null;
+  for (const b of a.bars) {
+    if (b.t > a.firstSessionBarMs) break;
+    if (open === null && session !== null && b.t >= session.openMs && b.t < session.closeMs) open = b.o;
+    if (b.t < a.firstSessionBarMs) price = b.c;
+  }
+  return { symbol: a.symbol, previousClose, open, price: price ?? previousClose ?? open, averageDailyVolume, marketCap: null, spread: null };
 }
 
 /** Buy or sell price of an instrument at a decision bar, under the execution model; null when unpriceable. */
@@ -209,7 +263,7 @@ function shortTypeFor(strategy: StrategyName, cfg: BotConfig): ShortType {
 }
 
 function emptyRuleCounts(): Record<ScreenRule, number> {
-  return { price: 0, gap: 0, volume: 0 };
+  return { price: 0, market_cap: 0, gap: 0, volume: 0, spread: 0 };
 }
 
 /** Runs portfolio mode over the market; pure and deterministic. */
@@ -237,14 +291,15 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
       warnings.push(`${s} session blocked by its self check: ${check.problems.join('; ')}`);
     }
   }
-  warnings.push('screening: market capitalisation and spread filters not applied (minute bars carry neither)');
+  warnings.push('screening as in a TEST_MODE replay: market capitalisation unknown in minute bars (skipped), average volume not applied, spread only before live entries');
 
   const universeSet = input.universe ? new Set(input.universe) : null;
   const tradable = market.symbols().filter((s) => universeSet === null || universeSet.has(s));
   const allDates = market.dates().filter((d) => d <= input.endDate);
   const firstInRange = allDates.findIndex((d) => d >= input.startDate);
   const rangeDates = firstInRange < 0 ? [] : allDates.slice(firstInRange);
-  const historyDates = firstInRange < 0 ? [] : allDates.slice(Math.max(0, firstInRange - VOLUME_LOOKBACK_DAYS), firstInRange);
+  const lookbackFrom = firstInRange < 0 ? '' : addDays(allDates[firstInRange]!, -SCREEN_LOOKBACK_CALENDAR_DAYS);
+  const historyDates = firstInRange < 0 ? [] : allDates.slice(0, firstInRange).filter((d) => d >= lookbackFrom);
 
   const counters: PortfolioCounters = {
     signals: 0,
@@ -254,14 +309,14 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
     screened: 0,
     tradedTodaySkipped: 0,
     screenedOut: emptyRuleCounts(),
-    screenUnknown: emptyRuleCounts(),
+    screenSkipped: emptyRuleCounts(),
     haltedDays: 0,
   };
   const trades: TradeRecord[] = [];
   const days: DayResult[] = [];
   const defenseEvents: DefenseModeEvent[] = [];
   const killSwitchEvents: KillSwitchEvent[] = [];
-  const history = new Map<string, SymbolHistory>();
+  const history = new Map<string, SessionClose[]>();
   const accountConfig = accountConfigFrom(cfg);
   let account: AccountState | null = null;
   let cash = startingCash;
@@ -286,29 +341,22 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
     return { ...next, decisions: {}, releases: {}, pendingEvents: [] };
   };
 
-  const updateHistory = (symbol: string, bars: readonly Bar[], session: RegularSession | null) => {
-    if (session === null || bars.length === 0) return;
-    let close: number | null = null;
-    let volume = 0;
-    for (const b of bars) {
-      if (b.t < session.openMs || b.t >= session.closeMs) continue;
-      close = b.c;
-      volume += b.v;
-    }
-    if (close === null) return;
+  const updateHistory = (symbol: string, date: string, bars: readonly Bar[], session: RegularSession | null) => {
+    const entry = sessionCloseOf(date, bars, session);
+    if (entry === null) return;
     let h = history.get(symbol);
     if (h === undefined) {
-      h = { lastClose: null, volumes: [] };
+      h = [];
       history.set(symbol, h);
     }
-    h.lastClose = close;
-    h.volumes.push(volume);
-    if (h.volumes.length > VOLUME_LOOKBACK_DAYS) h.volumes.shift();
+    h.push(entry);
+    // More than the look-back window can ever use.
+    if (h.length > SCREEN_LOOKBACK_CALENDAR_DAYS) h.shift();
   };
 
   for (const date of historyDates) {
     const session = regularSessionUtc(date);
-    for (const s of tradable) if (market.hasDay(s, date)) updateHistory(s, market.barsOn(s, date), session);
+    for (const s of tradable) if (market.hasDay(s, date)) updateHistory(s, date, market.barsOn(s, date), session);
   }
 
   let done = 0;
@@ -327,7 +375,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
     if (!tradingDay) {
       if (!isTradingDay(date) && symbolsToday.length > 0) closedDates.push(date);
       const session = regularSessionUtc(date);
-      for (const s of symbolsToday) updateHistory(s, barsOf(s), session);
+      for (const s of symbolsToday) updateHistory(s, date, barsOf(s), session);
       done += 1;
       input.onProgress?.(done, rangeDates.length);
       continue;
@@ -339,7 +387,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
     const day = runDay(date, symbolsToday, barsOf);
     days.push(day);
     const session = regularSessionUtc(date);
-    for (const s of symbolsToday) updateHistory(s, barsOf(s), session);
+    for (const s of symbolsToday) updateHistory(s, date, barsOf(s), session);
     done += 1;
     input.onProgress?.(done, rangeDates.length);
   }
@@ -435,10 +483,12 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
           continue;
         }
         counters.screened += 1;
-        const verdict = screen(symbol, symbolBars[k]!, s);
-        for (const u of verdict.unknown) counters.screenUnknown[u] += 1;
+        const facts = screeningFacts({ symbol, date, firstSessionBarMs: s.window.analysisStartMs, history: history.get(symbol) ?? [], bars: symbolBars[k]! });
+        // TEST_MODE logic, as the issue settles for backtests: unknown data is skipped, not a rejection.
+        const verdict = screenSymbol(facts, cfg, { strategy: s.strategy, testMode: true, stage: 'session' });
+        for (const skip of verdict.skipped) counters.screenSkipped[skip.rule] += 1;
         if (!verdict.pass) {
-          counters.screenedOut[verdict.failed!] += 1;
+          counters.screenedOut[verdict.rejection.rule] += 1;
           continue;
         }
         s.trackers[k] = strategy.createTracker(symbol, date, cfg, { vixPrevClose });
@@ -449,35 +499,6 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
         if (m >= backlogEnd) break;
         processMinute(s, m);
       }
-    };
-
-    const screen = (symbol: string, bars: readonly Bar[], s: SessionRun) => {
-      const h = history.get(symbol);
-      const before = s.window.analysisStartMs;
-      let price: number | null = null;
-      let sessionOpen: number | null = null;
-      const openMs = s.window.sessionOpenMs ?? Number.POSITIVE_INFINITY;
-      const closeMs = s.window.marketCloseMs ?? Number.NEGATIVE_INFINITY;
-      for (const b of bars) {
-        if (b.t >= before) {
-          if (sessionOpen === null && b.t === before && b.t >= openMs && b.t < closeMs) sessionOpen = b.o;
-          break;
-        }
-        price = b.c;
-        if (sessionOpen === null && b.t >= openMs && b.t < closeMs) sessionOpen = b.o;
-      }
-      if (price === null) price = h?.lastClose ?? null;
-      const volumes = h?.volumes ?? [];
-      return screenSymbol(
-        {
-          strategy: s.strategy,
-          price,
-          sessionOpen,
-          previousClose: h?.lastClose ?? null,
-          averageDailyVolume: volumes.length > 0 ? volumes.reduce((a, b) => a + b, 0) / volumes.length : null,
-        },
-        cfg,
-      );
     };
 
     const processMinute = (s: SessionRun, m: number) => {

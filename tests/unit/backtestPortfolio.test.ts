@@ -11,7 +11,9 @@ import { TRADE_HISTORY_COLUMNS } from '../../activities/outputs/tradeHistory';
 import { ColumnarMarket } from '../../domain/backtest/columnar';
 import { MapMarket } from '../../domain/backtest/market';
 import { computeMetrics } from '../../domain/backtest/metrics';
-import { runPortfolio, type ExecutionModel, type PortfolioInput } from '../../domain/backtest/portfolio';
+import { runPortfolio, screeningFacts, sessionCloseOf, type ExecutionModel, type PortfolioInput, type SessionClose } from '../../domain/backtest/portfolio';
+import { replayFactsFromBars } from '../../activities/screening/screenerActivities';
+import { addDays } from '../../domain/market/nyTime';
 import { botConfigSchema, type BotConfig } from '../../domain/config/botConfigSchema';
 import type { Bar } from '../../domain/market/bar';
 import { runBacktestCommand } from '../../scripts/commands/backtest';
@@ -189,6 +191,40 @@ void test('screening: price range, and the gap from the previous close', () => {
   assert.equal(gapped.counters.screenedOut.gap, 1);
   const allowed = run({ market: market({ ABC: [...before, ...abc] }), cfg: cfg({ STRATEGY_OVERRIDE: 'open', MAX_GAP_PCT_OPEN: '0.3' }) });
   assert.equal(allowed.trades.length, 1);
+});
+
+void test('screening facts equal the TEST_MODE replay screener\'s on real bars (no look-ahead, 45-day window)', { skip: !existsSync(SHARED_MINUTE) && 'shared data missing' }, () => {
+  const grouped = loadMinuteBars(SHARED_MINUTE, { symbols: ['SQQQ', 'SVIX', 'AAPL', 'UVXY'] });
+  let compared = 0;
+  for (const [symbol, byDate] of grouped.bars) {
+    const dates = [...byDate.keys()].sort();
+    const all = dates.flatMap((d) => byDate.get(d)!);
+    const index = (t: number) => {
+      let lo = 0;
+      let hi = all.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (all[mid]!.t < t) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    const history: SessionClose[] = [];
+    for (const date of dates) {
+      const bars = byDate.get(date)!;
+      for (const start of ['13:30', '14:30', '15:30', '19:30']) {
+        const first = Date.parse(`${date}T${start}:00Z`);
+        // The replay screener reads 45 calendar days back up to one minute past the session's first bar.
+        const from = Date.parse(`${addDays(date, -45)}T00:00:00Z`);
+        const seen = all.slice(index(from), index(first + 60_000));
+        assert.deepEqual(screeningFacts({ symbol, date, firstSessionBarMs: first, history, bars }), replayFactsFromBars(symbol, date, first, seen), `${symbol} ${date} ${start}`);
+        compared += 1;
+      }
+      const entry = sessionCloseOf(date, bars);
+      if (entry !== null) history.push(entry);
+    }
+  }
+  assert.ok(compared > 500, `compared ${compared}`);
 });
 
 void test('real bars: the columnar (cached) market gives exactly the grouped market results', { skip: !existsSync(SHARED_MINUTE) && 'shared data missing' }, () => {
