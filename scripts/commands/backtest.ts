@@ -5,6 +5,7 @@ import { runPortfolioBacktest, type PortfolioRunOutcome, type PortfolioRunSpec }
 import { runSweep, sweepCells, type SweepAxis } from '../../activities/backtest/sweep';
 import { loadConfig, type LoadedConfig } from '../../activities/config/loadConfig';
 import { loadVixCsv } from '../../activities/marketData/vixCsv';
+import { readSymbolList } from '../../activities/screening/screenerActivities';
 import { ColumnarMarket } from '../../domain/backtest/columnar';
 import type { MetricsBlock } from '../../domain/backtest/metrics';
 import type { FillModel } from '../../domain/backtest/portfolio';
@@ -350,11 +351,17 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
     }
     if (args.signalsOnly) return runSignalsOnly(args, cfg, cacheDir, vixFile);
 
+    // The universe as live screening takes it: SYMBOL_LIST_PATH when set (narrowed to --symbols), else --symbols, else all.
+    let symbols = args.symbols;
+    if (cfg.SYMBOL_LIST_PATH.trim() !== '') {
+      const list = readSymbolList(resolve(projectDir(), cfg.SYMBOL_LIST_PATH.trim()));
+      symbols = args.symbols ? list.filter((s) => args.symbols!.includes(s)) : list;
+    }
     const runInfo: Record<string, string> = {
       strategies: args.strategies.join(','),
       dates: `${args.start}..${args.end}`,
       data: args.dataSource,
-      symbols: args.symbols ? args.symbols.join(',') : 'all',
+      symbols: symbols ? (symbols.length > 12 ? `${symbols.slice(0, 12).join(',')},... (${symbols.length})` : symbols.join(',')) : 'all',
       fill: args.fill,
       'slippage bps': String(args.slippageBps),
       'fee per order': args.feePerOrder.toFixed(2),
@@ -365,7 +372,7 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
     const base: PortfolioRunSpec = {
       dataSource: args.dataSource,
       cacheDir,
-      symbols: args.symbols,
+      symbols,
       strategies: args.strategies,
       start: args.start,
       end: args.end,
