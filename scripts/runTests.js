@@ -5,7 +5,7 @@
  * Usage: npm test [-- [--junit <file>] [name filters...]]
  */
 'use strict';
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
@@ -55,6 +55,24 @@ function waitForPort(port, timeoutMs) {
   });
 }
 
+/**
+ * The browser tests drive Debian's Chromium (Playwright cannot download browsers here). Installed on
+ * first use where apt-get is available and we are root; otherwise the browser tests say what is missing.
+ */
+function ensureChromium() {
+  if (fs.existsSync('/usr/bin/chromium')) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !fs.existsSync('/usr/bin/apt-get')) {
+    console.error('warning: /usr/bin/chromium is missing; install Debian\'s chromium package for the browser tests');
+    return;
+  }
+  console.error('installing Debian chromium for the browser tests (first run only)');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
+  const install = update.status === 0 ? spawnSync('apt-get', ['install', '-y', 'chromium'], { stdio: 'inherit', env }) : update;
+  if (install.status !== 0) console.error('warning: could not install chromium; the browser tests will fail');
+}
+
 async function main() {
   const args = process.argv.slice(2);
   let junit = process.env.TEST_JUNIT_FILE || null;
@@ -70,6 +88,7 @@ async function main() {
     process.exit(1);
   }
 
+  ensureChromium();
   const cli = ensureTemporalCli({ quiet: true });
   const port = await freePort();
   const uiPort = await freePort();

@@ -2,6 +2,7 @@
 // the trading-day Schedule; prints the Web UI address and the next scheduled runs.
 import { loadConfig } from '../activities/config/loadConfig';
 import { runWorkerProcess } from '../workers/runWorker';
+import { startConfiguredDashboard } from './commands/dashboard';
 import { reportFailure } from './commands/shared';
 import { connectClient } from './temporal/connection';
 import { ensureDevServer } from './temporal/devServer';
@@ -24,9 +25,20 @@ async function main(): Promise<number> {
   log(`Temporal ${server.started ? 'dev server started' : 'server'} at ${config.env.TEMPORAL_ADDRESS} (namespace ${config.env.TEMPORAL_NAMESPACE})`);
   log(`Temporal Web UI: ${server.uiUrl}`);
   log(`schedule ${r}; next scheduled run${runs.paused ? ' (paused)' : ''}: ${runs.next[0]?.toISOString() ?? 'none'}`);
+  // The dashboard is optional: a failure to serve it (a busy port) is a warning, never a stop.
+  let dashboard: { url: string; close(): Promise<void> } | null = null;
+  if (config.env.DASHBOARD_ENABLED) {
+    try {
+      dashboard = await startConfiguredDashboard(config, cwd);
+      log(`dashboard: ${dashboard.url}`);
+    } catch (err) {
+      console.warn(`warning: dashboard not started: ${(err as Error).message}`);
+    }
+  }
   try {
     await runWorkerProcess(config, cwd, log);
   } finally {
+    await dashboard?.close();
     if (server.started) {
       log('stopping the Temporal dev server');
       await server.stop();

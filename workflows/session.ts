@@ -260,8 +260,13 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     if (cfg.TRADE_CONFIRMATION_REQUIRED) {
       pendingConfirmation = symbol;
       await report();
-      const answered = await condition(() => confirmations.has(symbol), cfg.TRADE_CONFIRMATION_TIMEOUT * 1000);
+      // A stop or kill ends the wait at once: it must not sit out the confirmation timeout.
+      const answered = await condition(
+        () => confirmations.has(symbol) || stopped || killed || brokerHalted,
+        cfg.TRADE_CONFIRMATION_TIMEOUT * 1000,
+      );
       pendingConfirmation = null;
+      if (stopped || killed || brokerHalted) return refuse('kill switch or stop active');
       if (!answered || !confirmations.get(symbol)) return refuse(answered ? 'rejected by operator' : 'confirmation timed out');
     }
     const price = await quote({ broker: input.broker, replayFolder, symbol: choice.choice.symbol, assetClass: choice.choice.assetClass, barStart: signal.barStart });

@@ -10,6 +10,7 @@ import { STRATEGY_NAMES } from '../../domain/strategies/strategy';
 import { connectClient } from '../temporal/connection';
 import { portOpen } from '../temporal/devServer';
 import { SCHEDULE_ID } from '../temporal/schedule';
+import { dashboardCheck } from '../../dashboard/check';
 import { PROJECT_DIR } from './shared';
 
 export type CheckOutcome = 'pass' | 'fail' | 'skip';
@@ -111,7 +112,8 @@ export async function runChecklist(cwd: string): Promise<CheckItem[]> {
     add(7, 'SMTP reachable when alerts are enabled', ok ? 'pass' : 'fail', `${env.SMTP_HOST}:${env.SMTP_PORT}`);
   } else add(7, 'SMTP reachable when alerts are enabled', 'skip', 'alerts off (no ALERT_EMAIL)');
   add(8, 'passing TEST_MODE dry run before live trading', bot.TEST_MODE ? 'skip' : 'fail', bot.TEST_MODE ? 'not needed in TEST_MODE' : 'no dry-run record for this version and settings');
-  add(9, 'dashboard requires login and is rate limited', 'skip', 'dashboard not enabled');
+  const d = dashboardCheck(env);
+  add(9, 'dashboard requires login and is rate limited', d.status, d.detail);
 
   // 10. Secrets out of git.
   add(10, 'no secret tracked; .env, .env_bot, .env_bot.enc git-ignored', ...secretsOutOfGit(cwd));
