@@ -29,7 +29,7 @@ export async function runSweepOnTemporal(base: PortfolioRunSpec, cells: readonly
     close = () => c.connection.close();
   }
   try {
-    const taskQueue = opts.taskQueue ?? opts.env?.TEMPORAL_TASK_QUEUE ?? 'tradebot';
+    const taskQueue = opts.taskQueue ?? backtestTaskQueue(opts.env?.TEMPORAL_TASK_QUEUE ?? 'tradebot');
     const input = { cells: cells.map((c) => ({ spec: cellSpec(base, c), cell: { name: c.name, settings: c.settings } })) };
     return await client.workflow.execute(backtestSweepWorkflow, {
       taskQueue,
@@ -39,4 +39,12 @@ export async function runSweepOnTemporal(base: PortfolioRunSpec, cells: readonly
   } finally {
     if (close !== null) await close();
   }
+}
+
+/**
+ * Sweeps run on their own task queue next to the trading one, so a sweep worker never takes trading
+ * workflow tasks and CPU-heavy cells never delay a trading worker's bar fetches.
+ */
+export function backtestTaskQueue(tradingTaskQueue: string): string {
+  return `${tradingTaskQueue}-backtest`;
 }

@@ -1,3 +1,4 @@
+import { backtestTaskQueue } from './sweepClient';
 import os from 'node:os';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { EnvConfig } from '../../domain/config/envSchema';
@@ -27,7 +28,7 @@ export async function runSweepWorker(opts: SweepWorkerOptions): Promise<void> {
     const worker = await Worker.create({
       connection,
       namespace: opts.env.TEMPORAL_NAMESPACE,
-      taskQueue: opts.taskQueue ?? opts.env.TEMPORAL_TASK_QUEUE,
+      taskQueue: opts.taskQueue ?? backtestTaskQueue(opts.env.TEMPORAL_TASK_QUEUE),
       workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/backtestSweep'), logger: quietLogger }),
       activities: createBacktestSweepActivities(opts.label ? { label: opts.label } : {}),
       maxConcurrentActivityTaskExecutions: opts.concurrency ?? Math.max(1, os.availableParallelism()),

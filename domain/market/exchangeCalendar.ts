@@ -124,8 +124,20 @@ export function nyseEarlyCloses(year: number): readonly string[] {
   return [ymd(year, 7, 3), addDays(thanksgiving, 1), ymd(year, 12, 24)].filter(isEarlyClose).sort();
 }
 
+const sessionCache = new Map<string, RegularSession | null>();
+
 /** The regular session (09:30 to 16:00 or 13:00 New York) of a date in UTC, or null when closed. */
 export function regularSessionUtc(date: string): RegularSession | null {
+  // Pure and called for every tracker a backtest creates: computed once per date.
+  let s = sessionCache.get(date);
+  if (s === undefined) {
+    s = computeRegularSession(date);
+    sessionCache.set(date, s);
+  }
+  return s;
+}
+
+function computeRegularSession(date: string): RegularSession | null {
   if (!isTradingDay(date)) return null;
   const earlyClose = isEarlyClose(date);
   return {

@@ -62,8 +62,19 @@ export function isNyDaylightTime(utcMs: number): boolean {
   return nyUtcOffsetMinutes(utcMs) === EDT_OFFSET_MIN;
 }
 
+const midnightCache = new Map<string, number>();
+
 /** Epoch ms of 00:00 UTC on a YYYY-MM-DD date; throws on a malformed date. */
 export function utcMidnightMs(date: string): number {
+  // Pure and hot (every tracker, every calendar call): parsed once per date; malformed dates are never cached.
+  const hit = midnightCache.get(date);
+  if (hit !== undefined) return hit;
+  const ms = parseUtcMidnightMs(date);
+  midnightCache.set(date, ms);
+  return ms;
+}
+
+function parseUtcMidnightMs(date: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   if (!m) throw new Error(`not a YYYY-MM-DD date: ${date}`);
   const y = Number(m[1]);

@@ -1,3 +1,4 @@
+import { backtestTaskQueue } from '../../activities/backtest/sweepClient';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadColumns } from '../../activities/backtest/barCache';
@@ -302,7 +303,7 @@ async function runSweepWorkerCommand(argv: string[]): Promise<number> {
     throw err;
   }
   const { runSweepWorker } = await import('../../activities/backtest/sweepWorkerProcess');
-  const queue = opts.taskQueue ?? loaded.env.TEMPORAL_TASK_QUEUE;
+  const queue = opts.taskQueue ?? backtestTaskQueue(loaded.env.TEMPORAL_TASK_QUEUE);
   await runSweepWorker({
     env: loaded.env,
     ...opts,
