@@ -120,6 +120,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   let pendingConfirmation: string | null = null;
   const confirmations = new Map<string, boolean>();
   const notes: string[] = [];
+  const executionSeconds: number[] = [];
   const tradedTickers: string[] = [];
   const blocked = new Set(input.blockedTickers);
   const open = new Map<string, OpenTrade>();
@@ -144,6 +145,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     pendingConfirmation,
     notes: [...notes],
     errors,
+    executionSeconds: [...executionSeconds],
   });
 
   const parent = getExternalWorkflowHandle(input.dayWorkflowId);
@@ -162,6 +164,11 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     await report();
   };
 
+  const recordExecution = (order: BrokerOrder) => {
+    if (order.filledAt === null) return;
+    const seconds = (Date.parse(order.filledAt) - Date.parse(order.submittedAt)) / 1000;
+    if (Number.isFinite(seconds) && seconds >= 0) executionSeconds.push(seconds);
+  };
   const note = (event: string, message: string, symbol?: string, data?: StrategyLogEvent['data']) => {
     logSeq += 1;
     pendingLog.push({
@@ -321,6 +328,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       return;
     }
     entries += 1;
+    recordExecution(order);
     open.set(symbol, {
       requestId,
       tags: grant.tags,
@@ -370,6 +378,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       },
     });
     const filled = order.status === 'filled' && order.filledAvgPrice !== null;
+    if (filled) recordExecution(order);
     const mult = t.choice.assetClass === 'us_option' ? 100 : 1;
     const direction = t.choice.openSide === 'buy' ? 1 : -1;
     const entryPrice = t.order.filledAvgPrice ?? 0;

@@ -49,6 +49,8 @@ export interface SessionStatus {
   readonly pendingConfirmation: string | null;
   readonly notes: readonly string[];
   readonly errors: number;
+  /** Seconds from submission to fill of each filled order, as the broker reports them. */
+  readonly executionSeconds: readonly number[];
 }
 
 export const sessionStopSignal = defineSignal<[OperatorAction]>('sessionStop');

@@ -185,7 +185,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
         strategiesRun: [...sessions.keys()],
         closedReason,
         haltReason,
-        executionSeconds: [],
+        executionSeconds: [...sessions.values()].flatMap((x) => x.executionSeconds),
         rebalancing,
         warnings,
       },

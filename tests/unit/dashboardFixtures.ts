@@ -41,6 +41,7 @@ export function sampleStatus(over: Partial<DayStatus> = {}): DayStatus {
         pendingConfirmation: null,
         notes: [],
         errors: 0,
+        executionSeconds: [],
       },
     ],
     scheduledStarts: { open: '2025-04-09T14:30:00.000Z' },

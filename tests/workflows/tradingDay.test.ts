@@ -88,9 +88,10 @@ describe('trading day workflow on the real dev server', () => {
     assert.match(log, /"event":"entry"/);
     const summaries = JSON.parse(fs.readFileSync(path.join(h.outputDir, 'summaries', 'daily_summary_paper.json'), 'utf8')) as Record<
       string,
-      { trades: number; strategiesRun: string[]; rebalancingNeeds: string[] }
+      { trades: number; strategiesRun: string[]; rebalancingNeeds: string[]; executionSpeed: { orders: number } }
     >;
     assert.equal(summaries[DATE].trades, expected.length);
+    assert.equal(summaries[DATE].executionSpeed.orders, expected.length * 2, 'every entry and exit fill is timed');
     assert.deepEqual(summaries[DATE].strategiesRun, ['open']);
     // No reserve configured: the whole float sits at the broker, twice its 50% target.
     assert.match(summaries[DATE].rebalancingNeeds.join(' '), /^sim: withdraw /);
