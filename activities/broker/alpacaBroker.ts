@@ -1,4 +1,5 @@
 import { ApiError, FetchError, marketData, trading } from '@alpacahq/alpaca-trade-api';
+import { rejectedOrder } from './rejectedOrder';
 import type {
   AssetClass,
   Broker,
@@ -295,7 +296,7 @@ export class AlpacaBroker implements Broker, BrokerExtensions {
     if ('rejected' in prepared) return prepared.rejected;
     if (!(await this.marketOpen())) {
       // A market order sent while the market is closed would wait for the next open: never send one.
-      return rejected(req, 'market_closed', 'the market is closed (GET /v2/clock); no order was sent', this.now());
+      return rejectedOrder(req, 'market_closed', this.now()); // the market is closed (GET /v2/clock); no order was sent
     }
     const body: trading.PostOrderRequest = {
       symbol: toAlpacaSymbol(req.symbol),
@@ -330,7 +331,7 @@ export class AlpacaBroker implements Broker, BrokerExtensions {
         }
         if (err.status === 404) throw err;
         const code = rejectionCode(err.status, err.code, message);
-        return rejected(req, `${code}${err.code ? `:${err.code}` : ''}`, message, this.now());
+        return rejectedOrder(req, `${code}${err.code ? `:${err.code}` : ''}`, this.now());
       }
       if (err instanceof NetworkError) {
         const found = await this.findRawByClientId(req.clientOrderId).catch(() => null);
@@ -343,7 +344,7 @@ export class AlpacaBroker implements Broker, BrokerExtensions {
 
   /** Whole shares unless fractional trading is on and the asset allows it; options are whole contracts. */
   private async prepareQty(req: OrderRequest): Promise<{ qty: number } | { rejected: BrokerOrder }> {
-    if (!(req.qty > 0) || !Number.isFinite(req.qty)) return { rejected: rejected(req, 'invalid_qty', `quantity ${req.qty}`, this.now()) };
+    if (!(req.qty > 0) || !Number.isFinite(req.qty)) return { rejected: rejectedOrder(req, 'invalid_qty', this.now()) };
     if (Number.isInteger(req.qty)) return { qty: req.qty };
     const whole = Math.floor(req.qty);
     let fractionable = false;
@@ -354,7 +355,7 @@ export class AlpacaBroker implements Broker, BrokerExtensions {
     if (fractionable) return { qty: Math.floor(req.qty * 1e9) / 1e9 };
     // Rounding down keeps the order inside the size the risk rules granted.
     if (whole >= 1) return { qty: whole };
-    return { rejected: rejected(req, 'not_fractionable', `${req.symbol}: fractional quantity ${req.qty} is not allowed`, this.now()) };
+    return { rejected: rejectedOrder(req, 'not_fractionable', this.now()) };
   }
 
   /**
@@ -601,19 +602,3 @@ export function toBrokerOrder(o: trading.Order): BrokerOrder {
   };
 }
 
-function rejected(req: Pick<OrderRequest, 'clientOrderId' | 'symbol' | 'side' | 'qty'>, code: string, _detail: string, nowMs: number): BrokerOrder {
-  return {
-    id: `rejected-${req.clientOrderId}`,
-    clientOrderId: req.clientOrderId,
-    symbol: req.symbol,
-    side: req.side,
-    qty: req.qty,
-    filledQty: 0,
-    filledAvgPrice: null,
-    status: 'rejected',
-    submittedAt: new Date(nowMs).toISOString(),
-    filledAt: null,
-    fees: 0,
-    rejectReason: code,
-  };
-}

@@ -1,3 +1,4 @@
+import { rejectedOrder } from './rejectedOrder';
 import {
   IBApi,
   OptionType,
@@ -898,19 +899,3 @@ export function symbolOf(c: Contract): string {
   return String(c.symbol ?? '');
 }
 
-function rejectedOrder(req: OrderRequest, code: string, nowMs: number): BrokerOrder {
-  return {
-    id: `rejected-${req.clientOrderId}`,
-    clientOrderId: req.clientOrderId,
-    symbol: req.symbol,
-    side: req.side,
-    qty: req.qty,
-    filledQty: 0,
-    filledAvgPrice: null,
-    status: 'rejected',
-    submittedAt: new Date(nowMs).toISOString(),
-    filledAt: null,
-    fees: 0,
-    rejectReason: code,
-  };
-}
