@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type {
   AssetClass,
   Broker,
@@ -8,6 +7,7 @@ import type {
   BrokerPosition,
   OrderRequest,
 } from './brokerTypes';
+import { appendDurable } from '../outputs/atomicFile';
 import { parseOccSymbol } from '../../domain/instruments/occSymbol';
 import { simulatedPutPremium } from '../../domain/instruments/simulatedOptionPrice';
 
@@ -55,14 +55,7 @@ export class SimBroker implements Broker {
   }
 
   private persist(order: BrokerOrder): void {
-    fs.mkdirSync(path.dirname(this.opts.journalPath), { recursive: true });
-    const fd = fs.openSync(this.opts.journalPath, 'a');
-    try {
-      fs.writeSync(fd, `${JSON.stringify(order)}\n`);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    appendDurable(this.opts.journalPath, `${JSON.stringify(order)}\n`);
   }
 
   async authenticate(): Promise<void> {

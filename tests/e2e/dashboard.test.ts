@@ -10,7 +10,7 @@ import { startDashboard, type Dashboard } from '../../dashboard/server';
 import { hashPassword } from '../../dashboard/password';
 import { dayStatusQuery, stopSignal } from '../../workflows/tradingDayApi';
 import type { tradingDayWorkflow } from '../../workflows/tradingDay';
-import { REPO_ROOT, replayDayInput, startDay, startDayHarness, tempOutputDir, testConfig, type DayHarness } from '../helpers/tradingDayHarness';
+import { OPEN_DAY_DATE, OPEN_DAY_UNIVERSE, REPO_ROOT, ROOMY_OPEN_LIMITS, replayDayInput, startDay, startDayHarness, tempOutputDir, testConfig, type DayHarness } from '../helpers/tradingDayHarness';
 
 /*
  * The dashboard end to end: a real TEST_MODE day (replayed minute bars, simulated broker) on the dev
@@ -18,17 +18,9 @@ import { REPO_ROOT, replayDayInput, startDay, startDayHarness, tempOutputDir, te
  * headless Chromium driving the pages as an operator would.
  */
 
-const UNIVERSE = ['SQQQ', 'SVIX', 'TNA', 'TQQQ', 'TZA', 'UVXY', 'FAS', 'FAZ', 'ERX', 'ERY'];
-const DATE = '2025-04-09';
-// As in tests/workflows/tradingDay.test.ts: room for every OPEN signal of the day.
-const ROOMY = {
-  STRATEGY_OVERRIDE: 'open',
-  MAX_TRADES: '10',
-  WEIGHTS: '0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1',
-  MAX_CONCURRENT_TRADES_PER_BROKER: '10',
-  MAX_OPEN_POSITIONS: '10',
-  TOTAL_ALLOCATION: '0.5',
-};
+const UNIVERSE = OPEN_DAY_UNIVERSE;
+const DATE = OPEN_DAY_DATE;
+const ROOMY = ROOMY_OPEN_LIMITS;
 const USER = 'operator';
 const PASSWORD = 'correct horse battery staple';
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'output', 'e2e');

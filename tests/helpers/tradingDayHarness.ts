@@ -16,6 +16,19 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const SHARED_MINUTE_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'minute');
 export const SHARED_VIX_CSV = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'vix_daily.csv');
 
+/** The OPEN day several tests replay: 2025-04-09 has OPEN signals on most of these funds. */
+export const OPEN_DAY_DATE = '2025-04-09';
+export const OPEN_DAY_UNIVERSE = ['SQQQ', 'SVIX', 'TNA', 'TQQQ', 'TZA', 'UVXY', 'FAS', 'FAZ', 'ERX', 'ERY'];
+/** Room for every OPEN signal of that day, so a day's trades can be compared one to one with the simulation. */
+export const ROOMY_OPEN_LIMITS = {
+  STRATEGY_OVERRIDE: 'open',
+  MAX_TRADES: '10',
+  WEIGHTS: '0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1',
+  MAX_CONCURRENT_TRADES_PER_BROKER: '10',
+  MAX_OPEN_POSITIONS: '10',
+  TOTAL_ALLOCATION: '0.5',
+} as const;
+
 export function testConfig(overrides: Record<string, string> = {}): BotConfig {
   return botConfigSchema.parse(overrides);
 }

@@ -6,6 +6,9 @@ import { loadMinuteBars } from '../../activities/marketData/minuteBarCsv';
 import { readTradeHistory } from '../../activities/outputs/tradeHistory';
 import { confirmTradeSignal, dayStatusQuery, killSignal, stopSignal } from '../../workflows/tradingDayApi';
 import {
+  OPEN_DAY_DATE,
+  OPEN_DAY_UNIVERSE,
+  ROOMY_OPEN_LIMITS,
   SHARED_MINUTE_DIR,
   replayDayInput,
   startDay,
@@ -16,17 +19,9 @@ import {
 import fs from 'node:fs';
 import path from 'node:path';
 
-const UNIVERSE = ['SQQQ', 'SVIX', 'TNA', 'TQQQ', 'TZA', 'UVXY', 'FAS', 'FAZ', 'ERX', 'ERY'];
-const DATE = '2025-04-09';
-// Room for every signal of the day, so the workflow's trades can be compared one to one with the simulation.
-const ROOMY = {
-  STRATEGY_OVERRIDE: 'open',
-  MAX_TRADES: '10',
-  WEIGHTS: '0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1',
-  MAX_CONCURRENT_TRADES_PER_BROKER: '10',
-  MAX_OPEN_POSITIONS: '10',
-  TOTAL_ALLOCATION: '0.5',
-};
+const UNIVERSE = OPEN_DAY_UNIVERSE;
+const DATE = OPEN_DAY_DATE;
+const ROOMY = ROOMY_OPEN_LIMITS;
 
 describe('trading day workflow on the real dev server', () => {
   let h: DayHarness;
