@@ -51,7 +51,15 @@ export interface SessionStatus {
   readonly errors: number;
   /** Seconds from submission to fill of each filled order, as the broker reports them. */
   readonly executionSeconds: readonly number[];
+  /** Watchdog view: `unreachable` once calls failed after every retry. */
+  readonly connectivity: { readonly broker: Connectivity; readonly data: Connectivity };
+  /** Extra attempts the session's broker and data calls needed (a call that failed for good counts all of its retries). */
+  readonly retries: number;
+  /** Failures escalated: alert, kill switch for the broker, entry in unresolved_orders_<mode>.log. */
+  readonly escalations: number;
 }
+
+export type Connectivity = 'ok' | 'unreachable' | 'unknown';
 
 export const sessionStopSignal = defineSignal<[OperatorAction]>('sessionStop');
 export const sessionKillSignal = defineSignal<[OperatorAction]>('sessionKill');
