@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import {
+  FaultInjectingBroker,
+  decideFault,
+  type FaultableMethod,
+  type InjectedFault,
+} from '../../activities/broker/faultInjectingBroker';
+import type { OrderRequest } from '../../activities/broker/brokerTypes';
+import { SimBroker, readSimJournal } from '../../activities/broker/simBroker';
+import { createTradingActivities } from '../../activities/tradingActivities';
+import { NetworkError, describeError } from '../../domain/errors/errorClasses';
+
+function tempJournal(): string {
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tradebot-faults-')), 'state', 'sim.jsonl');
+}
+
+function simBroker(journalPath: string): SimBroker {
+  return new SimBroker({ journalPath, startingCash: 100_000, prices: { closeAt: () => 10 } });
+}
+
+function order(clientOrderId: string): OrderRequest {
+  return { clientOrderId, symbol: 'SPY', assetClass: 'us_equity', side: 'buy', qty: 3, type: 'market', simFillBarStart: 0 };
+}
+
+test('fault decisions are a pure function of seed, call and attempt, at about the asked rate', () => {
+  const methods: FaultableMethod[] = ['submitOrder', 'getOrderByClientId', 'quote'];
+  const decisions = (seed: number) =>
+    Array.from({ length: 3000 }, (_, i) => decideFault(seed, 0.2, methods[i % 3] as FaultableMethod, `id-${i}`, 1 + (i % 3)));
+  const a = decisions(7);
+  assert.deepEqual(decisions(7), a, 'same seed, same decisions');
+  assert.notDeepEqual(decisions(8), a, 'another seed decides otherwise');
+  const rate = a.filter((d) => d !== null).length / a.length;
+  assert.ok(rate > 0.17 && rate < 0.23, `observed rate ${rate}`);
+  assert.ok(a.includes('dropped_response') && a.includes('http_500') && a.includes('rate_limited') && a.includes('timeout'));
+  // Only an order can be accepted and lose its answer.
+  for (let i = 0; i < 500; i++) assert.notEqual(decideFault(1, 1, 'quote', `q${i}`, 1), 'dropped_response');
+  // Rate 0 never fails; attempts past the cap never fail, so a 5-attempt retry policy always gets through.
+  for (let i = 0; i < 500; i++) {
+    assert.equal(decideFault(1, 0, 'submitOrder', `o${i}`, 1), null);
+    assert.equal(decideFault(1, 1, 'submitOrder', `o${i}`, 4, 3), null);
+  }
+});
+
+test('two decorators with the same seed inject the same faults on the same calls', async () => {
+  const run = async (seed: number) => {
+    const faults: InjectedFault[] = [];
+    const b = new FaultInjectingBroker(simBroker(tempJournal()), { seed, rate: 0.3, timeoutDelayMs: 1, onFault: (f) => faults.push(f) });
+    const outcomes: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      for (const call of [() => b.quote('SPY', 'us_equity', i), () => b.account(), () => b.submitOrder(order(`c${i}`))]) {
+        try {
+          await call();
+          outcomes.push('ok');
+        } catch (err) {
+          assert.ok(err instanceof NetworkError, 'every injected fault is a NetworkError');
+          assert.equal(describeError(err).retryable, true);
+          outcomes.push((err as NetworkError).code ?? '?');
+        }
+      }
+    }
+    assert.equal(b.faultsInjected, faults.length);
+    return { outcomes, faults };
+  };
+  const first = await run(42);
+  assert.deepEqual(await run(42), first);
+  assert.ok(first.faults.length > 10, `faults injected: ${first.faults.length}`);
+  // Keyless calls (account) never fail more than three times in a row.
+  let streak = 0;
+  for (let i = 1; i < first.outcomes.length; i += 3) {
+    streak = first.outcomes[i] === 'ok' ? 0 : streak + 1;
+    assert.ok(streak <= 3);
+  }
+});
+
+test('a dropped response leaves exactly one order: the retried activity finds it by client order id', async () => {
+  const seed = 3;
+  // A client order id whose first submit is accepted by the broker and then loses its answer.
+  let id = '';
+  for (let i = 0; id === ''; i++) {
+    if (decideFault(seed, 0.5, 'submitOrder', `drill-${i}`, 1) === 'dropped_response') id = `drill-${i}`;
+  }
+  const journalPath = tempJournal();
+  let attempt = 1;
+  const faults: InjectedFault[] = [];
+  const broker = new FaultInjectingBroker(simBroker(journalPath), {
+    seed,
+    rate: 0.5,
+    timeoutDelayMs: 1,
+    attempt: () => attempt,
+    onFault: (f) => faults.push(f),
+  });
+  const activities = createTradingActivities({
+    outputDir: path.dirname(path.dirname(journalPath)),
+    broker: async () => broker,
+    marketData: () => Promise.reject(new Error('not used')),
+    vixSeries: async () => null,
+  });
+  // What Temporal does: attempt after attempt until one succeeds (the session allows five).
+  let result = null;
+  for (; attempt <= 5 && result === null; attempt++) {
+    try {
+      result = await activities.submitOrder({ broker: 'sim', replayFolder: 'replay', request: order(id) });
+    } catch (err) {
+      assert.ok(err instanceof NetworkError, String(err));
+    }
+  }
+  assert.ok(result, 'the order activity succeeded within the retry budget');
+  assert.equal(result.status, 'filled');
+  assert.equal(faults[0]?.kind, 'dropped_response');
+  const journal = readSimJournal(journalPath);
+  assert.equal(journal.length, 1, 'the order was submitted once');
+  assert.equal(journal[0]?.clientOrderId, id);
+});
