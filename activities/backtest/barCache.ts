@@ -81,12 +81,15 @@ export function readCacheFile(cacheFile: string, source: { path: string; size: n
   if (buf.length < PREFIX || buf.toString('latin1', 0, 8) !== MAGIC) return null;
   const headerLen = buf.readUInt32LE(8);
   if (PREFIX + headerLen > buf.length) return null;
-  let header: CacheHeader;
+  let parsed: unknown;
   try {
-    header = JSON.parse(buf.toString('utf8', PREFIX, PREFIX + headerLen)) as CacheHeader;
+    parsed = JSON.parse(buf.toString('utf8', PREFIX, PREFIX + headerLen));
   } catch {
     return null;
   }
+  // A torn or foreign header is a cache miss like any other: never trusted, never a crash.
+  const header = validHeader(parsed);
+  if (header === null) return null;
   if (header.source !== source.path || header.size !== source.size || header.mtimeMs !== source.mtimeMs) return null;
   const n = header.rows;
   const dataStart = PREFIX + headerLen;
@@ -101,6 +104,13 @@ export function readCacheFile(cacheFile: string, source: { path: string; size: n
     base = 0;
   }
   const col = (j: number) => new Float64Array(ab, base + j * n * 8, n);
+  // The date index must describe the time column (cheap: one check per date), so a header that does
+  // not belong to these columns is a miss, not a wrong series.
+  const t = col(0);
+  for (let i = 0; i < header.dates.length; i++) {
+    const first = t[header.dayStart[i]!];
+    if (first === undefined || !Number.isFinite(first) || new Date(first).toISOString().slice(0, 10) !== header.dates[i]) return null;
+  }
   return {
     series: {
       symbol: header.symbol,
@@ -115,6 +125,24 @@ export function readCacheFile(cacheFile: string, source: { path: string; size: n
     },
     gaps: header.gaps,
   };
+}
+
+/** The header when every field has the type and shape writeCacheFile gives it, else null. */
+function validHeader(h: unknown): CacheHeader | null {
+  if (typeof h !== 'object' || h === null || Array.isArray(h)) return null;
+  const x = h as Record<string, unknown>;
+  const rows = x.rows;
+  const dates = x.dates;
+  const dayStart = x.dayStart;
+  const gaps = x.gaps as Record<string, unknown> | null;
+  if (typeof x.source !== 'string' || typeof x.size !== 'number' || typeof x.mtimeMs !== 'number' || typeof x.symbol !== 'string') return null;
+  if (typeof rows !== 'number' || !Number.isInteger(rows) || rows < 0) return null;
+  if (!Array.isArray(dates) || !dates.every((d) => typeof d === 'string')) return null;
+  // dayStart: the first row of each date, then the row count; ascending.
+  if (!Array.isArray(dayStart) || dayStart.length !== dates.length + 1 || dayStart.at(-1) !== rows) return null;
+  if (!dayStart.every((v, i) => Number.isInteger(v) && (v as number) >= 0 && (i === 0 || (v as number) >= (dayStart[i - 1] as number)))) return null;
+  if (typeof gaps !== 'object' || gaps === null || typeof gaps.gaps !== 'number' || typeof gaps.missingMinutes !== 'number') return null;
+  return x as unknown as CacheHeader;
 }
 
 /** Writes a cache file (to a temporary name first, so a reader never sees half a file). */

@@ -68,9 +68,20 @@ export function listMinuteBarFiles(source: string): string[] {
   return names.map((n) => join(source, n));
 }
 
+/** A file's text (gunzipped for `.gz`); a read or gzip failure names the file, as every load error does. */
 export function readTextFile(file: string): string {
-  const raw = readFileSync(file);
-  return file.toLowerCase().endsWith('.gz') ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
+  let raw: Buffer;
+  try {
+    raw = readFileSync(file);
+  } catch (err) {
+    throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
+  }
+  if (!file.toLowerCase().endsWith('.gz')) return raw.toString('utf8');
+  try {
+    return gunzipSync(raw).toString('utf8');
+  } catch (err) {
+    throw new Error(`${file}: not a valid gzip file (${(err as Error).message})`, { cause: err });
+  }
 }
 
 const dayMsCache = new Map<string, number>();
@@ -112,8 +123,13 @@ export function parseIsoTimestamp(s: string): number {
 function parseField(text: string): number {
   // Number('') is 0 and Number(' 1') is 1: reject what is not plainly a number.
   if (text.length === 0 || text.charCodeAt(0) <= 32 || text.charCodeAt(text.length - 1) <= 32) return NaN;
+  // Number('0x10') is 16 (also 0b, 0o): a price written that way is a broken file, not a number.
+  const second = text.charCodeAt(1) | 0x20;
+  if (text.charCodeAt(0) === 48 && (second === 120 || second === 98 || second === 111)) return NaN;
   return Number(text);
 }
+
+const PRICE_COLUMNS = ['open', 'high', 'low', 'close'] as const;
 
 /** Parses one bar file's text; `file` names it in errors. */
 export function parseMinuteBarCsv(text: string, file: string): Bar[] {
@@ -155,7 +171,13 @@ export function parseMinuteBarCsv(text: string, file: string): Bar[] {
     const c = parseField(line.slice(c4 + 1, c5));
     const v = parseField(line.slice(c5 + 1));
     if (!(Number.isFinite(o) && Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(c) && Number.isFinite(v))) {
-      throw new MinuteBarCsvError(file, lineNo, `unparsable number in "${line.slice(0, 80)}"`);
+      const bad = [o, h, l, c, v].findIndex((x) => !Number.isFinite(x));
+      throw new MinuteBarCsvError(file, lineNo, `unparsable number in column ${[...PRICE_COLUMNS, 'volume'][bad]}: "${line.slice(0, 80)}"`);
+    }
+    // A zero or negative price would size orders by division by it: the row is broken, not a bar.
+    if (!(o > 0 && h > 0 && l > 0 && c > 0)) {
+      const bad = [o, h, l, c].findIndex((x) => !(x > 0));
+      throw new MinuteBarCsvError(file, lineNo, `${PRICE_COLUMNS[bad]} price ${[o, h, l, c][bad]} is not positive`);
     }
     if (v < 0) throw new MinuteBarCsvError(file, lineNo, `negative volume ${v}`);
     if (t === prevT) throw new MinuteBarCsvError(file, lineNo, `duplicate timestamp ${ts}`);
