@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Bar } from '../domain/market/bar';
 import { vixCloseBefore, type VixSeries } from '../domain/backtest/signalAudit';
@@ -23,6 +24,15 @@ export interface ActivityDeps {
   vixSeries(): Promise<VixSeries | null>;
 }
 
+/** The running activity's attempt (1 = first); 1 outside an activity (unit tests). */
+export function currentAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
 /** Which data a call concerns: a replay folder in TEST_MODE, or null for the live feed. */
 export interface DataScope {
   readonly replayFolder: string | null;
@@ -34,6 +44,8 @@ export type BarTuple = [number, number, number, number, number, number];
 export interface FetchBarsResult {
   readonly bars: Record<string, BarTuple[]>;
   readonly exhausted: string[];
+  /** The attempt that succeeded (1 = first), for the session's retry count. */
+  readonly attempt?: number;
 }
 
 export interface StartupCheckResult {
@@ -90,7 +102,7 @@ export function createTradingActivities(deps: ActivityDeps) {
       const bars: Record<string, BarTuple[]> = {};
       for (const [s, list] of Object.entries(raw)) bars[s] = list.map((b: Bar) => [b.t, b.o, b.h, b.l, b.c, b.v]);
       const exhausted = await source.exhausted(input.symbols, input.throughMs);
-      return { bars, exhausted };
+      return { bars, exhausted, attempt: currentAttempt() };
     },
 
     async vixPreviousClose(input: { date: string }): Promise<number | null> {

@@ -4,6 +4,8 @@ import { createAccountActivities } from '../activities/accountClient';
 import { accountEventAlert, createAuditActivities, type AuditActivityDeps } from '../activities/auditActivities';
 import { createDisasterLogActivities } from '../activities/disasterLog';
 import { createTradingActivities, type ActivityDeps } from '../activities/tradingActivities';
+import { createProtectionActivities } from '../activities/broker/protectionActivities';
+import { createEntryCheckActivities } from '../activities/entryCheckActivities';
 import { createScreenerActivities } from '../activities/screening/screenerActivities';
 import type { ScreeningDataProvider } from '../activities/screening/screeningDataProvider';
 import type { OutputMode } from '../domain/trades/tradeRecord';
@@ -58,6 +60,8 @@ export async function createTradingWorker(opts: TradingWorkerOptions): Promise<W
     workflowBundle: await workflowBundle(),
     activities: {
       ...createTradingActivities(opts.deps),
+      ...createProtectionActivities(opts.deps),
+      ...createEntryCheckActivities(opts.deps),
       ...createScreenerActivities({
         marketData: (folder) => opts.deps.marketData(folder),
         provider: opts.screeningProvider ?? null,

@@ -8,6 +8,13 @@ import {
 } from '@temporalio/workflow';
 import type { TradingActivities, BarTuple } from '../activities/tradingActivities';
 import type { BrokerOrder } from '../activities/broker/brokerTypes';
+import type { ProtectionActivities } from '../activities/broker/protectionActivities';
+import type { EntryCheckActivities } from '../activities/entryCheckActivities';
+import { activityOptionsFor, attemptsFor } from '../domain/errors/retryPolicy';
+import { describeError } from '../domain/errors/errorClasses';
+import { protectiveStopPlan } from '../domain/orders/protectiveStop';
+import { buildCheck, imbalanceGate } from '../domain/strategies/enhancements';
+import { spreadCheck, spreadOf } from '../domain/screening/screen';
 import type { Bar } from '../domain/market/bar';
 import { MINUTE_MS } from '../domain/market/bar';
 import { sessionWindowFor, strategyTiming } from '../domain/market/sessionWindow';
@@ -28,6 +35,7 @@ import {
   sessionKillSignal,
   sessionStatusQuery,
   sessionStopSignal,
+  type Connectivity,
   type PositionView,
   type SessionInput,
   type SessionState,
@@ -41,21 +49,21 @@ const { screenCandidates } = proxyActivities<ScreenerActivities>({
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['ConfigError', 'LogicError'] },
 });
-const { fetchBars, vixPreviousClose } = proxyActivities<TradingActivities>({
+const { vixPreviousClose } = proxyActivities<TradingActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10 },
 });
-const { submitOrder, quote, brokerAccount } = proxyActivities<TradingActivities>({
+// Optional facts (imbalance, build): a failure means "no data", which the enhancement rule handles.
+const { closingImbalance, buildInfo } = proxyActivities<EntryCheckActivities>({
   startToCloseTimeout: '30 seconds',
-  // Safe to retry: orders carry deterministic client order ids and submitOrder looks the id up first.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds', maximumAttempts: 5 },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
 });
-const { requestCapacity, releaseCapacity } = proxyActivities<AccountActivities>({
+const { requestCapacity, releaseCapacity, killAccountBroker } = proxyActivities<AccountActivities>({
   startToCloseTimeout: '30 seconds',
   // Updates carry the request id as their update id: a retry gets the first answer, never a second slot.
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: ['LogicError'] },
 });
-const { postTradeToLedger } = proxyActivities<AuditActivities>({
+const { postTradeToLedger, recordUnresolvedOrder } = proxyActivities<AuditActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20, nonRetryableErrorTypes: ['ConfigError', 'LedgerValidationError', 'LogicError'] },
 });
@@ -81,6 +89,8 @@ interface OpenTrade {
   readonly choice: InstrumentChoice;
   readonly signal: EntrySignal;
   readonly order: BrokerOrder;
+  /** Client order id of the stop the broker holds, or null (simulator, options, placement failed). */
+  readonly stopClientOrderId: string | null;
   readonly allocation: number;
   readonly accountValue: number;
   /** Latest close of the underlying (positions are marked from the bars the session sees). */
@@ -101,6 +111,16 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   const info = workflowInfo();
   const strategy = getStrategy(strategyName);
   const window = sessionWindowFor(date, strategyTiming(cfg, strategyName), cfg.SESSION_TIME_ANCHOR);
+  // Broker and data calls follow API_RETRY_LIMIT and API_TIMEOUT (spec section 8). Orders are safe to retry:
+  // they carry deterministic client order ids and every submit looks its id up first.
+  const brokerCalls = proxyActivities<TradingActivities & ProtectionActivities & EntryCheckActivities>(activityOptionsFor(cfg, 'broker'));
+  const { submitOrder, quote, brokerAccount, placeProtectiveStop, closePosition, brokerHeartbeat, reconcileSessionStart, entryQuote } = brokerCalls;
+  const { fetchBars } = proxyActivities<TradingActivities>(activityOptionsFor(cfg, 'marketData'));
+  // Settling a lost answer and cancelling at a failing broker: a few quick tries, then the outcome is unknown.
+  const { lookupOrder, cancelBotOrders } = proxyActivities<ProtectionActivities>({
+    startToCloseTimeout: Math.round(cfg.API_TIMEOUT * 1000),
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3, nonRetryableErrorTypes: ['ConfigError', 'LogicError', 'BrokerError'] },
+  });
   const closeMs = window.marketCloseMs ?? window.entryEndMs + window.holdMs + MINUTE_MS;
   // Every position this session opens is closed by here: the latest entry bar plus the hold, or the close.
   const hardEndMs = Math.min(window.entryEndMs - MINUTE_MS + window.holdMs + MINUTE_MS, closeMs);
@@ -115,6 +135,10 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   let exits = 0;
   let realizedPnl = 0;
   let errors = 0;
+  let retries = 0;
+  let escalations = 0;
+  let brokerConnectivity: Connectivity = 'unknown';
+  let dataConnectivity: Connectivity = 'unknown';
   let actualStart: string | null = null;
   let candidates: string[] = [];
   let pendingConfirmation: string | null = null;
@@ -146,6 +170,9 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     notes: [...notes],
     errors,
     executionSeconds: [...executionSeconds],
+    connectivity: { broker: brokerConnectivity, data: dataConnectivity },
+    retries,
+    escalations,
   });
 
   const parent = getExternalWorkflowHandle(input.dayWorkflowId);
@@ -188,6 +215,58 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     await writeStrategyLog({ mode: input.mode, format: cfg.LOG_FORMAT, enabled: cfg.ENABLE_LOGGING, events });
   };
 
+  const isoNow = () => new Date(marketNowMs(clock)).toISOString();
+  /** A failed call's retries all count: Temporal made every attempt the policy allows. */
+  const failedCall = () => {
+    retries += attemptsFor(cfg) - 1;
+  };
+
+  /**
+   * Escalation of a call that failed after its retries (spec section 8): an entry in
+   * unresolved_orders_<mode>.log, an alert, and the kill switch for this broker (the account halts it for
+   * the day and tells every session of it). Each step is best effort: escalating must never fail the session.
+   */
+  const escalate = async (what: string, symbol: string | null, orderId: string | null, err: unknown) => {
+    const d = describeError(err);
+    errors += 1;
+    escalations += 1;
+    if (d.errorClass === 'NetworkError') brokerConnectivity = 'unreachable';
+    const haltNow = !brokerHalted;
+    brokerHalted = true;
+    const actions = ['alert', haltNow ? `kill switch for ${input.broker}` : `${input.broker} already halted`];
+    const message = `${what} failed: ${d.errorClass}${d.code ? ` ${d.code}` : ''}: ${d.message}`;
+    note('escalation', message, symbol ?? undefined, { error_code: d.code ?? d.errorClass, client_order_id: orderId });
+    await bestEffort('unresolved order log', () =>
+      recordUnresolvedOrder({
+        mode: input.mode,
+        order: {
+          id: `${info.workflowId}:${what}:${symbol ?? '-'}`,
+          timestamp: isoNow(),
+          strategy: strategyName,
+          broker: input.broker,
+          symbol,
+          error_type: d.errorClass,
+          error_code: d.code,
+          message: `${message} [${orderId ? `client order id ${orderId}; ` : ''}actions: ${actions.join(', ')}]`,
+          stack: d.stack,
+        },
+      }),
+    );
+    await bestEffort('escalation alert', () =>
+      notify({
+        event: 'critical',
+        mode: input.mode,
+        eventId: `${info.workflowId}:escalation:${what}:${symbol ?? '-'}`,
+        subject: `${strategyName.toUpperCase()} ${what} failed at ${input.broker}: trading halted`,
+        lines: [message, `Client order id: ${orderId ?? 'none'}`, `Actions: ${actions.join(', ')}`, 'See logs/unresolved_orders and check the broker before the next session.'],
+      }),
+    );
+    if (haltNow) {
+      await bestEffort('broker kill switch', () => killAccountBroker({ broker: input.broker, date, reason: message, at: isoNow() }));
+    }
+    await report();
+  };
+
   setHandler(sessionStatusQuery, status);
   setHandler(sessionStopSignal, (a) => {
     stopped = true;
@@ -207,10 +286,27 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     note('confirmation', `${c.approve ? 'approved' : 'rejected'} by ${c.by}`, c.symbol);
   });
 
+  const blockSession = async (problems: readonly string[]) => {
+    for (const p of problems) note('blocked', p);
+    notes.push(...problems);
+    await flushLog();
+    await setState('halted');
+    return status();
+  };
+
   // Screening: the universe that has data for the date, minus tickers already traded today.
   await sleepUntilMarket(clock, window.analysisStartMs);
   actualStart = new Date(marketNowMs(clock)).toISOString();
   await setState('screening');
+  let runningTag: string | null = null;
+  try {
+    runningTag = (await buildInfo()).versionTag;
+  } catch (err) {
+    log.warn('build info unavailable', { error: String(err) });
+  }
+  const build = buildCheck({ configuredTag: cfg.VERSION_TAG, runningTag, buildMode: cfg.BUILD_MODE, liveMoney: input.mode === 'live' });
+  if (build.warning) note('warning', build.warning);
+  if (!build.allow) return blockSession([build.reason ?? 'build check failed']);
   const screened = await screenCandidates({
     date,
     strategy: strategyName,
@@ -229,20 +325,85 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   const vix = strategyName === 'close' ? await vixPreviousClose({ date }) : null;
   const selfCheck = strategy.selfCheck(cfg, { vixPrevClose: vix });
   for (const w of selfCheck.warnings) note('warning', w);
-  if (!selfCheck.ok) {
-    for (const p of selfCheck.problems) note('blocked', p);
-    notes.push(...selfCheck.problems);
+  if (!selfCheck.ok) return blockSession(selfCheck.problems);
+  for (const s of candidates) trackers.set(s, strategy.createTracker(s, date, cfg, { vixPrevClose: vix }));
+  note('screened', `${candidates.length} candidates: ${candidates.join(' ')}`);
+  // Start from the broker's truth (spec section 8 watchdog, issue 5 reconciliation): the broker must answer,
+  // stops left by a crashed session are cancelled, and positions nobody tracks are reported, never re-traded.
+  let account: Awaited<ReturnType<typeof brokerAccount>>;
+  try {
+    const rec = await reconcileSessionStart({ broker: input.broker, date, replayFolder });
+    for (const d of rec.discrepancies) note('reconcile', d);
+    if (rec.discrepancies.length > 0) {
+      await bestEffort('reconcile alert', () =>
+        notify({
+          event: 'critical',
+          mode: input.mode,
+          eventId: `${info.workflowId}:reconcile`,
+          subject: `${strategyName.toUpperCase()} start: ${rec.discrepancies.length} difference(s) at ${input.broker}`,
+          lines: [...rec.discrepancies],
+        }),
+      );
+    }
+    account = await brokerAccount({ broker: input.broker, replayFolder });
+    brokerConnectivity = 'ok';
+  } catch (err) {
+    failedCall();
+    await escalate('session start (broker unreachable)', null, null, err);
     await flushLog();
     await setState('halted');
     return status();
   }
-  for (const s of candidates) trackers.set(s, strategy.createTracker(s, date, cfg, { vixPrevClose: vix }));
-  note('screened', `${candidates.length} candidates: ${candidates.join(' ')}`);
-  const account = await brokerAccount({ broker: input.broker, replayFolder });
   await setState('analyzing');
 
   // Indicators use the whole regular session, so the first fetch starts at the date's beginning.
   let cursor = Date.parse(`${date}T00:00:00Z`);
+
+  type Submitted = { kind: 'ok'; order: BrokerOrder } | { kind: 'failed'; error: unknown; brokerSaysAbsent: boolean };
+  /**
+   * A submit that failed after its retries may still have reached the broker (the answer was lost): ask by
+   * client order id before deciding anything, so the session never acts blind.
+   */
+  const submitOrSettle = async (orderId: string, submit: () => Promise<BrokerOrder>): Promise<Submitted> => {
+    try {
+      return { kind: 'ok', order: await submit() };
+    } catch (err) {
+      failedCall();
+      try {
+        const found = await lookupOrder({ broker: input.broker, clientOrderId: orderId, replayFolder });
+        if (found) {
+          note('warning', `order ${orderId} found at the broker after its submit failed: adopted`);
+          return { kind: 'ok', order: found };
+        }
+        return { kind: 'failed', error: err, brokerSaysAbsent: true };
+      } catch {
+        return { kind: 'failed', error: err, brokerSaysAbsent: false };
+      }
+    }
+  };
+
+  /** The stop a real broker holds for a new position; its failure leaves the bot's own exits in charge. */
+  const protect = async (symbol: string, choice: InstrumentChoice, order: BrokerOrder): Promise<string | null> => {
+    const fill = order.filledAvgPrice ?? 0;
+    const plan = protectiveStopPlan({ strategy: strategyName, assetClass: choice.assetClass, openSide: choice.openSide, fillPrice: fill });
+    if (plan === null) return null;
+    const stopId = clientOrderId({ workflowId: info.workflowId, session: strategyName, ticker: symbol, leg: 'stop' });
+    try {
+      const r = await placeProtectiveStop({
+        broker: input.broker,
+        replayFolder,
+        request: { clientOrderId: stopId, symbol: choice.symbol, assetClass: choice.assetClass, side: plan.side, qty: order.filledQty, kind: plan.kind, trailPercent: plan.trailPercent, stopPrice: plan.stopPrice, referencePrice: fill },
+      });
+      if (!r.placed) return null;
+      note('stop', `${r.kind} stop held at ${input.broker}${r.note ? ` (${r.note})` : ''}`, symbol);
+      return stopId;
+    } catch (err) {
+      failedCall();
+      errors += 1;
+      note('warning', `protective stop not placed (${describeError(err).message}); the bot's exits still apply`, symbol);
+      return null;
+    }
+  };
 
   const enter = async (signal: EntrySignal, symbol: string, tracker: SymbolTracker) => {
     signals += 1;
@@ -276,8 +437,40 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       if (stopped || killed || brokerHalted) return refuse('kill switch or stop active');
       if (!answered || !confirmations.get(symbol)) return refuse(answered ? 'rejected by operator' : 'confirmation timed out');
     }
-    const price = await quote({ broker: input.broker, replayFolder, symbol: choice.choice.symbol, assetClass: choice.choice.assetClass, barStart: signal.barStart });
+    let price: number | null;
+    try {
+      price = await quote({ broker: input.broker, replayFolder, symbol: choice.choice.symbol, assetClass: choice.choice.assetClass, barStart: signal.barStart });
+    } catch (err) {
+      failedCall();
+      await escalate('quote', symbol, null, err);
+      return refuse('broker failed to quote');
+    }
     if (price === null || !(price > 0)) return refuse(`no price for ${choice.choice.symbol}`);
+    // Spread before a live entry (TEST_MODE skips it unless TEST_MODE_APPLY_SPREAD_CHECK, spec section 4).
+    if (!cfg.TEST_MODE || cfg.TEST_MODE_APPLY_SPREAD_CHECK) {
+      let spread: number | null = null;
+      try {
+        const q = await entryQuote({ broker: input.broker, replayFolder, symbol: choice.choice.symbol, assetClass: choice.choice.assetClass, barStart: signal.barStart });
+        spread = spreadOf(q.bid, q.ask);
+      } catch (err) {
+        failedCall();
+        note('warning', `no quote for the spread check: ${describeError(err).message}`, symbol);
+      }
+      const sc = spreadCheck(price, spread, cfg.MAX_SPREAD_PCT);
+      if (!sc.ok) return refuse(`spread: ${sc.reason}`);
+    }
+    // IBKR closing-imbalance scanner: live CLOSE entries only, when that broker is enabled (spec section 6).
+    if (strategyName === 'close' && !cfg.TEST_MODE && cfg.IBKR_ENABLED) {
+      let data: Awaited<ReturnType<typeof closingImbalance>> = null;
+      try {
+        data = await closingImbalance({ symbols: [symbol] });
+      } catch (err) {
+        note('warning', `closing imbalance unavailable: ${describeError(err).message}`, symbol);
+      }
+      const gate = imbalanceGate(signal.side, data?.[symbol] ?? null, cfg.CLOSE_IMBALANCE_STRONG_RATIO);
+      if (gate.warning) note('warning', gate.warning, symbol);
+      if (!gate.allow) return refuse(`imbalance: strong opposing closing imbalance (${data?.[symbol]?.imbalance} of ${data?.[symbol]?.auctionVolume} paired)`);
+    }
     // Limits, weights and sizing are decided atomically by the account workflow, across sessions and brokers.
     const requestId = `${info.workflowId}:${symbol}:entry`;
     const grant = await requestCapacity({
@@ -306,11 +499,12 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     blocked.add(symbol);
     tradedTickers.push(symbol);
     note('order', `submitting ${choice.choice.openSide} ${qty} ${choice.choice.symbol}`, symbol);
-    const order = await submitOrder({
+    const entryId = clientOrderId({ workflowId: info.workflowId, session: strategyName, ticker: symbol, leg: 'entry' });
+    const submitted = await submitOrSettle(entryId, () => submitOrder({
       broker: input.broker,
       replayFolder,
       request: {
-        clientOrderId: clientOrderId({ workflowId: info.workflowId, session: strategyName, ticker: symbol, leg: 'entry' }),
+        clientOrderId: entryId,
         symbol: choice.choice.symbol,
         assetClass: choice.choice.assetClass,
         side: choice.choice.openSide,
@@ -319,7 +513,15 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
         simFillBarStart: signal.barStart,
         underlying: symbol,
       },
-    });
+    }));
+    if (submitted.kind === 'failed') {
+      tracker.cancelEntry();
+      await escalate('entry order', symbol, entryId, submitted.error);
+      // Free the slot only when the broker confirmed it has no such order; an unknown outcome keeps it taken.
+      if (submitted.brokerSaysAbsent) await releaseCapacity({ requestId, realizedPnl: 0, filled: false });
+      return;
+    }
+    const order = submitted.order;
     if (order.status !== 'filled' && order.status !== 'partially_filled') {
       errors += 1;
       tracker.cancelEntry();
@@ -329,6 +531,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     }
     entries += 1;
     recordExecution(order);
+    const stopClientOrderId = await protect(symbol, choice.choice, order);
     open.set(symbol, {
       requestId,
       tags: grant.tags,
@@ -336,6 +539,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       choice: choice.choice,
       signal,
       order,
+      stopClientOrderId,
       allocation,
       accountValue: grant.accountValue,
       lastUnderlying: signal.price,
@@ -363,29 +567,51 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     if (!t) return;
     open.delete(symbol);
     const closeSide = t.choice.openSide === 'buy' ? 'sell' : 'buy';
-    const order = await submitOrder({
-      broker: input.broker,
-      replayFolder,
-      request: {
-        clientOrderId: clientOrderId({ workflowId: info.workflowId, session: strategyName, ticker: symbol, leg: 'exit' }),
-        symbol: t.choice.symbol,
-        assetClass: t.choice.assetClass,
-        side: closeSide,
-        qty: t.order.filledQty,
-        type: 'market',
-        simFillBarStart: barStart,
-        underlying: symbol,
-      },
-    });
-    const filled = order.status === 'filled' && order.filledAvgPrice !== null;
-    if (filled) recordExecution(order);
+    const exitId = clientOrderId({ workflowId: info.workflowId, session: strategyName, ticker: symbol, leg: 'exit' });
+    let closed: Awaited<ReturnType<typeof closePosition>> | null = null;
+    let failure: string | null = null;
+    try {
+      closed = await closePosition({
+        broker: input.broker,
+        replayFolder,
+        stopClientOrderId: t.stopClientOrderId,
+        request: {
+          clientOrderId: exitId,
+          symbol: t.choice.symbol,
+          assetClass: t.choice.assetClass,
+          side: closeSide,
+          qty: t.order.filledQty,
+          type: 'market',
+          simFillBarStart: barStart,
+          underlying: symbol,
+        },
+      });
+      retries += closed.attempt - 1;
+    } catch (err) {
+      // The position may still be open at the broker: it is recorded as unresolved, never guessed closed.
+      failedCall();
+      const d = describeError(err);
+      failure = `${d.errorClass}${d.code ? `:${d.code}` : ''}`;
+      await escalate('exit order', symbol, exitId, err);
+    }
+    const exitOrder = closed?.exit ?? null;
+    const filled = closed !== null && closed.filledQty > 0 && closed.avgPrice !== null;
+    if (exitOrder && exitOrder.filledAt !== null) recordExecution(exitOrder);
+    if (closed?.stop && closed.stop.filledQty > 0) note('stop', `the broker's stop had filled ${closed.stop.filledQty} at ${closed.stop.filledAvgPrice}`, symbol);
     const mult = t.choice.assetClass === 'us_option' ? 100 : 1;
     const direction = t.choice.openSide === 'buy' ? 1 : -1;
     const entryPrice = t.order.filledAvgPrice ?? 0;
-    const exitPrice = filled ? (order.filledAvgPrice as number) : null;
-    const fees = t.order.fees + order.fees;
-    const pnl = exitPrice === null ? 0 : round2((exitPrice - entryPrice) * t.order.filledQty * mult * direction - fees);
+    const exitPrice = filled ? (closed?.avgPrice as number) : null;
+    const fees = t.order.fees + (closed?.fees ?? 0);
+    const closedQty = filled ? Math.min(closed?.filledQty ?? 0, t.order.filledQty) : 0;
+    const pnl = exitPrice === null ? 0 : round2((exitPrice - entryPrice) * closedQty * mult * direction - fees);
     if (!filled) errors += 1;
+    else if (closedQty < t.order.filledQty) {
+      errors += 1;
+      note('warning', `exit filled ${closedQty} of ${t.order.filledQty}: the rest stays open at ${input.broker}`, symbol);
+    }
+    const errorCode = failure ?? (!filled ? (exitOrder?.rejectReason ?? exitOrder?.status ?? 'not_filled') : closedQty < t.order.filledQty ? 'partial_exit' : null);
+    const exitOrderIds = [exitOrder, closed?.stop ?? null].filter((o): o is BrokerOrder => o !== null && o.filledQty > 0);
     exits += 1;
     realizedPnl += pnl;
     const trade: TradeRecord = {
@@ -411,10 +637,10 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       allocation: round2(t.allocation),
       account_value: t.accountValue,
       entry_order_id: t.order.id,
-      exit_order_id: order.id,
-      client_order_ids: [t.order.clientOrderId, order.clientOrderId],
+      exit_order_id: exitOrderIds.map((o) => o.id).join(' ') || (exitOrder?.id ?? null),
+      client_order_ids: [t.order.clientOrderId, exitId, ...(t.stopClientOrderId ? [t.stopClientOrderId] : [])],
       tags: [...t.tags],
-      error_code: filled ? null : (order.rejectReason ?? order.status),
+      error_code: errorCode,
     };
     note('exit', `${reason}: ${t.choice.symbol} at ${exitPrice ?? 'unfilled'} pnl ${pnl}`, symbol, {
       reason,
@@ -455,6 +681,26 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     }
   };
 
+  // Watchdog (spec section 8): the broker must answer a heartbeat every few market minutes; one that does not
+  // after every retry gets its pending orders cancelled and its trading halted.
+  let lastHeartbeatMs = marketNowMs(clock);
+  const heartbeat = async (nowMs: number) => {
+    if (nowMs - lastHeartbeatMs < WATCHDOG_INTERVAL_MS) return;
+    lastHeartbeatMs = nowMs;
+    try {
+      const hb = await brokerHeartbeat({ broker: input.broker, replayFolder });
+      retries += hb.attempt - 1;
+      brokerConnectivity = 'ok';
+    } catch (err) {
+      failedCall();
+      brokerConnectivity = 'unreachable';
+      await bestEffort('cancel pending orders', () => cancelBotOrders({ broker: input.broker, replayFolder }));
+      await escalate('broker heartbeat', null, null, err);
+    }
+  };
+  let dataFailures = 0;
+  let dataLost = false;
+
   // Bar loop: wake at each market minute, take the bars closed since the last call, decide bar by bar.
   while (!stopped && !killed && !brokerHalted) {
     const now = marketNowMs(clock);
@@ -463,7 +709,36 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     if (stopped || killed || brokerHalted) break;
     const active = [...trackers.entries()].filter(([, t]) => !t.done).map(([s]) => s);
     if (active.length === 0) break;
-    const res = await fetchBars({ symbols: active, fromMs: cursor, throughMs: through, replayFolder });
+    let res: Awaited<ReturnType<typeof fetchBars>>;
+    try {
+      res = await fetchBars({ symbols: active, fromMs: cursor, throughMs: through, replayFolder });
+    } catch (err) {
+      // The cursor stays: the next call asks for every bar since, so nothing is skipped if the feed recovers.
+      failedCall();
+      errors += 1;
+      dataFailures += 1;
+      dataConnectivity = 'unreachable';
+      note('warning', `bar fetch failed (${dataFailures} in a row): ${describeError(err).message}`);
+      if (dataFailures >= MAX_DATA_FAILURES || through >= hardEndMs) {
+        dataLost = true;
+        note('kill', `market data unreachable after ${dataFailures} attempts: session halted, positions exited`);
+        await bestEffort('data loss alert', () =>
+          notify({
+            event: 'critical',
+            mode: input.mode,
+            eventId: `${info.workflowId}:data-lost`,
+            subject: `${strategyName.toUpperCase()} halted: market data unreachable`,
+            lines: [describeError(err).message],
+          }),
+        );
+        break;
+      }
+      await flushLog();
+      continue;
+    }
+    dataFailures = 0;
+    dataConnectivity = 'ok';
+    retries += (res.attempt ?? 1) - 1;
     cursor = through;
     const merged = mergeBars(res.bars);
     if (stateIs('analyzing') && through > window.entryStartMs) await setState('trading');
@@ -489,24 +764,20 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       if (exhausted.has(symbol)) await handle(symbol, tracker, tracker.onEndOfData() as ExitSignal | null);
     }
     if (stateIs('trading') && through >= window.entryEndMs) await setState('monitoring');
+    await heartbeat(through);
     await flushLog();
     if (through >= hardEndMs) break;
   }
 
-  await exitAll(killed || brokerHalted ? 'kill_switch' : stopped ? 'stopped' : 'session_end');
+  await exitAll(killed || brokerHalted || dataLost ? 'kill_switch' : stopped ? 'stopped' : 'session_end');
   await flushLog();
   // After each session: logs, trade history, summaries and the ledger are archived.
   await bestEffort('backup', () => backupOutputs({ mode: input.mode, label: `${date}-${strategyName}` }));
-  await setState(killed || stopped || brokerHalted ? 'halted' : 'done');
+  await setState(killed || stopped || brokerHalted || dataLost ? 'halted' : 'done');
   log.info('session finished', { strategy: strategyName, entries, exits, realizedPnl, at: workflowNowMs() });
   return status();
 }
 
-/**
- * Live view of a position. The session sees the underlying's bars only, so for a put or an inverse ETF
- * the unrealised PnL is an estimate from the underlying's move (put: the simulator's premium model;
- * inverse ETF: -1x the underlying's return on the entry notional).
- */
 /** Runs an activity whose failure must not stop trading; the failure is logged. */
 async function bestEffort(what: string, fn: () => Promise<unknown>): Promise<void> {
   try {
@@ -516,6 +787,11 @@ async function bestEffort(what: string, fn: () => Promise<unknown>): Promise<voi
   }
 }
 
+/**
+ * Live view of a position. The session sees the underlying's bars only, so for a put or an inverse ETF
+ * the unrealised PnL is an estimate from the underlying's move (put: the simulator's premium model;
+ * inverse ETF: -1x the underlying's return on the entry notional).
+ */
 function positionView(t: OpenTrade): PositionView {
   const entry = t.order.filledAvgPrice ?? 0;
   const qty = t.order.filledQty;
@@ -570,5 +846,10 @@ function groupByStart<T extends { bar: Bar }>(items: T[]): T[][] {
   }
   return groups;
 }
+
+/** Market minutes between watchdog heartbeats to the broker. */
+const WATCHDOG_INTERVAL_MS = 5 * MINUTE_MS;
+/** Consecutive failed bar fetches (each after its retries) that halt a session. */
+const MAX_DATA_FAILURES = 3;
 
 const round2 = (x: number) => Math.round(x * 100) / 100;

@@ -15,6 +15,8 @@ import { simulatedPutPremium } from '../../domain/instruments/simulatedOptionPri
 export interface SimPriceSource {
   /** Close of the bar starting at `barStart`, or of the latest bar before it; null if none that day. */
   closeAt(symbol: string, barStart: number): number | null;
+  /** The bar itself (its low and high stand in for a two-sided quote); absent: no spread is known. */
+  barAt?(symbol: string, barStart: number): { readonly l: number; readonly h: number } | null;
 }
 
 export interface SimBrokerOptions {
@@ -112,6 +114,19 @@ export class SimBroker implements Broker {
 
   async quote(symbol: string, assetClass: AssetClass, barStart: number): Promise<number | null> {
     return this.priceAt(symbol, assetClass, barStart);
+  }
+
+  /**
+   * Bid and ask for the spread check before an entry: the bar's low and high, a pessimistic stand-in
+   * (a minute's whole range is wider than its spread). Options are quoted at the model premium, no spread.
+   */
+  async twoSidedQuote(symbol: string, assetClass: AssetClass, barStart: number): Promise<{ bid: number | null; ask: number | null }> {
+    if (assetClass === 'us_option') {
+      const p = this.priceAt(symbol, assetClass, barStart);
+      return { bid: p, ask: p };
+    }
+    const bar = this.opts.prices.barAt?.(symbol, barStart) ?? null;
+    return { bid: bar?.l ?? null, ask: bar?.h ?? null };
   }
 
   async getOrderByClientId(clientOrderId: string): Promise<BrokerOrder | null> {

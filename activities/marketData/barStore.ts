@@ -40,6 +40,15 @@ export class BarStore {
     return i >= list.length || list[i].t >= untilMs;
   }
 
+  /** The bar starting at `barStart`, else the latest earlier bar on the same UTC date. */
+  barAt(symbol: string, barStart: number): Bar | null {
+    const list = this.bars.get(symbol);
+    if (!list) return null;
+    const i = lowerBound(list, barStart + 1) - 1;
+    if (i < 0) return null;
+    return list[i].t >= barStart - (barStart % 86_400_000) ? list[i] : null;
+  }
+
   /** Close of the bar starting at `barStart`, else of the latest earlier bar on the same UTC date. */
   closeAt(symbol: string, barStart: number): number | null {
     const list = this.bars.get(symbol);

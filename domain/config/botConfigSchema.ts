@@ -33,6 +33,8 @@ export const botConfigShape = {
   LOG_FORMAT: enumField(['json', 'csv'], 'json'),
   // TEST_MODE replay: virtual minutes per real minute (a day runs in minutes).
   TEST_MODE_TIME_COMPRESSION: numberField(60, { min: 1, max: 100000 }),
+  // TEST_MODE skips the spread check before entries (spec section 4) unless this overrides it.
+  TEST_MODE_APPLY_SPREAD_CHECK: boolField(false),
   // TEST_MODE market data: folder of minute-bar CSVs replayed by the simulated broker (relative to the project).
   TEST_MODE_REPLAY_DIR: textField('tests/fixtures/minute'),
   // Starting cash of the simulated broker.
@@ -130,6 +132,8 @@ export const botConfigShape = {
   STRAT_CLOSE_MODE: enumField(['auto', 'momentum', 'fade'], 'auto'),
   CLOSE_FADE_SPIKE_STD: numberField(2.0, { min: 0 }),
   CLOSE_MOMENTUM_MIN_MOVE: numberField(0.01, { min: 0 }),
+  // Live CLOSE entries against an opposing closing imbalance of at least this share of the paired volume are blocked.
+  CLOSE_IMBALANCE_STRONG_RATIO: numberField(0.5, { min: 0 }),
   // Notifications
   NOTIFY_ON_FILL: boolField(true),
   NOTIFY_ON_EXIT: boolField(true),

@@ -43,3 +43,51 @@ export function vixGate(vixPrevClose: number | null | undefined, threshold: numb
   }
   return vixPrevClose > threshold ? ALLOW : BLOCK;
 }
+
+/** What the closing-auction scanner knows about one symbol (IBKR generic tick 225). */
+export interface ClosingImbalance {
+  /** Shares; positive = buy imbalance, negative = sell imbalance. */
+  readonly imbalance: number | null;
+  /** Paired shares expected in the auction. */
+  readonly auctionVolume: number | null;
+}
+
+/**
+ * CLOSE imbalance scanner (live, IBKR active): an entry against a strong opposing closing imbalance is
+ * blocked. Strong = the imbalance is at least `strongRatio` of the paired auction volume, because an
+ * imbalance of a few thousand shares means nothing in SPY and everything in a thin stock. No data (IB
+ * sends imbalances only in the auction window, and not for every symbol): warn and allow.
+ */
+export function imbalanceGate(side: Side, data: ClosingImbalance | null, strongRatio: number): EnhancementResult {
+  const imb = data?.imbalance;
+  const paired = data?.auctionVolume;
+  if (imb === null || imb === undefined || !Number.isFinite(imb) || paired === null || paired === undefined || !(paired > 0)) {
+    return { allow: true, warning: 'no closing imbalance data: the imbalance scanner does not block (core logic decides)' };
+  }
+  const opposing = side === 'long' ? imb < 0 : imb > 0;
+  return opposing && Math.abs(imb) >= strongRatio * paired ? BLOCK : ALLOW;
+}
+
+/**
+ * Build check: the worker that runs a session must be the release the configuration was written for
+ * (VERSION_TAG), and a debug build never trades live money. With Temporal, any worker polling the task
+ * queue may pick a session up, so during a rolling upgrade an old worker could otherwise trade with a
+ * new release's settings. An unknown running version (VERSION.md unreadable) warns and allows.
+ */
+export function buildCheck(a: {
+  configuredTag: string;
+  runningTag: string | null;
+  buildMode: 'release' | 'debug';
+  liveMoney: boolean;
+}): EnhancementResult & { readonly reason: string | null } {
+  if (a.liveMoney && a.buildMode === 'debug') {
+    return { allow: false, warning: null, reason: 'build check: BUILD_MODE=debug never trades live money' };
+  }
+  if (a.runningTag === null) {
+    return { allow: true, warning: 'build check: the worker could not read its VERSION.md tag', reason: null };
+  }
+  if (a.runningTag !== a.configuredTag) {
+    return { allow: false, warning: null, reason: `build check: this worker runs ${a.runningTag} but the day was configured for VERSION_TAG=${a.configuredTag}` };
+  }
+  return { allow: true, warning: null, reason: null };
+}

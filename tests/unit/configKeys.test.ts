@@ -97,6 +97,8 @@ const BOT_BAD: Record<keyof BotConfig, Bad> = {
   STRAT_CLOSE_MODE: { wrong: 'revert' },
   CLOSE_FADE_SPIKE_STD: nonNegative,
   CLOSE_MOMENTUM_MIN_MOVE: nonNegative,
+  CLOSE_IMBALANCE_STRONG_RATIO: nonNegative,
+  TEST_MODE_APPLY_SPREAD_CHECK: bool,
   NOTIFY_ON_FILL: bool,
   NOTIFY_ON_EXIT: bool,
   NOTIFY_IN_TEST_MODE: bool,

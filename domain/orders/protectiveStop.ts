@@ -1,0 +1,34 @@
+import type { StrategyName } from '../strategies/strategy';
+
+/**
+ * The stop a real broker holds for a freshly filled entry (spec section 6 exits, issue 5): a 2% trailing
+ * stop for OPEN, a fixed stop for MID (1.5%) and CLOSE (2%), on the instrument actually held. It is the
+ * catastrophe net for a worker that is down; the bot's own exits on bar closes still decide normally, and
+ * cancel the stop first (activities/broker/reconcile.ts protectedExit), so both can never fill.
+ * Options get no broker stop: a put's premium moves several times the underlying's percentage, so a 2%
+ * stop on the premium would fire on noise; the bot's exits on the underlying protect them.
+ */
+export const STOP_PCT: Readonly<Record<StrategyName, number>> = { open: 2, mid: 1.5, close: 2 };
+
+export interface ProtectiveStopPlan {
+  readonly kind: 'trailing' | 'stop';
+  /** Closing side: `sell` protects a long holding, `buy` a short one. */
+  readonly side: 'buy' | 'sell';
+  readonly trailPercent?: number;
+  readonly stopPrice?: number;
+}
+
+export function protectiveStopPlan(a: {
+  strategy: StrategyName;
+  assetClass: 'us_equity' | 'us_option';
+  /** Side of the entry order. */
+  openSide: 'buy' | 'sell';
+  fillPrice: number;
+}): ProtectiveStopPlan | null {
+  if (a.assetClass !== 'us_equity' || !(a.fillPrice > 0)) return null;
+  const pct = STOP_PCT[a.strategy];
+  const side = a.openSide === 'buy' ? 'sell' : 'buy';
+  if (a.strategy === 'open') return { kind: 'trailing', side, trailPercent: pct };
+  const factor = a.openSide === 'buy' ? 1 - pct / 100 : 1 + pct / 100;
+  return { kind: 'stop', side, stopPrice: Math.round(a.fillPrice * factor * 100) / 100 };
+}
