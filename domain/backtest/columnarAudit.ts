@@ -1,7 +1,9 @@
+import { MINUTE_MS, type Bar } from '../market/bar';
 import { isTradingDay } from '../market/exchangeCalendar';
 import type { SimulatedTrade } from '../strategies/simulate';
 import { getStrategy } from '../strategies/strategies';
-import type { StrategyName, SymbolTracker } from '../strategies/strategy';
+import { SessionTracker } from '../strategies/sessionTracker';
+import type { Decision, StrategyName, SymbolTracker } from '../strategies/strategy';
 import type { ColumnarMarket, SymbolSeries } from './columnar';
 import { compareText } from './market';
 import { signalAuditWarnings, vixCloseBefore, type SignalAuditInput, type SignalAuditResult } from './signalAudit';
@@ -55,40 +57,102 @@ export function runSignalAuditColumnar(input: Omit<SignalAuditInput, 'bars'> & {
 
 /**
  * Feeds one date's rows to a tracker until it is done, then ends the data, as `runTracker` does with a
- * bar array; every entry is taken and each round trip appended to `out`.
+ * bar array; every entry is taken and each round trip appended to `out`. Rows the tracker declares idle
+ * (`SessionTracker.idleBeforeMs`: OPEN's bars before its analysis window) are skipped without building
+ * their bar objects; the decisions are those of feeding every row.
  */
 export function runTrackerOnColumns(tracker: SymbolTracker, strategy: StrategyName, s: SymbolSeries, dayIdx: number, out: SimulatedTrade[]): void {
   const end = s.dayStart[dayIdx + 1]!;
+  const T = s.t;
+  let i = s.dayStart[dayIdx]!;
+  if (tracker instanceof SessionTracker) i = firstRowAtOrAfter(T, i, end, tracker.idleBeforeMs);
   let side: SimulatedTrade['side'] | null = null;
   let entryTime = 0;
   let entryPrice = 0;
   let strength = 0;
-  const take = (d: ReturnType<SymbolTracker['onBar']>) => {
-    if (d === null) return;
-    if (d.kind === 'entry') {
-      side = d.side;
-      entryTime = d.barStart;
-      entryPrice = d.price;
-      strength = d.strength;
-      return;
+  // One loop body for the bars and the end of data, with no closure per call (this runs per symbol-day).
+  for (;;) {
+    let d: Decision;
+    if (i < end && !tracker.done) {
+      d = tracker.onBar(new RowBar(s, i));
+      i++;
+    } else {
+      d = tracker.onEndOfData();
+      i = -1;
     }
-    if (side === null) return;
-    out.push({
-      symbol: tracker.symbol,
-      date: tracker.date,
-      strategy,
-      side,
-      entryTime,
-      entryPrice,
-      exitTime: d.barStart,
-      exitPrice: d.price,
-      exitReason: d.reason,
-      strength,
-    });
-    side = null;
-  };
-  for (let i = s.dayStart[dayIdx]!; i < end && !tracker.done; i++) {
-    take(tracker.onBar({ t: s.t[i]!, o: s.o[i]!, h: s.h[i]!, l: s.l[i]!, c: s.c[i]!, v: s.v[i]! }));
+    if (d !== null) {
+      if (d.kind === 'entry') {
+        side = d.side;
+        entryTime = d.barStart;
+        entryPrice = d.price;
+        strength = d.strength;
+      } else if (side !== null) {
+        out.push({
+          symbol: tracker.symbol,
+          date: tracker.date,
+          strategy,
+          side,
+          entryTime,
+          entryPrice,
+          exitTime: d.barStart,
+          exitPrice: d.price,
+          exitReason: d.reason,
+          strength,
+        });
+        side = null;
+      }
+    }
+    if (i < 0) return;
   }
-  take(tracker.onEndOfData());
+}
+
+/** First row in [lo, hi) starting at or after `ms` (hi when none); `T` ascending. */
+export function firstRowAtOrAfter(T: Float64Array, lo: number, hi: number, ms: number): number {
+  if (lo >= hi || T[lo]! >= ms) return lo;
+  // Minute bars without gaps put the answer exactly this many rows on: one probe, checked, usually suffices.
+  const guess = lo + Math.ceil((ms - T[lo]!) / MINUTE_MS);
+  if (guess < hi) {
+    if (T[guess]! >= ms) {
+      if (T[guess - 1]! < ms) return guess;
+      hi = guess;
+    } else lo = guess;
+  }
+  // T[lo] < ms, and the answer is in (lo, hi].
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (T[mid]! < ms) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+/**
+ * One row of the columns as a Bar: an immutable view (the series and a row index) whose fields are read
+ * from the typed arrays on demand. A plain object literal would box its six doubles (seven allocations per
+ * bar); this is one small allocation, and rules that keep a bar (ADX keeps the previous one) still see fixed
+ * values, since the columns never change.
+ */
+class RowBar implements Bar {
+  constructor(
+    private readonly s: SymbolSeries,
+    private readonly i: number,
+  ) {}
+  get t(): number {
+    return this.s.t[this.i]!;
+  }
+  get o(): number {
+    return this.s.o[this.i]!;
+  }
+  get h(): number {
+    return this.s.h[this.i]!;
+  }
+  get l(): number {
+    return this.s.l[this.i]!;
+  }
+  get c(): number {
+    return this.s.c[this.i]!;
+  }
+  get v(): number {
+    return this.s.v[this.i]!;
+  }
 }

@@ -56,6 +56,18 @@ export function sessionStartUtcMs(date: string, startHHMM: string, anchor: Sessi
 }
 
 export function sessionWindowFor(date: string, timing: SessionTiming, anchor: SessionTimeAnchor = 'utc'): SessionWindow {
+  // Pure and called for every tracker (a backtest makes one per symbol, strategy and date): memoised per
+  // timing and date. The windows are frozen because callers share them.
+  const byDate = windowsFor(timing, anchor);
+  let w = byDate.get(date);
+  if (w === undefined) {
+    w = Object.freeze(computeSessionWindow(date, timing, anchor));
+    byDate.set(date, w);
+  }
+  return w;
+}
+
+function computeSessionWindow(date: string, timing: SessionTiming, anchor: SessionTimeAnchor): SessionWindow {
   const start = sessionStartUtcMs(date, timing.startHHMM, anchor);
   const entryStart = start + timing.analysisMinutes * MINUTE_MS;
   const session = regularSessionUtc(date);
@@ -69,6 +81,40 @@ export function sessionWindowFor(date: string, timing: SessionTiming, anchor: Se
     marketCloseMs: session?.closeMs ?? null,
     earlyClose: session?.earlyClose ?? false,
   };
+}
+
+/** The windows of one timing and anchor, by date. */
+interface WindowMemo {
+  readonly startHHMM: string;
+  readonly analysisMinutes: number;
+  readonly breakoutMinutes: number;
+  readonly monitoringMinutes: number;
+  readonly anchor: SessionTimeAnchor;
+  readonly byDate: Map<string, SessionWindow>;
+}
+
+/** Few timings are live at once (three strategies, a sweep's cells): a short list, the last hit first. */
+const windowMemos: WindowMemo[] = [];
+const MAX_WINDOW_MEMOS = 32;
+
+function windowsFor(timing: SessionTiming, anchor: SessionTimeAnchor): Map<string, SessionWindow> {
+  for (let k = 0; k < windowMemos.length; k++) {
+    const m = windowMemos[k]!;
+    if (
+      m.startHHMM === timing.startHHMM &&
+      m.analysisMinutes === timing.analysisMinutes &&
+      m.breakoutMinutes === timing.breakoutMinutes &&
+      m.monitoringMinutes === timing.monitoringMinutes &&
+      m.anchor === anchor
+    ) {
+      return m.byDate;
+    }
+  }
+  const m: WindowMemo = { ...timing, anchor, byDate: new Map() };
+  // Oldest out: a long sweep over many timings keeps memory bounded.
+  if (windowMemos.length >= MAX_WINDOW_MEMOS) windowMemos.pop();
+  windowMemos.unshift(m);
+  return m.byDate;
 }
 
 /** The config keys that hold each strategy's timing. */

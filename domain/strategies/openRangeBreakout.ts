@@ -38,6 +38,11 @@ export class OpenRangeBreakoutRules implements StrategyRules {
     private readonly buffer: number,
   ) {}
 
+  /** The range reads only analysis-window bars: earlier ones may be skipped by a backtest. */
+  get observesFromMs(): number {
+    return this.analysisStartMs;
+  }
+
   observe(bar: Bar): void {
     if (bar.t < this.analysisStartMs || bar.t >= this.entryStartMs) return;
     if (bar.h > this.rangeHigh) this.rangeHigh = bar.h;

@@ -25,6 +25,11 @@ export interface StrategyRules {
   entry(bar: Bar, inSession: boolean): EntryCandidate | null;
   /** Exit rules, in the spec's order, on a managed bar (never the entry bar). */
   exit(bar: Bar, position: OpenPosition): ExitReason | null;
+  /**
+   * Optional: `observe` ignores every bar starting before this instant (OPEN reads only its analysis
+   * window). Lets a caller holding the date's bars in order skip them (see `SessionTracker.idleBeforeMs`).
+   */
+  readonly observesFromMs?: number;
 }
 
 /**
@@ -70,6 +75,18 @@ export class SessionTracker implements SymbolTracker {
 
   get done(): boolean {
     return this.finished;
+  }
+
+  /**
+   * Bars starting before this instant (and after the last bar fed) cannot change any decision or the
+   * state that later decisions read, so a caller with the date's bars in time order (the backtester) may
+   * skip them. Before an entry: every bar before the entry window, the market close and the first bar the
+   * rules observe (without `observesFromMs`: none); with a position or once done: none.
+   */
+  get idleBeforeMs(): number {
+    if (this.finished || this.open !== null) return Number.NEGATIVE_INFINITY;
+    const from = this.rules.observesFromMs ?? Number.NEGATIVE_INFINITY;
+    return Math.min(from, this.window.entryStartMs, this.window.entryEndMs, this.closeMs);
   }
 
   onBar(bar: Bar): Decision {
