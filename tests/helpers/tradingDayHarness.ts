@@ -6,6 +6,8 @@ import { DefaultLogger, Runtime, type NativeConnection, type Worker } from '@tem
 import { botConfigSchema, type BotConfig } from '../../domain/config/botConfigSchema';
 import { defaultEnvConfig } from '../../domain/config/envSchema';
 import { createActivityDeps } from '../../activities/replayDeps';
+import type { ActivityDeps } from '../../activities/tradingActivities';
+import type { Broker } from '../../activities/broker/brokerTypes';
 import { createTradingWorker } from '../../workers/createWorker';
 import { tradingDayWorkflow } from '../../workflows/tradingDay';
 import type { DayInput } from '../../workflows/tradingDayApi';
@@ -68,13 +70,17 @@ export function createTestWorker(a: {
   outputDir: string;
   symbols?: readonly string[];
   vixCsvPath?: string | null;
+  /** Wraps every broker the activities get (fault tests put a failing broker in front of the simulator). */
+  wrapBroker?: (broker: Broker) => Broker;
 }): Promise<Worker> {
-  const deps = createActivityDeps({
+  const base = createActivityDeps({
     outputDir: a.outputDir,
     startingCash: 100_000,
     vixCsvPath: a.vixCsvPath === undefined ? SHARED_VIX_CSV : a.vixCsvPath,
     symbols: a.symbols,
   });
+  const wrap = a.wrapBroker;
+  const deps: ActivityDeps = wrap ? { ...base, broker: async (name, folder) => wrap(await base.broker(name, folder)) } : base;
   return createTradingWorker({
     connection: a.connection,
     client: a.client,
