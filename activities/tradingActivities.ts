@@ -4,7 +4,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Bar } from '../domain/market/bar';
 import { vixCloseBefore, type VixSeries } from '../domain/backtest/signalAudit';
-import type { BrokerName, OutputMode, TradeRecord } from '../domain/trades/tradeRecord';
+import { isSimulatedBroker, type BrokerName, type OutputMode, type TradeRecord } from '../domain/trades/tradeRecord';
 import type { SummaryExtras, DailySummaryRecord } from '../domain/trades/dailySummary';
 import type { Broker, BrokerAccount, BrokerOrder, OrderRequest } from './broker/brokerTypes';
 import type { MarketDataSource } from './marketData/marketDataSource';
@@ -90,7 +90,7 @@ export function createTradingActivities(deps: ActivityDeps) {
       } catch (err) {
         problems.push(`market data is not available: ${(err as Error).message}`);
       }
-      if (input.mode === 'live' && input.broker === 'sim') problems.push('live mode cannot use the simulated broker');
+      if (input.mode === 'live' && isSimulatedBroker(input.broker)) problems.push('live mode cannot use the simulated broker');
       return { ok: problems.length === 0, problems, warnings };
     },
 

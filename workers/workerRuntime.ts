@@ -5,7 +5,8 @@ import { DefaultLogger, Runtime, type LogLevel, type NativeConnection, type Work
 import type { LoadedConfig } from '../activities/config/loadConfig';
 import { ConfigError } from '../domain/config/configError';
 import { createActivityDeps } from '../activities/replayDeps';
-import { createLiveWiring } from '../activities/broker/brokerFactory';
+import { createLiveWiring, type RealBrokerName } from '../activities/broker/brokerFactory';
+import { isSimulatedBroker } from '../domain/trades/tradeRecord';
 import { assertLiveGate } from '../activities/liveGate';
 import { outputMode } from '../domain/routing';
 import { createSchedulingActivities } from '../activities/schedulingActivities';
@@ -112,7 +113,8 @@ async function createLiveWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Work
     vixCsvPath: null,
     live: {
       async broker(name) {
-        const b = name === 'sim' ? undefined : wiring.brokers.get(name);
+        // Simulated names never resolve to a real broker.
+        const b = isSimulatedBroker(name) ? undefined : wiring.brokers.get(name as RealBrokerName);
         if (!b) throw new ConfigError(`broker ${name} is not enabled on this worker (enabled: ${[...wiring.brokers.keys()].join(', ')})`);
         return b;
       },

@@ -1,4 +1,4 @@
-import type { BrokerName } from '../trades/tradeRecord';
+import { isSimulatedBroker, type BrokerName } from '../trades/tradeRecord';
 
 /*
  * The two books of spec section 10 and their charts of accounts. Codes are this product's stable ids
@@ -39,9 +39,9 @@ function acct(code: string, name: string, cls: AccountClass): LedgerAccount {
 }
 
 const LIVE_BROKERS = ['alpaca', 'ibkr'] as const;
-const PAPER_BROKERS = ['alpaca', 'ibkr', 'sim'] as const;
-const brokerLabel: Record<BrokerName, string> = { alpaca: 'Alpaca', ibkr: 'IBKR', sim: 'Sim' };
-const brokerDigit: Record<BrokerName, number> = { alpaca: 1, ibkr: 2, sim: 3 };
+const PAPER_BROKERS = ['alpaca', 'ibkr', 'sim', 'sim-alpaca', 'sim-ibkr'] as const;
+const brokerLabel: Record<BrokerName, string> = { alpaca: 'Alpaca', ibkr: 'IBKR', sim: 'Sim', 'sim-alpaca': 'Sim Alpaca', 'sim-ibkr': 'Sim IBKR' };
+const brokerDigit: Record<BrokerName, number> = { alpaca: 1, ibkr: 2, sim: 3, 'sim-alpaca': 4, 'sim-ibkr': 5 };
 
 /** Live book: spec section 10 "Live book", plus per-broker options and short-sale accounts. */
 export const LIVE_CHART: readonly LedgerAccount[] = [
@@ -85,7 +85,7 @@ export function accountByCode(book: LedgerBook, code: string): LedgerAccount | u
 
 /** The account a role maps to for a broker in a book. Throws for a broker the book does not carry. */
 export function accountFor(book: LedgerBook, role: AccountRole, broker: BrokerName): LedgerAccount {
-  if (book === 'live' && broker === 'sim') throw new Error('the live book has no simulated broker');
+  if (book === 'live' && isSimulatedBroker(broker)) throw new Error('the live book has no simulated broker');
   const d = brokerDigit[broker];
   const code = (() => {
     switch (role) {

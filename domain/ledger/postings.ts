@@ -1,4 +1,4 @@
-import type { OutputMode, TradeRecord } from '../trades/tradeRecord';
+import { BROKER_NAMES, isSimulatedBroker, type OutputMode, type TradeRecord } from '../trades/tradeRecord';
 import { accountFor, type LedgerBook } from './chartOfAccounts';
 import { tradeUuid } from './uuid';
 
@@ -95,8 +95,8 @@ export function tradeLedgerProblems(t: TradeRecord): string[] {
   finite('account_value', t.account_value);
   if (!isIsoUtc(t.entry_time)) p.push(`entry_time is not an ISO 8601 UTC time (${String(t.entry_time)})`);
   if (t.exit_price !== null && !isIsoUtc(t.exit_time)) p.push(`exit_time is not an ISO 8601 UTC time (${String(t.exit_time)})`);
-  if (!['alpaca', 'ibkr', 'sim'].includes(t.broker)) p.push(`unknown broker ${String(t.broker)}`);
-  if (t.mode === 'live' && t.broker === 'sim') p.push('a live trade cannot come from the simulated broker');
+  if (!BROKER_NAMES.includes(t.broker)) p.push(`unknown broker ${String(t.broker)}`);
+  if (t.mode === 'live' && isSimulatedBroker(t.broker)) p.push('a live trade cannot come from the simulated broker');
   if (!['stock', 'put', 'inverse_etf', 'short_stock'].includes(t.instrument)) p.push(`unknown instrument ${String(t.instrument)}`);
   return p;
 }

@@ -1,4 +1,4 @@
-import type { BrokerName, Instrument } from '../trades/tradeRecord';
+import { BROKER_NAMES, type BrokerName, type Instrument } from '../trades/tradeRecord';
 import type { Side, StrategyName } from '../strategies/strategy';
 import {
   isMarginalSignal,
@@ -736,7 +736,7 @@ export function snapshot(state: AccountState): AccountStatus {
 
 // ---------------------------------------------------------------- input validation (update validators)
 
-const BROKERS: readonly string[] = ['alpaca', 'ibkr', 'sim'];
+const BROKERS: readonly string[] = BROKER_NAMES;
 const SESSIONS: readonly string[] = ['open', 'mid', 'close'];
 const SIDES: readonly string[] = ['long', 'short'];
 const INSTRUMENTS: readonly string[] = ['stock', 'put', 'inverse_etf', 'short_stock'];

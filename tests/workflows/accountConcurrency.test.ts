@@ -33,7 +33,8 @@ import type { haltListenerWorkflow } from './accountTestWorkflows';
 
 const DATE = '2025-03-10';
 const AT = `${DATE}T14:35:00.000Z`;
-const FLOATS: Record<BrokerName, number> = { alpaca: 100_000, ibkr: 50_000, sim: 10_000 };
+// Keyed by string: only these three brokers appear here.
+const FLOATS: Record<string, number> = { alpaca: 100_000, ibkr: 50_000, sim: 10_000 };
 const SESSIONS: StrategyName[] = ['open', 'mid', 'close'];
 const BROKERS: BrokerName[] = ['alpaca', 'ibkr'];
 
