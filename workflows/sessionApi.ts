@@ -35,6 +35,8 @@ export interface PositionView {
 
 export interface SessionStatus {
   readonly strategy: StrategyName;
+  /** The session's broker; filled in by the day (several brokers run the same strategy). */
+  readonly broker?: BrokerName;
   readonly workflowId: string;
   readonly state: SessionState;
   readonly scheduledStart: string;
