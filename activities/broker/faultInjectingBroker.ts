@@ -15,11 +15,13 @@ import type { AssetClass, Broker, BrokerAccount, BrokerOrder, BrokerPosition, Or
  *
  * Decisions are a pure function of (seed, method, call key, attempt), so the same seed gives the same
  * faults in every run and in every worker process. The call key is what identifies the call to a real
- * broker (client order id; symbol and bar for quotes); the attempt is the Temporal activity attempt when
- * the caller supplies it, else the count of identical calls seen by this decorator. Attempts beyond
+ * broker (client order id; symbol and bar for quotes; for account and positions, which carry none, the
+ * activity that makes the call); the attempt is the Temporal activity attempt when the caller supplies the
+ * activity context, so a retry on a restarted worker continues the count. Attempts beyond
  * `maxFaultyAttempts` never fail, so a retry policy with more attempts than that always gets through:
- * the drill measures recovery, not retry exhaustion. Calls that carry no identity (account, positions)
- * are numbered per decorator instance instead, and never fail more than `maxFaultyAttempts` times in a row.
+ * the drill measures recovery, not retry exhaustion. Without an activity context (unit tests) identical
+ * calls are counted per decorator instance, and keyless calls are numbered and never fail more than
+ * `maxFaultyAttempts` times in a row.
  */
 
 export const FAULT_KINDS = ['http_500', 'rate_limited', 'timeout', 'dropped_response'] as const;
@@ -43,10 +45,11 @@ export interface FaultInjectionOptions {
   /** How long a simulated timeout waits before failing, in ms. Default 300. */
   readonly timeoutDelayMs?: number;
   /**
-   * The Temporal activity attempt of the current call (1-based), or null outside an activity.
-   * With it, decisions do not depend on which worker process makes the call.
+   * The Temporal activity making the current call: its attempt (1-based) and an id stable across its
+   * attempts (workflow id and activity id); null outside an activity. With it, decisions do not depend
+   * on which worker process makes the call.
    */
-  readonly attempt?: () => number | null;
+  readonly activity?: () => { readonly attempt: number; readonly callId: string } | null;
   /** Told of every injected fault (the drill journals them to count them). */
   readonly onFault?: (fault: InjectedFault) => void;
 }
@@ -98,22 +101,23 @@ export class FaultInjectingBroker implements Broker {
   }
 
   /** The key and attempt a call is decided on. */
-  private identify(method: FaultableMethod, key: string | null): { key: string; attempt: number } {
+  private identify(method: FaultableMethod, key: string | null): { key: string; attempt: number; streaked: boolean } {
+    const activity = this.opts.activity?.() ?? null;
+    if (activity) return { key: key ?? activity.callId, attempt: activity.attempt, streaked: false };
     const id = `${method}|${key ?? ''}`;
     const n = (this.seen.get(id) ?? 0) + 1;
     this.seen.set(id, n);
     if (key === null) {
       // Nothing tells one account call from the next: number them, and cap the run of faults instead.
-      const streak = this.streak.get(method) ?? 0;
-      return { key: `#${n}`, attempt: streak + 1 };
+      return { key: `#${n}`, attempt: (this.streak.get(method) ?? 0) + 1, streaked: true };
     }
-    return { key, attempt: this.opts.attempt?.() ?? n };
+    return { key, attempt: n, streaked: false };
   }
 
   private async guarded<T>(method: FaultableMethod, callKey: string | null, call: () => Promise<T>): Promise<T> {
-    const { key, attempt } = this.identify(method, callKey);
+    const { key, attempt, streaked } = this.identify(method, callKey);
     const kind = decideFault(this.opts.seed, this.opts.rate, method, key, attempt, this.opts.maxFaultyAttempts);
-    if (callKey === null) this.streak.set(method, kind === null ? 0 : attempt);
+    if (streaked) this.streak.set(method, kind === null ? 0 : attempt);
     if (kind === null) return call();
     this.injected += 1;
     this.opts.onFault?.({ method, key, attempt, kind });

@@ -38,7 +38,7 @@ test('fault decisions are a pure function of seed, call and attempt, at about th
   assert.ok(a.includes('dropped_response') && a.includes('http_500') && a.includes('rate_limited') && a.includes('timeout'));
   // Only an order can be accepted and lose its answer.
   for (let i = 0; i < 500; i++) assert.notEqual(decideFault(1, 1, 'quote', `q${i}`, 1), 'dropped_response');
-  // Rate 0 never fails; attempts past the cap never fail, so a 5-attempt retry policy always gets through.
+  // Rate 0 never fails; attempts past the cap never fail, so a 4-attempt retry policy always gets through.
   for (let i = 0; i < 500; i++) {
     assert.equal(decideFault(1, 0, 'submitOrder', `o${i}`, 1), null);
     assert.equal(decideFault(1, 1, 'submitOrder', `o${i}`, 4, 3), null);
@@ -90,7 +90,7 @@ test('a dropped response leaves exactly one order: the retried activity finds it
     seed,
     rate: 0.5,
     timeoutDelayMs: 1,
-    attempt: () => attempt,
+    activity: () => ({ attempt, callId: 'wf/1' }),
     onFault: (f) => faults.push(f),
   });
   const activities = createTradingActivities({
@@ -99,9 +99,9 @@ test('a dropped response leaves exactly one order: the retried activity finds it
     marketData: () => Promise.reject(new Error('not used')),
     vixSeries: async () => null,
   });
-  // What Temporal does: attempt after attempt until one succeeds (the session allows five).
+  // What Temporal does: attempt after attempt until one succeeds (API_RETRY_LIMIT=3 allows four).
   let result = null;
-  for (; attempt <= 5 && result === null; attempt++) {
+  for (; attempt <= 4 && result === null; attempt++) {
     try {
       result = await activities.submitOrder({ broker: 'sim', replayFolder: 'replay', request: order(id) });
     } catch (err) {
@@ -114,4 +114,14 @@ test('a dropped response leaves exactly one order: the retried activity finds it
   const journal = readSimJournal(journalPath);
   assert.equal(journal.length, 1, 'the order was submitted once');
   assert.equal(journal[0]?.clientOrderId, id);
+});
+
+test('with the activity context, a retry on a new worker process continues the attempt count', async () => {
+  // Fresh decorators stand for restarted workers: only the activity attempt carries over, and past the
+  // cap the call goes through whatever the rate.
+  for (let attempt = 1; attempt <= 6; attempt++) {
+    const b = new FaultInjectingBroker(simBroker(tempJournal()), { seed: 9, rate: 1, timeoutDelayMs: 1, activity: () => ({ attempt, callId: 'wf/7' }) });
+    if (attempt <= 3) await assert.rejects(b.account(), NetworkError);
+    else assert.equal((await b.account()).cash, 100_000);
+  }
 });

@@ -1,0 +1,179 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { replayInput } from '../../activities/schedulingActivities';
+import { botConfigSchema, type BotConfig } from '../../domain/config/botConfigSchema';
+import { plannedSessions } from '../../domain/day/sessionPlan';
+import { sessionWindowFor, strategyTiming } from '../../domain/market/sessionWindow';
+import type { StrategyName } from '../../domain/strategies/strategy';
+import type { DayInput } from '../../workflows/tradingDayApi';
+
+/*
+ * What a drill runs: the options, the day's configuration and the seeded schedule of kills and restarts.
+ * Everything here is a pure function of the options, so the same seed gives the same plan.
+ */
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+/** The shared real minute bars (laid beside the clone); the repo fixture when they are absent. */
+export const SHARED_MINUTE_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'minute');
+export const FIXTURE_MINUTE_DIR = path.join(REPO_ROOT, 'tests', 'fixtures', 'minute');
+export const SHARED_VIX_CSV = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'vix_daily.csv');
+
+/** 2025-04-09: OPEN and CLOSE signals on most of these leveraged funds (see tests/workflows). */
+export const DRILL_DATE = '2025-04-09';
+export const DRILL_UNIVERSE = ['SQQQ', 'SVIX', 'TNA', 'TQQQ', 'TZA', 'UVXY', 'FAS', 'FAZ', 'ERX', 'ERY'];
+
+export interface DrillOptions {
+  readonly seed: number;
+  readonly kills: number;
+  readonly restarts: number;
+  readonly faultRate: number;
+  /** Market minutes per real minute (TEST_MODE_TIME_COMPRESSION). */
+  readonly speed: number;
+  /** Sessions to run: one strategy, or the whole day's sequence. */
+  readonly sessions: StrategyName | 'all';
+  readonly date: string;
+  readonly symbols: readonly string[];
+  readonly replayDir: string;
+  readonly vixCsv: string | null;
+  /** Where outputs, the simulated broker's journal and the dev server's SQLite file go. */
+  readonly outDir: string;
+}
+
+export class DrillUsageError extends Error {}
+
+const USAGE =
+  'usage: npm run drill -- --seed N --kills K --restarts R --fault-rate P [--speed S] [--sessions open|mid|close|all] ' +
+  '[--date YYYY-MM-DD] [--symbols A,B] [--replay DIR] [--out DIR]';
+
+export function parseDrillArgs(argv: readonly string[], defaultOutDir: (seed: number) => string): DrillOptions {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (!a.startsWith('--')) throw new DrillUsageError(`unexpected argument ${a}; ${USAGE}`);
+    const eq = a.indexOf('=');
+    if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
+    else {
+      const v = argv[i + 1];
+      if (v === undefined || v.startsWith('--')) throw new DrillUsageError(`${a} needs a value; ${USAGE}`);
+      flags.set(a.slice(2), v);
+      i++;
+    }
+  }
+  const known = ['seed', 'kills', 'restarts', 'fault-rate', 'speed', 'sessions', 'date', 'symbols', 'replay', 'out'];
+  for (const k of flags.keys()) if (!known.includes(k)) throw new DrillUsageError(`unknown option --${k}; ${USAGE}`);
+  const int = (k: string, dflt: number, max: number) => {
+    const t = flags.get(k);
+    const v = t === undefined ? dflt : Number(t);
+    if (!Number.isInteger(v) || v < 0 || v > max) throw new DrillUsageError(`--${k}=${t} must be an integer from 0 to ${max}`);
+    return v;
+  };
+  const seed = int('seed', 1, 2 ** 31 - 1);
+  const rateText = flags.get('fault-rate');
+  const faultRate = rateText === undefined ? 0.1 : Number(rateText);
+  if (!(faultRate >= 0 && faultRate <= 0.5)) throw new DrillUsageError(`--fault-rate=${rateText} must be a number from 0 to 0.5`);
+  const speedText = flags.get('speed');
+  const speed = speedText === undefined ? 120 : Number(speedText);
+  if (!(speed >= 1 && speed <= 100000)) throw new DrillUsageError(`--speed=${speedText} must be a number from 1 to 100000`);
+  const sessions = (flags.get('sessions') ?? 'all') as DrillOptions['sessions'];
+  if (!['open', 'mid', 'close', 'all'].includes(sessions)) throw new DrillUsageError(`--sessions=${sessions} must be open, mid, close or all`);
+  const date = flags.get('date') ?? DRILL_DATE;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new DrillUsageError(`--date=${date} must be YYYY-MM-DD`);
+  const replayDir = path.resolve(flags.get('replay') ?? (fs.existsSync(SHARED_MINUTE_DIR) ? SHARED_MINUTE_DIR : FIXTURE_MINUTE_DIR));
+  if (!fs.existsSync(replayDir)) throw new DrillUsageError(`--replay=${replayDir} does not exist`);
+  const symbols = (flags.get('symbols') ?? DRILL_UNIVERSE.join(','))
+    .split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean);
+  if (symbols.length === 0) throw new DrillUsageError('--symbols lists no symbol');
+  return {
+    seed,
+    kills: int('kills', 2, 50),
+    restarts: int('restarts', 1, 20),
+    faultRate,
+    speed,
+    sessions,
+    date,
+    symbols,
+    replayDir,
+    vixCsv: fs.existsSync(SHARED_VIX_CSV) ? SHARED_VIX_CSV : null,
+    outDir: path.resolve(flags.get('out') ?? defaultOutDir(seed)),
+  };
+}
+
+/**
+ * The day's settings: room for every signal (so nothing the drill checks depends on a risk limit),
+ * screening bands open, alerts on in TEST_MODE (they go to the drill's local webhook, so escalation
+ * alerts leave a record), and replay speed as asked.
+ */
+export function drillBotOverrides(o: Pick<DrillOptions, 'sessions' | 'speed'>): Record<string, string> {
+  const slots = 20;
+  return {
+    ...(o.sessions === 'all' ? {} : { STRATEGY_OVERRIDE: o.sessions }),
+    MAX_TRADES: String(slots),
+    WEIGHTS: Array.from({ length: slots }, () => String(1 / slots)).join(','),
+    MAX_CONCURRENT_TRADES_PER_BROKER: String(slots),
+    MAX_OPEN_POSITIONS: String(slots),
+    TOTAL_ALLOCATION: '0.5',
+    MIN_PRICE: '0',
+    MAX_PRICE: '100000',
+    MAX_GAP_PCT_OPEN: '100',
+    MAX_GAP_PCT_MID: '100',
+    MAX_GAP_PCT_CLOSE: '100',
+    NOTIFY_IN_TEST_MODE: 'true',
+    TEST_MODE_TIME_COMPRESSION: String(o.speed),
+  };
+}
+
+export function drillBotConfig(o: Pick<DrillOptions, 'sessions' | 'speed'>): BotConfig {
+  return botConfigSchema.parse(drillBotOverrides(o));
+}
+
+export function drillDayInput(o: DrillOptions, config: BotConfig): DayInput {
+  return replayInput(config, o.date, o.replayDir, o.symbols, o.speed);
+}
+
+/** Latest instant (epoch ms) a position of `session` may still be open: end of entries plus the hold time. */
+export function sessionEndMs(config: BotConfig, date: string, session: StrategyName): number {
+  const w = sessionWindowFor(date, strategyTiming(config, session), config.SESSION_TIME_ANCHOR);
+  const end = w.entryEndMs + w.holdMs;
+  return w.marketCloseMs === null ? end : Math.min(end, w.marketCloseMs);
+}
+
+/** Real milliseconds from the workflow start to the end of its last session, at the replay speed. */
+export function expectedDayMs(input: DayInput): number {
+  const sessions = plannedSessions(input.config).sessions;
+  const last = Math.max(...sessions.map((s) => sessionEndMs(input.config, input.date, s)));
+  const replay = input.replay;
+  if (!replay) throw new Error('a drill day is always a replay');
+  return (last - replay.marketStartMs) / replay.speed;
+}
+
+/** mulberry32: a small seeded generator; the schedule must not depend on Math.random. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface DrillEvent {
+  readonly kind: 'kill' | 'restart';
+  /** Real milliseconds after the day's workflow started. */
+  readonly atMs: number;
+}
+
+/**
+ * K kills and R dev-server restarts at seeded moments between 10% and 80% of the day's expected real
+ * length, so that each lands while sessions are trading and the day has time left to recover.
+ */
+export function drillSchedule(o: Pick<DrillOptions, 'seed' | 'kills' | 'restarts'>, dayMs: number): DrillEvent[] {
+  const rand = seededRandom(o.seed);
+  const events: DrillEvent[] = [];
+  for (let i = 0; i < o.kills; i++) events.push({ kind: 'kill', atMs: Math.round(dayMs * (0.1 + 0.7 * rand())) });
+  for (let i = 0; i < o.restarts; i++) events.push({ kind: 'restart', atMs: Math.round(dayMs * (0.1 + 0.7 * rand())) });
+  return events.sort((a, b) => a.atMs - b.atMs || a.kind.localeCompare(b.kind));
+}
