@@ -50,11 +50,19 @@ export function nyDstBoundsUtc(year: number): { startMs: number; endMs: number }
   };
 }
 
+/** DST bounds per year, private (callers of nyDstBoundsUtc get their own object). */
+const dstBoundsCache = new Map<number, { readonly startMs: number; readonly endMs: number }>();
+
 /** New York's offset from UTC in minutes (-240 in EDT, -300 in EST) at a UTC instant. */
 export function nyUtcOffsetMinutes(utcMs: number): number {
   const year = new Date(utcMs).getUTCFullYear();
-  const { startMs, endMs } = nyDstBoundsUtc(year);
-  return utcMs >= startMs && utcMs < endMs ? EDT_OFFSET_MIN : EST_OFFSET_MIN;
+  // Pure and hot (calendar, session windows, DST checks of every date): the bounds are computed once a year.
+  let bounds = dstBoundsCache.get(year);
+  if (bounds === undefined) {
+    bounds = nyDstBoundsUtc(year);
+    dstBoundsCache.set(year, bounds);
+  }
+  return utcMs >= bounds.startMs && utcMs < bounds.endMs ? EDT_OFFSET_MIN : EST_OFFSET_MIN;
 }
 
 /** True when New York observes daylight saving time at that instant. */
