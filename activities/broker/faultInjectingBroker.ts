@@ -1,3 +1,4 @@
+import { asyncLocalStorage } from '@temporalio/activity';
 import { fnv1a } from '../../domain/orders/clientOrderId';
 import { NetworkError } from '../../domain/errors/errorClasses';
 import type { AssetClass, Broker, BrokerAccount, BrokerOrder, BrokerPosition, OrderRequest } from './brokerTypes';
@@ -52,6 +53,12 @@ export interface FaultInjectionOptions {
   readonly activity?: () => { readonly attempt: number; readonly callId: string } | null;
   /** Told of every injected fault (the drill journals them to count them). */
   readonly onFault?: (fault: InjectedFault) => void;
+}
+
+/** The `activity` option for a worker: the running activity's attempt and id, from Temporal's activity context. */
+export function temporalActivityCall(): { attempt: number; callId: string } | null {
+  const info = asyncLocalStorage.getStore()?.info;
+  return info ? { attempt: info.attempt, callId: `${info.workflowExecution?.workflowId ?? ''}/${info.activityId}` } : null;
 }
 
 /** A uniform number in [0, 1) from a string: the first 52 bits of its FNV-1a pair. */

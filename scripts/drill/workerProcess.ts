@@ -1,9 +1,8 @@
 // The drill's worker, in its own process so that the drill can SIGKILL it. Settings come from the
 // environment the drill sets; the fault-injecting broker exists only here, never in the production worker.
-import { asyncLocalStorage } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { FaultInjectingBroker } from '../../activities/broker/faultInjectingBroker';
+import { FaultInjectingBroker, temporalActivityCall } from '../../activities/broker/faultInjectingBroker';
 import type { Broker } from '../../activities/broker/brokerTypes';
 import { appendDurable } from '../../activities/outputs/atomicFile';
 import { createActivityDeps } from '../../activities/replayDeps';
@@ -61,10 +60,7 @@ async function main(): Promise<void> {
         b = new FaultInjectingBroker(inner, {
           seed,
           rate,
-          activity: () => {
-            const info = asyncLocalStorage.getStore()?.info;
-            return info ? { attempt: info.attempt, callId: `${info.workflowExecution?.workflowId ?? ''}/${info.activityId}` } : null;
-          },
+          activity: temporalActivityCall,
           onFault: (f) => appendDurable(faultLog, `${JSON.stringify({ ...f, pid: process.pid, at: new Date().toISOString() })}\n`),
         });
         wrapped.set(inner, b);

@@ -1,7 +1,17 @@
 // A worker in its own process, so tests can SIGKILL it mid-session. Settings come from the environment.
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { FaultInjectingBroker, temporalActivityCall } from '../../activities/broker/faultInjectingBroker';
+import type { Broker } from '../../activities/broker/brokerTypes';
 import { createTestWorker, quietRuntime } from './tradingDayHarness';
+
+/** Optional broker faults (TB_FAULT_RATE, TB_FAULT_SEED), decided per activity attempt as in the drill. */
+function faultWrapper(): ((b: Broker) => Broker) | undefined {
+  const rate = Number(process.env.TB_FAULT_RATE ?? '0');
+  if (!(rate > 0)) return undefined;
+  const seed = Number(process.env.TB_FAULT_SEED ?? '1');
+  return (b) => new FaultInjectingBroker(b, { seed, rate, activity: temporalActivityCall });
+}
 
 async function main(): Promise<void> {
   quietRuntime();
@@ -18,6 +28,7 @@ async function main(): Promise<void> {
     taskQueue: need('TB_TASK_QUEUE'),
     outputDir: need('TB_OUTPUT_DIR'),
     symbols: need('TB_SYMBOLS').split(','),
+    wrapBroker: faultWrapper(),
   });
   process.stdout.write('worker-ready\n');
   await worker.run();
