@@ -9,6 +9,7 @@ import { createEntryCheckActivities } from '../activities/entryCheckActivities';
 import { createScreenerActivities } from '../activities/screening/screenerActivities';
 import type { ScreeningDataProvider } from '../activities/screening/screeningDataProvider';
 import type { OutputMode } from '../domain/trades/tradeRecord';
+import { classifyActivityErrors } from '../domain/errors/errorClasses';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -59,9 +60,11 @@ export async function createTradingWorker(opts: TradingWorkerOptions): Promise<W
     taskQueue: opts.taskQueue,
     workflowBundle: await workflowBundle(),
     activities: {
-      ...createTradingActivities(opts.deps),
-      ...createProtectionActivities(opts.deps),
-      ...createEntryCheckActivities(opts.deps),
+      // Broker and data failures reach Temporal classified (type = error class, code in details), so retry
+      // policies match on the class and escalations log the code. Unknown errors stay retryable, as before.
+      ...classifyActivityErrors(createTradingActivities(opts.deps), { unknownIsTransient: true }),
+      ...classifyActivityErrors(createProtectionActivities(opts.deps), { unknownIsTransient: true }),
+      ...classifyActivityErrors(createEntryCheckActivities(opts.deps), { unknownIsTransient: true }),
       ...createScreenerActivities({
         marketData: (folder) => opts.deps.marketData(folder),
         provider: opts.screeningProvider ?? null,

@@ -764,7 +764,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       if (exhausted.has(symbol)) await handle(symbol, tracker, tracker.onEndOfData() as ExitSignal | null);
     }
     if (stateIs('trading') && through >= window.entryEndMs) await setState('monitoring');
-    await heartbeat(through);
+    if (!brokerHalted) await heartbeat(through);
     await flushLog();
     if (through >= hardEndMs) break;
   }

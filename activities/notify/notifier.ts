@@ -205,10 +205,12 @@ export async function notify(deps: NotifierDeps, input: NotifyInput): Promise<No
   const now = (deps.now ?? (() => new Date()))();
   const eventId = alertEventId(input);
   const reason = suppressionReason(input.event, deps.bot);
+  const alert = formatAlert(input, deps.env, now);
   if (reason !== null) {
+    // Logged all the same, so a TEST_MODE run shows which alerts a live day would have sent.
+    logOutcome(deps, input.mode, { timestamp: now.toISOString(), eventId, event: input.event, channel: 'none', outcome: 'suppressed', reason, subject: alert.subject });
     return { eventId, email: 'suppressed', webhook: 'suppressed', reason, errors: [] };
   }
-  const alert = formatAlert(input, deps.env, now);
   const sentFile = sentStateFile(deps.outputDir, input.mode);
   fs.mkdirSync(path.dirname(sentFile), { recursive: true });
   const secrets = secretValuesOf(deps.env);

@@ -1,0 +1,173 @@
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AlpacaBroker, createAlpacaLimiters } from '../../activities/broker/alpacaBroker';
+import { createProtectionActivities } from '../../activities/broker/protectionActivities';
+import { createEntryCheckActivities } from '../../activities/entryCheckActivities';
+import { SimBroker } from '../../activities/broker/simBroker';
+import { BarStore } from '../../activities/marketData/barStore';
+import type { Broker } from '../../activities/broker/brokerTypes';
+import { protectiveStopPlan } from '../../domain/orders/protectiveStop';
+import { buildCheck, imbalanceGate } from '../../domain/strategies/enhancements';
+import { FakeAlpacaServer } from '../helpers/fakeAlpacaServer';
+
+// Order safety (issue 5) and entry checks (issue 3): the pure rules, and the activities against the Alpaca
+// adapter speaking to its loopback fake, the simulated broker and a scripted IBKR scanner.
+
+const KEY = { keyId: 'PKSAFETY', secret: 'safety-secret' };
+let server: FakeAlpacaServer;
+
+function alpaca(): AlpacaBroker {
+  return new AlpacaBroker({
+    ...KEY,
+    tradingUrl: server.url,
+    dataUrl: server.url,
+    endpointMode: 'paper',
+    timeoutMs: 400,
+    fractional: true,
+    fillTimeoutMs: 200,
+    pollIntervalMs: 5,
+    limiters: createAlpacaLimiters(() => new Promise((r) => setImmediate(r))),
+    sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))),
+  });
+}
+
+const depsFor = (b: Broker) => ({ broker: async () => b });
+const scope = { replayFolder: null };
+
+before(async () => {
+  server = await FakeAlpacaServer.start(KEY);
+});
+after(async () => {
+  await server.close();
+});
+beforeEach(() => {
+  server.orders.length = 0;
+  server.requests.length = 0;
+  server.fills.clear();
+  server.prices.set('AAPL', 190);
+});
+
+void test('protective stop plan: 2% trailing for OPEN, fixed 1.5% (MID) and 2% (CLOSE) on the held side, none for options', () => {
+  assert.deepEqual(protectiveStopPlan({ strategy: 'open', assetClass: 'us_equity', openSide: 'buy', fillPrice: 100 }), { kind: 'trailing', side: 'sell', trailPercent: 2 });
+  assert.deepEqual(protectiveStopPlan({ strategy: 'mid', assetClass: 'us_equity', openSide: 'buy', fillPrice: 100 }), { kind: 'stop', side: 'sell', stopPrice: 98.5 });
+  assert.deepEqual(protectiveStopPlan({ strategy: 'close', assetClass: 'us_equity', openSide: 'sell', fillPrice: 50 }), { kind: 'stop', side: 'buy', stopPrice: 51 });
+  assert.equal(protectiveStopPlan({ strategy: 'open', assetClass: 'us_option', openSide: 'buy', fillPrice: 1.2 }), null);
+  assert.equal(protectiveStopPlan({ strategy: 'mid', assetClass: 'us_equity', openSide: 'buy', fillPrice: 0 }), null);
+});
+
+void test('imbalance gate: blocks only a strong opposing imbalance; no data warns and allows', () => {
+  assert.equal(imbalanceGate('long', { imbalance: -60_000, auctionVolume: 100_000 }, 0.5).allow, false);
+  assert.equal(imbalanceGate('long', { imbalance: -50_000, auctionVolume: 100_000 }, 0.5).allow, false, 'at the ratio blocks');
+  assert.equal(imbalanceGate('long', { imbalance: -49_999, auctionVolume: 100_000 }, 0.5).allow, true);
+  assert.equal(imbalanceGate('long', { imbalance: 90_000, auctionVolume: 100_000 }, 0.5).allow, true, 'a supporting imbalance never blocks');
+  assert.equal(imbalanceGate('short', { imbalance: 90_000, auctionVolume: 100_000 }, 0.5).allow, false);
+  const none = imbalanceGate('short', null, 0.5);
+  assert.equal(none.allow, true);
+  assert.match(none.warning ?? '', /no closing imbalance data/);
+  assert.equal(imbalanceGate('short', { imbalance: 5, auctionVolume: 0 }, 0.5).allow, true);
+});
+
+void test('build check: another release or a live debug build blocks; an unknown running version warns', () => {
+  assert.equal(buildCheck({ configuredTag: 'v1.0.0', runningTag: 'v1.0.0', buildMode: 'release', liveMoney: true }).allow, true);
+  const other = buildCheck({ configuredTag: 'v1.1.0', runningTag: 'v1.0.0', buildMode: 'release', liveMoney: false });
+  assert.equal(other.allow, false);
+  assert.match(other.reason ?? '', /runs v1\.0\.0 but the day was configured for VERSION_TAG=v1\.1\.0/);
+  assert.equal(buildCheck({ configuredTag: 'v1.0.0', runningTag: 'v1.0.0', buildMode: 'debug', liveMoney: true }).allow, false);
+  assert.equal(buildCheck({ configuredTag: 'v1.0.0', runningTag: 'v1.0.0', buildMode: 'debug', liveMoney: false }).allow, true);
+  const unknown = buildCheck({ configuredTag: 'v1.0.0', runningTag: null, buildMode: 'release', liveMoney: false });
+  assert.equal(unknown.allow, true);
+  assert.match(unknown.warning ?? '', /VERSION\.md/);
+});
+
+void test('Alpaca: the stop is held at the broker once (a retried placement finds it), and the exit cancels it before selling', async () => {
+  const acts = createProtectionActivities(depsFor(alpaca()));
+  await alpaca().submitOrder({ clientOrderId: 'tb-x-AAPL-entry', symbol: 'AAPL', assetClass: 'us_equity', side: 'buy', qty: 10, type: 'market' });
+  const request = { clientOrderId: 'tb-x-AAPL-stop', symbol: 'AAPL', assetClass: 'us_equity' as const, side: 'sell' as const, qty: 10, kind: 'trailing' as const, trailPercent: 2, referencePrice: 190 };
+  const first = await acts.placeProtectiveStop({ broker: 'alpaca', request, ...scope });
+  const again = await acts.placeProtectiveStop({ broker: 'alpaca', request, ...scope });
+  assert.equal(first.placed, true);
+  assert.equal(again.placed, true);
+  assert.equal(server.orders.filter((o) => o.clientOrderId === 'tb-x-AAPL-stop').length, 1, 'one stop at the broker');
+
+  const closed = await acts.closePosition({
+    broker: 'alpaca',
+    request: { clientOrderId: 'tb-x-AAPL-exit', symbol: 'AAPL', assetClass: 'us_equity', side: 'sell', qty: 10, type: 'market' },
+    stopClientOrderId: 'tb-x-AAPL-stop',
+    ...scope,
+  });
+  assert.equal(closed.stop?.status, 'canceled');
+  assert.equal(closed.exit?.status, 'filled');
+  assert.equal(closed.filledQty, 10);
+  assert.equal(closed.attempt, 1);
+});
+
+void test('Alpaca: when the broker stop already filled, the exit sells nothing more (no accidental short)', async () => {
+  const acts = createProtectionActivities(depsFor(alpaca()));
+  await alpaca().submitOrder({ clientOrderId: 'tb-y-AAPL-entry', symbol: 'AAPL', assetClass: 'us_equity', side: 'buy', qty: 4, type: 'market' });
+  await acts.placeProtectiveStop({ broker: 'alpaca', request: { clientOrderId: 'tb-y-AAPL-stop', symbol: 'AAPL', assetClass: 'us_equity', side: 'sell', qty: 4, kind: 'stop', stopPrice: 186.2, referencePrice: 190 }, ...scope });
+  server.triggerStop('tb-y-AAPL-stop', 186.2);
+  const closed = await acts.closePosition({
+    broker: 'alpaca',
+    request: { clientOrderId: 'tb-y-AAPL-exit', symbol: 'AAPL', assetClass: 'us_equity', side: 'sell', qty: 4, type: 'market' },
+    stopClientOrderId: 'tb-y-AAPL-stop',
+    ...scope,
+  });
+  assert.equal(closed.exit, null);
+  assert.equal(closed.filledQty, 4);
+  assert.equal(closed.avgPrice, 186.2);
+  assert.equal(server.orders.filter((o) => o.clientOrderId === 'tb-y-AAPL-exit').length, 0);
+});
+
+void test('session start reconciliation cancels a stop left by a crashed session and reports positions; watchdog cancel and lookup', async () => {
+  const b = alpaca();
+  await b.submitOrder({ clientOrderId: 'tb-z-AAPL-entry', symbol: 'AAPL', assetClass: 'us_equity', side: 'buy', qty: 3, type: 'market' });
+  await b.placeProtectiveStop({ clientOrderId: 'tb-z-AAPL-stop', symbol: 'AAPL', assetClass: 'us_equity', side: 'sell', qty: 3, kind: 'stop', stopPrice: 180, referencePrice: 190 });
+  await b.placeProtectiveStop({ clientOrderId: 'user-own-stop', symbol: 'AAPL', assetClass: 'us_equity', side: 'sell', qty: 1, kind: 'stop', stopPrice: 150, referencePrice: 190 });
+  const acts = createProtectionActivities(depsFor(b));
+  const rec = await acts.reconcileSessionStart({ broker: 'alpaca', date: '2025-03-03', ...scope });
+  assert.equal(rec.cancelledOrderIds.length, 1);
+  assert.ok(rec.discrepancies.some((d) => /^orphan_order AAPL tb-z-AAPL-stop/.test(d)), rec.discrepancies.join('\n'));
+  assert.ok(rec.discrepancies.some((d) => /^unknown_position AAPL.*reported only/.test(d)), rec.discrepancies.join('\n'));
+  assert.equal(server.orders.find((o) => o.clientOrderId === 'user-own-stop')?.status, 'new', "the user's own order is left alone");
+  assert.equal(server.count('POST', '/v2/orders'), 3, 'reconciliation places no order');
+
+  await b.placeProtectiveStop({ clientOrderId: 'tb-w-AAPL-stop', symbol: 'AAPL', assetClass: 'us_equity', side: 'sell', qty: 3, kind: 'stop', stopPrice: 181, referencePrice: 190 });
+  const cancelled = await acts.cancelBotOrders({ broker: 'alpaca', ...scope });
+  assert.equal(cancelled.cancelledOrderIds.length, 1);
+  assert.equal((await acts.lookupOrder({ broker: 'alpaca', clientOrderId: 'tb-z-AAPL-entry', ...scope }))?.status, 'filled');
+  assert.equal(await acts.lookupOrder({ broker: 'alpaca', clientOrderId: 'tb-never', ...scope }), null);
+  assert.equal((await acts.brokerHeartbeat({ broker: 'alpaca', ...scope })).attempt, 1);
+});
+
+void test('entry checks: Alpaca latest quote, the simulator quotes a bar range, IBKR imbalance when enabled, the worker release', async () => {
+  const checks = createEntryCheckActivities(depsFor(alpaca()));
+  assert.deepEqual(await checks.entryQuote({ broker: 'alpaca', symbol: 'AAPL', assetClass: 'us_equity', barStart: 0, ...scope }), { bid: 189.99, ask: 190.01 });
+
+  const t = Date.parse('2025-03-03T15:00:00Z');
+  const store = new BarStore(new Map([['XYZ', [{ t, o: 10, h: 10.3, l: 9.9, c: 10.1, v: 1000 }]]]));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tradebot-safety-'));
+  const sim = new SimBroker({ journalPath: path.join(dir, 'sim.jsonl'), startingCash: 1000, prices: store });
+  const simChecks = createEntryCheckActivities(depsFor(sim));
+  assert.deepEqual(await simChecks.entryQuote({ broker: 'sim', symbol: 'XYZ', assetClass: 'us_equity', barStart: t, ...scope }), { bid: 9.9, ask: 10.3 });
+  assert.deepEqual(await simChecks.entryQuote({ broker: 'sim', symbol: 'NONE', assetClass: 'us_equity', barStart: t, ...scope }), { bid: null, ask: null });
+  const simProtection = createProtectionActivities(depsFor(sim));
+  const notPlaced = await simProtection.placeProtectiveStop({ broker: 'sim', request: { clientOrderId: 's', symbol: 'XYZ', assetClass: 'us_equity', side: 'sell', qty: 1, kind: 'trailing', trailPercent: 2, referencePrice: 10 }, ...scope });
+  assert.equal(notPlaced.placed, false);
+
+  // IBKR is asked by name; a worker without it gives no data.
+  const scanner = { name: 'ibkr', imbalance: async (symbols: readonly string[]) => symbols.map((symbol) => ({ symbol, imbalance: -7000, auctionVolume: 10_000, auctionPrice: 10, regulatoryImbalance: null })) };
+  const ib = createEntryCheckActivities({ broker: async (name) => { if (name !== 'ibkr') throw new Error('not ibkr'); return scanner as unknown as Broker; } });
+  assert.deepEqual(await ib.closingImbalance({ symbols: ['XYZ'] }), { XYZ: { imbalance: -7000, auctionVolume: 10_000 } });
+  const noIb = createEntryCheckActivities({ broker: async () => { throw new Error('broker ibkr is not enabled on this worker'); } });
+  assert.equal(await noIb.closingImbalance({ symbols: ['XYZ'] }), null);
+
+  const versionFile = path.join(dir, 'VERSION.md');
+  fs.writeFileSync(versionFile, '# TradeBot v2.3.4\n\n## v2.3.4\n');
+  assert.deepEqual(await createEntryCheckActivities({ ...depsFor(sim), versionFile }).buildInfo(), { versionTag: 'v2.3.4' });
+  assert.deepEqual(await createEntryCheckActivities({ ...depsFor(sim), versionFile: path.join(dir, 'missing.md') }).buildInfo(), { versionTag: null });
+  const shipped = fs.readFileSync(path.resolve(__dirname, '..', '..', 'VERSION.md'), 'utf8').split('\n')[0]?.replace('# TradeBot ', '');
+  assert.deepEqual(await createEntryCheckActivities(depsFor(sim)).buildInfo(), { versionTag: shipped });
+});
