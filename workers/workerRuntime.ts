@@ -133,6 +133,8 @@ async function createLiveWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Work
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       deps,
+      screeningProvider: wiring.screening,
+      projectDir: opts.cwd,
       extraActivities: scheduling,
     });
   } catch (err) {

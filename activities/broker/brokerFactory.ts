@@ -9,6 +9,7 @@ import { IbkrBroker, type IbApiFactory } from './ibkrBroker';
 import type { VixSeries } from '../../domain/backtest/signalAudit';
 import { AlpacaBarsSource } from '../marketData/alpacaBarsSource';
 import { FinnhubClient, loadVixSource } from '../marketData/finnhubClient';
+import { finnhubScreeningProvider, type ScreeningDataProvider } from '../screening/screeningDataProvider';
 import type { MarketDataSource } from '../marketData/marketDataSource';
 
 /**
@@ -348,6 +349,8 @@ export interface LiveWiring {
   readonly marketData: MarketDataSource;
   /** VIX closes for the CLOSE gate, refreshed once per UTC date; null (with a warning) when unavailable. */
   vixSeries(): Promise<VixSeries | null>;
+  /** Screening facts (price, market cap, gap, volume) from Finnhub. */
+  readonly screening: ScreeningDataProvider;
   readonly description: string;
   close(): Promise<void>;
 }
@@ -386,9 +389,11 @@ export async function createLiveWiring(opts: LiveWiringOptions): Promise<LiveWir
     limiter: limiters.data,
     credentialKeys: keys[2],
   });
-  const finnhub = opts.env.FINNHUB_API_KEY
-    ? new FinnhubClient({ apiKey: opts.env.FINNHUB_API_KEY, baseUrl: opts.finnhubBaseUrl, timeoutMs: Math.round(opts.bot.API_TIMEOUT * 1000) })
-    : null;
+  if (!opts.env.FINNHUB_API_KEY) {
+    await Promise.all([...brokers.values()].map((b) => b.close()));
+    throw new ConfigError('.env: FINNHUB_API_KEY must be set for paper and live sessions: screening reads price, market cap, gap and volume from Finnhub');
+  }
+  const finnhub = new FinnhubClient({ apiKey: opts.env.FINNHUB_API_KEY, baseUrl: opts.finnhubBaseUrl, timeoutMs: Math.round(opts.bot.API_TIMEOUT * 1000) });
   const now = opts.now ?? (() => new Date());
   let vix: { date: string; series: Promise<VixSeries | null> } | null = null;
   return {
@@ -406,6 +411,7 @@ export async function createLiveWiring(opts: LiveWiringOptions): Promise<LiveWir
       }
       return vix.series;
     },
+    screening: finnhubScreeningProvider(finnhub),
     description: [...brokers.entries()].map(([n, b]) => `${n}${b instanceof AlpacaBroker ? ` at ${b.tradingUrl}` : ''}`).join(', '),
     async close() {
       await Promise.all([...brokers.values()].map((b) => b.close()));

@@ -149,16 +149,22 @@ void test('live wiring: authenticated brokers, Alpaca bars through the data API,
   const { createLiveWiring } = await import('../../activities/broker/brokerFactory');
   const w = await createLiveWiring({
     bot: bot({ TEST_MODE: false, ALPACA_MODE: 'paper' }),
-    env: { ...env(), VIX_SOURCE: 'vix.csv', FINNHUB_API_KEY: undefined },
+    env: { ...env(), VIX_SOURCE: 'vix.csv', FINNHUB_API_KEY: 'fh-wiring-key' },
     cwd: dir,
     alpacaDataUrl: paper.url,
+    finnhubBaseUrl: 'http://127.0.0.1:9',
     now: () => new Date('2025-03-04T15:00:00Z'),
     warn: (m) => warnings.push(m),
   });
   assert.equal(w.primary, 'alpaca');
+  assert.equal(w.screening.name, 'finnhub', 'live screening reads Finnhub');
   assert.equal((await w.marketData.closedBars(['AAPL'], t0, t0 + 3 * 60_000)).AAPL?.length, 3);
   assert.deepEqual(await w.vixSeries(), { dates: ['2025-03-03'], closes: [22.5] });
-  const noVix = await createLiveWiring({ bot: bot({ TEST_MODE: false, ALPACA_MODE: 'paper' }), env: { ...env(), VIX_SOURCE: undefined, FINNHUB_API_KEY: undefined }, cwd: dir, alpacaDataUrl: paper.url, warn: (m) => warnings.push(m) });
+  await assert.rejects(
+    createLiveWiring({ bot: bot({ TEST_MODE: false, ALPACA_MODE: 'paper' }), env: { ...env(), FINNHUB_API_KEY: undefined }, cwd: dir, alpacaDataUrl: paper.url }),
+    (err: unknown) => err instanceof ConfigError && /FINNHUB_API_KEY must be set for paper and live sessions/.test(err.message),
+  );
+  const noVix = await createLiveWiring({ bot: bot({ TEST_MODE: false, ALPACA_MODE: 'paper' }), env: { ...env(), VIX_SOURCE: undefined, FINNHUB_API_KEY: 'fh-wiring-key' }, cwd: dir, alpacaDataUrl: paper.url, warn: (m) => warnings.push(m) });
   assert.equal(await noVix.vixSeries(), null);
   assert.match(warnings.join('\n'), /VIX_SOURCE is not set.*does not block/);
   await w.close();
