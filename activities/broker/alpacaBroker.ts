@@ -109,6 +109,17 @@ export function classifyAlpacaError(err: unknown, what: string, credentialKeys: 
       cause: err,
     });
   }
+  if (err instanceof MalformedResponseError) {
+    return new BrokerError(`alpaca: ${what} answered with a malformed response: ${err.message}`, { provider: 'alpaca', code: 'bad_response' });
+  }
+  // The SDK parses the body before we see it: not JSON at all (a proxy's HTML page, a cut-off body) is
+  // a transport problem and may pass; JSON of the wrong shape makes its decoders throw TypeError.
+  if (err instanceof SyntaxError) {
+    return new NetworkError(`alpaca: ${what} answered with something that is not JSON (${err.message})`, { provider: 'alpaca', code: 'bad_response', cause: err });
+  }
+  if (err instanceof TypeError || err instanceof RangeError) {
+    return new BrokerError(`alpaca: ${what} answered with a malformed response (${err.message})`, { provider: 'alpaca', code: 'bad_response', cause: err });
+  }
   if (err instanceof Error && /Alpaca authentication requires/.test(err.message)) {
     return new ConfigError(`alpaca: ${what}: key id and secret are both required; check ${credentialKeys}`);
   }
@@ -197,22 +208,32 @@ export class AlpacaBroker implements Broker, BrokerExtensions {
     };
   }
 
-  private trade<T>(what: string, call: () => Promise<T>): Promise<T> {
-    return this.limiters.trading.run(call, alpacaRateLimitSignal).catch((err: unknown) => {
-      throw classifyAlpacaError(err, what, this.credentialKeys);
-    });
+  /**
+   * One trading-API call; `read` turns the SDK's answer into ours inside the same error handling, so a
+   * response of the wrong shape is a BrokerError naming the request and the field, never a TypeError.
+   */
+  private async trade<T, R = T>(what: string, call: () => Promise<T>, read?: (resp: T) => R): Promise<R> {
+    return this.limiters.trading
+      .run(call, alpacaRateLimitSignal)
+      .then((resp) => (read ? read(resp) : (resp as unknown as R)))
+      .catch((err: unknown) => {
+        throw classifyAlpacaError(err, what, this.credentialKeys);
+      });
   }
 
-  private data<T>(what: string, call: () => Promise<T>): Promise<T> {
-    return this.limiters.data.run(call, alpacaRateLimitSignal).catch((err: unknown) => {
-      throw classifyAlpacaError(err, what, this.credentialKeys);
-    });
+  private async data<T, R = T>(what: string, call: () => Promise<T>, read?: (resp: T) => R): Promise<R> {
+    return this.limiters.data
+      .run(call, alpacaRateLimitSignal)
+      .then((resp) => (read ? read(resp) : (resp as unknown as R)))
+      .catch((err: unknown) => {
+        throw classifyAlpacaError(err, what, this.credentialKeys);
+      });
   }
 
   async authenticate(): Promise<void> {
     let acct: trading.Account;
     try {
-      acct = await this.trade('authentication (GET /v2/account)', () => this.accounts.getAccount());
+      acct = await this.trade('authentication (GET /v2/account)', () => this.accounts.getAccount(), (a) => record(a, 'the account') as trading.Account);
     } catch (err) {
       // 403 on the account itself also means these keys may not trade here (wrong environment, revoked).
       if (err instanceof BrokerError && err.status === 403) {
@@ -236,25 +257,29 @@ export class AlpacaBroker implements Broker, BrokerExtensions {
   }
 
   async account(): Promise<BrokerAccount> {
-    const acct = await this.trade('account (GET /v2/account)', () => this.accounts.getAccount());
-    this.noteAccount(acct);
-    return {
-      accountValue: num(acct.equity ?? acct.portfolioValue),
-      cash: num(acct.cash),
-      buyingPower: num(acct.buyingPower),
-    };
+    return this.trade('account (GET /v2/account)', () => this.accounts.getAccount(), (resp) => {
+      const acct = record(resp, 'the account') as trading.Account;
+      this.noteAccount(acct);
+      return {
+        accountValue: num(acct.equity ?? acct.portfolioValue, 'equity'),
+        cash: num(acct.cash, 'cash'),
+        buyingPower: num(acct.buyingPower, 'buying_power'),
+      };
+    });
   }
 
   async positions(): Promise<BrokerPosition[]> {
-    const list = await this.trade('positions (GET /v2/positions)', () => this.positionsApi.getAllOpenPositions());
-    return list
-      .map((p) => {
-        const qty = num(p.qty);
+    const list = await this.trade('positions (GET /v2/positions)', () => this.positionsApi.getAllOpenPositions(), (resp) =>
+      array(resp, 'the position list').map((raw, i) => {
+        const p = record(raw, `position ${i}`);
+        const symbol = text(p.symbol, `symbol of position ${i}`);
+        const qty = num(p.qty, `qty of ${symbol}`);
         // Alpaca reports a short position's qty negative; some responses give side=short with a positive qty.
         const signed = p.side === 'short' && qty > 0 ? -qty : qty;
-        return { symbol: fromAlpacaSymbol(p.symbol), qty: signed, avgEntryPrice: num(p.avgEntryPrice) };
-      })
-      .sort((a, b) => a.symbol.localeCompare(b.symbol));
+        return { symbol: fromAlpacaSymbol(symbol), qty: signed, avgEntryPrice: num(p.avgEntryPrice, `avg_entry_price of ${symbol}`) };
+      }),
+    );
+    return list.sort((a, b) => a.symbol.localeCompare(b.symbol));
   }
 
   async getOrderByClientId(clientOrderId: string): Promise<BrokerOrder | null> {
@@ -262,9 +287,10 @@ export class AlpacaBroker implements Broker, BrokerExtensions {
     return raw ? toBrokerOrder(raw) : null;
   }
 
+  /** The order with this client id, already checked to read as a BrokerOrder (see toBrokerOrder). */
   private async findRawByClientId(clientOrderId: string): Promise<trading.Order | null> {
     try {
-      return await this.trade(`order lookup by client id ${clientOrderId}`, () => this.orders.getOrderByClientOrderId({ clientOrderId }));
+      return await this.trade(`order lookup by client id ${clientOrderId}`, () => this.orders.getOrderByClientOrderId({ clientOrderId }), checkedOrder);
     } catch (err) {
       if (err instanceof BrokerError && err.status === 404) return null;
       throw err;
@@ -282,8 +308,9 @@ export class AlpacaBroker implements Broker, BrokerExtensions {
   }
 
   async openOrders(): Promise<BrokerOrder[]> {
-    const list = await this.trade('open orders (GET /v2/orders)', () => this.orders.getAllOrders({ status: 'open', limit: 500 }));
-    return list.map(toBrokerOrder);
+    return this.trade('open orders (GET /v2/orders)', () => this.orders.getAllOrders({ status: 'open', limit: 500 }), (resp) =>
+      array(resp, 'the order list').map((o) => toBrokerOrder(o as trading.Order)),
+    );
   }
 
   async submitOrder(req: OrderRequest): Promise<BrokerOrder> {
@@ -316,7 +343,7 @@ export class AlpacaBroker implements Broker, BrokerExtensions {
   private async post(req: Pick<OrderRequest, 'clientOrderId' | 'symbol' | 'side' | 'qty'>, body: trading.PostOrderRequest): Promise<BrokerOrder> {
     let created: trading.Order;
     try {
-      created = await this.trade(`submit order ${req.clientOrderId}`, () => this.orders.postOrder({ postOrderRequest: body }));
+      created = await this.trade(`submit order ${req.clientOrderId}`, () => this.orders.postOrder({ postOrderRequest: body }), checkedOrder);
     } catch (err) {
       if (err instanceof BrokerError && err.status !== null && err.status < 500) {
         const cause = err.cause instanceof ApiError ? err.cause : null;
@@ -368,14 +395,14 @@ export class AlpacaBroker implements Broker, BrokerExtensions {
     let cur = order;
     while (!TERMINAL.has(String(cur.status)) && this.now() < deadline) {
       await this.sleep(poll);
-      cur = await this.trade(`order status ${cur.id}`, () => this.orders.getOrderByOrderID({ orderId: String(cur.id) }));
+      cur = await this.trade(`order status ${cur.id}`, () => this.orders.getOrderByOrderID({ orderId: String(cur.id) }), checkedOrder);
     }
     if (!TERMINAL.has(String(cur.status)) && cur.type === 'market') {
       await this.cancelOrder(String(cur.id));
       const cancelDeadline = this.now() + 5_000;
       do {
         await this.sleep(poll);
-        cur = await this.trade(`order status ${cur.id}`, () => this.orders.getOrderByOrderID({ orderId: String(cur.id) }));
+        cur = await this.trade(`order status ${cur.id}`, () => this.orders.getOrderByOrderID({ orderId: String(cur.id) }), checkedOrder);
       } while (!TERMINAL.has(String(cur.status)) && this.now() < cancelDeadline);
       const out = toBrokerOrder(cur);
       if (out.status === 'canceled') return { ...out, rejectReason: 'not_filled_in_time' };
@@ -417,7 +444,7 @@ export class AlpacaBroker implements Broker, BrokerExtensions {
     };
     let created: trading.Order;
     try {
-      created = await this.trade(`protective stop ${req.clientOrderId}`, () => this.orders.postOrder({ postOrderRequest: body }));
+      created = await this.trade(`protective stop ${req.clientOrderId}`, () => this.orders.postOrder({ postOrderRequest: body }), checkedOrder);
     } catch (err) {
       if (err instanceof NetworkError || (err instanceof BrokerError && /client_order_id must be unique/i.test(err.message))) {
         const found = await this.findRawByClientId(req.clientOrderId).catch(() => null);
@@ -440,16 +467,17 @@ export class AlpacaBroker implements Broker, BrokerExtensions {
 
   async latestQuote(symbol: string, assetClass: AssetClass): Promise<QuoteInfo | null> {
     const sym = toAlpacaSymbol(symbol);
+    const read = (resp: { quotes?: Record<string, { bp?: unknown; ap?: unknown; t?: unknown }> }): QuoteInfo | null => {
+      const quotes = record(resp, 'the quote response').quotes;
+      const q = quotes === undefined || quotes === null ? undefined : record(quotes, 'quotes')[sym];
+      if (q === undefined || q === null) return null;
+      const quote = record(q, `the quote of ${sym}`);
+      return { bid: num(quote.bp, `bp of ${sym}`), ask: num(quote.ap, `ap of ${sym}`), time: toIso(quote.t, `t of ${sym}`) };
+    };
     if (assetClass === 'us_option') {
-      const resp = await this.data(`option quote ${sym}`, () =>
-        this.optionsData.optionLatestQuotes({ symbols: sym, feed: this.opts.optionFeed ?? 'indicative' }),
-      );
-      const q = resp.quotes?.[sym];
-      return q ? { bid: q.bp ?? 0, ask: q.ap ?? 0, time: toIso(q.t) } : null;
+      return this.data(`option quote ${sym}`, () => this.optionsData.optionLatestQuotes({ symbols: sym, feed: this.opts.optionFeed ?? 'indicative' }), read);
     }
-    const resp = await this.data(`stock quote ${sym}`, () => this.stocks.stockLatestQuotes({ symbols: sym, feed: this.opts.stockFeed ?? 'iex' }));
-    const q = resp.quotes?.[sym];
-    return q ? { bid: q.bp ?? 0, ask: q.ap ?? 0, time: toIso(q.t) } : null;
+    return this.data(`stock quote ${sym}`, () => this.stocks.stockLatestQuotes({ symbols: sym, feed: this.opts.stockFeed ?? 'iex' }), read);
   }
 
   async assetInfo(symbol: string): Promise<AssetInfo | null> {
@@ -457,14 +485,17 @@ export class AlpacaBroker implements Broker, BrokerExtensions {
     if (this.assetCache.has(key)) return this.assetCache.get(key) ?? null;
     let info: AssetInfo | null;
     try {
-      const a = await this.trade(`asset ${key}`, () => this.assets.getV2AssetsSymbolOrAssetId({ symbolOrAssetId: key }));
-      info = {
-        symbol: a.symbol ?? key,
-        tradable: a.tradable ?? false,
-        shortable: a.shortable ?? false,
-        easyToBorrow: a.easyToBorrow ?? false,
-        fractionable: a.fractionable ?? false,
-      };
+      info = await this.trade(`asset ${key}`, () => this.assets.getV2AssetsSymbolOrAssetId({ symbolOrAssetId: key }), (resp) => {
+        const a = record(resp, `the asset ${key}`);
+        // Only a literal true grants a permission: a malformed flag must not allow a short or a fraction.
+        return {
+          symbol: typeof a.symbol === 'string' && a.symbol !== '' ? a.symbol : key,
+          tradable: a.tradable === true,
+          shortable: a.shortable === true,
+          easyToBorrow: a.easyToBorrow === true,
+          fractionable: a.fractionable === true,
+        };
+      });
     } catch (err) {
       if (err instanceof BrokerError && err.status === 404) info = null;
       else throw err;
@@ -478,9 +509,11 @@ export class AlpacaBroker implements Broker, BrokerExtensions {
     range: { expiryFrom: string; expiryTo: string; strikeFrom?: number; strikeTo?: number },
   ): Promise<OptionContractInfo[]> {
     const out: OptionContractInfo[] = [];
+    const seenTokens = new Set<string>();
     let pageToken: string | undefined;
     do {
-      const resp = await this.trade(`option contracts ${underlying}`, () =>
+      const what = `option contracts ${underlying}`;
+      const resp = await this.trade(what, () =>
         this.assets.getOptionsContracts({
           underlyingSymbols: underlying,
           status: 'active',
@@ -492,21 +525,44 @@ export class AlpacaBroker implements Broker, BrokerExtensions {
           limit: 1000,
           pageToken,
         }),
+        (r) => {
+          const page = record(r, 'the contract page');
+          const contracts = page.optionContracts === undefined || page.optionContracts === null ? [] : array(page.optionContracts, 'option_contracts');
+          const rows: OptionContractInfo[] = [];
+          contracts.forEach((raw, i) => {
+            const c = record(raw, `contract ${i}`);
+            if (c.tradable === false) return;
+            const expiry = toIso(c.expirationDate, `expiration_date of contract ${i}`).slice(0, 10);
+            const strike = num(c.strikePrice, `strike_price of contract ${i}`);
+            if (!/^\d{4}-\d{2}-\d{2}$/.test(expiry) || !(strike > 0)) throw new MalformedResponseError(`contract ${i} has no expiration date or a strike that is not positive`);
+            rows.push({ symbol: formatOccSymbol({ underlying, expiry, right: 'P', strike }), underlying, expiry, strike, right: 'P' });
+          });
+          const next = page.nextPageToken;
+          return { rows, next: typeof next === 'string' && next !== '' ? next : undefined };
+        },
       );
-      for (const c of resp.optionContracts ?? []) {
-        if (c.tradable === false) continue;
-        const expiry = toIso(c.expirationDate).slice(0, 10);
-        const strike = num(c.strikePrice);
-        out.push({ symbol: formatOccSymbol({ underlying, expiry, right: 'P', strike }), underlying, expiry, strike, right: 'P' });
+      out.push(...resp.rows);
+      // A token seen before would page forever: a broken answer, not more data.
+      if (resp.next !== undefined && seenTokens.has(resp.next)) {
+        throw new BrokerError(`alpaca: ${what} answered with a malformed response: next_page_token repeats, so the pages would never end`, { provider: 'alpaca', code: 'bad_response' });
       }
-      pageToken = resp.nextPageToken ?? undefined;
+      if (resp.next !== undefined) seenTokens.add(resp.next);
+      pageToken = resp.next;
     } while (pageToken);
     return out.sort((a, b) => a.expiry.localeCompare(b.expiry) || a.strike - b.strike);
   }
 
   async clock(): Promise<MarketClock> {
-    const c = await this.trade('market clock (GET /v2/clock)', () => this.clockApi.legacyClock());
-    const clock = { isOpen: c.isOpen, timestamp: toIso(c.timestamp), nextOpen: toIso(c.nextOpen), nextClose: toIso(c.nextClose) };
+    const clock = await this.trade('market clock (GET /v2/clock)', () => this.clockApi.legacyClock(), (resp) => {
+      const c = record(resp, 'the clock');
+      if (typeof c.isOpen !== 'boolean') throw new MalformedResponseError(`is_open is ${describeValue(c.isOpen)} (expected true or false)`);
+      const timed = (v: unknown, field: string) => {
+        const iso = toIso(v, field);
+        if (iso === '' || Number.isNaN(Date.parse(iso))) throw new MalformedResponseError(`${field} is ${describeValue(v)} (expected a time)`);
+        return iso;
+      };
+      return { isOpen: c.isOpen, timestamp: timed(c.timestamp, 'timestamp'), nextOpen: timed(c.nextOpen, 'next_open'), nextClose: timed(c.nextClose, 'next_close') };
+    });
     this.clockCache = { clock, offsetMs: Date.parse(clock.timestamp) - this.now() };
     return clock;
   }
@@ -523,10 +579,17 @@ export class AlpacaBroker implements Broker, BrokerExtensions {
   }
 
   async calendar(from: string, to: string): Promise<CalendarDay[]> {
-    const days = await this.trade('market calendar (GET /v2/calendar)', () =>
-      this.calendarApi.legacyCalendar({ start: new Date(`${from}T00:00:00Z`), end: new Date(`${to}T00:00:00Z`) }),
+    return this.trade(
+      'market calendar (GET /v2/calendar)',
+      () => this.calendarApi.legacyCalendar({ start: new Date(`${from}T00:00:00Z`), end: new Date(`${to}T00:00:00Z`) }),
+      (resp) =>
+        array(resp, 'the calendar').map((raw, i) => {
+          const d = record(raw, `calendar day ${i}`);
+          const date = toIso(d.date, `date of calendar day ${i}`).slice(0, 10);
+          if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new MalformedResponseError(`date of calendar day ${i} is ${describeValue(d.date)} (expected a date)`);
+          return { date, open: text(d.open, `open of ${date}`), close: text(d.close, `close of ${date}`) };
+        }),
     );
-    return days.map((d) => ({ date: toIso(d.date).slice(0, 10), open: d.open, close: d.close }));
   }
 
   async close(): Promise<void> {
@@ -538,18 +601,60 @@ function stripSlash(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
-function num(v: unknown): number {
-  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
-  return Number.isFinite(n) ? n : 0;
+/**
+ * A field of an Alpaca answer that does not have the type Alpaca documents. Thrown while reading a
+ * response; classifyAlpacaError turns it into a BrokerError naming the request, the field and the value.
+ */
+export class MalformedResponseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MalformedResponseError';
+  }
 }
 
-function toIso(v: unknown): string {
-  if (v instanceof Date) return v.toISOString();
-  if (typeof v === 'string') {
-    const t = Date.parse(v);
-    return Number.isNaN(t) ? v : new Date(t).toISOString();
-  }
-  return '';
+/** A value for a message: short, quoted, never an object dump. */
+function describeValue(v: unknown): string {
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'an invalid date' : v.toISOString();
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v);
+  if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return Array.isArray(v) ? 'a list' : 'an object';
+}
+
+function record(v: unknown, what: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new MalformedResponseError(`${what} is ${describeValue(v)} (expected an object)`);
+  return v as Record<string, unknown>;
+}
+
+function array(v: unknown, what: string): unknown[] {
+  if (!Array.isArray(v)) throw new MalformedResponseError(`${what} is ${describeValue(v)} (expected a list)`);
+  return v;
+}
+
+function text(v: unknown, field: string): string {
+  if (typeof v !== 'string' || v === '') throw new MalformedResponseError(`${field} is ${describeValue(v)} (expected text)`);
+  return v;
+}
+
+/** A numeric field: absent means 0 (Alpaca omits zero amounts); present but not a finite number is malformed. */
+function num(v: unknown, field: string): number {
+  if (v === undefined || v === null || v === '') return 0;
+  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+  if (!Number.isFinite(n)) throw new MalformedResponseError(`${field} is ${describeValue(v)} (expected a number)`);
+  return n;
+}
+
+/** A time field as ISO text; absent is ''. An unparsable time is malformed (it would throw in toISOString). */
+function toIso(v: unknown, field: string): string {
+  if (v === undefined || v === null) return '';
+  const t = v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : NaN;
+  if (Number.isNaN(t)) throw new MalformedResponseError(`${field} is ${describeValue(v)} (expected a time)`);
+  return new Date(t).toISOString();
+}
+
+/** An order answer checked to read as a BrokerOrder, returned as is (the caller may still need its raw fields). */
+function checkedOrder(o: trading.Order): trading.Order {
+  toBrokerOrder(o);
+  return o;
 }
 
 function roundPrice(p: number): string {
@@ -576,11 +681,21 @@ function mapStatus(status: string, filledQty: number): OrderStatus {
   }
 }
 
-export function toBrokerOrder(o: trading.Order): BrokerOrder {
-  const filledQty = num(o.filledQty);
-  const qty = num(o.qty);
-  const status = mapStatus(String(o.status), filledQty);
-  const avg = o.filledAvgPrice === null || o.filledAvgPrice === undefined ? null : num(o.filledAvgPrice);
+/** Reads an Alpaca order; throws MalformedResponseError naming the field when it cannot be read. */
+export function toBrokerOrder(raw: trading.Order): BrokerOrder {
+  const o = record(raw, 'the order') as trading.Order;
+  const label = typeof o.clientOrderId === 'string' ? `order ${o.clientOrderId}` : 'the order';
+  const filledQty = num(o.filledQty, `filled_qty of ${label}`);
+  const qty = num(o.qty, `qty of ${label}`);
+  const rawStatus: unknown = o.status;
+  if (typeof rawStatus !== 'string' || rawStatus === '') throw new MalformedResponseError(`status of ${label} is ${describeValue(rawStatus)} (expected text)`);
+  if (filledQty < 0 || qty < 0) throw new MalformedResponseError(`${label} has a negative qty or filled_qty`);
+  const status = mapStatus(rawStatus, filledQty);
+  const avg = o.filledAvgPrice === null || o.filledAvgPrice === undefined ? null : num(o.filledAvgPrice, `filled_avg_price of ${label}`);
+  // A fill without a price would be booked at 0: refuse it rather than record a wrong trade.
+  if (filledQty > 0 && !(avg !== null && avg > 0)) {
+    throw new MalformedResponseError(`filled_avg_price of ${label} is ${describeValue(o.filledAvgPrice)} with filled_qty ${filledQty} (expected a positive price)`);
+  }
   let rejectReason: string | null = null;
   if (status === 'rejected') rejectReason = 'rejected_by_broker';
   else if (status === 'partially_filled' && TERMINAL.has(String(o.status)) && filledQty < qty) rejectReason = `partial_fill:${String(o.status)}`;
@@ -594,8 +709,8 @@ export function toBrokerOrder(o: trading.Order): BrokerOrder {
     filledQty,
     filledAvgPrice: filledQty > 0 ? avg : null,
     status,
-    submittedAt: toIso(o.submittedAt ?? o.createdAt),
-    filledAt: o.filledAt ? toIso(o.filledAt) : null,
+    submittedAt: toIso(o.submittedAt ?? o.createdAt, `submitted_at of ${label}`),
+    filledAt: o.filledAt ? toIso(o.filledAt, `filled_at of ${label}`) : null,
     // Alpaca charges no commission on stocks; regulatory fees arrive later as account activities.
     fees: 0,
     rejectReason,

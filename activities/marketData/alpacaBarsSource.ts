@@ -1,6 +1,7 @@
 import { marketData } from '@alpacahq/alpaca-trade-api';
+import { BrokerError } from '../../domain/errors/errorClasses';
 import { MINUTE_MS, type Bar } from '../../domain/market/bar';
-import { alpacaRateLimitSignal, classifyAlpacaError, createAlpacaLimiters } from '../broker/alpacaBroker';
+import { alpacaRateLimitSignal, classifyAlpacaError, createAlpacaLimiters, MalformedResponseError } from '../broker/alpacaBroker';
 import type { MarketDataSource } from './marketDataSource';
 import type { RateLimiter } from './rateLimiter';
 
@@ -49,9 +50,11 @@ export class AlpacaBarsSource implements MarketDataSource {
 
   private async fetch(symbols: readonly string[], startMs: number, endMs: number, sort: 'asc' | 'desc', limit: number, onePage: boolean): Promise<Map<string, Bar[]>> {
     const out = new Map<string, Bar[]>();
+    const seenTokens = new Set<string>();
     let pageToken: string | undefined;
     do {
-      const resp = await this.limiter
+      const what = `minute bars for ${symbols.length} symbol(s)`;
+      const page = await this.limiter
         .run(
           () =>
             this.api.stockBars({
@@ -68,19 +71,22 @@ export class AlpacaBarsSource implements MarketDataSource {
             }),
           alpacaRateLimitSignal,
         )
+        // Read inside the same error handling: a malformed page is a BrokerError naming the field.
+        .then(readBarsPage)
         .catch((err: unknown) => {
-          throw classifyAlpacaError(err, `minute bars for ${symbols.length} symbol(s)`, this.credentialKeys);
+          throw classifyAlpacaError(err, what, this.credentialKeys);
         });
-      const bars = (resp.bars ?? {}) as Record<string, { t: string | Date; o: number; h: number; l: number; c: number; v: number }[]>;
-      for (const [symbol, list] of Object.entries(bars)) {
+      for (const [symbol, list] of page.bars) {
         const arr = out.get(symbol) ?? [];
-        for (const b of list ?? []) {
-          const t = b.t instanceof Date ? b.t.getTime() : Date.parse(b.t);
-          arr.push({ t, o: Number(b.o), h: Number(b.h), l: Number(b.l), c: Number(b.c), v: Number(b.v) });
-        }
+        arr.push(...list);
         out.set(symbol, arr);
       }
-      pageToken = resp.nextPageToken ?? undefined;
+      // A token seen before would page forever: a broken answer, not more data.
+      if (page.next !== undefined && seenTokens.has(page.next)) {
+        throw new BrokerError(`alpaca: ${what} answered with a malformed response: next_page_token repeats, so the pages would never end`, { provider: 'alpaca', code: 'bad_response' });
+      }
+      if (page.next !== undefined) seenTokens.add(page.next);
+      pageToken = page.next;
     } while (pageToken && !onePage);
     return out;
   }
@@ -121,4 +127,38 @@ export class AlpacaBarsSource implements MarketDataSource {
     const bar = (got.get(symbol) ?? []).filter((b) => b.t <= barStartMs).sort((a, b) => b.t - a.t)[0];
     return bar ? bar.c : null;
   }
+}
+
+/**
+ * One page of GET /v2/stocks/bars as bars. Every bar must have a time and finite prices above zero and a
+ * volume of zero or more: a bar that is not one would feed the strategies NaN or size orders by zero.
+ */
+export function readBarsPage(resp: unknown): { bars: Map<string, Bar[]>; next: string | undefined } {
+  if (typeof resp !== 'object' || resp === null || Array.isArray(resp)) throw new MalformedResponseError('the bars page is not an object');
+  const r = resp as { bars?: unknown; nextPageToken?: unknown };
+  const out = new Map<string, Bar[]>();
+  const bars = r.bars ?? {};
+  if (typeof bars !== 'object' || bars === null || Array.isArray(bars)) throw new MalformedResponseError('bars is not an object of symbol -> bar list');
+  for (const [symbol, list] of Object.entries(bars as Record<string, unknown>)) {
+    if (list === null || list === undefined) continue;
+    if (!Array.isArray(list)) throw new MalformedResponseError(`bars of ${symbol} is not a list`);
+    out.set(
+      symbol,
+      list.map((raw: unknown, i) => {
+        const b = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+        const where = `bar ${i} of ${symbol}`;
+        const t = b.t instanceof Date ? b.t.getTime() : typeof b.t === 'string' ? Date.parse(b.t) : NaN;
+        if (!Number.isFinite(t)) throw new MalformedResponseError(`t of ${where} is not a time`);
+        const field = (k: 'o' | 'h' | 'l' | 'c' | 'v') => {
+          const x = b[k];
+          const n = typeof x === 'number' ? x : typeof x === 'string' && x.trim() !== '' ? Number(x) : NaN;
+          if (!Number.isFinite(n) || (k === 'v' ? n < 0 : n <= 0)) throw new MalformedResponseError(`${k} of ${where} is ${(JSON.stringify(x) ?? 'missing').slice(0, 40)} (expected a ${k === 'v' ? 'volume' : 'price above zero'})`);
+          return n;
+        };
+        return { t, o: field('o'), h: field('h'), l: field('l'), c: field('c'), v: field('v') };
+      }),
+    );
+  }
+  const next = r.nextPageToken;
+  return { bars: out, next: typeof next === 'string' && next !== '' ? next : undefined };
 }

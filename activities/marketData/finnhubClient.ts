@@ -144,29 +144,37 @@ export class FinnhubClient {
   }
 
   async quote(symbol: string): Promise<FinnhubQuote | null> {
-    const q = await this.call<Record<string, number | null>>(`quote ${symbol}`, (cb) => this.api.quote(symbol, cb));
+    const what = `quote ${symbol}`;
+    const q = responseObject(await this.call<unknown>(what, (cb) => this.api.quote(symbol, cb)), what);
+    if (q === null) return null;
+    const n = (k: string) => optionalNumber(q, k, what);
+    const [c, pc] = [n('c'), n('pc')];
     // Finnhub answers an unknown symbol with zeros rather than an error.
-    if (!q || !(Number(q.c) > 0 || Number(q.pc) > 0)) return null;
+    if (!((c ?? 0) > 0 || (pc ?? 0) > 0)) return null;
+    const t = n('t');
+    if (t === null || !Number.isFinite(new Date(t * 1000).getTime())) throw malformed(what, `field t is ${shown(q.t)} (expected a UNIX time)`);
     return {
-      current: Number(q.c),
-      open: Number(q.o),
-      high: Number(q.h),
-      low: Number(q.l),
-      previousClose: Number(q.pc),
-      change: q.d === null || q.d === undefined ? null : Number(q.d),
-      percentChange: q.dp === null || q.dp === undefined ? null : Number(q.dp),
-      time: new Date(Number(q.t) * 1000).toISOString(),
+      current: c ?? NaN,
+      open: n('o') ?? NaN,
+      high: n('h') ?? NaN,
+      low: n('l') ?? NaN,
+      previousClose: pc ?? NaN,
+      change: n('d'),
+      percentChange: n('dp'),
+      time: new Date(t * 1000).toISOString(),
     };
   }
 
   async companyProfile(symbol: string): Promise<CompanyProfile | null> {
-    const p = await this.call<Record<string, unknown>>(`company profile ${symbol}`, (cb) => this.api.companyProfile2({ symbol }, cb));
-    if (!p || Object.keys(p).length === 0) return null;
-    const capMillions = Number(p.marketCapitalization);
+    const what = `company profile ${symbol}`;
+    const p = responseObject(await this.call<unknown>(what, (cb) => this.api.companyProfile2({ symbol }, cb)), what);
+    if (p === null || Object.keys(p).length === 0) return null;
+    // Facts for the screening filters: one that cannot be read is absent (null), as before; the filters decide.
+    const capMillions = lenientNumber(p.marketCapitalization);
     return {
-      symbol: String(p.ticker ?? symbol),
-      name: String(p.name ?? ''),
-      marketCap: Number.isFinite(capMillions) && capMillions > 0 ? capMillions * 1e6 : null,
+      symbol: typeof p.ticker === 'string' && p.ticker !== '' ? p.ticker : symbol,
+      name: typeof p.name === 'string' ? p.name : '',
+      marketCap: capMillions !== null && capMillions > 0 ? capMillions * 1e6 : null,
       exchange: typeof p.exchange === 'string' ? p.exchange : null,
       industry: typeof p.finnhubIndustry === 'string' ? p.finnhubIndustry : null,
     };
@@ -174,9 +182,11 @@ export class FinnhubClient {
 
   /** 10-day average daily volume in shares (Finnhub's basic financials give millions). */
   async averageVolume(symbol: string): Promise<number | null> {
-    const f = await this.call<{ metric?: Record<string, unknown> }>(`basic financials ${symbol}`, (cb) => this.api.companyBasicFinancials(symbol, 'all', cb));
-    const v = Number(f?.metric?.['10DayAverageTradingVolume']);
-    return Number.isFinite(v) && v > 0 ? Math.round(v * 1e6) : null;
+    const what = `basic financials ${symbol}`;
+    const f = responseObject(await this.call<unknown>(what, (cb) => this.api.companyBasicFinancials(symbol, 'all', cb)), what);
+    const metric = f === null ? null : responseObject(f.metric, what, 'metric');
+    const v = metric === null ? null : lenientNumber(metric['10DayAverageTradingVolume']);
+    return v !== null && v > 0 ? Math.round(v * 1e6) : null;
   }
 
   async previousClose(symbol: string): Promise<number | null> {
@@ -213,6 +223,38 @@ export function classifyFinnhubError(err: unknown, what: string): Error {
   if (name === 'TimeoutError' || name === 'AbortError') return new NetworkError(`finnhub: ${what} timed out`, { provider: 'finnhub', code: 'timeout', cause: err });
   if (err instanceof TypeError) return new NetworkError(`finnhub: ${what} failed (network error: ${err.message})`, { provider: 'finnhub', code: 'network', cause: err });
   return new LogicError(`finnhub: ${what} failed unexpectedly: ${(err as Error)?.message ?? String(err)}`, { provider: 'finnhub', cause: err });
+}
+
+/** A Finnhub answer of the wrong shape: named by request and field; transient like a garbled body. */
+function malformed(what: string, detail: string): NetworkError {
+  return new NetworkError(`finnhub: ${what} answered with a malformed response: ${detail}`, { provider: 'finnhub', code: 'bad_response' });
+}
+
+function shown(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v);
+  if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return Array.isArray(v) ? 'a list' : 'an object';
+}
+
+/** The answer as an object; null (Finnhub's "nothing") stays null; anything else is malformed. */
+function responseObject(v: unknown, what: string, field?: string): Record<string, unknown> | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'object' || Array.isArray(v)) throw malformed(what, `${field === undefined ? 'the body' : `field ${field}`} is ${shown(v)} (expected an object)`);
+  return v as Record<string, unknown>;
+}
+
+/** A numeric field: absent (or null) is null, a number or numeric text is the number, anything else is malformed. */
+function optionalNumber(o: Record<string, unknown>, key: string, what: string): number | null {
+  const v = o[key];
+  if (v === null || v === undefined) return null;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  if (!Number.isFinite(n)) throw malformed(what, `field ${key} is ${shown(v)} (expected a number)`);
+  return n;
+}
+
+function lenientNumber(v: unknown): number | null {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : null;
 }
 
 function extractMessage(body: string): string {
