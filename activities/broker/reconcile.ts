@@ -215,6 +215,12 @@ export async function protectedExit(
   }
   const parts = [stop, exit].filter((o): o is BrokerOrder => o !== null && o.filledQty > 0 && o.filledAvgPrice !== null);
   const filledQty = parts.reduce((a, o) => a + o.filledQty, 0);
-  const avgPrice = filledQty > 0 ? parts.reduce((a, o) => a + o.filledQty * (o.filledAvgPrice as number), 0) / filledQty : null;
+  // One fill keeps the broker's price exactly (a weighted mean of one part can differ in the last bit).
+  const avgPrice =
+    parts.length === 1
+      ? (parts[0]?.filledAvgPrice ?? null)
+      : filledQty > 0
+        ? parts.reduce((a, o) => a + o.filledQty * (o.filledAvgPrice as number), 0) / filledQty
+        : null;
   return { exit, stop, filledQty, avgPrice };
 }
