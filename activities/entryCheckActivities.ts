@@ -3,13 +3,15 @@ import path from 'node:path';
 import type { BrokerName } from '../domain/trades/tradeRecord';
 import { extractVersionTag } from '../domain/config/versionTag';
 import type { ClosingImbalance } from '../domain/strategies/enhancements';
+import { DEFAULT_MIN_TRADING_DAYS_TO_EXPIRY, tradingDaysBetween, type OptionChainSnapshot, type OptionQuote } from '../domain/instruments/putSelection';
+import { addDays } from '../domain/market/nyTime';
 import type { ActivityDeps, DataScope } from './tradingActivities';
 import type { AssetClass } from './broker/brokerTypes';
 import { isRealBroker } from './broker/brokerFactory';
 
 /**
- * Facts the session checks before an entry (issue 3): a two-sided quote for the spread check, the IBKR
- * closing imbalance for CLOSE, and the release this worker runs for the build check.
+ * Facts the session checks before an entry (issue 3): what a bearish entry may use, a two-sided quote for
+ * the spread check, the IBKR closing imbalance for CLOSE, and the release this worker runs (build check).
  */
 
 export interface TwoSidedQuote {
@@ -22,6 +24,16 @@ interface QuotesTwoSided {
 }
 
 const VERSION_FILE = path.resolve(__dirname, '..', 'VERSION.md');
+/** Put quotes fetched for one snapshot at most. */
+const MAX_CHAIN_QUOTES = 12;
+
+export interface BearishFacts {
+  readonly supportsOptions: boolean;
+  readonly supportsShorting: boolean;
+  /** The underlying may be sold short (an unknown asset is not). */
+  readonly shortable: boolean;
+  readonly putChain: OptionChainSnapshot | null;
+}
 
 export function createEntryCheckActivities(deps: Pick<ActivityDeps, 'broker'> & { versionFile?: string }) {
   return {
@@ -35,6 +47,39 @@ export function createEntryCheckActivities(deps: Pick<ActivityDeps, 'broker'> & 
       const sim = b as Partial<QuotesTwoSided>;
       if (typeof sim.twoSidedQuote === 'function') return sim.twoSidedQuote(input.symbol, input.assetClass, input.barStart);
       return { bid: null, ask: null };
+    },
+
+    /**
+     * What a bearish entry may use at this broker: options, shorting, whether the underlying is shortable,
+     * and, for LongPut at a real broker, a put chain snapshot with quotes around the money (the synthetic
+     * chain only exists at the simulator). Quotes are limited to the two nearest expiries in range and
+     * strikes from 10% below the price up to it, so a snapshot costs a handful of requests.
+     */
+    async bearishFacts(
+      input: { broker: BrokerName; underlying: string; price: number; date: string; wantPutChain: boolean; minTradingDays?: number } & DataScope,
+    ): Promise<BearishFacts> {
+      const b = await deps.broker(input.broker, input.replayFolder);
+      if (!isRealBroker(b)) return { supportsOptions: b.capabilities.options, supportsShorting: b.capabilities.shortSelling, shortable: true, putChain: null };
+      const asset = await b.assetInfo(input.underlying);
+      let putChain: OptionChainSnapshot | null = null;
+      if (input.wantPutChain && b.capabilities.options) {
+        const listed = await b.putContracts(input.underlying, {
+          expiryFrom: addDays(input.date, 1),
+          expiryTo: addDays(input.date, 35),
+          strikeFrom: Math.floor(input.price * 0.9),
+          strikeTo: Math.ceil(input.price),
+        });
+        const minDays = input.minTradingDays ?? DEFAULT_MIN_TRADING_DAYS_TO_EXPIRY;
+        const expiries = [...new Set(listed.filter((c) => c.right === 'P' && tradingDaysBetween(input.date, c.expiry) >= minDays).map((c) => c.expiry))].sort().slice(0, 2);
+        const candidates = listed.filter((c) => c.right === 'P' && expiries.includes(c.expiry) && c.strike <= input.price && c.strike >= input.price * 0.9);
+        const contracts: OptionQuote[] = [];
+        for (const c of candidates.slice(0, MAX_CHAIN_QUOTES)) {
+          const q = await b.latestQuote(c.symbol, 'us_option');
+          contracts.push({ symbol: c.symbol, expiry: c.expiry, strike: c.strike, right: 'P', bid: q?.bid ?? null, ask: q?.ask ?? null });
+        }
+        putChain = { underlying: input.underlying, asOf: new Date().toISOString(), contracts };
+      }
+      return { supportsOptions: b.capabilities.options, supportsShorting: b.capabilities.shortSelling, shortable: asset?.shortable ?? false, putChain };
     },
 
     /**

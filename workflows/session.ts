@@ -9,7 +9,7 @@ import {
 import type { TradingActivities, BarTuple } from '../activities/tradingActivities';
 import type { BrokerOrder } from '../activities/broker/brokerTypes';
 import type { ProtectionActivities } from '../activities/broker/protectionActivities';
-import type { EntryCheckActivities } from '../activities/entryCheckActivities';
+import type { BearishFacts, EntryCheckActivities } from '../activities/entryCheckActivities';
 import { activityOptionsFor, attemptsFor } from '../domain/errors/retryPolicy';
 import { describeError } from '../domain/errors/errorClasses';
 import { protectiveStopPlan } from '../domain/orders/protectiveStop';
@@ -114,7 +114,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   // Broker and data calls follow API_RETRY_LIMIT and API_TIMEOUT (spec section 8). Orders are safe to retry:
   // they carry deterministic client order ids and every submit looks its id up first.
   const brokerCalls = proxyActivities<TradingActivities & ProtectionActivities & EntryCheckActivities>(activityOptionsFor(cfg, 'broker'));
-  const { submitOrder, quote, brokerAccount, placeProtectiveStop, closePosition, brokerHeartbeat, reconcileSessionStart, entryQuote } = brokerCalls;
+  const { submitOrder, quote, brokerAccount, placeProtectiveStop, closePosition, brokerHeartbeat, reconcileSessionStart, entryQuote, bearishFacts } = brokerCalls;
   const { fetchBars } = proxyActivities<TradingActivities>(activityOptionsFor(cfg, 'marketData'));
   // Settling a lost answer and cancelling at a failing broker: a few quick tries, then the outcome is unknown.
   const { lookupOrder, cancelBotOrders } = proxyActivities<ProtectionActivities>({
@@ -414,15 +414,27 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     if (killed || stopped || brokerHalted) return refuse('kill switch or stop active');
     if (cfg.DISABLE_ALL_TRADES) return refuse('DISABLE_ALL_TRADES is true');
     if (blocked.has(symbol)) return refuse('ticker already traded today');
+    const shortType = shortTypeFor(strategyName, cfg);
+    // Bearish: what the broker and the asset allow (and a real put chain) decide the instrument.
+    let facts: BearishFacts = { supportsOptions: true, supportsShorting: true, shortable: true, putChain: null };
+    if (signal.side === 'short' && shortType !== 'disabled' && shortType !== 'InverseETF') {
+      try {
+        facts = await bearishFacts({ broker: input.broker, replayFolder, underlying: symbol, price: signal.price, date, wantPutChain: shortType === 'LongPut' });
+      } catch (err) {
+        failedCall();
+        return refuse(`no instrument facts from ${input.broker}: ${describeError(err).message}`);
+      }
+    }
     const choice = chooseInstrument({
       underlying: symbol,
       side: signal.side,
-      shortType: shortTypeFor(strategyName, cfg),
+      shortType,
       underlyingPrice: signal.price,
       date,
-      brokerSupportsOptions: true,
-      brokerSupportsShorting: true,
-      shortable: true,
+      brokerSupportsOptions: facts.supportsOptions,
+      brokerSupportsShorting: facts.supportsShorting,
+      shortable: facts.shortable,
+      putChain: facts.putChain,
     });
     if (!choice.ok) return refuse(choice.reason);
     if (cfg.TRADE_CONFIRMATION_REQUIRED) {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type {
   AssetClass,
   Broker,
@@ -8,6 +9,7 @@ import type {
   OrderRequest,
 } from './brokerTypes';
 import { appendDurable } from '../outputs/atomicFile';
+import { withFileLockSync } from '../ledger/fileLock';
 import { parseOccSymbol } from '../../domain/instruments/occSymbol';
 import { simulatedPutPremium } from '../../domain/instruments/simulatedOptionPrice';
 
@@ -64,8 +66,27 @@ export class SimBroker implements Broker {
     // Nothing to authenticate: the simulator is local.
   }
 
+  /**
+   * Like a real broker, the simulator is one service for every worker: several worker processes share the
+   * journal. An id this process has not seen is looked up in the journal, and a submit checks and appends
+   * under a file lock, so a retry on another worker finds the order the first one placed.
+   */
+  private known(clientOrderId: string): BrokerOrder | null {
+    const mine = this.orders.get(clientOrderId);
+    if (mine) return mine;
+    this.load();
+    return this.orders.get(clientOrderId) ?? null;
+  }
+
   async submitOrder(req: OrderRequest): Promise<BrokerOrder> {
     const existing = this.orders.get(req.clientOrderId);
+    if (existing) return existing;
+    fs.mkdirSync(path.dirname(this.opts.journalPath), { recursive: true });
+    return withFileLockSync(this.opts.journalPath, () => this.submitLocked(req));
+  }
+
+  private submitLocked(req: OrderRequest): BrokerOrder {
+    const existing = this.known(req.clientOrderId);
     if (existing) return existing;
     const now = new Date().toISOString();
     const price = this.fillPrice(req);
@@ -130,7 +151,7 @@ export class SimBroker implements Broker {
   }
 
   async getOrderByClientId(clientOrderId: string): Promise<BrokerOrder | null> {
-    return this.orders.get(clientOrderId) ?? null;
+    return this.known(clientOrderId);
   }
 
   async cancelOrder(_orderId: string): Promise<void> {
@@ -138,6 +159,7 @@ export class SimBroker implements Broker {
   }
 
   async positions(): Promise<BrokerPosition[]> {
+    this.load();
     const bySymbol = new Map<string, { qty: number; cost: number }>();
     for (const o of this.orders.values()) {
       if (o.filledQty <= 0 || o.filledAvgPrice === null) continue;

@@ -1,7 +1,7 @@
 import type { Side } from '../strategies/strategy';
 import type { Instrument } from '../trades/tradeRecord';
 import { inverseEtfFor } from './inverseEtfMap';
-import { selectPut, syntheticOptionChain } from './putSelection';
+import { selectPut, syntheticOptionChain, type OptionChainSnapshot } from './putSelection';
 
 export type ShortType = 'LongPut' | 'InverseETF' | 'ShortSell' | 'disabled';
 
@@ -28,6 +28,8 @@ export interface InstrumentContext {
   readonly shortable: boolean;
   /** Minimum days to expiry for LongPut. */
   readonly minExpiryDays?: number;
+  /** A real broker's put chain snapshot; absent or null: the simulator's synthetic weekly chain. */
+  readonly putChain?: OptionChainSnapshot | null;
 }
 
 /** Bullish: the stock. Bearish: the instrument SHORT_TYPE_<S> names, where the broker and asset allow it. */
@@ -49,8 +51,8 @@ export function chooseInstrument(ctx: InstrumentContext): InstrumentDecision {
       return { ok: true, choice: { instrument: 'short_stock', symbol: ctx.underlying, assetClass: 'us_equity', openSide: 'sell' } };
     case 'LongPut': {
       if (!ctx.brokerSupportsOptions) return { ok: false, reason: 'broker does not support options (SHORT_TYPE=LongPut)' };
-      // The simulated broker's weekly chain; a real broker's chain snapshot goes through the same selectPut.
-      const chain = syntheticOptionChain(ctx.underlying, ctx.underlyingPrice, ctx.date);
+      // A real broker's snapshot, else the simulated broker's weekly chain: the same selectPut either way.
+      const chain = ctx.putChain ?? syntheticOptionChain(ctx.underlying, ctx.underlyingPrice, ctx.date);
       const sel = selectPut(chain, { price: ctx.underlyingPrice, date: ctx.date, minTradingDays: ctx.minExpiryDays, allocation: null });
       if (!sel.ok) return { ok: false, reason: sel.reason };
       return { ok: true, choice: { instrument: 'put', symbol: sel.contract.symbol, assetClass: 'us_option', openSide: 'buy' } };

@@ -11,6 +11,7 @@ import { BarStore } from '../../activities/marketData/barStore';
 import type { Broker } from '../../activities/broker/brokerTypes';
 import { protectiveStopPlan } from '../../domain/orders/protectiveStop';
 import { buildCheck, imbalanceGate } from '../../domain/strategies/enhancements';
+import { chooseInstrument } from '../../domain/instruments/bearishInstrument';
 import { FakeAlpacaServer } from '../helpers/fakeAlpacaServer';
 
 // Order safety (issue 5) and entry checks (issue 3): the pure rules, and the activities against the Alpaca
@@ -170,4 +171,35 @@ void test('entry checks: Alpaca latest quote, the simulator quotes a bar range, 
   assert.deepEqual(await createEntryCheckActivities({ ...depsFor(sim), versionFile: path.join(dir, 'missing.md') }).buildInfo(), { versionTag: null });
   const shipped = fs.readFileSync(path.resolve(__dirname, '..', '..', 'VERSION.md'), 'utf8').split('\n')[0]?.replace('# TradeBot ', '');
   assert.deepEqual(await createEntryCheckActivities(depsFor(sim)).buildInfo(), { versionTag: shipped });
+});
+
+void test('bearish facts: a real broker gives shortability and a quoted put chain, which the put selection uses', async () => {
+  server.prices.set('AAPL', 188);
+  server.assets.set('HTB', { fractionable: true, shortable: false, easyToBorrow: false, tradable: true });
+  server.optionContracts.length = 0;
+  for (const expiry of ['2025-03-07', '2025-03-14', '2025-03-21']) {
+    for (const strike of [160, 180, 185, 190]) {
+      const occ = `AAPL${expiry.slice(2).replace(/-/g, '')}P${String(strike * 1000).padStart(8, '0')}`;
+      server.optionContracts.push({ symbol: occ, underlying: 'AAPL', expiry, strike });
+      server.prices.set(occ, strike === 185 ? 2.4 : 1);
+    }
+  }
+  // Capabilities (options level, shorting) come from the account, read at authentication as on a worker.
+  const b = alpaca();
+  await b.authenticate();
+  const checks = createEntryCheckActivities(depsFor(b));
+  const facts = await checks.bearishFacts({ broker: 'alpaca', underlying: 'AAPL', price: 188, date: '2025-03-03', wantPutChain: true, ...scope });
+  assert.equal(facts.shortable, true);
+  const strikes = new Set(facts.putChain?.contracts.map((c) => c.strike));
+  assert.deepEqual([...strikes].sort(), [180, 185], 'only strikes from 10% below the price up to it are quoted');
+  assert.deepEqual([...new Set(facts.putChain?.contracts.map((c) => c.expiry))].sort(), ['2025-03-14', '2025-03-21'], 'the two nearest expiries at least 5 trading days out');
+  const choice = chooseInstrument({ underlying: 'AAPL', side: 'short', shortType: 'LongPut', underlyingPrice: 188, date: '2025-03-03', brokerSupportsOptions: facts.supportsOptions, brokerSupportsShorting: facts.supportsShorting, shortable: facts.shortable, putChain: facts.putChain });
+  assert.ok(choice.ok);
+  assert.equal(choice.choice.symbol.replace(/ /g, ''), 'AAPL250314P00185000');
+
+  const htb = await checks.bearishFacts({ broker: 'alpaca', underlying: 'HTB', price: 50, date: '2025-03-03', wantPutChain: false, ...scope });
+  assert.equal(htb.shortable, false);
+  assert.equal(htb.putChain, null);
+  const refused = chooseInstrument({ underlying: 'HTB', side: 'short', shortType: 'ShortSell', underlyingPrice: 50, date: '2025-03-03', brokerSupportsOptions: true, brokerSupportsShorting: htb.supportsShorting, shortable: htb.shortable });
+  assert.deepEqual(refused, { ok: false, reason: 'HTB is not shortable' });
 });

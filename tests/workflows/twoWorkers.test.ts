@@ -79,15 +79,12 @@ test('two workers on the same task queue run the same day: no order twice, every
 });
 
 /*
- * Known failure, kept running as a todo so that it shows until fixed: the simulated broker loads its journal
- * once per process (activities/broker/simBroker.ts), so when an order's answer is lost on one worker and the
- * retry runs on the other, the other's getOrderByClientId does not see the order and submits it again (seen:
- * "tb-...-SQQQ-entry x2"). A real broker is one shared service and does not have this gap. Fix: the simulator
- * re-reads its journal for an unknown client order id and appends under a cross-process lock.
+ * Found by this test: the simulated broker used to load its journal once per process, so a retry on the
+ * other worker did not see an order whose answer was lost and submitted it again. It now re-reads the
+ * journal for an unknown client order id and submits under a cross-process lock, as one shared service.
  */
 test('two workers and dropped broker answers: a retry on the other worker still finds the order', {
   timeout: 180_000,
-  todo: 'the simulated broker does not see orders another worker process journaled (duplicate on a cross-worker retry)',
 }, async () => {
   // 30% of broker calls fail (a quarter of order submits lose their answer after the order was placed),
   // so retries often land on the worker that did not place the order.
