@@ -77,12 +77,19 @@ export function createProtectionActivities(deps: Pick<ActivityDeps, 'broker'>) {
     },
 
     /**
-     * A session starts from the broker's truth: no session of this broker is running, so any working bot
-     * order (a stop left by a crashed session) is cancelled and any position is reported, never re-traded.
+     * A session starts from the broker's truth: a working bot order from an earlier date (a stop left by a
+     * crashed session) is cancelled; one from today is reported, since another session of the day may still
+     * own it; any position is reported, never re-traded.
      */
     async reconcileSessionStart(input: { broker: BrokerName; date: string } & DataScope): Promise<SessionReconcileResult> {
       const b = await broker(input.broker, input);
-      const r = await reconcileBroker(b, { expectedOrders: [], expectedPositions: [], date: input.date, unknownPositions: 'report' });
+      const r = await reconcileBroker(b, {
+        expectedOrders: [],
+        expectedPositions: [],
+        date: input.date,
+        unknownPositions: 'report',
+        cancelOrphansSubmittedBefore: `${input.date}T00:00:00Z`,
+      });
       return {
         positions: r.positions.length,
         cancelledOrderIds: r.cancelledOrderIds,

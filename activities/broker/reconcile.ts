@@ -56,6 +56,11 @@ export interface ReconcileOptions {
   readonly unknownPositions?: 'report' | 'flatten';
   /** Date (YYYY-MM-DD) that keys the flattening orders' client ids. */
   readonly date: string;
+  /**
+   * Only orphan bot orders submitted before this instant (ISO) are cancelled; later ones are reported and
+   * left working, because they may belong to another session of the same day that is still running.
+   */
+  readonly cancelOrphansSubmittedBefore?: string;
 }
 
 export interface ReconcileReport {
@@ -115,8 +120,20 @@ export async function reconcileBroker(broker: Broker & Partial<Pick<BrokerExtens
   const cancelled: string[] = [];
   if (broker.openOrders) {
     const expected = new Set(opts.expectedOrders.map((e) => e.clientOrderId));
+    const cutoff = opts.cancelOrphansSubmittedBefore === undefined ? null : Date.parse(opts.cancelOrphansSubmittedBefore);
     for (const o of await broker.openOrders()) {
       if (expected.has(o.clientOrderId) || !isBot(o.clientOrderId)) continue;
+      if (cutoff !== null && !(Date.parse(o.submittedAt) < cutoff)) {
+        discrepancies.push({
+          kind: 'orphan_order',
+          symbol: o.symbol,
+          clientOrderId: o.clientOrderId,
+          expected: 'no open order',
+          actual: `open ${o.side} ${o.qty}`,
+          resolution: 'left working (placed today: it may belong to a session still running); check it',
+        });
+        continue;
+      }
       await broker.cancelOrder(o.id);
       cancelled.push(o.id);
       discrepancies.push({

@@ -128,9 +128,16 @@ void test('session start reconciliation cancels a stop left by a crashed session
   await b.placeProtectiveStop({ clientOrderId: 'tb-z-AAPL-stop', symbol: 'AAPL', assetClass: 'us_equity', side: 'sell', qty: 3, kind: 'stop', stopPrice: 180, referencePrice: 190 });
   await b.placeProtectiveStop({ clientOrderId: 'user-own-stop', symbol: 'AAPL', assetClass: 'us_equity', side: 'sell', qty: 1, kind: 'stop', stopPrice: 150, referencePrice: 190 });
   const acts = createProtectionActivities(depsFor(b));
-  const rec = await acts.reconcileSessionStart({ broker: 'alpaca', date: '2025-03-03', ...scope });
+  // The fake stamps orders with the real clock: a session of today leaves today's stop working (another
+  // session of the day may own it); a session of the next day cancels it as left by a crashed session.
+  const today = new Date().toISOString().slice(0, 10);
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  const sameDay = await acts.reconcileSessionStart({ broker: 'alpaca', date: today, ...scope });
+  assert.equal(sameDay.cancelledOrderIds.length, 0);
+  assert.ok(sameDay.discrepancies.some((d) => /^orphan_order AAPL tb-z-AAPL-stop.*left working/.test(d)), sameDay.discrepancies.join('\n'));
+  const rec = await acts.reconcileSessionStart({ broker: 'alpaca', date: tomorrow, ...scope });
   assert.equal(rec.cancelledOrderIds.length, 1);
-  assert.ok(rec.discrepancies.some((d) => /^orphan_order AAPL tb-z-AAPL-stop/.test(d)), rec.discrepancies.join('\n'));
+  assert.ok(rec.discrepancies.some((d) => /^orphan_order AAPL tb-z-AAPL-stop.*cancelled/.test(d)), rec.discrepancies.join('\n'));
   assert.ok(rec.discrepancies.some((d) => /^unknown_position AAPL.*reported only/.test(d)), rec.discrepancies.join('\n'));
   assert.equal(server.orders.find((o) => o.clientOrderId === 'user-own-stop')?.status, 'new', "the user's own order is left alone");
   assert.equal(server.count('POST', '/v2/orders'), 3, 'reconciliation places no order');
