@@ -123,26 +123,20 @@ export async function reconcileBroker(broker: Broker & Partial<Pick<BrokerExtens
     const cutoff = opts.cancelOrphansSubmittedBefore === undefined ? null : Date.parse(opts.cancelOrphansSubmittedBefore);
     for (const o of await broker.openOrders()) {
       if (expected.has(o.clientOrderId) || !isBot(o.clientOrderId)) continue;
-      if (cutoff !== null && !(Date.parse(o.submittedAt) < cutoff)) {
-        discrepancies.push({
-          kind: 'orphan_order',
-          symbol: o.symbol,
-          clientOrderId: o.clientOrderId,
-          expected: 'no open order',
-          actual: `open ${o.side} ${o.qty}`,
-          resolution: 'left working (placed today: it may belong to a session still running); check it',
-        });
-        continue;
+      const keep = cutoff !== null && !(Date.parse(o.submittedAt) < cutoff);
+      if (!keep) {
+        await broker.cancelOrder(o.id);
+        cancelled.push(o.id);
       }
-      await broker.cancelOrder(o.id);
-      cancelled.push(o.id);
       discrepancies.push({
         kind: 'orphan_order',
         symbol: o.symbol,
         clientOrderId: o.clientOrderId,
         expected: 'no open order',
         actual: `open ${o.side} ${o.qty}`,
-        resolution: 'cancelled (a bot order no session tracks any more)',
+        resolution: keep
+          ? 'left working (placed today: it may belong to a session still running); check it'
+          : 'cancelled (a bot order no session tracks any more)',
       });
     }
   }

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { marketData, trading } from '@alpacahq/alpaca-trade-api';
+import { AlpacaBroker, createAlpacaLimiters, type AlpacaBrokerOptions } from '../../activities/broker/alpacaBroker';
 
 /**
  * A loopback HTTP server that answers like Alpaca's Trading API (paper-api / api) and Market Data API
@@ -551,4 +552,21 @@ export class FakeAlpacaServer {
     }
     return { quotes };
   }
+}
+
+/** The Alpaca adapter pointed at a fake server, with waits cut short so tests run in milliseconds. */
+export function fakeServerBroker(server: FakeAlpacaServer, credentials: { keyId: string; secret: string }, over: Partial<AlpacaBrokerOptions> = {}): AlpacaBroker {
+  return new AlpacaBroker({
+    ...credentials,
+    tradingUrl: server.url,
+    dataUrl: server.url,
+    endpointMode: 'paper',
+    timeoutMs: 400,
+    fractional: true,
+    fillTimeoutMs: 200,
+    pollIntervalMs: 5,
+    limiters: createAlpacaLimiters(() => new Promise((r) => setImmediate(r))),
+    sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))),
+    ...over,
+  });
 }

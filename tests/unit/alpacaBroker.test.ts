@@ -1,7 +1,7 @@
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { AlpacaBroker, createAlpacaLimiters } from '../../activities/broker/alpacaBroker';
-import { ALPACA_ERRORS, FakeAlpacaServer } from '../helpers/fakeAlpacaServer';
+import { createAlpacaLimiters, type AlpacaBroker, type AlpacaBrokerOptions } from '../../activities/broker/alpacaBroker';
+import { ALPACA_ERRORS, FakeAlpacaServer, fakeServerBroker } from '../helpers/fakeAlpacaServer';
 import { BrokerError, ConfigError, NetworkError, describeError, toApplicationFailure } from '../../domain/errors/errorClasses';
 import type { OrderRequest } from '../../activities/broker/brokerTypes';
 
@@ -12,20 +12,8 @@ const fastSleep = () => new Promise<void>((r) => setImmediate(r));
 
 let server: FakeAlpacaServer;
 
-function broker(over: Partial<ConstructorParameters<typeof AlpacaBroker>[0]> = {}): AlpacaBroker {
-  return new AlpacaBroker({
-    ...KEY,
-    tradingUrl: server.url,
-    dataUrl: server.url,
-    endpointMode: 'paper',
-    timeoutMs: 400,
-    fractional: true,
-    fillTimeoutMs: 300,
-    pollIntervalMs: 5,
-    limiters: createAlpacaLimiters(fastSleep),
-    sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))),
-    ...over,
-  });
+function broker(over: Partial<AlpacaBrokerOptions> = {}): AlpacaBroker {
+  return fakeServerBroker(server, KEY, { fillTimeoutMs: 300, ...over });
 }
 
 function order(over: Partial<OrderRequest> = {}): OrderRequest {

@@ -1,8 +1,8 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { AlpacaBroker, createAlpacaLimiters } from '../../activities/broker/alpacaBroker';
+import type { AlpacaBroker } from '../../activities/broker/alpacaBroker';
 import { flattenClientOrderId, protectedExit, reconcileBroker } from '../../activities/broker/reconcile';
-import { FakeAlpacaServer } from '../helpers/fakeAlpacaServer';
+import { FakeAlpacaServer, fakeServerBroker } from '../helpers/fakeAlpacaServer';
 import type { OrderRequest } from '../../activities/broker/brokerTypes';
 
 // Restart reconciliation and protected exits, run against the Alpaca adapter and its loopback fake.
@@ -11,18 +11,7 @@ const KEY = { keyId: 'PKRECON', secret: 'recon-secret' };
 let server: FakeAlpacaServer;
 
 function broker(): AlpacaBroker {
-  return new AlpacaBroker({
-    ...KEY,
-    tradingUrl: server.url,
-    dataUrl: server.url,
-    endpointMode: 'paper',
-    timeoutMs: 400,
-    fractional: true,
-    fillTimeoutMs: 200,
-    pollIntervalMs: 5,
-    limiters: createAlpacaLimiters(() => new Promise((r) => setImmediate(r))),
-    sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))),
-  });
+  return fakeServerBroker(server, KEY);
 }
 
 const mkt = (clientOrderId: string, symbol: string, side: 'buy' | 'sell', qty: number): OrderRequest => ({ clientOrderId, symbol, assetClass: 'us_equity', side, qty, type: 'market' });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AlpacaBroker, createAlpacaLimiters } from '../../activities/broker/alpacaBroker';
+import type { AlpacaBroker } from '../../activities/broker/alpacaBroker';
 import { createProtectionActivities } from '../../activities/broker/protectionActivities';
 import { createEntryCheckActivities } from '../../activities/entryCheckActivities';
 import { SimBroker } from '../../activities/broker/simBroker';
@@ -12,7 +12,7 @@ import type { Broker } from '../../activities/broker/brokerTypes';
 import { protectiveStopPlan } from '../../domain/orders/protectiveStop';
 import { buildCheck, imbalanceGate } from '../../domain/strategies/enhancements';
 import { chooseInstrument } from '../../domain/instruments/bearishInstrument';
-import { FakeAlpacaServer } from '../helpers/fakeAlpacaServer';
+import { FakeAlpacaServer, fakeServerBroker } from '../helpers/fakeAlpacaServer';
 
 // Order safety (issue 5) and entry checks (issue 3): the pure rules, and the activities against the Alpaca
 // adapter speaking to its loopback fake, the simulated broker and a scripted IBKR scanner.
@@ -21,18 +21,7 @@ const KEY = { keyId: 'PKSAFETY', secret: 'safety-secret' };
 let server: FakeAlpacaServer;
 
 function alpaca(): AlpacaBroker {
-  return new AlpacaBroker({
-    ...KEY,
-    tradingUrl: server.url,
-    dataUrl: server.url,
-    endpointMode: 'paper',
-    timeoutMs: 400,
-    fractional: true,
-    fillTimeoutMs: 200,
-    pollIntervalMs: 5,
-    limiters: createAlpacaLimiters(() => new Promise((r) => setImmediate(r))),
-    sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))),
-  });
+  return fakeServerBroker(server, KEY);
 }
 
 const depsFor = (b: Broker) => ({ broker: async () => b });
