@@ -21,7 +21,7 @@ export interface Writable {
 export interface ConfigCommandIO {
   readonly stdout?: Writable;
   readonly stderr?: Writable;
-  /** Working directory the config files are looked up from; default process.cwd(). */
+  /** Project folder the config files are looked up from; default TRADEBOT_HOME or the working directory. */
   readonly cwd?: string;
   /** Process environment; default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -49,7 +49,7 @@ class UsageError extends Error {}
 export async function runConfigCommand(argv: string[], io: ConfigCommandIO = {}): Promise<number> {
   const out = io.stdout ?? process.stdout;
   const err = io.stderr ?? process.stderr;
-  const cwd = path.resolve(io.cwd ?? process.cwd());
+  const cwd = path.resolve(io.cwd ?? (io.env ?? process.env).TRADEBOT_HOME ?? process.cwd());
   const env = io.env ?? process.env;
   const args = argv[0] === 'config' ? argv.slice(1) : argv;
   const [cmd, ...rest] = args;
