@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Bar } from '../domain/market/bar';
 import type { VixSeries } from '../domain/backtest/signalAudit';
 import { fnv1a } from '../domain/orders/clientOrderId';
-import type { BrokerName } from '../domain/trades/tradeRecord';
+import { isSimulatedBroker, type BrokerName } from '../domain/trades/tradeRecord';
 import type { Broker } from './broker/brokerTypes';
 import { SimBroker } from './broker/simBroker';
 import { BarStore } from './marketData/barStore';
@@ -16,6 +16,8 @@ import type { ActivityDeps } from './tradingActivities';
 export interface ReplayDepsOptions {
   readonly outputDir: string;
   readonly startingCash: number;
+  /** Starting cash of a simulated account other than `startingCash` (for example a small float at one broker). */
+  readonly startingCashByBroker?: Partial<Record<BrokerName, number>>;
   /** `date,close` CSV for the CLOSE strategy's VIX gate; null when none. */
   readonly vixCsvPath: string | null;
   /** Only load these symbols from replay folders (all when absent). */
@@ -32,11 +34,13 @@ export interface ReplayDepsOptions {
 
 /**
  * Activity dependencies for TEST_MODE replays (and, when `live` is given, for real brokers).
- * Each replay folder is loaded once per worker process; its simulated broker journals orders under
- * output/state so a restarted worker sees the orders the previous one placed.
+ * Each replay folder is loaded once per worker process. Each simulated broker name (`sim`, `sim-alpaca`,
+ * `sim-ibkr`) is its own account over that folder's prices, with its own cash and its own order journal
+ * under output/state, so a restarted worker sees the orders the previous one placed. A replay accepts only
+ * simulated names, and those names never reach `live`: a TEST_MODE day cannot touch a real endpoint.
  */
 export function createActivityDeps(opts: ReplayDepsOptions): ActivityDeps {
-  const stores = new Map<string, { store: BarStore; source: CsvReplaySource; broker: SimBroker }>();
+  const stores = new Map<string, { store: BarStore; source: CsvReplaySource; brokers: Map<BrokerName, SimBroker> }>();
   const replay = (folder: string) => {
     const key = path.resolve(folder);
     let entry = stores.get(key);
@@ -45,15 +49,23 @@ export function createActivityDeps(opts: ReplayDepsOptions): ActivityDeps {
       const flat = new Map<string, Bar[]>();
       for (const [symbol, byDate] of data.bars) flat.set(symbol, [...byDate.values()].flat());
       const store = new BarStore(flat);
-      const journalPath = path.join(outputPaths(opts.outputDir, 'paper').stateDir, `sim_broker_${fnv1a(key)}.jsonl`);
-      entry = {
-        store,
-        source: new CsvReplaySource(store),
-        broker: new SimBroker({ journalPath, startingCash: opts.startingCash, prices: store }),
-      };
+      entry = { store, source: new CsvReplaySource(store), brokers: new Map() };
       stores.set(key, entry);
     }
     return entry;
+  };
+  const simBroker = (folder: string, name: BrokerName): SimBroker => {
+    const entry = replay(folder);
+    let broker = entry.brokers.get(name);
+    if (!broker) {
+      const key = path.resolve(folder);
+      // `sim` keeps the journal name it always had; the other accounts get their name in theirs.
+      const file = name === 'sim' ? `sim_broker_${fnv1a(key)}.jsonl` : `sim_broker_${name}_${fnv1a(key)}.jsonl`;
+      const journalPath = path.join(outputPaths(opts.outputDir, 'paper').stateDir, file);
+      broker = new SimBroker({ journalPath, startingCash: opts.startingCashByBroker?.[name] ?? opts.startingCash, prices: entry.store });
+      entry.brokers.set(name, broker);
+    }
+    return broker;
   };
   let vix: Promise<VixSeries | null> | null = null;
 
@@ -61,9 +73,11 @@ export function createActivityDeps(opts: ReplayDepsOptions): ActivityDeps {
     outputDir: opts.outputDir,
     async broker(name, replayFolder) {
       if (replayFolder !== null) {
-        if (name !== 'sim') throw new Error(`a replay runs on the simulated broker, not ${name}`);
-        return replay(replayFolder).broker;
+        if (!isSimulatedBroker(name)) throw new Error(`a replay runs on simulated brokers (sim, sim-alpaca, sim-ibkr), not ${name}`);
+        return simBroker(replayFolder, name);
       }
+      // Simulated names exist only over a replay: without one they are an error, never a real broker.
+      if (isSimulatedBroker(name)) throw new Error(`${name} is a simulated broker and needs a replay folder`);
       if (!opts.live) throw new Error('no live or paper broker is configured on this worker (TEST_MODE replays only)');
       return opts.live.broker(name);
     },

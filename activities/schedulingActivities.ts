@@ -19,6 +19,8 @@ export interface SchedulingDeps {
   /** Absolute folder of minute CSVs that TEST_MODE replays; null when trading against a broker feed. */
   readonly replayFolder: string | null;
   readonly broker: DayInput['broker'];
+  /** Every enabled broker, when a day trades at several (absent: `broker` alone). */
+  readonly brokers?: DayInput['brokers'];
   readonly universe: readonly string[];
 }
 
@@ -42,7 +44,7 @@ export function createSchedulingActivities(deps: SchedulingDeps) {
       const mode = outputMode({ TEST_MODE: deps.bot.TEST_MODE, FORCE_PAPER_EXPORT: deps.bot.FORCE_PAPER_EXPORT });
       const runDate = input.firedAt.slice(0, 10);
       if (deps.replayFolder === null) {
-        return { mode, runDate, input: { date: runDate, config: deps.bot, broker: deps.broker, universe: deps.universe } };
+        return { mode, runDate, input: { date: runDate, config: deps.bot, broker: deps.broker, brokers: deps.brokers, universe: deps.universe } };
       }
       const date = latestReplayDate(deps.replayFolder);
       if (date === null) throw new Error(`replay folder ${deps.replayFolder} has no minute bars`);
@@ -51,8 +53,18 @@ export function createSchedulingActivities(deps: SchedulingDeps) {
   };
 }
 
-/** A TEST_MODE replay of `date`, starting two market minutes before its first session. */
-export function replayInput(bot: BotConfig, date: string, folder: string, universe: readonly string[], speed?: number): DayInput {
+/**
+ * A TEST_MODE replay of `date`, starting two market minutes before its first session. `brokers`: simulated
+ * accounts to run every session at (default the one `sim`).
+ */
+export function replayInput(
+  bot: BotConfig,
+  date: string,
+  folder: string,
+  universe: readonly string[],
+  speed?: number,
+  brokers?: readonly ('sim' | 'sim-alpaca' | 'sim-ibkr')[],
+): DayInput {
   const sessions = plannedSessions(bot).sessions;
   const starts = sessions.map((s) =>
     sessionStartUtcMs(date, s === 'open' ? bot.START_TIME_OPEN : s === 'mid' ? bot.START_TIME_MID : bot.START_TIME_CLOSE, bot.SESSION_TIME_ANCHOR),
@@ -61,7 +73,8 @@ export function replayInput(bot: BotConfig, date: string, folder: string, univer
   return {
     date,
     config: bot,
-    broker: 'sim',
+    broker: brokers?.[0] ?? 'sim',
+    ...(brokers && brokers.length > 1 ? { brokers } : {}),
     universe,
     replay: { folder, speed: speed ?? bot.TEST_MODE_TIME_COMPRESSION, marketStartMs: first - 2 * 60_000 },
   };

@@ -25,10 +25,13 @@ import {
   type AccountConfig,
   type AccountEvent,
   type AccountState,
+  type CapacityRequest,
   type DefenseModeEvent,
   type KillSwitchEvent,
+  RETAINED_DAYS,
 } from '../domain/risk/accountState';
-import type { OutputMode } from '../domain/trades/tradeRecord';
+import { addDays } from '../domain/risk/riskDates';
+import type { BrokerName, OutputMode } from '../domain/trades/tradeRecord';
 import {
   accountStatusQuery,
   brokerHaltedSignal,
@@ -37,7 +40,12 @@ import {
   releaseCapacityUpdate,
   requestCapacityUpdate,
   setDefenseModeUpdate,
+  watchBrokerHaltsSignal,
   type AccountEventActivities,
+  type BrokerHaltedNotice,
+  type CapacityDecision,
+  type CapacityRefusal,
+  type WatchBrokerHaltsRequest,
 } from './accountApi';
 
 /**
@@ -64,6 +72,63 @@ export interface AccountWorkflowInput {
   readonly state?: AccountState;
   /** Continue as new after this many history events (the server's suggestion also counts). */
   readonly continueAsNewAfterEvents?: number;
+  /** The workflow-level book (cross-broker ticker blocklist, halt watchers) carried across continue-as-new. */
+  readonly book?: AccountBook;
+}
+
+/**
+ * What the account keeps beside the pure reducer state: the tickers granted per date (a ticker is traded at
+ * most once per day, across sessions and brokers), the refusals that rule gave (cached by request id, like
+ * every other decision) and the trading days that asked to hear of broker halts.
+ */
+export interface AccountBook {
+  /** Scope (`<date>|<day workflow id>`, or `<date>`) -> ticker -> request id of the grant that took it. */
+  readonly tickersTraded: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly tickerRefusals: Readonly<Record<string, CapacityRefusal>>;
+  readonly watchers: readonly WatchBrokerHaltsRequest[];
+}
+
+const emptyBook = (): AccountBook => ({ tickersTraded: {}, tickerRefusals: {}, watchers: [] });
+
+/** Drops dates older than the reducer state keeps (RETAINED_DAYS before the latest date). */
+function pruneBook(book: AccountBook, latestDate: string | null): AccountBook {
+  if (latestDate === null) return book;
+  const keepFrom = addDays(latestDate, -RETAINED_DAYS);
+  return {
+    tickersTraded: Object.fromEntries(Object.entries(book.tickersTraded).filter(([scope]) => scope.slice(0, 10) >= keepFrom)),
+    tickerRefusals: Object.fromEntries(Object.entries(book.tickerRefusals).filter(([, r]) => r.date >= keepFrom)),
+    watchers: book.watchers.filter((w) => w.date >= keepFrom),
+  };
+}
+
+/**
+ * Which trading day a request belongs to. A day registers itself (watchBrokerHalts) and its sessions' ids
+ * start with the day's id, so the rule is per day run: a TEST_MODE Schedule that replays the same market
+ * date on two calendar days, or two test days of one date, do not block each other. Requests from
+ * outside a registered day are scoped by date.
+ */
+function tickerScope(book: AccountBook, req: CapacityRequest): string {
+  const holder = req.notifyWorkflowId;
+  if (holder !== undefined) {
+    const day = book.watchers
+      .filter((w) => w.date === req.date && holder.startsWith(`${w.workflowId}-`))
+      .sort((a, b) => b.workflowId.length - a.workflowId.length)[0];
+    if (day) return `${req.date}|${day.workflowId}`;
+  }
+  return req.date;
+}
+
+/** The ticker rule: refuses a ticker another grant of the same day took. Null: the reducer decides. */
+function tickerRefusal(book: AccountBook, req: CapacityRequest): CapacityRefusal | null {
+  const holder = book.tickersTraded[tickerScope(book, req)]?.[req.symbol];
+  if (holder === undefined || holder === req.requestId) return null;
+  return {
+    granted: false,
+    requestId: req.requestId,
+    date: req.date,
+    reason: 'ticker_traded_today',
+    detail: `${req.symbol} was already granted on ${req.date} (request ${holder}); a ticker is traded at most once per day`,
+  };
 }
 
 export const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 2000;
@@ -79,6 +144,9 @@ function rejectIfProblems(problems: readonly string[]): void {
 
 export async function accountWorkflow(input: AccountWorkflowInput): Promise<void> {
   let state: AccountState = input.state ?? createAccountState(input.config, input.startedAt);
+  let book: AccountBook = input.book ?? emptyBook();
+  // Halt notices owed to days that started watching after their broker was already halted.
+  const lateNotices: { readonly workflowId: string; readonly notice: BrokerHaltedNotice }[] = [];
   const eventThreshold = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
   // Kill events whose holders were already signalled in this run (so a retried drain does not repeat them).
   const notifiedKillEvents = new Set<string>();
@@ -86,9 +154,22 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
   // Every handler applies one pure reducer and returns: no await, hence atomic (see the file comment).
   setHandler(
     requestCapacityUpdate,
-    (req) => {
+    (req): CapacityDecision => {
+      // Same request id, same answer (also for refusals of the ticker rule).
+      const cached = state.decisions[req.requestId] ?? book.tickerRefusals[req.requestId];
+      if (cached) return cached;
+      const refusal = tickerRefusal(book, req);
+      if (refusal) {
+        book = { ...book, tickerRefusals: { ...book.tickerRefusals, [req.requestId]: refusal } };
+        return refusal;
+      }
       const t = requestCapacity(state, req);
       state = t.state;
+      if (t.result.granted) {
+        const scope = tickerScope(book, req);
+        const day = { ...(book.tickersTraded[scope] ?? {}), [req.symbol]: req.requestId };
+        book = pruneBook({ ...book, tickersTraded: { ...book.tickersTraded, [scope]: day } }, state.latestDate);
+      }
       return t.result;
     },
     { validator: (req) => rejectIfProblems(capacityRequestProblems(req)) },
@@ -96,8 +177,20 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
   setHandler(
     releaseCapacityUpdate,
     (rel) => {
+      const grant = state.openGrants[rel.requestId];
       const t = releaseCapacity(state, rel);
       state = t.state;
+      // An entry that never filled was not a trade: its ticker is free again for any session or broker.
+      if (grant && t.result.released && !rel.filled) {
+        const tickersTraded = { ...book.tickersTraded };
+        for (const [scope, tickers] of Object.entries(book.tickersTraded)) {
+          if (!scope.startsWith(grant.date) || tickers[grant.symbol] !== rel.requestId) continue;
+          const rest = { ...tickers };
+          delete rest[grant.symbol];
+          tickersTraded[scope] = rest;
+        }
+        book = { ...book, tickersTraded };
+      }
       return t.result;
     },
     { validator: (rel) => rejectIfProblems(releaseRequestProblems(rel)) },
@@ -123,30 +216,47 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
   setHandler(configureSignal, (req) => {
     state = configure(state, req).state;
   });
-  setHandler(accountStatusQuery, () => snapshot(state));
+  setHandler(watchBrokerHaltsSignal, (w) => {
+    if (book.watchers.some((x) => x.workflowId === w.workflowId && x.date === w.date)) return;
+    book = { ...book, watchers: [...book.watchers, { workflowId: w.workflowId, date: w.date }] };
+    for (const d of Object.values(state.brokerDays)) {
+      if (d.date !== w.date || !d.halted) continue;
+      const cause = state.killHistory.find((k) => k.date === d.date && k.broker === d.broker)?.cause ?? 'manual';
+      lateNotices.push({
+        workflowId: w.workflowId,
+        notice: { broker: d.broker, date: d.date, reason: d.haltReason ?? 'halted', cause, requestIds: [], at: d.haltedAt ?? '' },
+      });
+    }
+  });
+  setHandler(accountStatusQuery, () => ({ ...snapshot(state), tickersTraded: book.tickersTraded }));
 
   const shouldContinueAsNew = () => {
     const info = workflowInfo();
     return info.continueAsNewSuggested || info.historyLength >= eventThreshold;
   };
 
+  async function sendHalt(workflowId: string, notice: BrokerHaltedNotice): Promise<void> {
+    try {
+      await getExternalWorkflowHandle(workflowId).signal(brokerHaltedSignal, notice);
+    } catch (err) {
+      // A holder or day that already finished has nothing left to exit.
+      log.warn('broker halt notice not delivered', { workflowId, error: String(err) });
+    }
+  }
+
   async function notifyHolders(event: KillSwitchEvent): Promise<void> {
     if (notifiedKillEvents.has(event.id)) return;
-    for (const holder of event.holders) {
-      try {
-        await getExternalWorkflowHandle(holder.workflowId).signal(brokerHaltedSignal, {
-          broker: event.broker,
-          date: event.date,
-          reason: event.reason,
-          cause: event.cause,
-          requestIds: holder.requestIds,
-          at: event.at,
-        });
-      } catch (err) {
-        // A holder that already finished has nothing left to exit.
-        log.warn('broker halt notice not delivered', { workflowId: holder.workflowId, error: String(err) });
-      }
-    }
+    const notice = (requestIds: readonly string[]): BrokerHaltedNotice => ({
+      broker: event.broker as BrokerName,
+      date: event.date,
+      reason: event.reason,
+      cause: event.cause,
+      requestIds,
+      at: event.at,
+    });
+    for (const holder of event.holders) await sendHalt(holder.workflowId, notice(holder.requestIds));
+    // Days of that date stop the broker's other sessions too (those holding nothing at this moment).
+    for (const w of book.watchers) if (w.date === event.date) await sendHalt(w.workflowId, notice([]));
     notifiedKillEvents.add(event.id);
   }
 
@@ -167,7 +277,11 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
   }
 
   for (;;) {
-    await condition(() => state.pendingEvents.length > 0 || shouldContinueAsNew());
+    await condition(() => state.pendingEvents.length > 0 || lateNotices.length > 0 || shouldContinueAsNew());
+    while (lateNotices.length > 0) {
+      const n = lateNotices.shift() as (typeof lateNotices)[number];
+      await sendHalt(n.workflowId, n.notice);
+    }
     if (state.pendingEvents.length > 0) {
       try {
         await drainEvents();
@@ -186,6 +300,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
         startedAt: input.startedAt,
         state,
         continueAsNewAfterEvents: input.continueAsNewAfterEvents,
+        book: pruneBook(book, state.latestDate),
       });
     }
   }

@@ -2,12 +2,14 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { OutputMode, BrokerName } from '../domain/trades/tradeRecord';
 import type {
   AccountEvent,
-  AccountStatus,
+  AccountStatus as DomainAccountStatus,
   DefenseModeEvent,
   BrokerKillRequest,
   BrokerKillResult,
-  CapacityDecision,
+  CapacityGrant,
+  CapacityRefusal as DomainCapacityRefusal,
   CapacityRequest,
+  RefusalReason as DomainRefusalReason,
   ConfigureRequest,
   ReleaseRequest,
   ReleaseResult,
@@ -22,23 +24,33 @@ import type {
 
 export type {
   AccountEvent,
-  AccountStatus,
   DefenseModeEvent,
   GrantExpiredEvent,
   KillSwitchEvent,
   BrokerKillRequest,
   BrokerKillResult,
-  CapacityDecision,
   CapacityGrant,
-  CapacityRefusal,
   CapacityRequest,
   ConfigureRequest,
-  RefusalReason,
   ReleaseRequest,
   ReleaseResult,
   SetDefenseModeRequest,
   SetDefenseModeResult,
 } from '../domain/risk/accountState';
+
+/**
+ * The account workflow adds one rule on top of the pure reducers: a ticker is traded at most once per date,
+ * across every session and broker. Checked in the same synchronous handler as the other limits, so two
+ * brokers signalling the same ticker at the same moment cannot both get it.
+ */
+export type RefusalReason = DomainRefusalReason | 'ticker_traded_today';
+export type CapacityRefusal = Omit<DomainCapacityRefusal, 'reason'> & { readonly reason: RefusalReason };
+export type CapacityDecision = CapacityGrant | CapacityRefusal;
+
+export interface AccountStatus extends DomainAccountStatus {
+  /** Tickers granted per day run (`<date>|<day id>`) or date: the cross-broker blocklist, recent dates only. */
+  readonly tickersTraded?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
 
 /** One account workflow per deployment mode: all sessions and brokers of that mode share its limits. */
 export function accountWorkflowId(mode: OutputMode): string {
@@ -70,6 +82,17 @@ export interface BrokerHaltedNotice {
 
 /** Session workflows handle this signal by exiting their positions at the halted broker. */
 export const brokerHaltedSignal = defineSignal<[BrokerHaltedNotice]>('accountBrokerHalted');
+
+/**
+ * A trading day asks to hear of every broker halt on its date (also halts of brokers where it holds
+ * nothing at that moment), so that it can stop that broker's sessions and show the halt in its status.
+ * The account answers with brokerHaltedSignal (requestIds empty).
+ */
+export interface WatchBrokerHaltsRequest {
+  readonly workflowId: string;
+  readonly date: string;
+}
+export const watchBrokerHaltsSignal = defineSignal<[WatchBrokerHaltsRequest]>('watchBrokerHalts');
 
 /**
  * The activities that drain the account workflow's event outbox (implemented in activities/disasterLog.ts).

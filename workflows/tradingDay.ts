@@ -17,6 +17,7 @@ import { dstMisalignment, sessionStartUtcMs } from '../domain/market/sessionWind
 import type { StrategyName } from '../domain/strategies/strategy';
 import { outputMode } from '../domain/routing';
 import { capitalReport } from '../domain/risk/capital';
+import type { BrokerName } from '../domain/trades/tradeRecord';
 import { liveClock, type ReplayClock } from '../domain/time/replayClock';
 import { plannedSessions, weekdayOf } from '../domain/day/sessionPlan';
 import {
@@ -26,6 +27,7 @@ import {
   killSignal,
   sessionProgressSignal,
   stopSignal,
+  type BrokerDayStatus,
   type DayInput,
   type DayState,
   type DayStatus,
@@ -38,6 +40,7 @@ import {
   type SessionStatus,
 } from './sessionApi';
 import { sessionWorkflow } from './session';
+import { brokerHaltedSignal, watchBrokerHaltsSignal, type BrokerHaltedNotice } from './accountApi';
 import { marketNowMs, sleepUntilMarket, workflowNowMs } from './workflowClock';
 
 const { startupChecks, brokerAccount } = proxyActivities<TradingActivities>({
@@ -59,8 +62,9 @@ const { writeDailySummary } = proxyActivities<TradingActivities>({
 
 /**
  * One trading day: calendar check, startup checks, then each enabled session as a child workflow
- * started after a durable timer until its START_TIME (UTC), and finally the daily summary.
- * Signals (stop, kill, defense mode, trade confirmation) are forwarded to the running sessions.
+ * started after a durable timer until its START_TIME (UTC), once per enabled broker, and finally the daily
+ * summary. Signals (stop, kill, defense mode, trade confirmation) are forwarded to the running sessions.
+ * A broker halted by the account (daily loss limit, broker kill) stops its own sessions; the others go on.
  */
 export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
   const { config: cfg, date } = input;
@@ -78,22 +82,53 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
   let closedReason: string | null = null;
   let currentSession: StrategyName | null = null;
   const warnings: string[] = [];
-  const sessions = new Map<StrategyName, SessionStatus>();
-  const children = new Map<StrategyName, ChildWorkflowHandle<typeof sessionWorkflow>>();
+  // Several brokers: each session runs once per broker (allocation is per session and broker).
+  const brokers: BrokerName[] = [...new Set(input.brokers && input.brokers.length > 0 ? input.brokers : [input.broker])];
+  const multiBroker = brokers.length > 1;
+  /** Session statuses by child workflow id (one strategy may run at several brokers). */
+  const sessions = new Map<string, SessionStatus>();
+  const children = new Map<string, { readonly handle: ChildWorkflowHandle<typeof sessionWorkflow>; readonly broker: BrokerName }>();
+  const brokerOf = new Map<string, BrokerName>();
+  const halts = new Map<BrokerName, BrokerHaltedNotice>();
+  const skippedSessions = new Map<BrokerName, StrategyName[]>();
   const scheduledStarts: Partial<Record<StrategyName, string>> = {};
   const plan = plannedSessions(cfg);
+  // A single-broker day keeps the ids it always had, so existing ids, tests and histories stay valid.
+  const childId = (s: StrategyName, b: BrokerName) => (multiBroker ? `${info.workflowId}-${s}-${b}` : `${info.workflowId}-${s}`);
+  const withBroker = (s: SessionStatus): SessionStatus => {
+    const b = brokerOf.get(s.workflowId);
+    return b === undefined ? s : { ...s, broker: b };
+  };
 
-  const forward = async (fn: (childId: string) => Promise<void>) => {
-    for (const [name, child] of children) {
-      const s = sessions.get(name);
+  const forward = async (fn: (childId: string) => Promise<void>, only?: BrokerName) => {
+    for (const [id, child] of children) {
+      if (only !== undefined && child.broker !== only) continue;
+      const s = sessions.get(id);
       if (s && (s.state === 'done' || s.state === 'halted')) continue;
       try {
-        await fn(child.workflowId);
+        await fn(id);
       } catch (err) {
-        log.warn('could not signal session', { session: name, error: String(err) });
+        log.warn('could not signal session', { session: id, error: String(err) });
       }
     }
   };
+
+  const brokerStatuses = (): BrokerDayStatus[] =>
+    brokers.map((b) => {
+      const own = [...sessions.values()].filter((s) => (s.broker ?? brokers[0]) === b);
+      const h = halts.get(b);
+      return {
+        broker: b,
+        halted: h !== undefined,
+        haltReason: h?.reason ?? null,
+        haltedAt: h?.at ?? null,
+        cause: h?.cause ?? null,
+        skippedSessions: [...(skippedSessions.get(b) ?? [])],
+        entries: own.reduce((a, s) => a + s.entries, 0),
+        exits: own.reduce((a, s) => a + s.exits, 0),
+        realizedPnl: Math.round(own.reduce((a, s) => a + s.realizedPnl, 0) * 100) / 100,
+      };
+    });
 
   const currentStatus = (): DayStatus => {
     const all = [...sessions.values()];
@@ -117,14 +152,15 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
       realizedPnl: Math.round(all.reduce((a, s) => a + s.realizedPnl, 0) * 100) / 100,
       unrealizedPnl:
         Math.round(all.reduce((a, s) => a + s.positions.reduce((b, p) => b + p.unrealizedPnl, 0), 0) * 100) / 100,
-      brokerConnectivity: { [input.broker]: haltReason?.includes('broker') ? 'unreachable' : 'ok' },
+      brokerConnectivity: Object.fromEntries(brokers.map((b) => [b, haltReason?.includes('broker') ? 'unreachable' : 'ok'] as const)),
+      brokers: brokerStatuses(),
       retries: 0,
       errors: all.reduce((a, s) => a + s.errors, 0),
     };
   };
   setHandler(dayStatusQuery, currentStatus);
   setHandler(sessionProgressSignal, (s) => {
-    sessions.set(s.strategy, s);
+    sessions.set(s.workflowId, withBroker(s));
     if (s.state !== 'done' && s.state !== 'halted') {
       currentSession = s.strategy;
       if (!stopped && !killed) state = s.state === 'idle' ? state : s.state;
@@ -152,12 +188,30 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
   setHandler(confirmTradeSignal, (c) => {
     void forward((id) => getExternalWorkflowHandle(id).signal(sessionConfirmSignal, c));
   });
+  // The account tells the day of every broker halt on its date: that broker's sessions stop and exit their
+  // positions (also those holding nothing at this moment), its later sessions are not started; others go on.
+  setHandler(brokerHaltedSignal, async (n) => {
+    if (n.date !== date || !brokers.includes(n.broker) || halts.has(n.broker)) return;
+    halts.set(n.broker, n);
+    const line = `broker ${n.broker} halted for the day (${n.cause}): ${n.reason}`;
+    warnings.push(line);
+    log.warn(line);
+    if (brokers.every((b) => halts.has(b))) {
+      haltReason = `every broker halted: ${brokers.map((b) => `${b}: ${halts.get(b)?.reason ?? ''}`).join('; ')}`;
+      state = 'halted';
+    }
+    await forward((id) => getExternalWorkflowHandle(id).signal(brokerHaltedSignal, n), n.broker);
+  });
 
   /** The 50/50 target split (spec section 7), reported, never acted on. */
   const rebalancingNeeds = async (): Promise<string[]> => {
     try {
-      const acct = await brokerAccount({ broker: input.broker, replayFolder: input.replay?.folder ?? null });
-      return capitalReport([{ broker: input.broker, accountValue: acct.accountValue }], cfg.CAPITAL_RESERVE).rebalancingNeeds.map(
+      const floats: { broker: BrokerName; accountValue: number }[] = [];
+      for (const b of brokers) {
+        const acct = await brokerAccount({ broker: b, replayFolder: input.replay?.folder ?? null });
+        floats.push({ broker: b, accountValue: acct.accountValue });
+      }
+      return capitalReport(floats, cfg.CAPITAL_RESERVE).rebalancingNeeds.map(
         (n) => `${n.broker}: ${n.action} ${n.amount.toFixed(2)} (float ${n.float.toFixed(2)}, target ${n.target.toFixed(2)})`,
       );
     } catch (err) {
@@ -182,7 +236,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
       mode,
       date,
       extras: {
-        strategiesRun: [...sessions.keys()],
+        strategiesRun: [...new Set([...sessions.values()].map((s) => s.strategy))],
         closedReason,
         haltReason,
         executionSeconds: [...sessions.values()].flatMap((x) => x.executionSeconds),
@@ -216,12 +270,17 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
 
   // 2. Startup checks: a failure blocks trading and is reported.
   const replayFolder = input.replay?.folder ?? null;
-  const checks = await startupChecks({ broker: input.broker, mode, replayFolder });
-  warnings.push(...checks.warnings);
-  if (!checks.ok) {
-    haltReason = `startup checks failed: ${checks.problems.join('; ')}`;
+  // Every broker must be usable before any session: a failure at one blocks the day, as for one broker.
+  const problems: string[] = [];
+  for (const b of brokers) {
+    const checks = await startupChecks({ broker: b, mode, replayFolder });
+    for (const w of checks.warnings) if (!warnings.includes(w)) warnings.push(w);
+    for (const p of checks.problems) if (!problems.includes(p)) problems.push(p);
+  }
+  if (problems.length > 0) {
+    haltReason = `startup checks failed: ${problems.join('; ')}`;
     state = 'halted';
-    await alert('critical', `trading blocked on ${date}`, checks.problems);
+    await alert('critical', `trading blocked on ${date}`, problems);
     return finish();
   }
 
@@ -233,8 +292,14 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
   }
 
   // The account workflow holds the risk state shared by every session and broker; it gets today's limits.
-  await ensureAccount(cfg);
+  const account = await ensureAccount(cfg);
   if (cfg.DEFENSE_MODE_ACTIVE) defense = true;
+  try {
+    await getExternalWorkflowHandle(account.workflowId).signal(watchBrokerHaltsSignal, { workflowId: info.workflowId, date });
+  } catch (err) {
+    // Sessions still hear of halts of brokers where they hold grants; only the day's view would lag.
+    log.warn('could not subscribe to broker halts', { error: String(err) });
+  }
 
   // 3. Sessions in order, each after a durable timer until its start.
   for (const s of plan.sessions) {
@@ -253,35 +318,47 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
     // Start the child slightly early (one market minute) so it can screen before its analysis phase.
     await sleepUntilMarket(clock, startMs - 60_000);
     if (stopped || killed) break;
-    const traded = [...sessions.values()].flatMap((x) => x.tradedTickers);
-    const child = await startChild(sessionWorkflow, {
-      workflowId: `${info.workflowId}-${s}`,
-      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      args: [
-        {
-          dayWorkflowId: info.workflowId,
-          date,
-          strategy: s,
-          config: cfg,
-          mode,
-          broker: input.broker,
-          clock,
-          replayFolder,
-          universe: input.universe,
-          blockedTickers: traded,
-        },
-      ],
-    });
-    children.set(s, child);
+    // Tickers traded earlier today at any broker (the account enforces the same rule atomically, across
+    // sessions and brokers running at the same time).
+    const traded = [...new Set([...sessions.values()].flatMap((x) => x.tradedTickers))];
+    const started: { id: string; handle: ChildWorkflowHandle<typeof sessionWorkflow> }[] = [];
+    for (const b of brokers) {
+      if (halts.has(b)) {
+        skippedSessions.set(b, [...(skippedSessions.get(b) ?? []), s]);
+        warnings.push(`${s} session not started at ${b}: broker halted for the day`);
+        continue;
+      }
+      const id = childId(s, b);
+      brokerOf.set(id, b);
+      const handle = await startChild(sessionWorkflow, {
+        workflowId: id,
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        args: [
+          {
+            dayWorkflowId: info.workflowId,
+            date,
+            strategy: s,
+            config: cfg,
+            mode,
+            broker: b,
+            clock,
+            replayFolder,
+            universe: input.universe,
+            blockedTickers: traded,
+          },
+        ],
+      });
+      children.set(id, { handle, broker: b });
+      started.push({ id, handle });
+    }
     currentSession = s;
     // Sessions run one after another unless their windows overlap: wait for this one only if the next starts later.
     const next = plan.sessions[plan.sessions.indexOf(s) + 1];
     const nextStart = next ? Date.parse(scheduledStarts[next] as string) : Number.POSITIVE_INFINITY;
-    const result = child.result();
-    const done = await Promise.race([result.then(() => true), waitUntilMarket(clock, nextStart - 60_000).then(() => false)]);
-    if (done) sessions.set(s, await result);
+    const results = Promise.all(started.map(async (c) => sessions.set(c.id, withBroker(await c.handle.result()))));
+    await Promise.race([results, waitUntilMarket(clock, nextStart - 60_000)]);
   }
-  for (const [s, child] of children) sessions.set(s, await child.result());
+  for (const [id, child] of children) sessions.set(id, withBroker(await child.handle.result()));
   currentSession = null;
   log.info('trading day finished', { date, at: new Date(marketNowMs(clock)).toISOString() });
   return finish();

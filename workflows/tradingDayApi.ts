@@ -11,8 +11,14 @@ export interface DayInput {
   /** Trading date, YYYY-MM-DD (UTC date of the session times). */
   readonly date: string;
   readonly config: BotConfig;
-  /** Broker that executes orders: `sim` in TEST_MODE without paper credentials. */
+  /** Broker that executes orders: `sim` in TEST_MODE without paper credentials. Used when `brokers` is absent. */
   readonly broker: BrokerName;
+  /**
+   * Every enabled broker: each session runs once per broker (spec section 7: allocation per session and
+   * broker). Absent or one entry: a single-broker day, with child ids `<day>-<session>`; several: child ids
+   * `<day>-<session>-<broker>`. TEST_MODE replays use simulated names (`sim`, `sim-alpaca`, `sim-ibkr`).
+   */
+  readonly brokers?: readonly BrokerName[];
   /** Symbols screening starts from. */
   readonly universe: readonly string[];
   /**
@@ -53,8 +59,23 @@ export interface DayStatus {
   readonly realizedPnl: number;
   readonly unrealizedPnl: number;
   readonly brokerConnectivity: Readonly<Record<string, 'ok' | 'unreachable' | 'unknown'>>;
+  /** Per broker: halted for the day (daily loss limit or broker kill), and its sessions' counts. */
+  readonly brokers?: readonly BrokerDayStatus[];
   readonly retries: number;
   readonly errors: number;
+}
+
+export interface BrokerDayStatus {
+  readonly broker: BrokerName;
+  readonly halted: boolean;
+  readonly haltReason: string | null;
+  readonly haltedAt: string | null;
+  readonly cause: 'daily_loss_limit' | 'manual' | null;
+  /** Sessions of this broker that were not started because it was already halted. */
+  readonly skippedSessions: readonly StrategyName[];
+  readonly entries: number;
+  readonly exits: number;
+  readonly realizedPnl: number;
 }
 
 export interface OperatorAction {

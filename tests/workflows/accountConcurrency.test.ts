@@ -14,7 +14,6 @@ import {
   releaseCapacity,
   requestCapacity,
   type AccountState,
-  type CapacityDecision,
   type CapacityGrant,
   type CapacityRequest,
 } from '../../domain/risk/accountState';
@@ -27,6 +26,8 @@ import {
   requestCapacityUpdate,
   setDefenseModeUpdate,
   type DefenseModeEvent,
+  // The account's decisions: the reducer's plus the cross-broker ticker rule.
+  type CapacityDecision,
 } from '../../workflows/accountApi';
 import type { accountWorkflow } from '../../workflows/account';
 import type { haltListenerWorkflow } from './accountTestWorkflows';
@@ -69,7 +70,8 @@ function capacity(id: string, over: Partial<CapacityRequest> = {}): CapacityRequ
     date: DATE,
     session: 'open',
     broker,
-    symbol: `SYM${id.length}`,
+    // One ticker per request: the account also refuses a ticker already traded that day, which is not what these tests probe.
+    symbol: `SYM-${id}`,
     side: 'long',
     instrument: 'stock',
     signalStrength: 1,
