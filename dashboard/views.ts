@@ -131,7 +131,7 @@ ${card('Realised PnL', money(s.realizedPnl), 'realized-pnl', pnlClass(s.realized
 ${card('Unrealised PnL', money(s.unrealizedPnl), 'unrealized-pnl', pnlClass(s.unrealizedPnl))}
 ${card('Total PnL', money(total), 'total-pnl', pnlClass(total))}
 ${card('Retries / errors', `${s.retries} / ${s.errors}`, 'retries-errors', s.errors > 0 ? 'neg' : '')}
-${card('Brokers', brokers.length === 0 ? '-' : brokers.map(([b, c]) => `${h(b)}: <span class="conn-${h(c)}">${h(c)}</span>`).join(', '), 'brokers')}
+${card('Connectivity', [...brokers, ['data', s.dataConnectivity ?? 'unknown'] as const].map(([b, c]) => `${h(b)}: <span class="conn-${h(c)}">${h(c)}</span>`).join(', '), 'brokers')}
 </div>
 ${s.haltReason ? `<p class="flash error">Halted: ${h(s.haltReason)}</p>` : ''}
 ${pending.length > 0 ? pendingBlock(pending.map((x) => ({ session: x.strategy, symbol: x.pendingConfirmation ?? '' })), v) : ''}

@@ -37,6 +37,7 @@ import {
   sessionConfirmSignal,
   sessionKillSignal,
   sessionStopSignal,
+  type Connectivity,
   type SessionStatus,
 } from './sessionApi';
 import { sessionWorkflow } from './session';
@@ -152,9 +153,11 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
       realizedPnl: Math.round(all.reduce((a, s) => a + s.realizedPnl, 0) * 100) / 100,
       unrealizedPnl:
         Math.round(all.reduce((a, s) => a + s.positions.reduce((b, p) => b + p.unrealizedPnl, 0), 0) * 100) / 100,
-      brokerConnectivity: Object.fromEntries(brokers.map((b) => [b, haltReason?.includes('broker') ? 'unreachable' : 'ok'] as const)),
+      brokerConnectivity: Object.fromEntries(brokers.map((b) => [b, latestConnectivity(all.filter((x) => x.broker === b), 'broker')] as const)),
+      dataConnectivity: latestConnectivity(all, 'data'),
       brokers: brokerStatuses(),
-      retries: 0,
+      retries: all.reduce((a, s) => a + s.retries, 0),
+      escalations: all.reduce((a, s) => a + s.escalations, 0),
       errors: all.reduce((a, s) => a + s.errors, 0),
     };
   };
@@ -374,4 +377,13 @@ async function waitUntilMarket(clock: ReplayClock, marketMs: number): Promise<vo
     return;
   }
   await sleepUntilMarket(clock, marketMs);
+}
+
+/** The watchdog's latest word on a link: the last session (in start order) that has checked it. */
+function latestConnectivity(sessions: readonly SessionStatus[], link: 'broker' | 'data'): Connectivity {
+  for (let i = sessions.length - 1; i >= 0; i--) {
+    const c = sessions[i]?.connectivity[link];
+    if (c !== undefined && c !== 'unknown') return c;
+  }
+  return 'unknown';
 }

@@ -3,7 +3,7 @@ import type { BotConfig } from '../domain/config/botConfigSchema';
 import type { ReplayClock } from '../domain/time/replayClock';
 import type { StrategyName } from '../domain/strategies/strategy';
 import type { BrokerName, OutputMode } from '../domain/trades/tradeRecord';
-import type { SessionStatus } from './sessionApi';
+import type { Connectivity, SessionStatus } from './sessionApi';
 
 export type DayState = 'idle' | 'screening' | 'analyzing' | 'trading' | 'monitoring' | 'halted' | 'done';
 
@@ -58,10 +58,16 @@ export interface DayStatus {
   readonly exits: number;
   readonly realizedPnl: number;
   readonly unrealizedPnl: number;
-  readonly brokerConnectivity: Readonly<Record<string, 'ok' | 'unreachable' | 'unknown'>>;
+  /** Per broker, from the sessions' watchdog (heartbeats, failed calls). */
+  readonly brokerConnectivity: Readonly<Record<string, Connectivity>>;
+  /** The bar feed, from the sessions' fetches. */
+  readonly dataConnectivity: Connectivity;
   /** Per broker: halted for the day (daily loss limit or broker kill), and its sessions' counts. */
   readonly brokers?: readonly BrokerDayStatus[];
+  /** Extra attempts the sessions' broker and data calls needed. */
   readonly retries: number;
+  /** Failures escalated (alert, broker kill switch, unresolved_orders log). */
+  readonly escalations: number;
   readonly errors: number;
 }
 

@@ -72,6 +72,7 @@ export function formatStatus(s: DayStatus): string {
     `${s.workflowId}  state=${s.state}  mode=${s.mode}${s.testMode ? ' TEST_MODE' : ''}${s.defenseMode ? ' DEFENSE_MODE' : ''}`,
     `session: ${s.currentSession ?? '-'}   signals ${s.signals}  entries ${s.entries}  exits ${s.exits}`,
     `realized PnL ${s.realizedPnl.toFixed(2)}  unrealized ${s.unrealizedPnl.toFixed(2)}  errors ${s.errors}`,
+    `connectivity: ${[...Object.entries(s.brokerConnectivity).map(([b, c]) => `${b} ${c}`), `data ${s.dataConnectivity ?? 'unknown'}`].join(', ')}   retries ${s.retries ?? 0}  escalations ${s.escalations ?? 0}`,
   ];
   for (const [name, at] of Object.entries(s.scheduledStarts)) {
     const sess = s.sessions.find((x) => x.strategy === name);

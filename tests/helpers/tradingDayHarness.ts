@@ -94,7 +94,7 @@ export function createTestWorker(a: {
 }
 
 /** A real worker on the test dev server with replay dependencies over `symbols` of the shared data. */
-export async function startDayHarness(opts: { symbols: readonly string[]; prefix: string }): Promise<DayHarness> {
+export async function startDayHarness(opts: { symbols: readonly string[]; prefix: string; wrapBroker?: (broker: Broker) => Broker }): Promise<DayHarness> {
   quietRuntime();
   const temporal = await connectTestTemporal();
   const taskQueue = uniqueTaskQueue(opts.prefix);
@@ -105,6 +105,7 @@ export async function startDayHarness(opts: { symbols: readonly string[]; prefix
     taskQueue,
     outputDir,
     symbols: opts.symbols,
+    wrapBroker: opts.wrapBroker,
   });
   const running = worker.run();
   return {

@@ -58,7 +58,9 @@ export function sampleStatus(over: Partial<DayStatus> = {}): DayStatus {
     realizedPnl: -1.25,
     unrealizedPnl: 7.5,
     brokerConnectivity: { sim: 'ok' },
+    dataConnectivity: 'ok',
     retries: 0,
+    escalations: 0,
     errors: 0,
     ...over,
   };

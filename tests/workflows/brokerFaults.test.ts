@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Context } from '@temporalio/activity';
-import type { Worker } from '@temporalio/worker';
 import { FaultInjectingBroker } from '../../activities/broker/faultInjectingBroker';
 import { readSimJournal } from '../../activities/broker/simBroker';
 import type { Broker } from '../../activities/broker/brokerTypes';
@@ -24,15 +23,12 @@ import {
   OPEN_DAY_UNIVERSE,
   ROOMY_OPEN_LIMITS,
   SHARED_MINUTE_DIR,
-  createTestWorker,
-  quietRuntime,
   replayDayInput,
   startDay,
-  tempOutputDir,
+  startDayHarness,
   testConfig,
   type DayHarness,
 } from '../helpers/tradingDayHarness';
-import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporalTestServer';
 
 /*
  * Broker faults on the real dev server (issue 5): a broker failing at a rate mid-session, a broker that
@@ -43,40 +39,9 @@ import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from '../help
 const DATE = OPEN_DAY_DATE;
 const UNIVERSE = OPEN_DAY_UNIVERSE;
 
-let temporal: TestTemporal;
-before(async () => {
-  quietRuntime();
-  temporal = await connectTestTemporal();
-});
-after(async () => {
-  await temporal.close();
-});
-
 /** A worker with its own output folder whose brokers are wrapped; runs until `stop`. */
-async function faultyHarness(prefix: string, wrapBroker?: (b: Broker) => Broker): Promise<DayHarness> {
-  const taskQueue = uniqueTaskQueue(prefix);
-  const outputDir = tempOutputDir(prefix);
-  const worker: Worker = await createTestWorker({
-    connection: temporal.nativeConnection,
-    client: temporal.client,
-    taskQueue,
-    outputDir,
-    symbols: UNIVERSE,
-    wrapBroker,
-  });
-  const running = worker.run();
-  return {
-    temporal,
-    taskQueue,
-    outputDir,
-    worker,
-    running,
-    async stop() {
-      worker.shutdown();
-      await running;
-    },
-  };
-}
+const faultyHarness = (prefix: string, wrapBroker?: (b: Broker) => Broker): Promise<DayHarness> =>
+  startDayHarness({ symbols: UNIVERSE, prefix, wrapBroker });
 
 /** `id` is the day's workflow id as is: each `npm test` starts a fresh dev server, so fixed ids are unique. */
 async function runOpenDay(h: DayHarness, overrides: Record<string, string>, id: string): Promise<DaySummary> {
@@ -156,6 +121,8 @@ describe('broker faults in a TEST_MODE day on the real dev server', () => {
       assert.ok(faults.some((f) => f.includes('dropped_response')), `a lost answer should be among ${faults.join(', ')}`);
       const open = summary.sessions.find((s) => s.strategy === 'open');
       assert.ok(open && open.retries > 0, 'the session counts the retries it needed');
+      assert.equal(summary.finalStatus.retries, summary.sessions.reduce((a, s) => a + s.retries, 0));
+      assert.equal(summary.finalStatus.dataConnectivity, 'ok');
       assert.equal(open?.escalations, 0);
 
       const trades = readTradeHistory(h.outputDir, 'paper');
@@ -184,6 +151,9 @@ describe('broker faults in a TEST_MODE day on the real dev server', () => {
       assert.equal(open?.entries, 0);
       assert.equal(open?.escalations, 1, 'the broker is halted after the first escalation: no second order is tried');
       assert.equal(open?.connectivity.broker, 'unreachable');
+      assert.equal(summary.finalStatus.brokerConnectivity.sim, 'unreachable', 'the day status query shows the watchdog view');
+      assert.equal(summary.finalStatus.escalations, 1);
+      assert.ok(summary.finalStatus.retries >= 1, 'the failed submit counts its retry');
       assert.deepEqual(readTradeHistory(h.outputDir, 'paper'), []);
       assert.deepEqual(simJournal(h.outputDir), []);
 
@@ -199,7 +169,7 @@ describe('broker faults in a TEST_MODE day on the real dev server', () => {
       // TEST_MODE suppresses delivery; the alerts log still records the alert that a live day would send.
       assert.match(alerts, /"outcome":"suppressed".*OPEN entry order failed at sim: trading halted/);
 
-      const account = await temporal.client.workflow.getHandle(`account-${h.taskQueue}`).query(accountStatusQuery);
+      const account = await h.temporal.client.workflow.getHandle(`account-${h.taskQueue}`).query(accountStatusQuery);
       const sim = account.brokers.find((b) => b.broker === 'sim');
       assert.equal(sim?.halted, true);
       assert.match(sim?.haltReason ?? '', /entry order failed: NetworkError/);
