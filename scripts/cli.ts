@@ -14,7 +14,7 @@ import { UsageError, reportFailure } from './commands/shared';
 export const CLI_USAGE = `usage: tradebot <command> [options]
 
 trading day
-  day --date YYYY-MM-DD [--replay DIR] [--speed N] [--symbols A,B] [--no-worker] [--detach]
+  day --date YYYY-MM-DD [--replay DIR] [--speed N] [--symbols A,B] [--brokers sim-alpaca,sim-ibkr] [--no-worker] [--detach]
                           run one TEST_MODE day now (replayed minute bars, simulated broker)
   status [--date D] [--json]      the day's status query
   stop [--date D] [--reason R]    exit positions and end the day cleanly

@@ -122,7 +122,8 @@ async function createLiveWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Work
       vixSeries: () => wiring.vixSeries(),
     },
   });
-  const scheduling = createSchedulingActivities({ bot, replayFolder: null, broker: wiring.primary, universe });
+  // Every enabled broker trades its own sessions (allocation is per session and broker, spec section 7).
+  const scheduling = createSchedulingActivities({ bot, replayFolder: null, broker: wiring.primary, brokers: [...wiring.brokers.keys()], universe });
   let worker: Worker;
   try {
     worker = await createTradingWorker({

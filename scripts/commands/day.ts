@@ -2,13 +2,15 @@ import path from 'node:path';
 import { connectClient, connectWorkerConnection } from '../temporal/connection';
 import { ensureDevServer } from '../temporal/devServer';
 import { replayInput } from '../../activities/schedulingActivities';
+import { SIMULATED_BROKERS, isSimulatedBroker } from '../../domain/trades/tradeRecord';
 import { createWorkerRuntime, installRuntimeLogging } from '../../workers/workerRuntime';
 import { tradingDayWorkflow } from '../../workflows/tradingDay';
 import { PROJECT_DIR, UsageError, dateFlag, dayIdFor, loadProjectConfig, parseArgs, stringFlag } from './shared';
 
 /**
- * `day --date YYYY-MM-DD [--replay <folder>] [--speed N] [--symbols A,B] [--no-worker] [--detach]`:
- * runs one trading day now. TEST_MODE replays the folder at N market minutes per real minute.
+ * `day --date YYYY-MM-DD [--replay <folder>] [--speed N] [--symbols A,B] [--brokers sim-alpaca,sim-ibkr]
+ * [--no-worker] [--detach]`: runs one trading day now. TEST_MODE replays the folder at N market minutes per
+ * real minute, at one simulated account (`sim`) or several, each running every session.
  * Without --no-worker it runs a worker in this process, so one command is enough.
  */
 export async function runDayCommand(argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
@@ -21,6 +23,11 @@ export async function runDayCommand(argv: string[], out: NodeJS.WritableStream =
   if (!(speed >= 1 && speed <= 100000)) throw new UsageError(`--speed=${speedText} must be a number from 1 to 100000`);
   const symbols = (stringFlag(flags, 'symbols') ?? '').split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
   if (!config.bot.TEST_MODE) throw new UsageError('day runs a TEST_MODE replay; set TEST_MODE=true in .env_bot');
+  const brokers = (stringFlag(flags, 'brokers') ?? 'sim').split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = brokers.filter((b) => !isSimulatedBroker(b));
+  if (brokers.length === 0 || unknown.length > 0) {
+    throw new UsageError(`--brokers=${stringFlag(flags, 'brokers') ?? ''}: a replay trades at simulated accounts only: ${SIMULATED_BROKERS.join(', ')}`);
+  }
 
   const server = await ensureDevServer({ address: config.env.TEMPORAL_ADDRESS, log: (s) => out.write(`${s}\n`) });
   const client = await connectClient(config.env);
@@ -39,7 +46,7 @@ export async function runDayCommand(argv: string[], out: NodeJS.WritableStream =
       };
       out.write(`${runtime.description}\n`);
     }
-    const input = replayInput(config.bot, date, replay, symbols, speed);
+    const input = replayInput(config.bot, date, replay, symbols, speed, brokers as ('sim' | 'sim-alpaca' | 'sim-ibkr')[]);
     const handle = await client.workflow.start(tradingDayWorkflow, {
       taskQueue: config.env.TEMPORAL_TASK_QUEUE,
       workflowId,

@@ -105,6 +105,9 @@ describe('CLI against the real dev server', () => {
     assert.doesNotMatch(none.err, /\n\s+at /, 'no stack trace for the user');
     const unknown = run('frobnicate');
     assert.equal(unknown.code, 2);
+    const real = run('day', '--date', '2025-04-09', '--brokers', 'sim-alpaca,alpaca');
+    assert.equal(real.code, 2);
+    assert.match(real.err, /^usage error: --brokers=sim-alpaca,alpaca: a replay trades at simulated accounts only: sim, sim-alpaca, sim-ibkr/);
   });
 
   test('secrets from .env never appear in output files or in anything printed', () => {
