@@ -1,6 +1,6 @@
 // Records the histories that tests/workflows/replay.test.ts replays. Run it after a deliberate change to
 // workflow code (`npm test -- recordHistories` runs it on the test server) and commit the new files.
-// The run: the fixture replay data, OPEN only, compressed; the day and its session are both recorded.
+// The run: the fixture replay data, OPEN only, compressed; the day, its session and the account are recorded.
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -38,7 +38,8 @@ export async function runRecordedScenario(): Promise<{ workflowId: string; histo
       const handle = await temporal.client.workflow.start(tradingDayWorkflow, { taskQueue, workflowId: id, args: [input] });
       await handle.result();
       const out = [];
-      for (const wid of [id, `${id}-open`]) {
+      // The account workflow is still running (it lives for the deployment); its history so far replays too.
+      for (const wid of [id, `${id}-open`, `account-${taskQueue}`]) {
         // The CLI's JSON is the format Worker.runReplayHistories reads (and what users export from the UI).
         const json = execFileSync(temporalCli(), ['workflow', 'show', '--address', temporal.address, '--workflow-id', wid, '--output', 'json'], {
           encoding: 'utf8',
@@ -58,7 +59,7 @@ if (require.main === module || process.env.RECORD_HISTORIES === '1') {
   void runRecordedScenario().then((list) => {
     fs.mkdirSync(HISTORY_DIR, { recursive: true });
     for (const [i, h] of list.entries()) {
-      const name = i === 0 ? 'tradingDay.json' : 'session-open.json';
+      const name = ['tradingDay.json', 'session-open.json', 'account.json'][i] ?? `history-${i}.json`;
       fs.writeFileSync(path.join(HISTORY_DIR, name), `${JSON.stringify({ workflowId: h.workflowId, history: h.history }, null, 1)}\n`);
       console.log(`${name}: ${h.events} events`);
     }

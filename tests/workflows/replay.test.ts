@@ -11,9 +11,9 @@ import { HISTORY_DIR, runRecordedScenario } from '../helpers/recordHistories';
  * A change that alters the commands a workflow issues fails here; re-record deliberately
  * (RECORD_HISTORIES=1 npx tsx tests/helpers/recordHistories.ts against a dev server) when that is intended.
  */
-test('recorded day and session histories replay without non-determinism', async () => {
+test('recorded day, session and account histories replay without non-determinism', async () => {
   const files = fs.readdirSync(HISTORY_DIR).filter((f) => f.endsWith('.json'));
-  assert.ok(files.length >= 2, 'the recorded day and session histories are committed');
+  assert.ok(files.length >= 3, 'the recorded day, session and account histories are committed');
   const histories = files.map((f) => JSON.parse(fs.readFileSync(path.join(HISTORY_DIR, f), 'utf8')) as { workflowId: string; history: unknown });
   const results = [];
   for await (const r of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH }, histories)) results.push(r);
