@@ -1,18 +1,11 @@
-import {
-  condition,
-  getExternalWorkflowHandle,
-  log,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { TradingActivities, BarTuple } from '../activities/tradingActivities';
+import { condition, getExternalWorkflowHandle, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { BrokerOrder } from '../activities/broker/brokerTypes';
-import type { ProtectionActivities } from '../activities/broker/protectionActivities';
-import type { BearishFacts, EntryCheckActivities } from '../activities/entryCheckActivities';
-import { activityOptionsFor, attemptsFor } from '../domain/errors/retryPolicy';
+import type { BearishFacts } from '../activities/entryCheckActivities';
+import type { StrategyLogEvent } from '../activities/outputs/strategyLog';
+import { attemptsFor } from '../domain/errors/retryPolicy';
 import { describeError } from '../domain/errors/errorClasses';
 import { protectiveStopPlan } from '../domain/orders/protectiveStop';
+import { clientOrderId } from '../domain/orders/clientOrderId';
 import { buildCheck, imbalanceGate } from '../domain/strategies/enhancements';
 import { spreadCheck, spreadOf } from '../domain/screening/screen';
 import type { Bar } from '../domain/market/bar';
@@ -21,81 +14,38 @@ import { sessionWindowFor, strategyTiming } from '../domain/market/sessionWindow
 import { getStrategy } from '../domain/strategies/strategies';
 import type { Decision, EntrySignal, ExitReason, ExitSignal, SymbolTracker } from '../domain/strategies/strategy';
 import { chooseInstrument, type InstrumentChoice } from '../domain/instruments/bearishInstrument';
-import { clientOrderId } from '../domain/orders/clientOrderId';
-import { parseOccSymbol } from '../domain/instruments/occSymbol';
-import { simulatedPutPremium } from '../domain/instruments/simulatedOptionPrice';
-import type { AccountActivities } from '../activities/accountClient';
-import type { AuditActivities } from '../activities/auditActivities';
-import type { ScreenerActivities } from '../activities/screening/screenerActivities';
-import { brokerHaltedSignal } from './accountApi';
 import type { TradeRecord } from '../domain/trades/tradeRecord';
-import type { StrategyLogEvent } from '../activities/outputs/strategyLog';
+import { brokerHaltedSignal } from './accountApi';
 import {
   sessionConfirmSignal,
   sessionKillSignal,
   sessionStatusQuery,
   sessionStopSignal,
   type Connectivity,
-  type PositionView,
   type SessionInput,
   type SessionState,
   type SessionStatus,
 } from './sessionApi';
+import {
+  apiActivities,
+  backupOutputs,
+  closingImbalance,
+  buildInfo,
+  exportLedger,
+  killAccountBroker,
+  notify,
+  postTradeToLedger,
+  recordTrade,
+  recordUnresolvedOrder,
+  releaseCapacity,
+  requestCapacity,
+  screenCandidates,
+  vixPreviousClose,
+  writeStrategyLog,
+} from './sessionActivities';
+import { groupByStart, mergeBars, positionView, round2, type OpenTrade } from './sessionPositions';
 import { sessionProgressSignal } from './tradingDayApi';
 import { marketNowMs, sleepUntilMarket, workflowNowMs } from './workflowClock';
-
-const { screenCandidates } = proxyActivities<ScreenerActivities>({
-  // The TEST_MODE scan is capped at one minute; a live provider scan takes seconds per symbol.
-  startToCloseTimeout: '10 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['ConfigError', 'LogicError'] },
-});
-const { vixPreviousClose } = proxyActivities<TradingActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10 },
-});
-// Optional facts (imbalance, build): a failure means "no data", which the enhancement rule handles.
-const { closingImbalance, buildInfo } = proxyActivities<EntryCheckActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
-});
-const { requestCapacity, releaseCapacity, killAccountBroker } = proxyActivities<AccountActivities>({
-  startToCloseTimeout: '30 seconds',
-  // Updates carry the request id as their update id: a retry gets the first answer, never a second slot.
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: ['LogicError'] },
-});
-const { postTradeToLedger, recordUnresolvedOrder } = proxyActivities<AuditActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20, nonRetryableErrorTypes: ['ConfigError', 'LedgerValidationError', 'LogicError'] },
-});
-// Export and alerts must never block trading: short timeouts, bounded retries, then the session goes on.
-const { exportLedger, notify } = proxyActivities<AuditActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 4, nonRetryableErrorTypes: ['ConfigError', 'LedgerValidationError', 'LogicError'] },
-});
-const { backupOutputs } = proxyActivities<AuditActivities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '60 seconds', maximumAttempts: 4, nonRetryableErrorTypes: ['ConfigError', 'LedgerValidationError', 'LogicError'] },
-});
-const { recordTrade, writeStrategyLog } = proxyActivities<TradingActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
-});
-
-interface OpenTrade {
-  /** The capacity grant's id at the account workflow (released on exit). */
-  readonly requestId: string;
-  readonly tags: readonly string[];
-  readonly underlying: string;
-  readonly choice: InstrumentChoice;
-  readonly signal: EntrySignal;
-  readonly order: BrokerOrder;
-  /** Client order id of the stop the broker holds, or null (simulator, options, placement failed). */
-  readonly stopClientOrderId: string | null;
-  readonly allocation: number;
-  readonly accountValue: number;
-  /** Latest close of the underlying (positions are marked from the bars the session sees). */
-  lastUnderlying: number;
-}
 
 /**
  * One strategy session (OPEN, MID or CLOSE) on one date: screening, analysis, entries and monitoring
@@ -111,16 +61,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   const info = workflowInfo();
   const strategy = getStrategy(strategyName);
   const window = sessionWindowFor(date, strategyTiming(cfg, strategyName), cfg.SESSION_TIME_ANCHOR);
-  // Broker and data calls follow API_RETRY_LIMIT and API_TIMEOUT (spec section 8). Orders are safe to retry:
-  // they carry deterministic client order ids and every submit looks its id up first.
-  const brokerCalls = proxyActivities<TradingActivities & ProtectionActivities & EntryCheckActivities>(activityOptionsFor(cfg, 'broker'));
-  const { submitOrder, quote, brokerAccount, placeProtectiveStop, closePosition, brokerHeartbeat, reconcileSessionStart, entryQuote, bearishFacts } = brokerCalls;
-  const { fetchBars } = proxyActivities<TradingActivities>(activityOptionsFor(cfg, 'marketData'));
-  // Settling a lost answer and cancelling at a failing broker: a few quick tries, then the outcome is unknown.
-  const { lookupOrder, cancelBotOrders } = proxyActivities<ProtectionActivities>({
-    startToCloseTimeout: Math.round(cfg.API_TIMEOUT * 1000),
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3, nonRetryableErrorTypes: ['ConfigError', 'LogicError', 'BrokerError'] },
-  });
+  const { submitOrder, quote, brokerAccount, placeProtectiveStop, closePosition, brokerHeartbeat, reconcileSessionStart, entryQuote, bearishFacts, fetchBars, lookupOrder, cancelBotOrders } =
+    apiActivities(cfg);
   const closeMs = window.marketCloseMs ?? window.entryEndMs + window.holdMs + MINUTE_MS;
   // Every position this session opens is closed by here: the latest entry bar plus the hold, or the close.
   const hardEndMs = Math.min(window.entryEndMs - MINUTE_MS + window.holdMs + MINUTE_MS, closeMs);
@@ -799,69 +741,11 @@ async function bestEffort(what: string, fn: () => Promise<unknown>): Promise<voi
   }
 }
 
-/**
- * Live view of a position. The session sees the underlying's bars only, so for a put or an inverse ETF
- * the unrealised PnL is an estimate from the underlying's move (put: the simulator's premium model;
- * inverse ETF: -1x the underlying's return on the entry notional).
- */
-function positionView(t: OpenTrade): PositionView {
-  const entry = t.order.filledAvgPrice ?? 0;
-  const qty = t.order.filledQty;
-  const move = t.lastUnderlying - t.signal.price;
-  let unrealized: number;
-  switch (t.choice.instrument) {
-    case 'stock':
-      unrealized = move * qty;
-      break;
-    case 'short_stock':
-      unrealized = -move * qty;
-      break;
-    case 'put': {
-      // Marked with the simulator's put model (intrinsic value plus 1% of the underlying).
-      const strike = parseOccSymbol(t.choice.symbol)?.strike ?? t.signal.price;
-      unrealized = (simulatedPutPremium(t.lastUnderlying, strike) - entry) * qty * 100;
-      break;
-    }
-    case 'inverse_etf':
-      unrealized = (-move / t.signal.price) * entry * qty;
-      break;
-  }
-  return {
-    underlying: t.underlying,
-    ticker: t.choice.symbol,
-    side: t.signal.side,
-    size: qty,
-    entryPrice: entry,
-    currentPrice: t.lastUnderlying,
-    unrealizedPnl: round2(unrealized),
-  };
-}
-
 function shortTypeFor(strategy: SessionInput['strategy'], cfg: SessionInput['config']) {
   return strategy === 'open' ? cfg.SHORT_TYPE_OPEN : strategy === 'mid' ? cfg.SHORT_TYPE_MID : cfg.SHORT_TYPE_CLOSE;
-}
-
-function mergeBars(bars: Record<string, BarTuple[]>): { symbol: string; bar: Bar }[] {
-  const out: { symbol: string; bar: Bar }[] = [];
-  for (const [symbol, list] of Object.entries(bars)) {
-    for (const [t, o, h, l, c, v] of list) out.push({ symbol, bar: { t, o, h, l, c, v } });
-  }
-  return out.sort((a, b) => a.bar.t - b.bar.t || a.symbol.localeCompare(b.symbol));
-}
-
-function groupByStart<T extends { bar: Bar }>(items: T[]): T[][] {
-  const groups: T[][] = [];
-  for (const item of items) {
-    const last = groups[groups.length - 1];
-    if (last && last[0].bar.t === item.bar.t) last.push(item);
-    else groups.push([item]);
-  }
-  return groups;
 }
 
 /** Market minutes between watchdog heartbeats to the broker. */
 const WATCHDOG_INTERVAL_MS = 5 * MINUTE_MS;
 /** Consecutive failed bar fetches (each after its retries) that halt a session. */
 const MAX_DATA_FAILURES = 3;
-
-const round2 = (x: number) => Math.round(x * 100) / 100;

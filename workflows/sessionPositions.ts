@@ -1,0 +1,86 @@
+import type { BarTuple } from '../activities/tradingActivities';
+import type { BrokerOrder } from '../activities/broker/brokerTypes';
+import type { Bar } from '../domain/market/bar';
+import type { InstrumentChoice } from '../domain/instruments/bearishInstrument';
+import { parseOccSymbol } from '../domain/instruments/occSymbol';
+import { simulatedPutPremium } from '../domain/instruments/simulatedOptionPrice';
+import type { EntrySignal } from '../domain/strategies/strategy';
+import type { PositionView } from './sessionApi';
+
+/** A session's open positions and the bars it reads: plain data and pure functions. */
+
+export interface OpenTrade {
+  /** The capacity grant's id at the account workflow (released on exit). */
+  readonly requestId: string;
+  readonly tags: readonly string[];
+  readonly underlying: string;
+  readonly choice: InstrumentChoice;
+  readonly signal: EntrySignal;
+  readonly order: BrokerOrder;
+  /** Client order id of the stop the broker holds, or null (simulator, options, placement failed). */
+  readonly stopClientOrderId: string | null;
+  readonly allocation: number;
+  readonly accountValue: number;
+  /** Latest close of the underlying (positions are marked from the bars the session sees). */
+  lastUnderlying: number;
+}
+
+/**
+ * Live view of a position. The session sees the underlying's bars only, so for a put or an inverse ETF
+ * the unrealised PnL is an estimate from the underlying's move (put: the simulator's premium model;
+ * inverse ETF: -1x the underlying's return on the entry notional).
+ */
+export function positionView(t: OpenTrade): PositionView {
+  const entry = t.order.filledAvgPrice ?? 0;
+  const qty = t.order.filledQty;
+  const move = t.lastUnderlying - t.signal.price;
+  let unrealized: number;
+  switch (t.choice.instrument) {
+    case 'stock':
+      unrealized = move * qty;
+      break;
+    case 'short_stock':
+      unrealized = -move * qty;
+      break;
+    case 'put': {
+      // Marked with the simulator's put model (intrinsic value plus 1% of the underlying).
+      const strike = parseOccSymbol(t.choice.symbol)?.strike ?? t.signal.price;
+      unrealized = (simulatedPutPremium(t.lastUnderlying, strike) - entry) * qty * 100;
+      break;
+    }
+    case 'inverse_etf':
+      unrealized = (-move / t.signal.price) * entry * qty;
+      break;
+  }
+  return {
+    underlying: t.underlying,
+    ticker: t.choice.symbol,
+    side: t.signal.side,
+    size: qty,
+    entryPrice: entry,
+    currentPrice: t.lastUnderlying,
+    unrealizedPnl: round2(unrealized),
+  };
+}
+
+/** Bars of several symbols in time order (ties by symbol), as the trackers must see them. */
+export function mergeBars(bars: Record<string, BarTuple[]>): { symbol: string; bar: Bar }[] {
+  const out: { symbol: string; bar: Bar }[] = [];
+  for (const [symbol, list] of Object.entries(bars)) {
+    for (const [t, o, h, l, c, v] of list) out.push({ symbol, bar: { t, o, h, l, c, v } });
+  }
+  return out.sort((a, b) => a.bar.t - b.bar.t || a.symbol.localeCompare(b.symbol));
+}
+
+/** Consecutive items of the same bar start. */
+export function groupByStart<T extends { bar: Bar }>(items: T[]): T[][] {
+  const groups: T[][] = [];
+  for (const item of items) {
+    const last = groups[groups.length - 1];
+    if (last && last[0].bar.t === item.bar.t) last.push(item);
+    else groups.push([item]);
+  }
+  return groups;
+}
+
+export const round2 = (x: number) => Math.round(x * 100) / 100;
