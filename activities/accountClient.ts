@@ -10,6 +10,7 @@ import {
   accountWorkflowId,
   brokerKillUpdate,
   configureSignal,
+  importRiskHistoryUpdate,
   releaseCapacityUpdate,
   requestCapacityUpdate,
   setDefenseModeUpdate,
@@ -19,6 +20,8 @@ import {
   type CapacityDecision,
   type CapacityRequest,
   type ConfigureRequest,
+  type ImportRiskHistoryRequest,
+  type ImportRiskHistoryResult,
   type ReleaseRequest,
   type ReleaseResult,
   type SetDefenseModeRequest,
@@ -39,6 +42,7 @@ export type ReleaseCapacityInput = WithOptionalAt<ReleaseRequest>;
 
 export const capacityUpdateId = (requestId: string) => `capacity-${requestId}`;
 export const releaseUpdateId = (requestId: string) => `release-${requestId}`;
+export const importUpdateId = (importId: string) => `import-${importId}`;
 
 export interface EnsureAccountOptions {
   readonly mode: OutputMode;
@@ -67,6 +71,21 @@ export async function ensureAccountWorkflow(client: Client, options: EnsureAccou
     signal: configureSignal,
     signalArgs: [{ config, at }],
   });
+}
+
+/**
+ * Seeds a running account's defense-mode evidence (see docs/risk.md, "Seeding the history"). Start the
+ * account first (`ensureAccountWorkflow`, or after any day). The update id comes from importId, so a
+ * retried call is applied once. A malformed import, or one while defense mode is on, is rejected
+ * (WorkflowUpdateFailedError) and leaves no trace in the account's history.
+ */
+export async function importAccountRiskHistory(
+  client: Client,
+  options: { readonly mode: OutputMode; readonly workflowId?: string; readonly request: WithOptionalAt<ImportRiskHistoryRequest> },
+): Promise<ImportRiskHistoryResult> {
+  const req: ImportRiskHistoryRequest = { ...options.request, at: options.request.at ?? new Date().toISOString() };
+  const handle = client.workflow.getHandle<typeof accountWorkflow>(options.workflowId ?? accountWorkflowId(options.mode));
+  return handle.executeUpdate(importRiskHistoryUpdate, { args: [req], updateId: importUpdateId(req.importId) });
 }
 
 /** Malformed requests (rejected by the account's validators) must not be retried: they are logic errors. */

@@ -16,6 +16,8 @@ import {
   capacityRequestProblems,
   configure,
   createAccountState,
+  importRiskHistory,
+  importRiskHistoryProblems,
   releaseCapacity,
   releaseRequestProblems,
   requestCapacity,
@@ -37,6 +39,7 @@ import {
   brokerHaltedSignal,
   brokerKillUpdate,
   configureSignal,
+  importRiskHistoryUpdate,
   releaseCapacityUpdate,
   requestCapacityUpdate,
   setDefenseModeUpdate,
@@ -212,6 +215,16 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
       return t.result;
     },
     { validator: (req) => rejectIfProblems(brokerKillProblems(req)) },
+  );
+  setHandler(
+    importRiskHistoryUpdate,
+    (req) => {
+      const t = importRiskHistory(state, req);
+      state = t.state;
+      return t.result;
+    },
+    // Reads the state too: a new import is refused while defense mode is on.
+    { validator: (req) => rejectIfProblems(importRiskHistoryProblems(state, req)) },
   );
   setHandler(configureSignal, (req) => {
     state = configure(state, req).state;

@@ -11,6 +11,8 @@ import type {
   CapacityRequest,
   RefusalReason as DomainRefusalReason,
   ConfigureRequest,
+  ImportRiskHistoryRequest,
+  ImportRiskHistoryResult,
   ReleaseRequest,
   ReleaseResult,
   SetDefenseModeRequest,
@@ -32,6 +34,10 @@ export type {
   CapacityGrant,
   CapacityRequest,
   ConfigureRequest,
+  ImportedKill,
+  ImportedTrade,
+  ImportRiskHistoryRequest,
+  ImportRiskHistoryResult,
   ReleaseRequest,
   ReleaseResult,
   SetDefenseModeRequest,
@@ -65,6 +71,11 @@ export const releaseCapacityUpdate = defineUpdate<ReleaseResult, [ReleaseRequest
 export const setDefenseModeUpdate = defineUpdate<SetDefenseModeResult, [SetDefenseModeRequest]>('setDefenseMode');
 /** Halt one broker for the rest of the day (operator kill, or an escalated broker error). */
 export const brokerKillUpdate = defineUpdate<BrokerKillResult, [BrokerKillRequest]>('brokerKill');
+/**
+ * Operator: seed the defense-mode evidence (closed trades, kill-switch firings, starting floats), for
+ * example before the first day of a fresh account. Use `import-<importId>` as the update id.
+ */
+export const importRiskHistoryUpdate = defineUpdate<ImportRiskHistoryResult, [ImportRiskHistoryRequest]>('importRiskHistory');
 /** The current config (sent with signal-with-start each trading day). */
 export const configureSignal = defineSignal<[ConfigureRequest]>('configure');
 export const accountStatusQuery = defineQuery<AccountStatus>('accountStatus');

@@ -45,6 +45,10 @@ export const DEFENSE_TAG = 'DEFENSE_MODE_ACTIVE';
 /** Decisions and day books are kept this many days back, for idempotent retries and status. */
 export const RETAINED_DAYS = 3;
 const KILL_HISTORY_KEPT = 50;
+const IMPORTS_KEPT = 20;
+/** Most trades / kills one import may carry (it is one update in the workflow history). */
+export const IMPORT_MAX_TRADES = 5000;
+export const IMPORT_MAX_KILLS = 200;
 
 export interface AccountConfig extends RiskConfig {
   readonly defenseRules: DefenseRules;
@@ -109,6 +113,37 @@ export interface BrokerKillRequest {
 export interface ConfigureRequest {
   readonly config: AccountConfig;
   readonly at: string;
+}
+
+/** One closed trade of an imported history (for example a row of an earlier trade_history file). */
+export interface ImportedTrade {
+  readonly date: string;
+  readonly session: StrategyName;
+  /** Realised PnL after fees; above 0 is a win (the rule releaseCapacity applies). */
+  readonly realizedPnl: number;
+}
+
+/** One kill-switch firing of an imported history. */
+export interface ImportedKill {
+  readonly date: string;
+  readonly broker: BrokerName;
+  readonly cause?: 'daily_loss_limit' | 'manual';
+  readonly reason?: string;
+}
+
+/**
+ * Seeds the evidence behind the automatic defense-mode triggers (an account that starts fresh, or
+ * after its state was lost, would otherwise forget last month). Accepted only while defense mode is off.
+ */
+export interface ImportRiskHistoryRequest {
+  /** Idempotency key: the same id is applied once. */
+  readonly importId: string;
+  readonly at: string;
+  readonly by: string;
+  readonly trades?: readonly ImportedTrade[];
+  readonly kills?: readonly ImportedKill[];
+  /** Each broker's starting float for the drawdown trigger (replaces the first float seen). */
+  readonly startingFloats?: Readonly<Partial<Record<BrokerName, number>>>;
 }
 
 // ---------------------------------------------------------------- results
@@ -184,6 +219,19 @@ export interface SetDefenseModeResult {
   readonly active: boolean;
   readonly changed: boolean;
   readonly source: DefenseSource | null;
+}
+
+export interface ImportRiskHistoryResult {
+  readonly importId: string;
+  /** True when this import id had been applied before: nothing was applied again. */
+  readonly duplicate: boolean;
+  readonly trades: number;
+  readonly kills: number;
+  readonly startingFloats: number;
+  /** Defense mode after the import (the replayed evidence may have switched it on). */
+  readonly defenseActive: boolean;
+  readonly defenseSource: DefenseSource | null;
+  readonly trigger: DefenseTrigger | null;
 }
 
 // ---------------------------------------------------------------- events (outbox, drained by activities)
@@ -284,6 +332,8 @@ export interface AccountState {
   readonly pendingEvents: readonly AccountEvent[];
   readonly nextEventSeq: number;
   readonly counters: { readonly granted: number; readonly refused: number; readonly released: number; readonly expired: number };
+  /** History imports applied (latest IMPORTS_KEPT), so a retried import is applied once. Absent before the first. */
+  readonly importedHistory?: readonly { readonly importId: string; readonly by: string; readonly result: ImportRiskHistoryResult }[];
 }
 
 export interface Transition<R> {
@@ -649,6 +699,50 @@ export function configure(state: AccountState, req: ConfigureRequest): Transitio
   return { state: draft, result: { defenseActive: draft.defense.active } };
 }
 
+/**
+ * Imports a history of closed trades, kill-switch firings and starting floats. The trades and kills are
+ * replayed, oldest date first, through the same defense state machine the live account uses, so the
+ * windows, the minimum trade count and the thresholds are exactly the live ones; if the evidence meets a
+ * trigger, defense mode switches on automatically (source `auto`) at the import's time, with the usual
+ * disaster-log event. Starting floats only set the base: the next float reading (the first capacity
+ * request) checks the drawdown. Idempotent on importId. Call only while defense mode is off (the
+ * validator enforces it): imported trades must not count toward an exit.
+ */
+export function importRiskHistory(state: AccountState, req: ImportRiskHistoryRequest): Transition<ImportRiskHistoryResult> {
+  const prior = state.importedHistory?.find((i) => i.importId === req.importId);
+  if (prior) return { state, result: { ...prior.result, duplicate: true } };
+  const draft = draftOf(state);
+  const floats = Object.entries(req.startingFloats ?? {}).filter((e): e is [string, number] => typeof e[1] === 'number');
+  if (floats.length > 0) {
+    draft.defense = { ...draft.defense, startingFloats: { ...draft.defense.startingFloats, ...Object.fromEntries(floats) } };
+  }
+  const trades = req.trades ?? [];
+  const kills = req.kills ?? [];
+  // Oldest date first (stable: a date's trades before its kills), as the account would have seen them.
+  const byDate = (a: { date: string }, b: { date: string }) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0);
+  const inputs: Extract<DefenseInput, { type: 'trade' | 'kill' }>[] = [
+    ...trades.map((t) => ({ type: 'trade' as const, at: req.at, date: t.date, sessionKey: `${t.date}|${t.session}`, win: t.realizedPnl > 0 })),
+    ...kills.map((k) => ({ type: 'kill' as const, at: req.at, date: k.date, broker: k.broker })),
+  ].sort(byDate);
+  for (const input of inputs) applyDefense(draft, input);
+  for (const k of [...kills].sort(byDate)) {
+    draft.killHistory.push({ at: req.at, date: k.date, broker: k.broker, cause: k.cause ?? 'manual', reason: `imported by ${req.by}${k.reason ? `: ${k.reason}` : ''}` });
+  }
+  if (draft.killHistory.length > KILL_HISTORY_KEPT) draft.killHistory.splice(0, draft.killHistory.length - KILL_HISTORY_KEPT);
+  const result: ImportRiskHistoryResult = {
+    importId: req.importId,
+    duplicate: false,
+    trades: trades.length,
+    kills: kills.length,
+    startingFloats: floats.length,
+    defenseActive: draft.defense.active,
+    defenseSource: draft.defense.source,
+    trigger: draft.defense.trigger,
+  };
+  draft.importedHistory = [...(draft.importedHistory ?? []), { importId: req.importId, by: req.by, result }].slice(-IMPORTS_KEPT);
+  return { state: draft, result };
+}
+
 /** Removes drained events from the outbox (by id, so events added meanwhile stay). */
 export function acknowledgeEvents(state: AccountState, ids: readonly string[]): AccountState {
   if (ids.length === 0) return state;
@@ -792,5 +886,53 @@ export function brokerKillProblems(req: BrokerKillRequest): string[] {
   if (!isIsoDate(req?.date)) p.push('date: YYYY-MM-DD is required');
   if (!isNonEmpty(req?.reason)) p.push('reason: a non-empty string is required');
   if (!isInstant(req?.at)) p.push('at: an ISO 8601 instant is required');
+  return p;
+}
+
+/**
+ * Problems with a history import, one line each; empty when valid. Reads the state: a repeated import id
+ * is always valid (it returns the first answer), and a new one is refused while defense mode is on.
+ */
+export function importRiskHistoryProblems(state: AccountState, req: ImportRiskHistoryRequest): string[] {
+  const p: string[] = [];
+  if (!isNonEmpty(req?.importId)) p.push('importId: a non-empty string is required');
+  else if (state.importedHistory?.some((i) => i.importId === req.importId)) return [];
+  if (!isInstant(req?.at)) p.push('at: an ISO 8601 instant is required');
+  if (!isNonEmpty(req?.by)) p.push('by: who is importing (a non-empty string)');
+  const today = isInstant(req?.at) ? new Date(req.at).toISOString().slice(0, 10) : null;
+  const pastDate = (d: unknown) => isIsoDate(d) && (today === null || d <= today);
+  const trades: unknown = req?.trades ?? [];
+  const kills: unknown = req?.kills ?? [];
+  const floats: unknown = req?.startingFloats ?? {};
+  if (!Array.isArray(trades)) p.push('trades: an array');
+  else {
+    if (trades.length > IMPORT_MAX_TRADES) p.push(`trades: at most ${IMPORT_MAX_TRADES} per import`);
+    (trades as ImportedTrade[]).forEach((t, i) => {
+      if (!pastDate(t?.date)) p.push(`trades[${i}].date: YYYY-MM-DD, not after the import date`);
+      if (!SESSIONS.includes(t?.session)) p.push(`trades[${i}].session: one of ${SESSIONS.join(', ')}`);
+      if (!isFiniteNumber(t?.realizedPnl)) p.push(`trades[${i}].realizedPnl: a finite number is required`);
+    });
+  }
+  if (!Array.isArray(kills)) p.push('kills: an array');
+  else {
+    if (kills.length > IMPORT_MAX_KILLS) p.push(`kills: at most ${IMPORT_MAX_KILLS} per import`);
+    (kills as ImportedKill[]).forEach((k, i) => {
+      if (!pastDate(k?.date)) p.push(`kills[${i}].date: YYYY-MM-DD, not after the import date`);
+      if (!BROKERS.includes(k?.broker)) p.push(`kills[${i}].broker: one of ${BROKERS.join(', ')}`);
+      if (k?.cause !== undefined && k.cause !== 'daily_loss_limit' && k.cause !== 'manual') p.push(`kills[${i}].cause: daily_loss_limit or manual`);
+      if (k?.reason !== undefined && typeof k.reason !== 'string') p.push(`kills[${i}].reason: a string`);
+    });
+  }
+  if (typeof floats !== 'object' || floats === null || Array.isArray(floats)) p.push('startingFloats: an object of broker -> float');
+  else {
+    for (const [broker, value] of Object.entries(floats as Record<string, unknown>)) {
+      if (!BROKERS.includes(broker)) p.push(`startingFloats.${broker}: broker must be one of ${BROKERS.join(', ')}`);
+      if (!isFiniteNumber(value) || value <= 0) p.push(`startingFloats.${broker}: a positive number is required`);
+    }
+  }
+  const count = (Array.isArray(trades) ? trades.length : 0) + (Array.isArray(kills) ? kills.length : 0) + (typeof floats === 'object' && floats !== null ? Object.keys(floats).length : 0);
+  if (p.length === 0 && count === 0) p.push('nothing to import: give trades, kills or startingFloats');
+  // Imported trades would count toward the exit criteria of an active mode; history belongs before it.
+  if (state.defense.active) p.push(`defense mode is on (source ${state.defense.source ?? 'none'}): import history only while it is off`);
   return p;
 }
