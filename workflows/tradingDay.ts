@@ -42,13 +42,14 @@ import {
 } from './sessionApi';
 import { sessionWorkflow } from './session';
 import { brokerHaltedSignal, watchBrokerHaltsSignal, type BrokerHaltedNotice } from './accountApi';
+import type { DefenseSource, DefenseTrigger } from '../domain/risk/defenseMode';
 import { marketNowMs, sleepUntilMarket, workflowNowMs } from './workflowClock';
 
 const { startupChecks, brokerAccount } = proxyActivities<TradingActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 },
 });
-const { ensureAccount, setAccountDefenseMode } = proxyActivities<AccountActivities>({
+const { ensureAccount, setAccountDefenseMode, accountStatus } = proxyActivities<AccountActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: ['LogicError'] },
 });
@@ -79,6 +80,19 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
   let stopped = false;
   let killed = false;
   let defense = cfg.DEFENSE_MODE_ACTIVE;
+  let defenseSource: DefenseSource | null = cfg.DEFENSE_MODE_ACTIVE ? 'config' : null;
+  let defenseTrigger: DefenseTrigger | null = null;
+  /** The account decides defense mode (automatic triggers included); the day shows its latest word. */
+  const refreshDefense = async () => {
+    try {
+      const d = (await accountStatus()).defense;
+      defense = d.active;
+      defenseSource = d.source;
+      defenseTrigger = d.trigger;
+    } catch (err) {
+      log.warn('could not read the account status; the day shows the last known defense mode', { error: String(err) });
+    }
+  };
   let haltReason: string | null = null;
   let closedReason: string | null = null;
   let currentSession: StrategyName | null = null;
@@ -140,6 +154,8 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
       mode,
       testMode: cfg.TEST_MODE,
       defenseMode: defense,
+      defenseSource,
+      defenseTrigger,
       currentSession,
       sessions: all,
       scheduledStarts,
@@ -186,6 +202,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
     // The account workflow owns defense mode: it applies the limits to every session and writes the disaster log.
     const r = await setAccountDefenseMode({ active: d.active, by: d.by, reason: d.reason });
     defense = r.active;
+    defenseSource = r.source;
     if (r.changed) await alert('defense_mode', `defense mode ${r.active ? 'on' : 'off'}`, [`by ${d.by}${d.reason ? `: ${d.reason}` : ''}`]);
   });
   setHandler(confirmTradeSignal, (c) => {
@@ -296,7 +313,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
 
   // The account workflow holds the risk state shared by every session and broker; it gets today's limits.
   const account = await ensureAccount(cfg);
-  if (cfg.DEFENSE_MODE_ACTIVE) defense = true;
+  await refreshDefense();
   try {
     await getExternalWorkflowHandle(account.workflowId).signal(watchBrokerHaltsSignal, { workflowId: info.workflowId, date });
   } catch (err) {
@@ -321,6 +338,8 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
     // Start the child slightly early (one market minute) so it can screen before its analysis phase.
     await sleepUntilMarket(clock, startMs - 60_000);
     if (stopped || killed) break;
+    // Automatic triggers (win rate, drawdown, kill history) may have switched defense mode since.
+    await refreshDefense();
     // Tickers traded earlier today at any broker (the account enforces the same rule atomically, across
     // sessions and brokers running at the same time).
     const traded = [...new Set([...sessions.values()].flatMap((x) => x.tradedTickers))];

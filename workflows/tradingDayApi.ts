@@ -4,6 +4,7 @@ import type { ReplayClock } from '../domain/time/replayClock';
 import type { StrategyName } from '../domain/strategies/strategy';
 import type { BrokerName, OutputMode } from '../domain/trades/tradeRecord';
 import type { Connectivity, SessionStatus } from './sessionApi';
+import type { DefenseSource, DefenseTrigger } from '../domain/risk/defenseMode';
 
 export type DayState = 'idle' | 'screening' | 'analyzing' | 'trading' | 'monitoring' | 'halted' | 'done';
 
@@ -46,6 +47,10 @@ export interface DayStatus {
   readonly mode: OutputMode;
   readonly testMode: boolean;
   readonly defenseMode: boolean;
+  /** Who switched defense mode on (manual signal, DEFENSE_MODE_ACTIVE, automatic trigger); null when off. */
+  readonly defenseSource?: DefenseSource | null;
+  /** The automatic trigger that switched it on (win rate, drawdown, kill history), if any. */
+  readonly defenseTrigger?: DefenseTrigger | null;
   readonly currentSession: StrategyName | null;
   readonly sessions: readonly SessionStatus[];
   readonly scheduledStarts: Readonly<Partial<Record<StrategyName, string>>>;

@@ -157,6 +157,7 @@ describe('a TEST_MODE day in which defense mode is on automatically from a seede
   const accountId = (h: DayHarness) => `account-${h.taskQueue}`;
   const history = losingMonth(DATE, 4);
   let seededSummary: DaySummary | undefined;
+  let controlSummary: DaySummary | undefined;
 
   before(async () => {
     [seeded, control] = await Promise.all([
@@ -198,6 +199,7 @@ describe('a TEST_MODE day in which defense mode is on automatically from a seede
 
     const [seededDay, controlDay] = await Promise.all([runDay(seeded, 'seeded'), runDay(control, 'control')]);
     seededSummary = seededDay;
+    controlSummary = controlDay;
     for (const d of [seededDay, controlDay]) assert.equal(d.halted, false, d.haltReason ?? '');
 
     // Account status: on, automatically, for the seeded win rate; the reduced limits are in force.
@@ -254,15 +256,11 @@ describe('a TEST_MODE day in which defense mode is on automatically from a seede
     assert.ok(!fs.existsSync(disasterLogPath(control.outputDir)), 'no defense change on the control day');
   });
 
-  // The day's status query reports only DEFENSE_MODE_ACTIVE and manual switches (workflows/tradingDay.ts,
-  // owned by the lead); an automatic activation held by the account is not shown there yet.
-  test(
-    "the day's status query shows defense mode with its trigger",
-    { todo: 'workflows/tradingDay.ts (lead) does not yet show the account defense mode and its trigger in DayStatus' },
-    () => {
-      const s = seededSummary?.finalStatus as (DaySummary['finalStatus'] & { defenseTrigger?: { kind: string } | null }) | undefined;
-      assert.equal(s?.defenseMode, true);
-      assert.equal(s?.defenseTrigger?.kind, 'win_rate');
-    },
-  );
+  test("the day's status query shows defense mode with its trigger", () => {
+    const s = seededSummary?.finalStatus;
+    assert.equal(s?.defenseMode, true);
+    assert.equal(s?.defenseSource, 'auto');
+    assert.equal(s?.defenseTrigger?.kind, 'win_rate');
+    assert.equal(controlSummary?.finalStatus.defenseMode, false, 'the control day shows defense mode off');
+  });
 });
