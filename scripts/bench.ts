@@ -26,6 +26,7 @@ import { openTiming, sessionWindowFor } from '../domain/market/sessionWindow';
 import { OPEN_TRAILING_STOP } from '../domain/strategies/openRangeBreakout';
 import type { ExitReason, Side } from '../domain/strategies/strategy';
 import { runBacktestCommand } from './commands/backtest';
+import { seededRandom } from './seededRandom';
 
 const ROOT = path.resolve(__dirname, '..');
 const BENCH = path.join(ROOT, 'output', 'bench');
@@ -43,17 +44,6 @@ const MINUTE = 60_000;
 const symbolName = (i: number) => `SYN${String(i).padStart(3, '0')}`;
 const fileOf = (i: number) => path.join(DATA, `${symbolName(i)}_${YEAR}_${DATA_VERSION}.csv`);
 
-/** mulberry32: a small seeded generator, so the data set is the same on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function tradingDates(year: number): string[] {
   const out: string[] = [];
@@ -69,7 +59,7 @@ function tradingDates(year: number): string[] {
  * a quiet, normal or wild volatility regime per day (wild days give the strategies breakouts to trade).
  */
 function generateSymbol(i: number, dates: readonly string[]): string {
-  const rand = rng(0x5eed + i * 7919);
+  const rand = seededRandom(0x5eed + i * 7919);
   const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
   let price = 15 + rand() * 70;
   const lines: string[] = ['timestamp,open,high,low,close,volume'];
@@ -101,7 +91,7 @@ function ensureData(): { generatedSeconds: number } {
   const dates = tradingDates(YEAR);
   for (let i = 0; i < SYMBOLS; i++) if (!existsSync(fileOf(i))) writeFileSync(fileOf(i), generateSymbol(i, dates));
   if (!existsSync(VIX)) {
-    const rand = rng(42);
+    const rand = seededRandom(42);
     const lines = ['date,close'];
     let v = 16;
     for (const d of [...tradingDates(YEAR - 1).slice(-5), ...dates]) {

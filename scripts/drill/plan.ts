@@ -6,6 +6,7 @@ import { plannedSessions } from '../../domain/day/sessionPlan';
 import { sessionWindowFor, strategyTiming } from '../../domain/market/sessionWindow';
 import type { StrategyName } from '../../domain/strategies/strategy';
 import type { DayInput } from '../../workflows/tradingDayApi';
+import { seededRandom } from '../seededRandom';
 
 /*
  * What a drill runs: the options, the day's configuration and the seeded schedule of kills and restarts.
@@ -106,9 +107,21 @@ export function parseDrillArgs(argv: readonly string[], defaultOutDir: (seed: nu
  * alerts leave a record), and replay speed as asked.
  */
 export function drillBotOverrides(o: Pick<DrillOptions, 'sessions' | 'speed'>): Record<string, string> {
-  const slots = 20;
   return {
     ...(o.sessions === 'all' ? {} : { STRATEGY_OVERRIDE: o.sessions }),
+    ...roomyLimits(20),
+    NOTIFY_IN_TEST_MODE: 'true',
+    TEST_MODE_TIME_COMPRESSION: String(o.speed),
+  };
+}
+
+/**
+ * Limits under which every signal gets a slot (MAX_TRADES equal weights, concurrency and positions to
+ * match) and screening lets every replayed symbol through: what a day must trade to be compared with the
+ * strategy's own simulation.
+ */
+export function roomyLimits(slots: number): Record<string, string> {
+  return {
     MAX_TRADES: String(slots),
     WEIGHTS: Array.from({ length: slots }, () => String(1 / slots)).join(','),
     MAX_CONCURRENT_TRADES_PER_BROKER: String(slots),
@@ -119,8 +132,6 @@ export function drillBotOverrides(o: Pick<DrillOptions, 'sessions' | 'speed'>): 
     MAX_GAP_PCT_OPEN: '100',
     MAX_GAP_PCT_MID: '100',
     MAX_GAP_PCT_CLOSE: '100',
-    NOTIFY_IN_TEST_MODE: 'true',
-    TEST_MODE_TIME_COMPRESSION: String(o.speed),
   };
 }
 
@@ -148,17 +159,6 @@ export function expectedDayMs(input: DayInput): number {
   return (last - replay.marketStartMs) / replay.speed;
 }
 
-/** mulberry32: a small seeded generator; the schedule must not depend on Math.random. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface DrillEvent {
   readonly kind: 'kill' | 'restart';

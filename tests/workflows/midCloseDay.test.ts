@@ -10,6 +10,7 @@ import type { BotConfig } from '../../domain/config/botConfigSchema';
 import { getStrategy } from '../../domain/strategies/strategies';
 import { simulateSymbolDay } from '../../domain/strategies/simulate';
 import type { StrategyName } from '../../domain/strategies/strategy';
+import { roomyLimits } from '../../scripts/drill/plan';
 import {
   SHARED_MINUTE_DIR,
   SHARED_VIX_CSV,
@@ -35,22 +36,8 @@ import {
  * wide open so that the comparison holds once the session screens its universe.
  */
 
-// Every signal gets a slot: MAX_TRADES equal weights, concurrency and positions to match.
-function roomy(strategy: StrategyName, slots: number): Record<string, string> {
-  return {
-    STRATEGY_OVERRIDE: strategy,
-    MAX_TRADES: String(slots),
-    WEIGHTS: Array.from({ length: slots }, () => String(1 / slots)).join(','),
-    MAX_CONCURRENT_TRADES_PER_BROKER: String(slots),
-    MAX_OPEN_POSITIONS: String(slots),
-    TOTAL_ALLOCATION: '0.5',
-    MIN_PRICE: '0',
-    MAX_PRICE: '100000',
-    MAX_GAP_PCT_OPEN: '100',
-    MAX_GAP_PCT_MID: '100',
-    MAX_GAP_PCT_CLOSE: '100',
-  };
-}
+// Every signal gets a slot, so the day can be compared with the strategy's simulation.
+const roomy = (strategy: StrategyName, slots: number): Record<string, string> => ({ STRATEGY_OVERRIDE: strategy, ...roomyLimits(slots) });
 
 const MID_DATE = '2026-03-13';
 const CLOSE_DATE = '2025-04-09';
