@@ -95,8 +95,10 @@ async function main() {
   const dbDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tradebot-test-temporal-'));
   const server = spawn(
     cli,
+    // A second namespace for tests that start days under the production ids (tradebot-day-<mode>-<date>)
+    // through the CLI, so they cannot collide with another test's day of the same date.
     ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--headless',
-      '--db-filename', path.join(dbDir, 'temporal.sqlite'), '--log-level', 'error'],
+      '--db-filename', path.join(dbDir, 'temporal.sqlite'), '--log-level', 'error', '--namespace', 'tradebot-isolated'],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const stopServer = () => {

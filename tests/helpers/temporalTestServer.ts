@@ -40,3 +40,9 @@ export async function connectTestTemporal(): Promise<TestTemporal> {
 export function uniqueTaskQueue(prefix: string): string {
   return `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/**
+ * A namespace of its own on the test server (scripts/runTests.js creates it), for tests that start days
+ * under the production ids through the CLI: another test's day of the same date lives in `default`.
+ */
+export const ISOLATED_NAMESPACE = 'tradebot-isolated';

@@ -9,7 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import * as tar from 'tar';
 import { decryptFile } from '../../activities/backup/archive';
 import { REPO_ROOT, tempOutputDir } from '../helpers/tradingDayHarness';
-import { testServerAddress, uniqueTaskQueue } from '../helpers/temporalTestServer';
+import { ISOLATED_NAMESPACE, testServerAddress, uniqueTaskQueue } from '../helpers/temporalTestServer';
 
 /**
  * Secret hygiene (issue 9): distinctive fake secrets in `.env`, then a TEST_MODE day that completes, a
@@ -133,6 +133,7 @@ describe('secret hygiene: fake secrets in .env never reach outputs, backups, his
     const [smtp, hook, manager] = [await closedPort(), await closedPort(), await closedPort()];
     const lines = [
       `TEMPORAL_ADDRESS=${testServerAddress()}`,
+      `TEMPORAL_NAMESPACE=${ISOLATED_NAMESPACE}`,
       `TEMPORAL_TASK_QUEUE=${taskQueue}`,
       `FINNHUB_API_KEY=${SECRETS.FINNHUB_API_KEY}`,
       `ALPACA_LIVE_API_KEY=${SECRETS.ALPACA_LIVE_API_KEY}`,
@@ -277,7 +278,7 @@ describe('secret hygiene: fake secrets in .env never reach outputs, backups, his
 
     const connection = await Connection.connect({ address: testServerAddress() });
     try {
-      const client = new Client({ connection });
+      const client = new Client({ connection, namespace: ISOLATED_NAMESPACE });
       for (const id of workflowIds) {
         const history = await client.workflow.getHandle(id).fetchHistory();
         check(`history of ${id}`, textsOf(history).join('\n'));
