@@ -11,6 +11,13 @@ import type { Broker } from '../../activities/broker/brokerTypes';
 import { createTradingWorker } from '../../workers/createWorker';
 import { tradingDayWorkflow } from '../../workflows/tradingDay';
 import type { DayInput } from '../../workflows/tradingDayApi';
+import { loadMinuteBars } from '../../activities/marketData/minuteBarCsv';
+import { loadVixCsv } from '../../activities/marketData/vixCsv';
+import { vixCloseBefore } from '../../domain/backtest/signalAudit';
+import { getStrategy } from '../../domain/strategies/strategies';
+import { simulateSymbolDay } from '../../domain/strategies/simulate';
+import type { StrategyName } from '../../domain/strategies/strategy';
+import type { BrokerName, TradeRecord } from '../../domain/trades/tradeRecord';
 import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from './temporalTestServer';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -70,8 +77,8 @@ export function createTestWorker(a: {
   outputDir: string;
   symbols?: readonly string[];
   vixCsvPath?: string | null;
-  /** Wraps every broker the activities get (fault tests put a failing broker in front of the simulator). */
-  wrapBroker?: (broker: Broker) => Broker;
+  /** Wraps every broker the activities get, by name (fault tests put a failing broker in front of the simulator). */
+  wrapBroker?: (broker: Broker, name: BrokerName) => Broker;
 }): Promise<Worker> {
   const base = createActivityDeps({
     outputDir: a.outputDir,
@@ -80,7 +87,7 @@ export function createTestWorker(a: {
     symbols: a.symbols,
   });
   const wrap = a.wrapBroker;
-  const deps: ActivityDeps = wrap ? { ...base, broker: async (name, folder) => wrap(await base.broker(name, folder)) } : base;
+  const deps: ActivityDeps = wrap ? { ...base, broker: async (name, folder) => wrap(await base.broker(name, folder), name) } : base;
   return createTradingWorker({
     connection: a.connection,
     client: a.client,
@@ -94,7 +101,7 @@ export function createTestWorker(a: {
 }
 
 /** A real worker on the test dev server with replay dependencies over `symbols` of the shared data. */
-export async function startDayHarness(opts: { symbols: readonly string[]; prefix: string; wrapBroker?: (broker: Broker) => Broker }): Promise<DayHarness> {
+export async function startDayHarness(opts: { symbols: readonly string[]; prefix: string; wrapBroker?: (broker: Broker, name: BrokerName) => Broker }): Promise<DayHarness> {
   quietRuntime();
   const temporal = await connectTestTemporal();
   const taskQueue = uniqueTaskQueue(opts.prefix);
@@ -140,4 +147,44 @@ export function replayDayInput(a: {
 
 export async function startDay(h: DayHarness, input: DayInput, workflowId: string) {
   return h.temporal.client.workflow.start(tradingDayWorkflow, { taskQueue: h.taskQueue, workflowId, args: [input] });
+}
+
+/** What a day's trade and the strategy's simulation must agree on: symbol, side, bars, signal price, exit. */
+export interface DayTradeKey {
+  readonly underlying: string;
+  readonly side: string;
+  readonly entry_time: string;
+  readonly signal_price: number;
+  /** Null in a trade record only while a trade is open; every compared trade is closed. */
+  readonly exit_time: string | null;
+  readonly exit_reason: string | null;
+}
+
+const byUnderlying = (a: DayTradeKey, b: DayTradeKey) => a.underlying.localeCompare(b.underlying) || a.entry_time.localeCompare(b.entry_time);
+
+/** The recorded trades in the comparison form, ordered by symbol. */
+export function dayTradeKeys(trades: readonly TradeRecord[]): DayTradeKey[] {
+  return trades
+    .map((t) => ({ underlying: t.underlying, side: t.side, entry_time: t.entry_time, signal_price: t.signal_price, exit_time: t.exit_time, exit_reason: t.exit_reason }))
+    .sort(byUnderlying);
+}
+
+/**
+ * The strategy's own simulation of a replayed day on the shared data (VIX from the shared CSV for CLOSE):
+ * what a day workflow must trade when the risk limits give every signal a slot. Ordered by symbol.
+ */
+export function simulatedDayTrades(strategy: StrategyName, config: BotConfig, date: string, universe: readonly string[]): DayTradeKey[] {
+  const data = loadMinuteBars(SHARED_MINUTE_DIR, { symbols: universe });
+  const vixPrevClose = strategy === 'close' ? vixCloseBefore(loadVixCsv(SHARED_VIX_CSV), date) : null;
+  return universe
+    .flatMap((s) => simulateSymbolDay(getStrategy(strategy), config, { vixPrevClose }, s, date, data.bars.get(s)?.get(date) ?? []))
+    .map((t) => ({
+      underlying: t.symbol,
+      side: t.side,
+      entry_time: new Date(t.entryTime).toISOString(),
+      signal_price: t.entryPrice,
+      exit_time: new Date(t.exitTime).toISOString(),
+      exit_reason: t.exitReason,
+    }))
+    .sort(byUnderlying);
 }

@@ -7,23 +7,21 @@ import { FaultInjectingBroker } from '../../activities/broker/faultInjectingBrok
 import { readSimJournal } from '../../activities/broker/simBroker';
 import type { Broker } from '../../activities/broker/brokerTypes';
 import { readBook } from '../../activities/ledger/ledgerStore';
-import { loadMinuteBars } from '../../activities/marketData/minuteBarCsv';
 import { alertsLogFile } from '../../activities/notify/notifier';
 import { outputPaths } from '../../activities/outputs/outputPaths';
 import { readTradeHistory } from '../../activities/outputs/tradeHistory';
 import { readUnresolvedOrdersJson } from '../../activities/outputs/unresolvedOrders';
 import { NetworkError } from '../../domain/errors/errorClasses';
 import { bookProblems } from '../../domain/ledger/balance';
-import { getStrategy } from '../../domain/strategies/strategies';
-import { simulateSymbolDay } from '../../domain/strategies/simulate';
 import { accountStatusQuery } from '../../workflows/accountApi';
 import type { DaySummary } from '../../workflows/tradingDayApi';
 import {
   OPEN_DAY_DATE,
   OPEN_DAY_UNIVERSE,
   ROOMY_OPEN_LIMITS,
-  SHARED_MINUTE_DIR,
+  dayTradeKeys,
   replayDayInput,
+  simulatedDayTrades,
   startDay,
   startDayHarness,
   testConfig,
@@ -59,13 +57,6 @@ function simJournal(outputDir: string) {
     .flatMap((f) => readSimJournal(path.join(stateDir, f)));
 }
 
-function expectedOpenTrades() {
-  const config = testConfig(ROOMY_OPEN_LIMITS);
-  const data = loadMinuteBars(SHARED_MINUTE_DIR, { symbols: UNIVERSE });
-  return UNIVERSE.flatMap((s) => simulateSymbolDay(getStrategy('open'), config, { vixPrevClose: null }, s, DATE, data.bars.get(s)?.get(DATE) ?? []))
-    .map((t) => `${t.symbol} ${t.side} ${new Date(t.entryTime).toISOString()} ${new Date(t.exitTime).toISOString()} ${t.exitReason}`)
-    .sort();
-}
 
 /**
  * Passes calls through, except the methods given, which throw a NetworkError. Activities get a broker per
@@ -126,8 +117,7 @@ describe('broker faults in a TEST_MODE day on the real dev server', () => {
       assert.equal(open?.escalations, 0);
 
       const trades = readTradeHistory(h.outputDir, 'paper');
-      const actual = trades.map((t) => `${t.underlying} ${t.side} ${t.entry_time} ${t.exit_time} ${t.exit_reason}`).sort();
-      assert.deepEqual(actual, expectedOpenTrades());
+      assert.deepEqual(dayTradeKeys(trades), simulatedDayTrades('open', testConfig(ROOMY_OPEN_LIMITS), DATE, UNIVERSE));
       for (const t of trades) assert.equal(t.error_code, null, `${t.underlying}: ${t.error_code}`);
 
       const journal = simJournal(h.outputDir);

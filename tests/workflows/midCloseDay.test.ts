@@ -3,18 +3,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadMinuteBars } from '../../activities/marketData/minuteBarCsv';
-import { loadVixCsv } from '../../activities/marketData/vixCsv';
 import { readTradeHistory } from '../../activities/outputs/tradeHistory';
-import { vixCloseBefore } from '../../domain/backtest/signalAudit';
 import type { BotConfig } from '../../domain/config/botConfigSchema';
-import { getStrategy } from '../../domain/strategies/strategies';
-import { simulateSymbolDay } from '../../domain/strategies/simulate';
 import type { StrategyName } from '../../domain/strategies/strategy';
 import { roomyLimits } from '../../scripts/drill/plan';
 import {
   SHARED_MINUTE_DIR,
-  SHARED_VIX_CSV,
+  dayTradeKeys,
   replayDayInput,
+  simulatedDayTrades,
   startDay,
   startDayHarness,
   testConfig,
@@ -50,31 +47,6 @@ const MID_UNIVERSE = ['AAPL', 'ARM', 'ASML', 'BILI', 'INTC', 'KWEB', 'MU', 'NVDA
 const CLOSE_UNIVERSE = ['ERX', 'ERY', 'FAS', 'FAZ', 'SDS', 'SPY', 'SQQQ', 'SSO', 'SVIX', 'TNA', 'TQQQ', 'TZA', 'UVXY'];
 const data = loadMinuteBars(SHARED_MINUTE_DIR, { symbols: [...new Set([...MID_UNIVERSE, ...CLOSE_UNIVERSE])] });
 
-interface Comparable {
-  underlying: string;
-  side: string;
-  entry_time: string;
-  signal_price: number;
-  /** Null in a trade record only while a trade is open; every compared trade is closed. */
-  exit_time: string | null;
-  exit_reason: string | null;
-}
-
-function simulated(strategy: StrategyName, config: BotConfig, date: string, universe: readonly string[]): Comparable[] {
-  const vixPrevClose = strategy === 'close' ? vixCloseBefore(loadVixCsv(SHARED_VIX_CSV), date) : null;
-  return universe
-    .flatMap((s) => simulateSymbolDay(getStrategy(strategy), config, { vixPrevClose }, s, date, data.bars.get(s)?.get(date) ?? []))
-    .map((t) => ({
-      underlying: t.symbol,
-      side: t.side,
-      entry_time: new Date(t.entryTime).toISOString(),
-      signal_price: t.entryPrice,
-      exit_time: new Date(t.exitTime).toISOString(),
-      exit_reason: t.exitReason,
-    }))
-    .sort((a, b) => a.underlying.localeCompare(b.underlying));
-}
-
 /**
  * One worker, task queue and account workflow per day: the account refuses a request for a date before the
  * latest it has seen (`stale_date`, as it must live), so days of different dates cannot share one.
@@ -97,16 +69,7 @@ async function runDay(h: DayHarness, strategy: StrategyName, date: string, confi
   assert.equal(summary.mode, 'paper');
   assert.equal(summary.halted, false, summary.haltReason ?? '');
   const trades = readTradeHistory(h.outputDir, 'paper').filter((t) => t.tradeId.startsWith(workflowId));
-  const actual: Comparable[] = trades
-    .map((t) => ({
-      underlying: t.underlying,
-      side: t.side,
-      entry_time: t.entry_time,
-      signal_price: t.signal_price,
-      exit_time: t.exit_time,
-      exit_reason: t.exit_reason,
-    }))
-    .sort((a, b) => a.underlying.localeCompare(b.underlying));
+  const actual = dayTradeKeys(trades);
   for (const t of trades) {
     assert.equal(t.strategy_name, strategy);
     assert.equal(t.mode, 'paper');
@@ -126,7 +89,7 @@ describe('MID trading day on the real dev server', () => {
     // ShortSell: with the default InverseETF the three shorts (RKLB, SOXS, UVXY) resolve to SH through the
     // index fallback, and SH has no bars in the shared data, so they would be refused for want of a price.
     const config = testConfig({ ...roomy('mid', 20), STRAT_MID_VWAP_THRESHOLD: '0.005', SHORT_TYPE_MID: 'ShortSell' });
-    const expected = simulated('mid', config, MID_DATE, MID_UNIVERSE);
+    const expected = simulatedDayTrades('mid', config, MID_DATE, MID_UNIVERSE);
     assert.equal(expected.length, 9, 'the chosen symbols have 9 MID signals that day');
     assert.deepEqual(new Set(expected.map((t) => t.exit_reason)), new Set(['hold_limit', 'vwap_touch']));
     assert.equal(expected.filter((t) => t.side === 'short').length, 3);
@@ -158,7 +121,7 @@ describe('CLOSE trading day on the real dev server', () => {
 
   test('CLOSE (momentum or fade): a compressed TEST_MODE day gives the same trades as the simulation', async () => {
     const config = testConfig(roomy('close', 16));
-    const expected = simulated('close', config, CLOSE_DATE, CLOSE_UNIVERSE);
+    const expected = simulatedDayTrades('close', config, CLOSE_DATE, CLOSE_UNIVERSE);
     assert.equal(expected.length, 13, 'the chosen day has 13 CLOSE signals');
     assert.deepEqual(new Set(expected.map((t) => t.exit_reason)), new Set(['market_close', 'stop_loss']));
 

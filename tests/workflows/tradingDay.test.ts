@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { getStrategy } from '../../domain/strategies/strategies';
-import { simulateSymbolDay } from '../../domain/strategies/simulate';
-import { loadMinuteBars } from '../../activities/marketData/minuteBarCsv';
 import { readTradeHistory } from '../../activities/outputs/tradeHistory';
 import { confirmTradeSignal, dayStatusQuery, killSignal, stopSignal } from '../../workflows/tradingDayApi';
 import {
   OPEN_DAY_DATE,
   OPEN_DAY_UNIVERSE,
   ROOMY_OPEN_LIMITS,
-  SHARED_MINUTE_DIR,
+  dayTradeKeys,
   replayDayInput,
+  simulatedDayTrades,
   startDay,
   startDayHarness,
   testConfig,
@@ -43,34 +41,11 @@ describe('trading day workflow on the real dev server', () => {
     assert.equal(summary.mode, 'paper');
     assert.equal(summary.halted, false, summary.haltReason ?? '');
 
-    const data = loadMinuteBars(SHARED_MINUTE_DIR, { symbols: UNIVERSE });
-    const strategy = getStrategy('open');
-    const expected = UNIVERSE.flatMap((s) =>
-      simulateSymbolDay(strategy, config, { vixPrevClose: null }, s, DATE, data.bars.get(s)?.get(DATE) ?? []),
-    ).map((t) => ({
-      underlying: t.symbol,
-      side: t.side,
-      entry_time: new Date(t.entryTime).toISOString(),
-      signal_price: t.entryPrice,
-      exit_time: new Date(t.exitTime).toISOString(),
-      exit_reason: t.exitReason,
-    }));
+    const expected = simulatedDayTrades('open', config, DATE, UNIVERSE);
     assert.ok(expected.length >= 3, `the chosen day should have several OPEN signals, got ${expected.length}`);
 
     const trades = readTradeHistory(h.outputDir, 'paper');
-    const actual = trades.map((t) => ({
-      underlying: t.underlying,
-      side: t.side,
-      entry_time: t.entry_time,
-      signal_price: t.signal_price,
-      exit_time: t.exit_time,
-      exit_reason: t.exit_reason,
-    }));
-    const key = (x: { underlying: string }) => x.underlying;
-    assert.deepEqual(
-      [...actual].sort((a, b) => key(a).localeCompare(key(b))),
-      [...expected].sort((a, b) => key(a).localeCompare(key(b))),
-    );
+    assert.deepEqual(dayTradeKeys(trades), expected);
     for (const t of trades) {
       assert.equal(t.mode, 'paper');
       assert.ok(t.size > 0);

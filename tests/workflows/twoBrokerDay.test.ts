@@ -2,29 +2,21 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Worker } from '@temporalio/worker';
-import { createActivityDeps } from '../../activities/replayDeps';
 import { createAccountActivities } from '../../activities/accountClient';
 import { riskEventsLogPath } from '../../activities/disasterLog';
 import { readTradeHistory } from '../../activities/outputs/tradeHistory';
-import type { ActivityDeps } from '../../activities/tradingActivities';
 import type { Broker } from '../../activities/broker/brokerTypes';
 import type { BrokerName } from '../../domain/trades/tradeRecord';
-import { createTradingWorker } from '../../workers/createWorker';
 import { accountStatusQuery, type CapacityDecision } from '../../workflows/accountApi';
 import type { accountWorkflow } from '../../workflows/account';
 import { dayStatusQuery } from '../../workflows/tradingDayApi';
 import {
   SHARED_MINUTE_DIR,
-  SHARED_VIX_CSV,
-  quietRuntime,
   startDay,
-  tempOutputDir,
-  testAuditDeps,
+  startDayHarness,
   testConfig,
   type DayHarness,
 } from '../helpers/tradingDayHarness';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporalTestServer';
 
 /*
  * Two simulated brokers in one TEST_MODE day on real bars (2025-04-08). OPEN signals at 14:59 on UVXY
@@ -43,24 +35,20 @@ const FAST: BrokerName = 'sim-alpaca';
 const SLOW: BrokerName = 'sim-ibkr';
 const SLOW_QUOTE_MS = 1500;
 
-/** The same simulated accounts, with `slow`'s quotes delayed. */
-function withSlowQuotes(deps: ActivityDeps, slow: BrokerName, ms: number): ActivityDeps {
-  return {
-    ...deps,
-    async broker(name, replayFolder) {
-      const b = await deps.broker(name, replayFolder);
-      if (name !== slow) return b;
-      return new Proxy(b, {
-        get(target, prop, receiver) {
-          const v = Reflect.get(target, prop, receiver) as unknown;
-          if (prop !== 'quote' || typeof v !== 'function') return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-          return async (...args: unknown[]) => {
-            await new Promise((r) => setTimeout(r, ms));
-            return (v as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        },
-      }) as Broker;
-    },
+/** The simulated accounts as they are, except `slow`, whose quotes are delayed. */
+function slowQuotesAt(slow: BrokerName, ms: number): (b: Broker, name: BrokerName) => Broker {
+  return (b, name) => {
+    if (name !== slow) return b;
+    return new Proxy(b, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (prop !== 'quote' || typeof v !== 'function') return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        return async (...args: unknown[]) => {
+          await new Promise((r) => setTimeout(r, ms));
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    }) as Broker;
   };
 }
 
@@ -68,35 +56,8 @@ describe('two brokers in one TEST_MODE day', () => {
   let h: DayHarness;
   let accountId: string;
   before(async () => {
-    quietRuntime();
-    const temporal = await connectTestTemporal();
-    const taskQueue = uniqueTaskQueue('twobroker');
-    const outputDir = tempOutputDir('twobroker');
-    accountId = `account-${taskQueue}`;
-    const deps = createActivityDeps({ outputDir, startingCash: 100_000, vixCsvPath: SHARED_VIX_CSV, symbols: UNIVERSE });
-    const worker: Worker = await createTradingWorker({
-      connection: temporal.nativeConnection,
-      client: temporal.client,
-      mode: 'paper',
-      accountWorkflowId: accountId,
-      audit: testAuditDeps(),
-      namespace: 'default',
-      taskQueue,
-      deps: withSlowQuotes(deps, SLOW, SLOW_QUOTE_MS),
-    });
-    const running = worker.run();
-    h = {
-      temporal,
-      taskQueue,
-      outputDir,
-      worker,
-      running,
-      async stop() {
-        worker.shutdown();
-        await running;
-        await temporal.close();
-      },
-    };
+    h = await startDayHarness({ symbols: UNIVERSE, prefix: 'twobroker', wrapBroker: slowQuotesAt(SLOW, SLOW_QUOTE_MS) });
+    accountId = `account-${h.taskQueue}`;
   });
   after(async () => {
     await h.stop();
