@@ -24,7 +24,8 @@ import { botConfigSchema, type BotConfig } from '../domain/config/botConfigSchem
 import { isTradingDay, regularSessionUtc } from '../domain/market/exchangeCalendar';
 import { openTiming, sessionWindowFor } from '../domain/market/sessionWindow';
 import { OPEN_TRAILING_STOP } from '../domain/strategies/openRangeBreakout';
-import type { ExitReason, Side } from '../domain/strategies/strategy';
+import type { ExitReason } from '../domain/strategies/strategy';
+import type { SimulatedTrade } from '../domain/strategies/simulate';
 import { runBacktestCommand } from './commands/backtest';
 import { seededRandom } from './seededRandom';
 
@@ -103,16 +104,8 @@ function ensureData(): { generatedSeconds: number } {
   return { generatedSeconds: (performance.now() - started) / 1000 };
 }
 
-interface HandTrade {
-  readonly symbol: string;
-  readonly date: string;
-  readonly side: Side;
-  readonly entryTime: number;
-  readonly entryPrice: number;
-  readonly exitTime: number;
-  readonly exitPrice: number;
-  readonly exitReason: ExitReason;
-}
+/** A trade of the hand-written loop: the engine's SimulatedTrade without strategy and ranking key. */
+type HandTrade = Omit<SimulatedTrade, 'strategy' | 'strength'>;
 
 /**
  * The OPEN rules written by hand over the columns, with the same settled edge cases as the engine

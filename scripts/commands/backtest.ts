@@ -281,6 +281,19 @@ export function parseSweepWorkerArgs(argv: readonly string[]): { taskQueue?: str
   return out;
 }
 
+/** The configuration with the command's overrides, or exit code 1 after printing every problem. */
+async function loadOrReport(sets: Parameters<typeof loadBacktestConfig>[0]): Promise<LoadedConfig | number> {
+  try {
+    return await loadBacktestConfig(sets);
+  } catch (err) {
+    if (isConfigError(err)) {
+      console.error(`backtest: configuration problems:\n${err.problems.map((p) => `  - ${p}`).join('\n')}`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
 async function runSweepWorkerCommand(argv: string[]): Promise<number> {
   let opts: ReturnType<typeof parseSweepWorkerArgs>;
   try {
@@ -292,16 +305,8 @@ async function runSweepWorkerCommand(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  let loaded: LoadedConfig;
-  try {
-    loaded = await loadBacktestConfig({});
-  } catch (err) {
-    if (isConfigError(err)) {
-      console.error(`backtest: configuration problems:\n${err.problems.map((p) => `  - ${p}`).join('\n')}`);
-      return 1;
-    }
-    throw err;
-  }
+  const loaded = await loadOrReport({});
+  if (typeof loaded === 'number') return loaded;
   const { runSweepWorker } = await import('../../activities/backtest/sweepWorkerProcess');
   const queue = opts.taskQueue ?? backtestTaskQueue(loaded.env.TEMPORAL_TASK_QUEUE);
   await runSweepWorker({
@@ -331,16 +336,8 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
     throw err;
   }
 
-  let loaded: LoadedConfig;
-  try {
-    loaded = await loadBacktestConfig(args.sets);
-  } catch (err) {
-    if (isConfigError(err)) {
-      console.error(`backtest: configuration problems:\n${err.problems.map((p) => `  - ${p}`).join('\n')}`);
-      return 1;
-    }
-    throw err;
-  }
+  const loaded = await loadOrReport(args.sets);
+  if (typeof loaded === 'number') return loaded;
   for (const w of loaded.warnings) console.error(`backtest: warning: ${w}`);
   const cfg = loaded.bot;
   const cacheDir = args.cacheDir === null ? null : resolve(projectDir(), args.cacheDir);
