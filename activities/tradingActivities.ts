@@ -94,13 +94,20 @@ export function createTradingActivities(deps: ActivityDeps) {
       return { ok: problems.length === 0, problems, warnings };
     },
 
+    /**
+     * Bars closed in [fromMs, throughMs). `nextBarFrom` (per symbol, the first bar start the session has not
+     * seen) drops what the session already has, so asking again for a late bar costs no history.
+     */
     async fetchBars(
-      input: { symbols: readonly string[]; fromMs: number; throughMs: number } & DataScope,
+      input: { symbols: readonly string[]; fromMs: number; throughMs: number; nextBarFrom?: Readonly<Record<string, number>> } & DataScope,
     ): Promise<FetchBarsResult> {
       const source = await deps.marketData(input.replayFolder);
       const raw = await source.closedBars(input.symbols, input.fromMs, input.throughMs);
       const bars: Record<string, BarTuple[]> = {};
-      for (const [s, list] of Object.entries(raw)) bars[s] = list.map((b: Bar) => [b.t, b.o, b.h, b.l, b.c, b.v]);
+      for (const [s, list] of Object.entries(raw)) {
+        const from = input.nextBarFrom?.[s] ?? Number.NEGATIVE_INFINITY;
+        bars[s] = list.filter((b: Bar) => b.t >= from).map((b: Bar) => [b.t, b.o, b.h, b.l, b.c, b.v]);
+      }
       const exhausted = await source.exhausted(input.symbols, input.throughMs);
       return { bars, exhausted, attempt: currentAttempt() };
     },

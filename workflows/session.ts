@@ -10,7 +10,7 @@ import { buildCheck, imbalanceGate } from '../domain/strategies/enhancements';
 import { spreadCheck, spreadOf } from '../domain/screening/screen';
 import type { Bar } from '../domain/market/bar';
 import { MINUTE_MS } from '../domain/market/bar';
-import { sessionWindowFor, strategyTiming } from '../domain/market/sessionWindow';
+import { sessionEnd, sessionWindowFor, strategyTiming } from '../domain/market/sessionWindow';
 import { getStrategy } from '../domain/strategies/strategies';
 import type { Decision, EntrySignal, ExitReason, ExitSignal, SymbolTracker } from '../domain/strategies/strategy';
 import { chooseInstrument, type InstrumentChoice } from '../domain/instruments/bearishInstrument';
@@ -63,9 +63,12 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   const window = sessionWindowFor(date, strategyTiming(cfg, strategyName), cfg.SESSION_TIME_ANCHOR);
   const { submitOrder, quote, brokerAccount, placeProtectiveStop, closePosition, brokerHeartbeat, reconcileSessionStart, entryQuote, bearishFacts, fetchBars, lookupOrder, cancelBotOrders } =
     apiActivities(cfg);
-  const closeMs = window.marketCloseMs ?? window.entryEndMs + window.holdMs + MINUTE_MS;
-  // Every position this session opens is closed by here: the latest entry bar plus the hold, or the close.
-  const hardEndMs = Math.min(window.entryEndMs - MINUTE_MS + window.holdMs + MINUTE_MS, closeMs);
+  // Every position this session opens is closed by here: the latest entry bar plus the hold, or one minute
+  // before the close, so that no exit reaches the broker after the bell (docs/trading.md).
+  const end = sessionEnd(window);
+  const hardEndMs = end.endMs;
+  const fetchDelayMs = cfg.BAR_FETCH_DELAY_SECONDS * 1000;
+  const maxSignalAgeMs = cfg.MAX_SIGNAL_AGE_SECONDS * 1000;
 
   let state: SessionState = 'idle';
   let stopped = false;
@@ -78,6 +81,12 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   let realizedPnl = 0;
   let errors = 0;
   let retries = 0;
+  let barsSeen = 0;
+  let staleSignalsSkipped = 0;
+  /** Grants this session holds or held: with the current bar's signals, the n of the weights table. */
+  let grantsTaken = 0;
+  /** Why the session failed (an activity out of retries, a bug); null while it has not. */
+  let failure: string | null = null;
   let escalations = 0;
   let brokerConnectivity: Connectivity = 'unknown';
   let dataConnectivity: Connectivity = 'unknown';
@@ -105,7 +114,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     signals,
     entries,
     exits,
-    positions: [...open.values()].map(positionView),
+    positions: [...open.values()].map((t) => positionView(t, exitOrderId(t.underlying))),
     realizedPnl: round2(realizedPnl),
     tradedTickers: [...tradedTickers],
     pendingConfirmation,
@@ -115,8 +124,12 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     connectivity: { broker: brokerConnectivity, data: dataConnectivity },
     retries,
     escalations,
+    barsSeen,
+    staleSignalsSkipped,
+    failure,
   });
 
+  const exitOrderId = (underlying: string) => clientOrderId({ workflowId: info.workflowId, session: strategyName, ticker: underlying, leg: 'exit' });
   const parent = getExternalWorkflowHandle(input.dayWorkflowId);
   const report = async () => {
     try {
@@ -209,6 +222,28 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     await report();
   };
 
+  /** The spec's shutdown alert: critical, once per cause, never failing the session itself. */
+  const criticalAlert = async (what: string, lines: readonly string[]) => {
+    await bestEffort(`${what} alert`, () =>
+      notify({
+        event: 'critical',
+        mode: input.mode,
+        eventId: `${info.workflowId}:failed:${what}`,
+        subject: `${strategyName.toUpperCase()} session at ${input.broker}: ${what} failed, trading stopped`,
+        lines: [...lines, 'Positions of this session are exited; check the broker and logs/unresolved_orders.'],
+      }),
+    );
+  };
+  /** A grant that was not used goes back; if the account cannot be told, the failure is escalated. */
+  const releaseQuietly = async (requestId: string) => {
+    try {
+      await releaseCapacity({ requestId, realizedPnl: 0, filled: false });
+    } catch (err) {
+      failedCall();
+      await escalate('capacity release', null, null, err);
+    }
+  };
+
   setHandler(sessionStatusQuery, status);
   setHandler(sessionStopSignal, (a) => {
     stopped = true;
@@ -249,15 +284,24 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   const build = buildCheck({ configuredTag: cfg.VERSION_TAG, runningTag, buildMode: cfg.BUILD_MODE, liveMoney: input.mode === 'live' });
   if (build.warning) note('warning', build.warning);
   if (!build.allow) return blockSession([build.reason ?? 'build check failed']);
-  const screened = await screenCandidates({
-    date,
-    strategy: strategyName,
-    universe: input.universe,
-    testMode: cfg.TEST_MODE,
-    replayFolder,
-    firstSessionBarMs: window.analysisStartMs,
-    config: cfg,
-  });
+  let screened: Awaited<ReturnType<typeof screenCandidates>>;
+  try {
+    screened = await screenCandidates({
+      date,
+      strategy: strategyName,
+      universe: input.universe,
+      testMode: cfg.TEST_MODE,
+      replayFolder,
+      firstSessionBarMs: window.analysisStartMs,
+      config: cfg,
+    });
+  } catch (err) {
+    // Nothing is held yet: the session trades nothing and says so loudly (docs/trading.md, "When a session fails").
+    failedCall();
+    failure = `screening failed: ${describeError(err).message}`;
+    await criticalAlert('screening', [failure]);
+    return blockSession([failure]);
+  }
   for (const r of screened.rejected) note('screened_out', `${r.rule}: ${r.reason}`, r.symbol);
   for (const sk of screened.skipped) note('screen_skip', sk.reason, sk.symbol);
   for (const n of screened.notes) note('screening', n);
@@ -298,8 +342,16 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   }
   await setState('analyzing');
 
-  // Indicators use the whole regular session, so the first fetch starts at the date's beginning.
-  let cursor = Date.parse(`${date}T00:00:00Z`);
+  // Indicators use the whole regular session, so the first fetch starts at the date's beginning. After it,
+  // each symbol's next unseen bar start decides what is asked for: a bar the provider publishes late is
+  // asked for again (up to LATE_BAR_WINDOW_MS), and a bar already seen is never decided on twice.
+  const dayStartMs = Date.parse(`${date}T00:00:00Z`);
+  const nextBarFrom = new Map<string, number>();
+  let lastThroughMs: number | null = null;
+  const fetchFromMs = (symbols: readonly string[]) => {
+    const earliest = Math.min(...symbols.map((s) => nextBarFrom.get(s) ?? dayStartMs));
+    return lastThroughMs === null ? earliest : Math.max(earliest, lastThroughMs - LATE_BAR_WINDOW_MS);
+  };
 
   type Submitted = { kind: 'ok'; order: BrokerOrder } | { kind: 'failed'; error: unknown; brokerSaysAbsent: boolean };
   /**
@@ -325,7 +377,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   };
 
   /** The stop a real broker holds for a new position; its failure leaves the bot's own exits in charge. */
-  const protect = async (symbol: string, choice: InstrumentChoice, order: BrokerOrder): Promise<string | null> => {
+  const protect = async (symbol: string, choice: InstrumentChoice, order: BrokerOrder): Promise<{ id: string; kind: 'trailing' | 'stop' } | null> => {
     const fill = order.filledAvgPrice ?? 0;
     const plan = protectiveStopPlan({ strategy: strategyName, assetClass: choice.assetClass, openSide: choice.openSide, fillPrice: fill });
     if (plan === null) return null;
@@ -338,7 +390,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       });
       if (!r.placed) return null;
       note('stop', `${r.kind} stop held at ${input.broker}${r.note ? ` (${r.note})` : ''}`, symbol);
-      return stopId;
+      return { id: stopId, kind: r.kind };
     } catch (err) {
       failedCall();
       errors += 1;
@@ -347,13 +399,22 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     }
   };
 
-  const enter = async (signal: EntrySignal, symbol: string, tracker: SymbolTracker) => {
+  /** A signal's age: market time since its decision bar closed. */
+  const signalAgeMs = (signal: EntrySignal) => marketNowMs(clock) - (signal.barStart + MINUTE_MS);
+
+  /** `acceptedSignals`: grants so far plus the signals of this bar, the n of the weights table. */
+  const enter = async (signal: EntrySignal, symbol: string, tracker: SymbolTracker, acceptedSignals: number) => {
     signals += 1;
     const refuse = (why: string) => {
       tracker.cancelEntry();
       note('skipped', why, symbol, { side: signal.side, price: signal.price });
     };
+    const staleRefusal = () => {
+      staleSignalsSkipped += 1;
+      return refuse(`stale signal: its bar closed ${Math.round(signalAgeMs(signal) / 1000)} s ago (MAX_SIGNAL_AGE_SECONDS=${cfg.MAX_SIGNAL_AGE_SECONDS})`);
+    };
     if (killed || stopped || brokerHalted) return refuse('kill switch or stop active');
+    if (signalAgeMs(signal) > maxSignalAgeMs) return staleRefusal();
     if (cfg.DISABLE_ALL_TRADES) return refuse('DISABLE_ALL_TRADES is true');
     if (blocked.has(symbol)) return refuse('ticker already traded today');
     const shortType = shortTypeFor(strategyName, cfg);
@@ -427,7 +488,9 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     }
     // Limits, weights and sizing are decided atomically by the account workflow, across sessions and brokers.
     const requestId = `${info.workflowId}:${symbol}:entry`;
-    const grant = await requestCapacity({
+    let grant: Awaited<ReturnType<typeof requestCapacity>>;
+    try {
+      grant = await requestCapacity({
       requestId,
       date,
       session: strategyName,
@@ -440,13 +503,22 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       brokerFloat: account.accountValue,
       assetFractionable: cfg.FRACTIONAL && choice.choice.assetClass === 'us_equity',
       notifyWorkflowId: info.workflowId,
-    });
+        acceptedSignals,
+      });
+    } catch (err) {
+      // No risk decision, no entry; the account being out of reach halts this broker's entries.
+      failedCall();
+      await escalate('capacity request', symbol, null, err);
+      return refuse('the risk account did not answer');
+    }
     if (!grant.granted) return refuse(`risk: ${grant.reason}`);
+    grantsTaken += 1;
     // Signals may have arrived while awaiting the quote, the confirmation or the grant: check again, with no
     // await between this check and scheduling the order.
-    if (killed || stopped || brokerHalted) {
-      await releaseCapacity({ requestId, realizedPnl: 0, filled: false });
-      return refuse('kill switch or stop active');
+    const late = signalAgeMs(signal) > maxSignalAgeMs;
+    if (killed || stopped || brokerHalted || late) {
+      await releaseQuietly(requestId);
+      return late ? staleRefusal() : refuse('kill switch or stop active');
     }
     const qty = grant.quantity;
     const allocation = grant.allocationDollars;
@@ -472,20 +544,20 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       tracker.cancelEntry();
       await escalate('entry order', symbol, entryId, submitted.error);
       // Free the slot only when the broker confirmed it has no such order; an unknown outcome keeps it taken.
-      if (submitted.brokerSaysAbsent) await releaseCapacity({ requestId, realizedPnl: 0, filled: false });
+      if (submitted.brokerSaysAbsent) await releaseQuietly(requestId);
       return;
     }
     const order = submitted.order;
     if (order.status !== 'filled' && order.status !== 'partially_filled') {
       errors += 1;
       tracker.cancelEntry();
-      await releaseCapacity({ requestId, realizedPnl: 0, filled: false });
+      await releaseQuietly(requestId);
       note('rejected', `entry order rejected: ${order.rejectReason ?? order.status}`, symbol, { error_code: order.rejectReason });
       return;
     }
     entries += 1;
     recordExecution(order);
-    const stopClientOrderId = await protect(symbol, choice.choice, order);
+    const stop = await protect(symbol, choice.choice, order);
     open.set(symbol, {
       requestId,
       tags: grant.tags,
@@ -493,7 +565,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       choice: choice.choice,
       signal,
       order,
-      stopClientOrderId,
+      stopClientOrderId: stop?.id ?? null,
+      stopKind: stop?.kind ?? null,
       allocation,
       accountValue: grant.accountValue,
       lastUnderlying: signal.price,
@@ -521,7 +594,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     if (!t) return;
     open.delete(symbol);
     const closeSide = t.choice.openSide === 'buy' ? 'sell' : 'buy';
-    const exitId = clientOrderId({ workflowId: info.workflowId, session: strategyName, ticker: symbol, leg: 'exit' });
+    const exitId = exitOrderId(symbol);
     let closed: Awaited<ReturnType<typeof closePosition>> | null = null;
     let failure: string | null = null;
     try {
@@ -564,6 +637,9 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       errors += 1;
       note('warning', `exit filled ${closedQty} of ${t.order.filledQty}: the rest stays open at ${input.broker}`, symbol);
     }
+    const stopClosed = closed?.stop !== null && closed?.stop !== undefined && closed.stop.filledQty > 0 && (closed.exit === null || closed.exit.filledQty === 0);
+    const recordedReason: ExitReason = stopClosed ? (t.stopKind === 'trailing' ? 'trailing_stop' : 'stop_loss') : reason;
+    const exitTime = stopClosed && closed?.stop?.filledAt ? closed.stop.filledAt : new Date(barStart).toISOString();
     const errorCode = failure ?? (!filled ? (exitOrder?.rejectReason ?? exitOrder?.status ?? 'not_filled') : closedQty < t.order.filledQty ? 'partial_exit' : null);
     const exitOrderIds = [exitOrder, closed?.stop ?? null].filter((o): o is BrokerOrder => o !== null && o.filledQty > 0);
     exits += 1;
@@ -582,8 +658,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       entry_price: entryPrice,
       exit_price: exitPrice,
       entry_time: new Date(t.signal.barStart).toISOString(),
-      exit_time: new Date(barStart).toISOString(),
-      exit_reason: reason,
+      exit_time: exitTime,
+      exit_reason: recordedReason,
       pnl,
       fees,
       broker: input.broker,
@@ -596,13 +672,15 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       tags: [...t.tags],
       error_code: errorCode,
     };
-    note('exit', `${reason}: ${t.choice.symbol} at ${exitPrice ?? 'unfilled'} pnl ${pnl}`, symbol, {
-      reason,
+    note('exit', `${recordedReason}${stopClosed ? ` (the stop held at ${input.broker} filled first)` : ''}: ${t.choice.symbol} at ${exitPrice ?? 'unfilled'} pnl ${pnl}`, symbol, {
+      reason: recordedReason,
       underlying_price: price,
       bar: new Date(barStart).toISOString(),
     });
-    await recordTrade({ mode: input.mode, trade });
-    await postTradeToLedger({ mode: input.mode, trade });
+    // The position is already closed at the broker: a record or ledger that cannot be written is escalated
+    // (unresolved_orders log, alert, broker halted) and the session goes on exiting (docs/trading.md).
+    await mustWrite('trade record', symbol, exitId, () => recordTrade({ mode: input.mode, trade }));
+    await mustWrite('ledger posting', symbol, exitId, () => postTradeToLedger({ mode: input.mode, trade }));
     await bestEffort('ledger export', () => exportLedger({ mode: input.mode, trigger: 'auto' }));
     await bestEffort('exit alert', () =>
       notify({
@@ -613,18 +691,29 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
         lines: [`${t.choice.symbol} closed at ${exitPrice ?? 'unfilled'}, PnL ${pnl}`],
       }),
     );
-    const released = await releaseCapacity({ requestId: t.requestId, realizedPnl: pnl, filled: exitPrice !== null });
-    if (released.brokerHalted && !brokerHalted) {
+    const released = await mustWrite('capacity release', symbol, exitId, () => releaseCapacity({ requestId: t.requestId, realizedPnl: pnl, filled: exitPrice !== null }));
+    if (released?.brokerHalted && !brokerHalted) {
       brokerHalted = true;
       note('kill', `daily loss limit reached at ${input.broker}: trading halted for the day`);
     }
     await report();
   };
 
+  /** A write after the broker has acted: its failure is escalated, never thrown. */
+  const mustWrite = async <T>(what: string, symbol: string, orderId: string, fn: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await fn();
+    } catch (err) {
+      failedCall();
+      await escalate(what, symbol, orderId, err);
+      return null;
+    }
+  };
+
   const handle = async (symbol: string, tracker: SymbolTracker, d: Decision) => {
     if (d === null) return;
     if (d.kind === 'exit') await exit(symbol, d.reason, d.price, d.barStart);
-    else await enter(d, symbol, tracker);
+    else await enter(d, symbol, tracker, grantsTaken + 1);
   };
 
   const exitAll = async (reason: ExitReason) => {
@@ -656,80 +745,100 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   let dataLost = false;
 
   // Bar loop: wake at each market minute, take the bars closed since the last call, decide bar by bar.
-  while (!stopped && !killed && !brokerHalted) {
-    const now = marketNowMs(clock);
-    const through = Math.min(now - (now % MINUTE_MS) + MINUTE_MS, hardEndMs);
-    await sleepUntilMarket(clock, through);
-    if (stopped || killed || brokerHalted) break;
-    const active = [...trackers.entries()].filter(([, t]) => !t.done).map(([s]) => s);
-    if (active.length === 0) break;
-    let res: Awaited<ReturnType<typeof fetchBars>>;
-    try {
-      res = await fetchBars({ symbols: active, fromMs: cursor, throughMs: through, replayFolder });
-    } catch (err) {
-      // The cursor stays: the next call asks for every bar since, so nothing is skipped if the feed recovers.
-      failedCall();
-      errors += 1;
-      dataFailures += 1;
-      dataConnectivity = 'unreachable';
-      note('warning', `bar fetch failed (${dataFailures} in a row): ${describeError(err).message}`);
-      if (dataFailures >= MAX_DATA_FAILURES || through >= hardEndMs) {
-        dataLost = true;
-        note('kill', `market data unreachable after ${dataFailures} attempts: session halted, positions exited`);
-        await bestEffort('data loss alert', () =>
-          notify({
-            event: 'critical',
-            mode: input.mode,
-            eventId: `${info.workflowId}:data-lost`,
-            subject: `${strategyName.toUpperCase()} halted: market data unreachable`,
-            lines: [describeError(err).message],
-          }),
-        );
-        break;
-      }
-      await flushLog();
-      continue;
-    }
-    dataFailures = 0;
-    dataConnectivity = 'ok';
-    retries += (res.attempt ?? 1) - 1;
-    cursor = through;
-    const merged = mergeBars(res.bars);
-    if (stateIs('analyzing') && through > window.entryStartMs) await setState('trading');
-    // Exits before entries on the same bar, so a freed slot can be used; entries strongest first.
-    for (const group of groupByStart(merged)) {
-      const entriesHere: { symbol: string; tracker: SymbolTracker; signal: EntrySignal }[] = [];
-      for (const { symbol, bar } of group) {
-        const tracker = trackers.get(symbol) as SymbolTracker;
-        lastBar.set(symbol, bar);
-        const t = open.get(symbol);
-        if (t) t.lastUnderlying = bar.c;
-        const d = tracker.onBar(bar);
-        if (d?.kind === 'entry') entriesHere.push({ symbol, tracker, signal: d });
-        else await handle(symbol, tracker, d);
-      }
-      entriesHere.sort((a, b) => b.signal.strength - a.signal.strength || a.symbol.localeCompare(b.symbol));
-      for (const e of entriesHere) await enter(e.signal, e.symbol, e.tracker);
-    }
-    const exhausted = new Set(res.exhausted);
-    for (const symbol of active) {
-      const tracker = trackers.get(symbol) as SymbolTracker;
-      await handle(symbol, tracker, tracker.onTime(through) as ExitSignal | null);
-      if (exhausted.has(symbol)) await handle(symbol, tracker, tracker.onEndOfData() as ExitSignal | null);
-    }
-    if (stateIs('trading') && through >= window.entryEndMs) await setState('monitoring');
-    if (!brokerHalted) await heartbeat(through);
-    await flushLog();
-    if (through >= hardEndMs) break;
+  // Anything that still escapes it (an activity out of retries, a bug) ends trading, not the session: what
+  // it holds is exited below and the day hears why (docs/trading.md, "When a session fails").
+  try {
+    await runBarLoop();
+  } catch (err) {
+    const d = describeError(err);
+    failure = `${d.errorClass}${d.code ? ` ${d.code}` : ''}: ${d.message}`;
+    errors += 1;
+    note('kill', `session failed: ${failure}; positions exited`);
+    await criticalAlert('session', [failure]);
   }
 
-  await exitAll(killed || brokerHalted || dataLost ? 'kill_switch' : stopped ? 'stopped' : 'session_end');
+  await exitAll(killed || brokerHalted || dataLost || failure !== null ? 'kill_switch' : stopped ? 'stopped' : end.reason);
   await flushLog();
   // After each session: logs, trade history, summaries and the ledger are archived.
   await bestEffort('backup', () => backupOutputs({ mode: input.mode, label: `${date}-${strategyName}` }));
-  await setState(killed || stopped || brokerHalted || dataLost ? 'halted' : 'done');
+  await setState(killed || stopped || brokerHalted || dataLost || failure !== null ? 'halted' : 'done');
   log.info('session finished', { strategy: strategyName, entries, exits, realizedPnl, at: workflowNowMs() });
   return status();
+
+  async function runBarLoop(): Promise<void> {
+    while (!stopped && !killed && !brokerHalted) {
+      const now = marketNowMs(clock);
+      const through = Math.min(now - (now % MINUTE_MS) + MINUTE_MS, hardEndMs);
+      // Providers publish a minute's bar a moment after it ends: asking at the boundary would miss it.
+      await sleepUntilMarket(clock, through + fetchDelayMs);
+      if (stopped || killed || brokerHalted) break;
+      const active = [...trackers.entries()].filter(([, t]) => !t.done).map(([s]) => s);
+      if (active.length === 0) break;
+      let res: Awaited<ReturnType<typeof fetchBars>>;
+      try {
+        const seen = Object.fromEntries(active.filter((s) => nextBarFrom.has(s)).map((s) => [s, nextBarFrom.get(s) as number]));
+        res = await fetchBars({ symbols: active, fromMs: fetchFromMs(active), throughMs: through, nextBarFrom: seen, replayFolder });
+      } catch (err) {
+        // Nothing is marked seen: the next call asks for every bar since, so nothing is skipped if the feed recovers.
+        failedCall();
+        errors += 1;
+        dataFailures += 1;
+        dataConnectivity = 'unreachable';
+        note('warning', `bar fetch failed (${dataFailures} in a row): ${describeError(err).message}`);
+        if (dataFailures >= MAX_DATA_FAILURES || through >= hardEndMs) {
+          dataLost = true;
+          note('kill', `market data unreachable after ${dataFailures} attempts: session halted, positions exited`);
+          await bestEffort('data loss alert', () =>
+            notify({
+              event: 'critical',
+              mode: input.mode,
+              eventId: `${info.workflowId}:data-lost`,
+              subject: `${strategyName.toUpperCase()} halted: market data unreachable`,
+              lines: [describeError(err).message],
+            }),
+          );
+          break;
+        }
+        await flushLog();
+        continue;
+      }
+      dataFailures = 0;
+      dataConnectivity = 'ok';
+      retries += (res.attempt ?? 1) - 1;
+      lastThroughMs = through;
+      // A bar already decided on (a re-delivery, an out-of-order page) is dropped before any tracker sees it.
+      const merged = mergeBars(res.bars).filter(({ symbol, bar }) => bar.t >= (nextBarFrom.get(symbol) ?? dayStartMs));
+      for (const { symbol, bar } of merged) nextBarFrom.set(symbol, bar.t + MINUTE_MS);
+      barsSeen += merged.length;
+      if (stateIs('analyzing') && through > window.entryStartMs) await setState('trading');
+      // Exits before entries on the same bar, so a freed slot can be used; entries strongest first.
+      for (const group of groupByStart(merged)) {
+        const entriesHere: { symbol: string; tracker: SymbolTracker; signal: EntrySignal }[] = [];
+        for (const { symbol, bar } of group) {
+          const tracker = trackers.get(symbol) as SymbolTracker;
+          lastBar.set(symbol, bar);
+          const t = open.get(symbol);
+          if (t) t.lastUnderlying = bar.c;
+          const d = tracker.onBar(bar);
+          if (d?.kind === 'entry') entriesHere.push({ symbol, tracker, signal: d });
+          else await handle(symbol, tracker, d);
+        }
+        entriesHere.sort((a, b) => b.signal.strength - a.signal.strength || a.symbol.localeCompare(b.symbol));
+        const acceptedSignals = grantsTaken + entriesHere.length;
+        for (const e of entriesHere) await enter(e.signal, e.symbol, e.tracker, acceptedSignals);
+      }
+      const exhausted = new Set(res.exhausted);
+      for (const symbol of active) {
+        const tracker = trackers.get(symbol) as SymbolTracker;
+        await handle(symbol, tracker, tracker.onTime(through) as ExitSignal | null);
+        if (exhausted.has(symbol)) await handle(symbol, tracker, tracker.onEndOfData() as ExitSignal | null);
+      }
+      if (stateIs('trading') && through >= window.entryEndMs) await setState('monitoring');
+      if (!brokerHalted) await heartbeat(through);
+      await flushLog();
+      if (through >= hardEndMs) break;
+    }
+  }
 }
 
 /** Runs an activity whose failure must not stop trading; the failure is logged. */
@@ -747,5 +856,7 @@ function shortTypeFor(strategy: SessionInput['strategy'], cfg: SessionInput['con
 
 /** Market minutes between watchdog heartbeats to the broker. */
 const WATCHDOG_INTERVAL_MS = 5 * MINUTE_MS;
+/** How late a bar may be published and still be asked for again (market ms). */
+const LATE_BAR_WINDOW_MS = 5 * MINUTE_MS;
 /** Consecutive failed bar fetches (each after its retries) that halt a session. */
 const MAX_DATA_FAILURES = 3;

@@ -31,6 +31,16 @@ export interface PositionView {
   /** Latest close of the underlying. */
   readonly currentPrice: number;
   readonly unrealizedPnl: number;
+  /**
+   * What closing it takes, so the day can exit a failed session's positions with the session's own ids:
+   * the order side that opened it, its asset class, and the client order ids of its exit and broker stop.
+   */
+  readonly exitPlan?: {
+    readonly openSide: 'buy' | 'sell';
+    readonly assetClass: 'us_equity' | 'us_option';
+    readonly exitClientOrderId: string;
+    readonly stopClientOrderId: string | null;
+  };
 }
 
 export interface SessionStatus {
@@ -59,6 +69,12 @@ export interface SessionStatus {
   readonly retries: number;
   /** Failures escalated: alert, kill switch for the broker, entry in unresolved_orders_<mode>.log. */
   readonly escalations: number;
+  /** Distinct one-minute bars the session decided on (each published bar once). */
+  readonly barsSeen?: number;
+  /** Entry signals skipped because their bar had closed more than MAX_SIGNAL_AGE_SECONDS before sending. */
+  readonly staleSignalsSkipped?: number;
+  /** Why the session failed (an activity out of retries, a bug); its positions were exited. Null otherwise. */
+  readonly failure?: string | null;
 }
 
 export type Connectivity = 'ok' | 'unreachable' | 'unknown';

@@ -19,6 +19,8 @@ export interface OpenTrade {
   readonly order: BrokerOrder;
   /** Client order id of the stop the broker holds, or null (simulator, options, placement failed). */
   readonly stopClientOrderId: string | null;
+  /** What kind of stop the broker holds: its fill is recorded as trailing_stop or stop_loss. */
+  readonly stopKind?: 'trailing' | 'stop' | null;
   readonly allocation: number;
   readonly accountValue: number;
   /** Latest close of the underlying (positions are marked from the bars the session sees). */
@@ -30,7 +32,7 @@ export interface OpenTrade {
  * the unrealised PnL is an estimate from the underlying's move (put: the simulator's premium model;
  * inverse ETF: -1x the underlying's return on the entry notional).
  */
-export function positionView(t: OpenTrade): PositionView {
+export function positionView(t: OpenTrade, exitClientOrderId: string): PositionView {
   const entry = t.order.filledAvgPrice ?? 0;
   const qty = t.order.filledQty;
   const move = t.lastUnderlying - t.signal.price;
@@ -60,6 +62,7 @@ export function positionView(t: OpenTrade): PositionView {
     entryPrice: entry,
     currentPrice: t.lastUnderlying,
     unrealizedPnl: round2(unrealized),
+    exitPlan: { openSide: t.choice.openSide, assetClass: t.choice.assetClass, exitClientOrderId, stopClientOrderId: t.stopClientOrderId },
   };
 }
 

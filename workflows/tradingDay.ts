@@ -10,6 +10,7 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { TradingActivities } from '../activities/tradingActivities';
+import type { ProtectionActivities } from '../activities/broker/protectionActivities';
 import type { AccountActivities } from '../activities/accountClient';
 import type { AuditActivities } from '../activities/auditActivities';
 import { isTradingDay, holidayName } from '../domain/market/exchangeCalendar';
@@ -38,6 +39,7 @@ import {
   sessionKillSignal,
   sessionStopSignal,
   type Connectivity,
+  type PositionView,
   type SessionStatus,
 } from './sessionApi';
 import { sessionWorkflow } from './session';
@@ -57,6 +59,11 @@ const { notify, rotateLogs } = proxyActivities<AuditActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '60 seconds', maximumAttempts: 4, nonRetryableErrorTypes: ['ConfigError', 'LogicError'] },
 });
+const { closePosition } = proxyActivities<ProtectionActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: ['ConfigError', 'LogicError'] },
+});
+
 const { writeDailySummary } = proxyActivities<TradingActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
@@ -250,6 +257,44 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
     }
   };
 
+  /**
+   * A session's end. One that failed (a bug, a workflow failure the session could not catch) does not fail
+   * the day: the day marks it, exits what it last reported holding with the session's own client order ids
+   * (a retried or repeated exit finds the first), and sends the shutdown alert (docs/trading.md).
+   */
+  const settleSession = async (id: string, handle: ChildWorkflowHandle<typeof sessionWorkflow>) => {
+    try {
+      sessions.set(id, withBroker(await handle.result()));
+      return;
+    } catch (err) {
+      const last = sessions.get(id);
+      const why = `session ${id} failed: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`;
+      warnings.push(why);
+      const exits = await exitFailedSession(brokerOf.get(id) ?? input.broker, last?.positions ?? []);
+      if (last) sessions.set(id, withBroker({ ...last, state: 'halted', failure: why, positions: [], notes: [...last.notes, why, ...exits] }));
+      await alert('shutdown', `${date}: ${why}`, [why, ...exits, 'The day goes on with its other sessions; check the broker.']);
+    }
+  };
+  const exitFailedSession = async (broker: BrokerName, positions: readonly PositionView[]): Promise<string[]> => {
+    const lines: string[] = [];
+    for (const p of positions) {
+      if (!p.exitPlan) continue;
+      const side = p.exitPlan.openSide === 'buy' ? 'sell' : 'buy';
+      try {
+        const r = await closePosition({
+          broker,
+          replayFolder: input.replay?.folder ?? null,
+          stopClientOrderId: p.exitPlan.stopClientOrderId,
+          request: { clientOrderId: p.exitPlan.exitClientOrderId, symbol: p.ticker, assetClass: p.exitPlan.assetClass, side, qty: p.size, type: 'market', underlying: p.underlying },
+        });
+        lines.push(`${p.ticker}: exited ${r.filledQty} of ${p.size} at ${r.avgPrice ?? 'unfilled'}`);
+      } catch (err) {
+        lines.push(`${p.ticker}: exit FAILED (${String(err)}); ${p.size} may still be held at ${broker}`);
+      }
+    }
+    return lines;
+  };
+
   const finish = async (): Promise<DaySummary> => {
     const rebalancing = closedReason === null ? await rebalancingNeeds() : [];
     await writeDailySummary({
@@ -377,10 +422,10 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
     // Sessions run one after another unless their windows overlap: wait for this one only if the next starts later.
     const next = plan.sessions[plan.sessions.indexOf(s) + 1];
     const nextStart = next ? Date.parse(scheduledStarts[next] as string) : Number.POSITIVE_INFINITY;
-    const results = Promise.all(started.map(async (c) => sessions.set(c.id, withBroker(await c.handle.result()))));
+    const results = Promise.all(started.map((c) => settleSession(c.id, c.handle)));
     await Promise.race([results, waitUntilMarket(clock, nextStart - 60_000)]);
   }
-  for (const [id, child] of children) sessions.set(id, withBroker(await child.handle.result()));
+  for (const [id, child] of children) await settleSession(id, child.handle);
   currentSession = null;
   log.info('trading day finished', { date, at: new Date(marketNowMs(clock)).toISOString() });
   return finish();

@@ -6,7 +6,7 @@ import { parseOccSymbol } from '../instruments/occSymbol';
 import { simulatedPutPremium } from '../instruments/simulatedOptionPrice';
 import { MINUTE_MS, type Bar } from '../market/bar';
 import { isTradingDay, regularSessionUtc, type RegularSession } from '../market/exchangeCalendar';
-import { sessionWindowFor, strategyTiming, type SessionWindow } from '../market/sessionWindow';
+import { sessionEnd, sessionWindowFor, strategyTiming, type SessionWindow } from '../market/sessionWindow';
 import { clientOrderId } from '../orders/clientOrderId';
 import {
   accountConfigFrom,
@@ -153,6 +153,10 @@ interface SessionRun {
   readonly strategy: StrategyName;
   readonly window: SessionWindow;
   readonly hardEndMs: number;
+  /** Why a position still open at hardEndMs leaves (sessionEnd: `market_close` when the close cut it off). */
+  readonly endReason: ExitReason;
+  /** Grants taken: with a minute's signals, the n of the weights table, as the live session counts it. */
+  grants: number;
   started: boolean;
   finished: boolean;
   /** Trackers by symbol index of the day; null for symbols not screened in. */
@@ -452,11 +456,13 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
       .filter((s) => !blockedStrategies.has(s))
       .map((strategy) => {
         const window = sessionWindowFor(date, strategyTiming(cfg, strategy), cfg.SESSION_TIME_ANCHOR);
-        const closeMs = window.marketCloseMs ?? window.entryEndMs + window.holdMs + MINUTE_MS;
+        const end = sessionEnd(window);
         return {
           strategy,
           window,
-          hardEndMs: Math.min(window.entryEndMs - MINUTE_MS + window.holdMs + MINUTE_MS, closeMs),
+          hardEndMs: end.endMs,
+          endReason: end.reason,
+          grants: 0,
           started: false,
           finished: false,
           trackers: [],
@@ -517,7 +523,8 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
       }
       if (entries === null) return;
       entries.sort((a, b) => b.signal.strength - a.signal.strength || a.sym - b.sym);
-      for (const e of entries) enter(s, e.sym, e.tracker, e.signal);
+      const acceptedSignals = s.grants + entries.length;
+      for (const e of entries) enter(s, e.sym, e.tracker, e.signal, acceptedSignals);
     };
 
     /** The session clock at `nowMs`: hold windows that ran out without a bar, and symbols whose data ended. */
@@ -536,7 +543,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
 
     const finishSession = (s: SessionRun) => {
       timeChecks(s, s.hardEndMs);
-      exitAll(s, 'session_end');
+      exitAll(s, s.endReason);
       s.finished = true;
     };
 
@@ -548,7 +555,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
       }
     };
 
-    const enter = (s: SessionRun, sym: number, tracker: SymbolTracker, signal: EntrySignal) => {
+    const enter = (s: SessionRun, sym: number, tracker: SymbolTracker, signal: EntrySignal, acceptedSignals: number) => {
       counters.signals += 1;
       const symbol = order[sym]!;
       const refuse = (code: string) => {
@@ -599,10 +606,12 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
         brokerFloat: s.accountValue,
         assetFractionable: cfg.FRACTIONAL && instrument.assetClass === 'us_equity',
         notifyWorkflowId: workflowId,
+        acceptedSignals,
       });
       account = settle(step.state);
       const grant = step.result;
       if (!grant.granted) return refuse(grant.reason);
+      s.grants += 1;
       blocked.add(symbol);
       const fill = modelFillPrice({ execution, side: instrument.openSide, choice: instrument, bars: priceBars, decisionBarStart: signal.barStart });
       if (fill === null) {

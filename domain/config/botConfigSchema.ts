@@ -43,6 +43,10 @@ export const botConfigShape = {
   TRADE_CONFIRMATION_REQUIRED: boolField(false),
   TRADE_CONFIRMATION_TIMEOUT: numberField(120, { min: 1, max: 3600, int: true }),
   API_RETRY_LIMIT: numberField(3, { min: 0, max: 20, int: true }),
+  // An entry decided on a bar that closed longer ago than this is skipped, never sent (docs/trading.md).
+  MAX_SIGNAL_AGE_SECONDS: numberField(90, { min: 5, max: 3600 }),
+  // Market seconds after a minute ends before its bar is asked for: providers publish a little late.
+  BAR_FETCH_DELAY_SECONDS: numberField(3, { min: 0, max: 30 }),
   API_TIMEOUT: numberField(30, { min: 1, max: 600 }),
   FRACTIONAL: boolField(true),
   TOTAL_ALLOCATION: numberField(0.02, fraction),

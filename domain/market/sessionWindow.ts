@@ -40,6 +40,26 @@ export interface SessionWindow {
   readonly earlyClose: boolean;
 }
 
+/**
+ * A live order sent after the bell is not filled on that day (Alpaca queues a day market order for the
+ * next session), so every position a session still holds is exited this long before the close C: the
+ * decision is taken on the bar that ends one minute before C and the order reaches the broker inside the
+ * last minute (docs/trading.md, "The session's end").
+ */
+export const CLOSE_EXIT_LEAD_MS = MINUTE_MS;
+
+/**
+ * When a session has exited everything: the latest entry bar plus the hold, or CLOSE_EXIT_LEAD_MS before
+ * the close, whichever is first. `reason` says which one ends it (a position cut off by the close exits as
+ * `market_close`). Shared by the session workflow and the backtester's portfolio mode.
+ */
+export function sessionEnd(w: SessionWindow): { readonly endMs: number; readonly reason: 'market_close' | 'session_end' } {
+  const holdEndMs = w.entryEndMs + w.holdMs;
+  if (w.marketCloseMs === null) return { endMs: holdEndMs, reason: 'session_end' };
+  const closeDeadlineMs = w.marketCloseMs - CLOSE_EXIT_LEAD_MS;
+  return holdEndMs < closeDeadlineMs ? { endMs: holdEndMs, reason: 'session_end' } : { endMs: closeDeadlineMs, reason: 'market_close' };
+}
+
 /** How START_TIME_* is read: UTC as written (spec default) or anchored to the New York clock (opt-in). */
 export type SessionTimeAnchor = 'utc' | 'exchange';
 

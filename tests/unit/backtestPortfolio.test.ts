@@ -89,11 +89,12 @@ void test('next-bar-open fills with slippage and fees, sized by the account rule
   const r = run({ market: market({ ABC: abc }), cfg: cfg({ STRATEGY_OVERRIDE: 'open' }) });
   assert.equal(r.trades.length, 1);
   const t = r.trades[0]!;
-  // Dollars: 2% of 100,000 x weight 0.4 (first of MAX_TRADES=4: 40/20/20/20) = 800; below the 2.5% cap.
-  assert.equal(t.allocation, 800);
+  // Dollars: 2% of 100,000 x weight 1 (the session's one accepted signal: n = 1 takes 100%) = 2,000;
+  // below the 2.5% cap.
+  assert.equal(t.allocation, 2000);
   assert.equal(t.account_value, 100_000);
-  // Quantity from the signal bar's close: floor(800 / 103 in 0.0001 steps) = 7.7669 shares.
-  assert.equal(t.size, 7.7669);
+  // Quantity from the signal bar's close: floor(2000 / 103 in 0.0001 steps) = 19.4174 shares.
+  assert.equal(t.size, 19.4174);
   assert.equal(t.signal_price, 103);
   // Entry: the 14:53 bar's open 103.5, plus 10 bps = 103.6035. Exit: the 15:23 open 104, less 10 bps = 103.896.
   assert.ok(Math.abs(t.entry_price - 103.6035) < 1e-9, String(t.entry_price));
@@ -101,13 +102,13 @@ void test('next-bar-open fills with slippage and fees, sized by the account rule
   assert.equal(t.entry_time, '2025-06-10T14:52:00.000Z');
   assert.equal(t.exit_time, '2025-06-10T15:22:00.000Z');
   assert.equal(t.exit_reason, 'hold_limit');
-  // PnL: (103.896 - 103.6035) x 7.7669 - 2 x 1 fee = 2.2718 - 2 = 0.27.
+  // PnL: (103.896 - 103.6035) x 19.4174 - 2 x 1 fee = 5.6796 - 2 = 3.68.
   assert.equal(t.fees, 2);
-  assert.equal(t.pnl, 0.27);
+  assert.equal(t.pnl, 3.68);
   assert.equal(t.mode, 'backtest');
   assert.equal(t.instrument, 'stock');
   assert.equal(t.broker, 'sim');
-  assert.ok(Math.abs(r.endingCash - (100_000 + 0.2925 * 7.7669 - 2)) < 1e-6, String(r.endingCash));
+  assert.ok(Math.abs(r.endingCash - (100_000 + 0.2925 * 19.4174 - 2)) < 1e-6, String(r.endingCash));
   assert.equal(r.days[0]!.executionSeconds.length, 2);
 });
 
@@ -129,14 +130,14 @@ void test('no bar after the decision bar: the fill is at its close (plus slippag
 
 void test('bearish OPEN signal buys a put priced from the underlying (simulated premium)', () => {
   // XYZ: range 50, closes at 48 at 14:52 (below 50 x 0.98 = 49): short. Put strike floor(48) = 48,
-  // premium at the signal close = 0 + 1% of 48 = 0.48: 800 dollars buy 16 contracts (16 x 48 = 768).
+  // premium at the signal close = 0 + 1% of 48 = 0.48: 2,000 dollars (n = 1) buy 41 contracts (41 x 48 = 1,968).
   const xyz = day(D, '13:30', '15:59', (hhmm) => (hhmm < '14:52' ? [50, 50] : [48, 48]));
   const r = run({ market: market({ XYZ: xyz }), cfg: cfg({ STRATEGY_OVERRIDE: 'open' }), execution: AT_CLOSE });
   const t = r.trades[0]!;
   assert.equal(t.side, 'short');
   assert.equal(t.instrument, 'put');
   assert.match(t.ticker, /^XYZ\s+250620P00048000$/);
-  assert.equal(t.size, 16);
+  assert.equal(t.size, 41);
   assert.equal(t.entry_price, 0.48);
 });
 
@@ -164,15 +165,18 @@ void test('a ticker trades once a day across sessions; another symbol still trad
 });
 
 void test('daily loss limit: the losing exit halts the broker; the other position leaves at once (kill_switch)', () => {
-  // A and B break out together at 14:52; B is stronger (close 103.5) and takes the 800-dollar rank, A the
-  // 400 (3.8834 shares at 103). A falls to 100 at 14:55 (trailing stop, 103 x 0.98 = 100.94): a loss of
-  // 3 x 3.8834 = 11.65 against a limit of 0.0001 x 100,000 = 10 dollars halts the broker.
+  // A and B break out together at 14:52 (n = 2: 60/40); B is stronger (close 103.5) and takes the
+  // 1,200-dollar rank, A the 800 (7.7669 shares at 103). A falls to 100 at 14:55 (trailing stop,
+  // 103 x 0.98 = 100.94): a loss of 3 x 7.7669 = 23.30 against a limit of 0.0001 x 100,000 = 10 dollars
+  // halts the broker.
   const a = day(D, '13:30', '15:59', (hhmm) => (hhmm < '14:52' ? [100, 100] : hhmm < '14:55' ? [103, 103] : [100, 100]));
   const b = day(D, '13:30', '15:59', (hhmm) => (hhmm < '14:52' ? [100, 100] : [103, 103.5]));
   const r = run({ market: market({ A: a, B: b }), cfg: cfg({ STRATEGY_OVERRIDE: 'open', DAILY_LOSS_LIMIT: '0.0001' }), execution: AT_CLOSE });
   const byName = new Map(r.trades.map((t) => [t.underlying, t]));
   assert.equal(byName.get('A')!.exit_reason, 'trailing_stop');
-  assert.equal(byName.get('A')!.pnl, -11.65);
+  assert.equal(byName.get('A')!.pnl, -23.3);
+  assert.equal(byName.get('A')!.allocation, 800);
+  assert.equal(byName.get('B')!.allocation, 1200);
   assert.equal(byName.get('B')!.exit_reason, 'kill_switch');
   assert.equal(byName.get('B')!.exit_time, '2025-06-10T14:55:00.000Z');
   assert.equal(r.days[0]!.halted, true);

@@ -37,6 +37,8 @@ const BOT_BAD: Record<keyof BotConfig, Bad> = {
   TRADE_CONFIRMATION_REQUIRED: bool,
   TRADE_CONFIRMATION_TIMEOUT: { wrong: '1.5', range: '3601' },
   API_RETRY_LIMIT: { wrong: 'three', range: '21' },
+  MAX_SIGNAL_AGE_SECONDS: { wrong: 'soon', range: '1' },
+  BAR_FETCH_DELAY_SECONDS: { wrong: 'late', range: '31' },
   API_TIMEOUT: { wrong: '30s', range: '601' },
   FRACTIONAL: bool,
   TOTAL_ALLOCATION: fraction,
