@@ -20,6 +20,8 @@ export interface WorkerRuntimeOptions {
   /** Client for the account activities' updates. */
   readonly client: Client;
   readonly outputDir?: string;
+  /** Account workflow id (default `tradebot-account-<mode>`): the rehearsal keeps its own risk account. */
+  readonly accountWorkflowId?: string;
 }
 
 export interface WorkerRuntime {
@@ -61,6 +63,7 @@ export async function createWorkerRuntime(opts: WorkerRuntimeOptions): Promise<W
     projectDir: opts.cwd,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
+    accountWorkflowId: opts.accountWorkflowId,
     deps,
     extraActivities: scheduling,
   });
@@ -133,6 +136,7 @@ async function createLiveWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Work
       audit: { backupsDir: path.resolve(opts.cwd, 'backups'), env, bot },
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
+      accountWorkflowId: opts.accountWorkflowId,
       deps,
       screeningProvider: wiring.screening,
       projectDir: opts.cwd,

@@ -79,9 +79,11 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
   const { config: cfg, date } = input;
   const info = workflowInfo();
   const mode = outputMode({ TEST_MODE: cfg.TEST_MODE, FORCE_PAPER_EXPORT: cfg.FORCE_PAPER_EXPORT });
-  const clock: ReplayClock = input.replay
-    ? { anchorRealMs: workflowNowMs(), anchorMarketMs: input.replay.marketStartMs, speed: input.replay.speed }
-    : liveClock();
+  const clock: ReplayClock = input.clock
+    ? input.clock
+    : input.replay
+      ? { anchorRealMs: workflowNowMs(), anchorMarketMs: input.replay.marketStartMs, speed: input.replay.speed }
+      : liveClock();
 
   let state: DayState = 'idle';
   let stopped = false;

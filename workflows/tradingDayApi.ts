@@ -27,6 +27,12 @@ export interface DayInput {
    * Absent for live and paper trading, where market time is workflow time.
    */
   readonly replay?: { readonly folder: string; readonly speed: number; readonly marketStartMs: number };
+  /**
+   * A virtual market clock shared with the market emulator (the paper rehearsal, docs/emulator.md): market
+   * time runs `speed` times faster from `anchorMarketMs`, reached at real time `anchorRealMs`. Absent: the
+   * replay's clock, else live time.
+   */
+  readonly clock?: ReplayClock;
 }
 
 export interface DaySummary {

@@ -1,7 +1,7 @@
 import type { BotConfig } from '../../domain/config/botConfigSchema';
 import { RESERVED_BROKERS, SUPPORTED_BROKERS } from '../../domain/config/botConfigSchema';
 import { ConfigError } from '../../domain/config/configError';
-import { DEFAULT_ALPACA_LIVE_URL, type EnvConfig } from '../../domain/config/envSchema';
+import { DEFAULT_ALPACA_DATA_URL, DEFAULT_ALPACA_LIVE_URL, type EnvConfig } from '../../domain/config/envSchema';
 import { brokerEndpointMode } from '../../domain/routing';
 import type { AssetClass, Broker, BrokerOrder, OrderSide } from './brokerTypes';
 import { AlpacaBroker, createAlpacaLimiters, type AlpacaLimiters } from './alpacaBroker';
@@ -114,7 +114,7 @@ export type RealBrokerName = (typeof SUPPORTED_BROKERS)[number];
 
 /** Alpaca's live trading host; a paper configuration must never resolve to it. */
 export const ALPACA_LIVE_HOSTS = ['api.alpaca.markets'];
-export const ALPACA_DATA_URL = 'https://data.alpaca.markets';
+export const ALPACA_DATA_URL = DEFAULT_ALPACA_DATA_URL;
 
 export type FactoryBotConfig = Pick<
   BotConfig,
@@ -332,7 +332,7 @@ export async function createAuthenticatedBrokers(opts: BrokerFactoryOptions): Pr
 // Live and paper wiring for the worker: authenticated brokers, the bar source and VIX.
 
 export interface LiveWiringOptions extends BrokerFactoryOptions {
-  readonly env: FactoryEnvConfig & Pick<EnvConfig, 'FINNHUB_API_KEY' | 'VIX_SOURCE'>;
+  readonly env: FactoryEnvConfig & Pick<EnvConfig, 'FINNHUB_API_KEY' | 'VIX_SOURCE'> & Partial<Pick<EnvConfig, 'ALPACA_DATA_URL' | 'FINNHUB_URL'>>;
   /** Project folder: a relative VIX_SOURCE file is read from here. */
   readonly cwd: string;
   /** Alpaca data feed for bars and quotes: `iex` (free) or `sip` (paid). */
@@ -360,7 +360,9 @@ export interface LiveWiring {
  * (ConfigError listing what to fix). Bars come from Alpaca's data API, which serves paper and live
  * accounts alike: the keys of the configured Alpaca mode, else whichever Alpaca key pair is set.
  */
-export async function createLiveWiring(opts: LiveWiringOptions): Promise<LiveWiring> {
+export async function createLiveWiring(options: LiveWiringOptions): Promise<LiveWiring> {
+  // Hosts from .env unless a caller (a test) names them.
+  const opts: LiveWiringOptions = { ...options, alpacaDataUrl: options.alpacaDataUrl ?? options.env.ALPACA_DATA_URL, finnhubBaseUrl: options.finnhubBaseUrl ?? options.env.FINNHUB_URL };
   const limiters = opts.alpacaLimiters ?? createAlpacaLimiters(opts.sleep);
   const brokers = await createAuthenticatedBrokers({ ...opts, alpacaLimiters: limiters });
   const first = brokers.keys().next();

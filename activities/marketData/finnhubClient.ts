@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { VixSeries } from '../../domain/backtest/signalAudit';
 import { ConfigError, LogicError, NetworkError } from '../../domain/errors/errorClasses';
+import { DEFAULT_FINNHUB_URL } from '../../domain/config/envSchema';
 import { loadVixCsv, parseVixCsv } from './vixCsv';
 import { PROVIDER_LIMITS, RateLimiter, TokenBucket, type RateLimitSignal } from './rateLimiter';
 
@@ -29,7 +30,7 @@ interface FinnhubPackage {
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the finnhub package ships no type declarations
 const finnhubPackage = require('finnhub') as FinnhubPackage;
 
-export const FINNHUB_BASE_URL = 'https://finnhub.io/api/v1';
+export const FINNHUB_BASE_URL = DEFAULT_FINNHUB_URL;
 
 export interface FinnhubClientOptions {
   readonly apiKey: string;

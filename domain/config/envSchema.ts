@@ -28,6 +28,8 @@ const boolCheck: Check<boolean> = (t) => {
 
 export const DEFAULT_ALPACA_PAPER_URL = 'https://paper-api.alpaca.markets';
 export const DEFAULT_ALPACA_LIVE_URL = 'https://api.alpaca.markets';
+export const DEFAULT_ALPACA_DATA_URL = 'https://data.alpaca.markets';
+export const DEFAULT_FINNHUB_URL = 'https://finnhub.io/api/v1';
 
 /**
  * `.env`: secrets and infrastructure (spec section 3), plus the Temporal TLS / API key settings a real
@@ -55,6 +57,11 @@ export const envConfigShape = {
   ALPACA_LIVE_SECRET_KEY: optionalEnvField(anyText),
   ALPACA_PAPER_URL: defaultedEnvField(httpUrlCheck, DEFAULT_ALPACA_PAPER_URL),
   ALPACA_LIVE_URL: defaultedEnvField(httpUrlCheck, DEFAULT_ALPACA_LIVE_URL),
+  // Alpaca's market data host (bars, quotes, option snapshots); the same for paper and live accounts.
+  // The paper rehearsal points it at the local market emulator (docs/emulator.md).
+  ALPACA_DATA_URL: defaultedEnvField(httpUrlCheck, DEFAULT_ALPACA_DATA_URL),
+  // Finnhub's API base (screening facts, VIX); the rehearsal points it at the emulator.
+  FINNHUB_URL: defaultedEnvField(httpUrlCheck, DEFAULT_FINNHUB_URL),
   IBKR_HOST: defaultedEnvField(hostCheck, '127.0.0.1'),
   // 7497 is TWS paper; 7496 TWS live; 4002 / 4001 the IB Gateway equivalents.
   IBKR_PORT: defaultedEnvField(portCheck, 7497),

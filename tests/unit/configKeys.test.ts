@@ -129,6 +129,8 @@ const ENV_BAD: Record<keyof EnvConfig, Bad> = {
   ALPACA_LIVE_SECRET_KEY: null,
   ALPACA_PAPER_URL: { wrong: 'paper-api.alpaca.markets', range: 'https://paper-api.alpaca.markets:70000' },
   ALPACA_LIVE_URL: { wrong: 'ftp://api.alpaca.markets', range: 'https://key:secret@api.alpaca.markets' },
+  ALPACA_DATA_URL: { wrong: 'ftp://data.alpaca.markets', range: 'https://key:secret@data.alpaca.markets' },
+  FINNHUB_URL: { wrong: 'finnhub', range: 'https://key:secret@finnhub.io' },
   IBKR_HOST: { wrong: 'tws_host!', range: '999.0.0.1' },
   IBKR_PORT: { wrong: 'tws', range: '0' },
   IBKR_CLIENT_ID: { wrong: 'one', range: '-1' },
