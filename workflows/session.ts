@@ -399,8 +399,11 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     }
   };
 
-  /** A signal's age: market time since its decision bar closed. */
-  const signalAgeMs = (signal: EntrySignal) => marketNowMs(clock) - (signal.barStart + MINUTE_MS);
+  /**
+   * A signal's age: time since its decision bar closed, in real milliseconds of lag (live: market time; a
+   * compressed replay or rehearsal divides by its speed, so the bound measures how late the bot is).
+   */
+  const signalAgeMs = (signal: EntrySignal) => (marketNowMs(clock) - (signal.barStart + MINUTE_MS)) / clock.speed;
 
   /** `acceptedSignals`: grants so far plus the signals of this bar, the n of the weights table. */
   const enter = async (signal: EntrySignal, symbol: string, tracker: SymbolTracker, acceptedSignals: number) => {
