@@ -3,7 +3,7 @@ import type { BrokerOrder } from '../activities/broker/brokerTypes';
 import type { BearishFacts } from '../activities/entryCheckActivities';
 import type { StrategyLogEvent } from '../activities/outputs/strategyLog';
 import { attemptsFor } from '../domain/errors/retryPolicy';
-import { describeError } from '../domain/errors/errorClasses';
+import { BrokerError, describeError } from '../domain/errors/errorClasses';
 import { protectiveStopPlan } from '../domain/orders/protectiveStop';
 import { clientOrderId } from '../domain/orders/clientOrderId';
 import { buildCheck, imbalanceGate } from '../domain/strategies/enhancements';
@@ -599,7 +599,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     const closeSide = t.choice.openSide === 'buy' ? 'sell' : 'buy';
     const exitId = exitOrderId(symbol);
     let closed: Awaited<ReturnType<typeof closePosition>> | null = null;
-    let failure: string | null = null;
+    let exitFailure: string | null = null;
     try {
       closed = await closePosition({
         broker: input.broker,
@@ -621,7 +621,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       // The position may still be open at the broker: it is recorded as unresolved, never guessed closed.
       failedCall();
       const d = describeError(err);
-      failure = `${d.errorClass}${d.code ? `:${d.code}` : ''}`;
+      exitFailure = `${d.errorClass}${d.code ? `:${d.code}` : ''}`;
       await escalate('exit order', symbol, exitId, err);
     }
     const exitOrder = closed?.exit ?? null;
@@ -635,15 +635,17 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     const fees = t.order.fees + (closed?.fees ?? 0);
     const closedQty = filled ? Math.min(closed?.filledQty ?? 0, t.order.filledQty) : 0;
     const pnl = exitPrice === null ? 0 : round2((exitPrice - entryPrice) * closedQty * mult * direction - fees);
-    if (!filled) errors += 1;
-    else if (closedQty < t.order.filledQty) {
-      errors += 1;
-      note('warning', `exit filled ${closedQty} of ${t.order.filledQty}: the rest stays open at ${input.broker}`, symbol);
+    const fullyClosed = filled && closedQty >= t.order.filledQty;
+    if (!fullyClosed && exitFailure === null) {
+      // The broker answered but the position is (partly) still there, e.g. an order refused as market closed:
+      // escalate, and keep its risk grant below, since the exposure is real (docs/trading.md).
+      const left = t.order.filledQty - closedQty;
+      await escalate('exit order not filled', symbol, exitId, new BrokerError(`exit filled ${closedQty} of ${t.order.filledQty} (${exitOrder?.rejectReason ?? exitOrder?.status ?? 'no order'}): ${left} ${t.choice.symbol} stay open at ${input.broker}`));
     }
     const stopClosed = closed?.stop !== null && closed?.stop !== undefined && closed.stop.filledQty > 0 && (closed.exit === null || closed.exit.filledQty === 0);
     const recordedReason: ExitReason = stopClosed ? (t.stopKind === 'trailing' ? 'trailing_stop' : 'stop_loss') : reason;
     const exitTime = stopClosed && closed?.stop?.filledAt ? closed.stop.filledAt : new Date(barStart).toISOString();
-    const errorCode = failure ?? (!filled ? (exitOrder?.rejectReason ?? exitOrder?.status ?? 'not_filled') : closedQty < t.order.filledQty ? 'partial_exit' : null);
+    const errorCode = exitFailure ?? (!filled ? (exitOrder?.rejectReason ?? exitOrder?.status ?? 'not_filled') : closedQty < t.order.filledQty ? 'partial_exit' : null);
     const exitOrderIds = [exitOrder, closed?.stop ?? null].filter((o): o is BrokerOrder => o !== null && o.filledQty > 0);
     exits += 1;
     realizedPnl += pnl;
@@ -694,7 +696,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
         lines: [`${t.choice.symbol} closed at ${exitPrice ?? 'unfilled'}, PnL ${pnl}`],
       }),
     );
-    const released = await mustWrite('capacity release', symbol, exitId, () => releaseCapacity({ requestId: t.requestId, realizedPnl: pnl, filled: exitPrice !== null }));
+    // A position still (partly) held keeps its slot: freeing it would let the bot open more than the limits allow.
+    const released = fullyClosed ? await mustWrite('capacity release', symbol, exitId, () => releaseCapacity({ requestId: t.requestId, realizedPnl: pnl, filled: true })) : null;
     if (released?.brokerHalted && !brokerHalted) {
       brokerHalted = true;
       note('kill', `daily loss limit reached at ${input.broker}: trading halted for the day`);
