@@ -1,0 +1,49 @@
+import type { Bar } from '../market/bar';
+import { regularSessionUtc } from '../market/exchangeCalendar';
+import { firstBarAtOrAfter } from '../market/fillModel';
+import { parseOccSymbol, type OptionContract } from '../instruments/occSymbol';
+import { syntheticOptionChain, type OptionQuote } from '../instruments/putSelection';
+import { simulatedPutPremium } from '../instruments/simulatedOptionPrice';
+
+/**
+ * Options in the emulator: the listed contracts are the simulated broker's synthetic chain
+ * (putSelection.ts syntheticOptionChain: weekly Friday expiries, whole-dollar puts around the price), and an
+ * option's price is simulatedOptionPrice.ts's premium of the underlying's price, the same model the
+ * backtester and the simulated broker use. The chain is fixed for the day from the underlying's reference
+ * price (the last close before the session's open, else the day's first open), as listings do not move
+ * intraday.
+ */
+
+/** The price a day's chain is listed around. */
+export function chainReferencePrice(bars: readonly Bar[], date: string): number | null {
+  const session = regularSessionUtc(date);
+  if (session === null || bars.length === 0) return null;
+  const i = firstBarAtOrAfter(bars, session.openMs);
+  if (i > 0 && bars[i - 1]!.t > session.openMs - 4 * 86_400_000) return bars[i - 1]!.c;
+  return bars[i]?.o ?? null;
+}
+
+/** The listed contracts of an underlying on a date (puts only), sorted by expiry then strike. */
+export function listedContracts(underlying: string, bars: readonly Bar[], date: string): OptionQuote[] {
+  const ref = chainReferencePrice(bars, date);
+  if (ref === null) return [];
+  return [...syntheticOptionChain(underlying, ref, date).contracts].sort((a, b) => a.expiry.localeCompare(b.expiry) || a.strike - b.strike);
+}
+
+/** An OCC symbol's contract when it is one the emulator lists on that date. */
+export function listedContract(symbol: string, bars: readonly Bar[], date: string): OptionContract | null {
+  const c = parseOccSymbol(symbol);
+  if (c === null || c.right !== 'P') return null;
+  const found = listedContracts(c.underlying, bars, date).some((q) => q.expiry === c.expiry && q.strike === c.strike);
+  return found ? c : null;
+}
+
+/** The option's premium at an underlying price. */
+export function optionPremium(contract: OptionContract, underlyingPrice: number): number {
+  return simulatedPutPremium(underlyingPrice, contract.strike);
+}
+
+/** Alpaca writes option symbols without the OCC padding. */
+export function alpacaOptionSymbol(occ: string): string {
+  return occ.replace(/\s+/g, '');
+}
