@@ -28,6 +28,7 @@ operations
   worker                  run the worker (as npm run worker)
   dashboard [--controls|--read-only] [--port N] | dashboard hash-password
                           the monitoring web app on LOCAL_IP:LOCAL_PORT; the login hash for .env
+  emulator --replay DIR --date YYYY-MM-DD --speed N [--port P] [--seed S] [--facts FILE] [--journal FILE] [--fault-rate R]  (local market emulator)
   check                   startup self-checks and the pre-deployment checklist
   dry-run [--alpaca-paper-check]
                           the live gate: a compressed TEST_MODE session, recorded with version and settings hash
@@ -51,6 +52,7 @@ export async function runCli(argv: string[]): Promise<number> {
       return runControlCommand(command, rest);
     case 'schedule':
       return runScheduleCommand(rest);
+    case 'emulator': return (await import('./commands/emulator')).runEmulatorCommand(rest);
     case 'check':
       return runCheckCommand(rest);
     case 'config':
