@@ -3,7 +3,7 @@ import type { BotConfig } from '../domain/config/botConfigSchema';
 import { isConfigError } from '../domain/config/configError';
 import type { EnvConfig } from '../domain/config/envSchema';
 import { bookForMode, buildTradePostings } from '../domain/ledger/postings';
-import { outputMode } from '../domain/routing';
+import { outputMode, routingFlagsOf } from '../domain/routing';
 import type { OutputMode, TradeRecord } from '../domain/trades/tradeRecord';
 import { BackupError, createBackup, type BackupResult } from './backup/archive';
 import { rotateLogs as rotateLogFiles, type RotateResult } from './backup/rotation';
@@ -19,8 +19,9 @@ import { appendUnresolvedOrder, type UnresolvedOrder } from './notify/unresolved
  * Inputs and outputs are plain data. Each is idempotent: postings are exactly-once on tradeId + kind,
  * Manager.io entries on their Reference, alerts on their id per channel, backups on mode + label.
  *
- * Routing guard: whatever a caller asks, a worker whose configuration routes to _paper (TEST_MODE or
- * FORCE_PAPER_EXPORT) refuses every `live` request, so no _live file is created or modified (spec section 4).
+ * Routing guard: whatever a caller asks, a worker whose configuration routes to _paper (TEST_MODE,
+ * FORCE_PAPER_EXPORT, or every enabled broker in paper mode) refuses every `live` request, so no _live file
+ * is created or modified (spec section 4; domain/routing.ts).
  *
  * Error types (ApplicationFailure.type): ConfigError and LedgerValidationError and LogicError do not
  * retry; LedgerBusy, ManagerApiError (5xx, network) and NotifyDeliveryError do.
@@ -67,11 +68,11 @@ const nonRetryable = (message: string, type: string) => ApplicationFailure.nonRe
 
 export function createAuditActivities(deps: AuditActivityDeps) {
   const now = () => (deps.now ?? (() => new Date()))();
-  const routed = outputMode({ TEST_MODE: deps.bot.TEST_MODE, FORCE_PAPER_EXPORT: deps.bot.FORCE_PAPER_EXPORT });
+  const routed = outputMode(routingFlagsOf(deps.bot));
   const guard = (mode: OutputMode) => {
     if (mode !== 'live' && mode !== 'paper' && mode !== 'backtest') throw nonRetryable(`unknown output mode ${String(mode)}`, 'LogicError');
     if (mode === 'live' && routed !== 'live') {
-      throw nonRetryable('refusing a _live output: TEST_MODE or FORCE_PAPER_EXPORT routes every output to _paper', 'ConfigError');
+      throw nonRetryable('refusing a _live output: TEST_MODE, FORCE_PAPER_EXPORT or a paper-only account routes every output to _paper', 'ConfigError');
     }
   };
   const managerClient = () =>

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { BotConfig } from '../domain/config/botConfigSchema';
-import { outputMode } from '../domain/routing';
+import { outputMode, routingFlagsOf } from '../domain/routing';
 import { plannedSessions } from '../domain/day/sessionPlan';
 import { sessionStartUtcMs } from '../domain/market/sessionWindow';
 import type { OutputMode } from '../domain/trades/tradeRecord';
@@ -41,7 +41,7 @@ export function createSchedulingActivities(deps: SchedulingDeps) {
      * date of the replay folder, compressed by TEST_MODE_TIME_COMPRESSION, starting just before its first session.
      */
     async planScheduledDay(input: { firedAt: string }): Promise<ScheduledDayPlan> {
-      const mode = outputMode({ TEST_MODE: deps.bot.TEST_MODE, FORCE_PAPER_EXPORT: deps.bot.FORCE_PAPER_EXPORT });
+      const mode = outputMode(routingFlagsOf(deps.bot));
       const runDate = input.firedAt.slice(0, 10);
       if (deps.replayFolder === null) {
         return { mode, runDate, input: { date: runDate, config: deps.bot, broker: deps.broker, brokers: deps.brokers, universe: deps.universe } };

@@ -10,7 +10,7 @@ import { loadConfig, type LoadedConfig } from '../activities/config/loadConfig';
 import { isConfigError } from '../domain/config/configError';
 import { isIPv4, isIPv6 } from '../domain/config/fieldTypes';
 import { redactText, secretValuesOf } from '../domain/config/secrets';
-import { outputMode } from '../domain/routing';
+import { outputMode, routingFlagsOf } from '../domain/routing';
 import type { OutputMode } from '../domain/trades/tradeRecord';
 import { confirmTradeSignal, defenseModeSignal, killSignal, stopSignal } from '../workflows/tradingDayApi';
 import { recentLogEntries, type LogKind } from './logSource';
@@ -127,7 +127,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const projectDir = opts.projectDir ?? process.cwd();
   const onError = opts.onError ?? ((m: string) => process.stderr.write(`dashboard: ${m}\n`));
   let config = opts.config;
-  const mode = (): OutputMode => outputMode({ TEST_MODE: config.bot.TEST_MODE, FORCE_PAPER_EXPORT: config.bot.FORCE_PAPER_EXPORT });
+  const mode = (): OutputMode => outputMode(routingFlagsOf(config.bot));
   const secrets = () => secretValuesOf(config.env);
   const pollMs = opts.pollMs ?? 2000;
   const temporalUiUrl = opts.temporalUiUrl === undefined ? defaultTemporalUiUrl(config) : opts.temporalUiUrl;

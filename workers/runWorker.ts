@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { LoadedConfig } from '../activities/config/loadConfig';
 import { connectClient, connectWorkerConnection } from '../scripts/temporal/connection';
 import { SCHEDULE_ID } from '../scripts/temporal/schedule';
-import { outputMode } from '../domain/routing';
+import { outputMode, routingFlagsOf } from '../domain/routing';
 import { dayWorkflowId, stopSignal } from '../workflows/tradingDayApi';
 import { watchControlFiles } from './controlFiles';
 import { createWorkerRuntime, installRuntimeLogging } from './workerRuntime';
@@ -22,7 +22,7 @@ export async function runWorkerProcess(config: LoadedConfig, cwd: string, log: (
       if (action === 'start') {
         await client.schedule.getHandle(SCHEDULE_ID).trigger();
       } else {
-        const mode = outputMode({ TEST_MODE: config.bot.TEST_MODE, FORCE_PAPER_EXPORT: config.bot.FORCE_PAPER_EXPORT });
+        const mode = outputMode(routingFlagsOf(config.bot));
         const id = dayWorkflowId(mode, new Date().toISOString().slice(0, 10));
         await client.workflow.getHandle(id).signal(stopSignal, { by: 'control_stop.txt', reason: note || undefined });
       }

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, type LogLevel, type NativeConnection, type Worker } from '@temporalio/worker';
@@ -8,12 +7,14 @@ import { createActivityDeps } from '../activities/replayDeps';
 import { createLiveWiring, type RealBrokerName } from '../activities/broker/brokerFactory';
 import { isSimulatedBroker } from '../domain/trades/tradeRecord';
 import { assertLiveGate } from '../activities/liveGate';
-import { outputMode } from '../domain/routing';
+import { outputMode, routingFlagsOf } from '../domain/routing';
 import { createSchedulingActivities } from '../activities/schedulingActivities';
+import { readSymbolListFile } from '../activities/screening/symbolListFile';
 import { createTradingWorker } from './createWorker';
 
 export interface WorkerRuntimeOptions {
-  readonly config: LoadedConfig;
+  /** The validated settings (only `bot` and `env` are read, so the rehearsal can pass its own). */
+  readonly config: Pick<LoadedConfig, 'bot' | 'env'>;
   /** Project folder: relative paths in the config are resolved against it. */
   readonly cwd: string;
   readonly connection: NativeConnection;
@@ -75,38 +76,27 @@ export async function createWorkerRuntime(opts: WorkerRuntimeOptions): Promise<W
   };
 }
 
-/** SYMBOL_LIST_PATH: symbols separated by commas, spaces or new lines; `#` starts a comment. */
+/**
+ * The universe of a paper or live worker: SYMBOL_LIST_PATH, which must be set, read by the one symbol list
+ * reader (activities/screening/symbolListFile.ts; grammar in domain/screening/symbolList.ts).
+ */
 export function readSymbolList(cwd: string, file: string): string[] {
   if (file.trim() === '') {
     throw new ConfigError('.env_bot: SYMBOL_LIST_PATH must name a symbol list file for paper and live sessions (TEST_MODE=false)');
   }
-  const full = path.resolve(cwd, file);
-  let text: string;
-  try {
-    text = fs.readFileSync(full, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`.env_bot: SYMBOL_LIST_PATH=${file}: cannot read ${full} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  const symbols = text
-    .split(/\r?\n/)
-    .map((l) => l.replace(/#.*/, ''))
-    .flatMap((l) => l.split(/[\s,]+/))
-    .map((s) => s.trim().toUpperCase())
-    .filter(Boolean);
-  if (symbols.length === 0) throw new ConfigError(`.env_bot: SYMBOL_LIST_PATH=${file} lists no symbols`);
-  return [...new Set(symbols)];
+  return readSymbolListFile(file, cwd);
 }
 
 /**
  * TEST_MODE=false: real brokers. Live endpoints first need a passing dry run for this version and these
  * settings (activities/liveGate.ts); then every enabled broker authenticates before the worker starts
  * (a failure is a hard stop), bars come from Alpaca's data API and VIX from VIX_SOURCE. Outputs go to
- * _live, or _paper with FORCE_PAPER_EXPORT (domain/routing.ts).
+ * _live only when an enabled broker trades live and FORCE_PAPER_EXPORT is false, else _paper (domain/routing.ts).
  */
 async function createLiveWorkerRuntime(opts: WorkerRuntimeOptions): Promise<WorkerRuntime> {
   const { bot, env } = opts.config;
   const outputDir = opts.outputDir ?? path.resolve(opts.cwd, 'output');
-  const mode = outputMode({ TEST_MODE: bot.TEST_MODE, FORCE_PAPER_EXPORT: bot.FORCE_PAPER_EXPORT });
+  const mode = outputMode(routingFlagsOf(bot));
   const gate = assertLiveGate(outputDir, bot, env);
   const universe = readSymbolList(opts.cwd, bot.SYMBOL_LIST_PATH);
   const wiring = await createLiveWiring({ bot, env, cwd: opts.cwd, warn: (m) => console.warn(m) });

@@ -59,6 +59,8 @@ export interface CompanyProfile {
   readonly marketCap: number | null;
   readonly exchange: string | null;
   readonly industry: string | null;
+  /** Shares outstanding (Finnhub reports millions); a company has them, a fund's profile2 is empty. */
+  readonly sharesOutstanding: number | null;
 }
 
 export interface ScreeningData {
@@ -69,6 +71,20 @@ export interface ScreeningData {
   readonly marketCap: number | null;
   /** Average daily volume in shares (10-day, from basic financials). */
   readonly averageVolume: number | null;
+  /** An exchange-traded fund by Finnhub's answers (see isFundByFinnhub): no market cap exists for it. */
+  readonly fund: boolean;
+}
+
+/**
+ * Finnhub's profile2 answers a fund (ETF) with an empty object: no market cap, no shares outstanding. A
+ * symbol counts as a fund when it trades (a real quote) and its profile carries neither; a profile that
+ * names a company (shares outstanding) without a market cap is a company whose cap is unknown, and a
+ * symbol without a quote is unknown, not a fund (docs/screening.md "Funds and unknown facts").
+ */
+export function isFundByFinnhub(quote: FinnhubQuote | null, profile: CompanyProfile | null): boolean {
+  if (quote === null) return false;
+  if (profile === null) return true;
+  return profile.marketCap === null && profile.sharesOutstanding === null;
 }
 
 class HttpStatusError extends Error {
@@ -178,6 +194,7 @@ export class FinnhubClient {
       marketCap: capMillions !== null && capMillions > 0 ? capMillions * 1e6 : null,
       exchange: typeof p.exchange === 'string' ? p.exchange : null,
       industry: typeof p.finnhubIndustry === 'string' ? p.finnhubIndustry : null,
+      sharesOutstanding: positiveOrNull(lenientNumber(p.shareOutstanding)),
     };
   }
 
@@ -204,6 +221,7 @@ export class FinnhubClient {
       previousClose: q?.previousClose ?? null,
       marketCap: profile?.marketCap ?? null,
       averageVolume: volume,
+      fund: isFundByFinnhub(q, profile),
     };
   }
 }
@@ -251,6 +269,10 @@ function optionalNumber(o: Record<string, unknown>, key: string, what: string): 
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
   if (!Number.isFinite(n)) throw malformed(what, `field ${key} is ${shown(v)} (expected a number)`);
   return n;
+}
+
+function positiveOrNull(n: number | null): number | null {
+  return n !== null && n > 0 ? n : null;
 }
 
 function lenientNumber(v: unknown): number | null {

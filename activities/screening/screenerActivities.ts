@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { BotConfig } from '../../domain/config/botConfigSchema';
@@ -11,6 +10,7 @@ import { screen, type ScreenRule, type ScreeningConfig, type ScreeningFacts, typ
 import type { StrategyName } from '../../domain/strategies/strategy';
 import type { MarketDataSource } from '../marketData/marketDataSource';
 import type { ScreeningDataProvider } from './screeningDataProvider';
+import { readSymbolListFile } from './symbolListFile';
 
 /**
  * The screener activity: builds each candidate's facts and applies domain/screening/screen.ts.
@@ -80,44 +80,6 @@ export interface ScreenCandidatesResult {
   readonly factsSource: string;
   /** Where the universe came from (the list file, `input`, or `replay`). */
   readonly universeSource: string;
-}
-
-/** Tickers: a letter, then letters and digits, optionally one class suffix (`BRK.B`, `BF-B`); at most 10. */
-const SYMBOL_RE = /^[A-Z][A-Z0-9]*(?:[.-][A-Z0-9]+)?$/;
-
-/**
- * A symbol list file: one symbol per line; `#` starts a comment (whole line or after the symbol); blank
- * lines ignored; case is normalised to upper; a repeated symbol is kept once. A bad line throws a
- * ConfigError naming the file and the line.
- */
-export function readSymbolList(file: string): string[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`SYMBOL_LIST_PATH: cannot read ${file}: ${(err as Error).message}`);
-  }
-  return parseSymbolList(text, file);
-}
-
-export function parseSymbolList(text: string, file: string): string[] {
-  const out: string[] = [];
-  const seen = new Set<string>();
-  const lines = text.replace(/^\uFEFF/, '').split('\n');
-  lines.forEach((raw, i) => {
-    const hash = raw.indexOf('#');
-    const body = (hash >= 0 ? raw.slice(0, hash) : raw).trim();
-    if (body === '') return;
-    const symbol = body.toUpperCase();
-    if (symbol.length > 10 || !SYMBOL_RE.test(symbol)) {
-      throw new ConfigError(`SYMBOL_LIST_PATH: ${file}:${i + 1}: "${body.slice(0, 40)}" is not a ticker symbol (one symbol per line, # for comments)`);
-    }
-    if (seen.has(symbol)) return;
-    seen.add(symbol);
-    out.push(symbol);
-  });
-  if (out.length === 0) throw new ConfigError(`SYMBOL_LIST_PATH: ${file} lists no symbols`);
-  return out;
 }
 
 /** Facts from replayed minute bars (see the module comment); `bars` are the symbol's bars before the session's data ends. */
@@ -190,9 +152,8 @@ export function createScreenerActivities(deps: ScreenerDeps) {
       const listPath = input.config.SYMBOL_LIST_PATH.trim();
       const given = [...new Set(input.universe.map((s) => s.toUpperCase()))];
       if (listPath !== '') {
-        const file = path.resolve(baseDir, listPath);
-        universe = readSymbolList(file);
-        universeSource = file;
+        universe = readSymbolListFile(listPath, baseDir);
+        universeSource = path.resolve(baseDir, listPath);
         if (given.length > 0) {
           const narrow = new Set(given);
           for (const s of universe) if (!narrow.has(s)) rejected.push({ symbol: s, rule: 'universe', reason: 'not in the day\'s symbol selection (--symbols)' });

@@ -14,8 +14,8 @@ export interface ScreeningDataProvider {
 }
 
 /**
- * Finnhub: quote (price, today's open, previous close), profile2 (market cap) and basic financials
- * (10-day average volume). Finnhub answers "now", so `date` is not sent: this provider is for live days.
+ * Finnhub: quote (price, today's open, previous close), profile2 (market cap; an empty profile of a
+ * symbol that trades marks a fund, see isFundByFinnhub) and basic financials (10-day average volume). Finnhub answers "now", so `date` is not sent: this provider is for live days.
  * It has no bid/ask on the free tier, so the spread stays unknown here; the spread is checked at entry
  * from the broker's quote.
  */
@@ -31,6 +31,7 @@ export function finnhubScreeningProvider(client: Pick<FinnhubClient, 'screening'
         previousClose: d.previousClose,
         averageDailyVolume: d.averageVolume,
         marketCap: d.marketCap,
+        fund: d.fund,
         spread: null,
       };
     },

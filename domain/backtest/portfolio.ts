@@ -19,7 +19,7 @@ import {
   type DefenseModeEvent,
   type KillSwitchEvent,
 } from '../risk/accountState';
-import { outputMode } from '../routing';
+import { outputMode, routingFlagsOf } from '../routing';
 import { getStrategy } from '../strategies/strategies';
 import type { EntrySignal, ExitReason, StrategyName, SymbolTracker } from '../strategies/strategy';
 import type { BrokerName, TradeRecord } from '../trades/tradeRecord';
@@ -274,7 +274,7 @@ function emptyRuleCounts(): Record<ScreenRule, number> {
 export function runPortfolio(input: PortfolioInput): PortfolioResult {
   const { market, cfg, execution } = input;
   const broker: BrokerName = input.broker ?? 'sim';
-  const mode = outputMode({ TEST_MODE: cfg.TEST_MODE, FORCE_PAPER_EXPORT: cfg.FORCE_PAPER_EXPORT, backtest: true });
+  const mode = outputMode(routingFlagsOf(cfg, true));
   const startingCash = input.startingCash ?? cfg.SIM_STARTING_CASH;
   const wanted = new Set(input.strategies);
   const plan = plannedSessions(cfg);

@@ -3,6 +3,7 @@ import { BOT_KEY_ALIASES, botConfigSchema, botConfigShape, SUPPORTED_BROKERS, ty
 import { DEFAULT_ALPACA_LIVE_URL, envConfigSchema, envConfigShape, isSecretEnvKey, type EnvConfig } from './envSchema';
 import { parseHttpUrl } from './fieldTypes';
 import { extractVersionTag, VERSION_HEADING_EXAMPLE } from './versionTag';
+import { mixedModeProblem } from '../routing';
 
 /*
  * Pure parsing and validation of `.env` and `.env_bot` (spec section 3). Nothing here reads files:
@@ -478,6 +479,7 @@ function botCrossChecks(b: Partial<BotConfig>, ref: KeyRef, problems: string[], 
       `${ref.label('ALPACA_ENABLED')}: no broker enabled; supported: ${SUPPORTED_BROKERS.join(', ')} (set ALPACA_ENABLED=true or IBKR_ENABLED=true)`,
     );
   }
+  brokerModeMix(b, ref, problems);
 
   const enabled = {
     open: b.STRAT_OPEN_ENABLED,
@@ -491,6 +493,14 @@ function botCrossChecks(b: Partial<BotConfig>, ref: KeyRef, problems: string[], 
   } else if (enabled.open === false && enabled.mid === false && enabled.close === false) {
     warnings.push(`${ref.label('STRAT_OPEN_ENABLED')}: every strategy is disabled (STRAT_*_ENABLED=false): no session will run`);
   }
+}
+
+/** One day has one mode: paper and live brokers together are refused (domain/routing.ts mixedModeProblem). */
+function brokerModeMix(b: Partial<BotConfig>, ref: KeyRef, problems: string[]): void {
+  const { TEST_MODE, ALPACA_ENABLED, ALPACA_MODE, IBKR_ENABLED, IBKR_MODE } = b;
+  if (TEST_MODE === undefined || ALPACA_ENABLED === undefined || ALPACA_MODE === undefined || IBKR_ENABLED === undefined || IBKR_MODE === undefined) return;
+  const problem = mixedModeProblem({ TEST_MODE, ALPACA_ENABLED, ALPACA_MODE, IBKR_ENABLED, IBKR_MODE });
+  if (problem !== null) problems.push(`${ref.label('IBKR_MODE')}: ${problem}`);
 }
 
 function roundForMessage(x: number): string {

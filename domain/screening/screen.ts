@@ -15,6 +15,11 @@ import type { StrategyName } from '../strategies/strategy';
  *                just before an order goes to a real broker (paper included: its quotes are the market's).
  *                Screening at the session's start never sees a spread worth keeping, so it never checks it.
  *
+ * Funds (docs/screening.md "Funds and unknown facts"): an ETF has no market cap (Finnhub's profile2
+ * answers a fund with nothing), so a symbol whose facts say `fund: true` skips the market-cap rule in both modes,
+ * and the skip is listed in `skipped`. Every other rule still applies to it, so a symbol nobody knows (no
+ * quote, no volume) still fails live screening on its price or volume; it is never a fund by default.
+ *
  * Unknown facts (null, NaN, or a non-positive price/cap) are decided by mode, on purpose:
  * - TEST_MODE: replay data carries no market cap, and a replay's first date has no previous close. The rule
  *   is skipped and the skip is reported per symbol in `skipped` (for the session log), so a replay trades
@@ -39,8 +44,13 @@ export interface ScreeningFacts {
   readonly price: number | null;
   /** Mean daily (regular-session) volume in shares over recent previous dates. */
   readonly averageDailyVolume: number | null;
-  /** Dollars; null when the source has none (replay data never has). */
+  /** Dollars; null when the source has none (replay data never has, funds have none). */
   readonly marketCap: number | null;
+  /**
+   * True: an exchange-traded fund, whose market cap does not exist (the market-cap rule is skipped for it).
+   * Absent or false: a company, or not known; an unknown market cap then rejects live.
+   */
+  readonly fund?: boolean;
   /** Ask - bid in dollars; null when no two-sided quote is known. */
   readonly spread: number | null;
 }
@@ -100,7 +110,7 @@ export interface ScreenRejection {
   readonly reason: string;
 }
 
-/** A rule not applied to an accepted symbol, and why (unknown data in TEST_MODE). */
+/** A rule not applied to an accepted symbol, and why (unknown data in TEST_MODE; market cap of a fund). */
 export interface ScreenSkip {
   readonly symbol: string;
   readonly rule: ScreenRule;
@@ -160,7 +170,9 @@ export function screenSymbol(f: ScreeningFacts, cfg: ScreeningConfig, opts: Scre
 
   // 2. market cap
   const cap = marketCapBand(cfg, opts.strategy);
-  if (!positive(f.marketCap)) {
+  if (!positive(f.marketCap) && f.fund === true) {
+    skipped.push({ symbol: f.symbol, rule: 'market_cap', reason: 'fund (ETF): has no market cap; the market-cap rule applies to companies only' });
+  } else if (!positive(f.marketCap)) {
     const r = unknown('market_cap', opts.testMode ? 'market cap unknown (replay data has none)' : 'market cap unknown');
     if (r) return r;
   } else if (f.marketCap < cap.min || f.marketCap > cap.max) {
@@ -194,16 +206,67 @@ export function screenSymbol(f: ScreeningFacts, cfg: ScreeningConfig, opts: Scre
   return { pass: true, skipped };
 }
 
-/** Spread <= MAX_SPREAD_PCT x price; an unknown or crossed quote fails (an entry must see a sane market). */
+/**
+ * What a quote says about the spread (docs/screening.md "Spread check and one-sided quotes"). A side that is
+ * missing, zero or negative (IBKR sends -1) is absent: a quote with one side has no spread at all.
+ */
+export type QuoteSpread =
+  | { readonly kind: 'two_sided'; readonly spread: number }
+  | { readonly kind: 'one_sided'; readonly missing: 'bid' | 'ask' }
+  | { readonly kind: 'crossed'; readonly bid: number; readonly ask: number }
+  | { readonly kind: 'no_quote' };
+
+export function quoteSpread(bid: number | null | undefined, ask: number | null | undefined): QuoteSpread {
+  const hasBid = positive(bid);
+  const hasAsk = positive(ask);
+  if (hasBid && hasAsk) return ask < bid ? { kind: 'crossed', bid, ask } : { kind: 'two_sided', spread: ask - bid };
+  if (hasBid) return { kind: 'one_sided', missing: 'ask' };
+  if (hasAsk) return { kind: 'one_sided', missing: 'bid' };
+  return { kind: 'no_quote' };
+}
+
+/** Why an entry's quote was refused: `too_wide` is the market's answer; the others are about this one quote. */
+export type SpreadRefusal = 'no_price' | 'no_quote' | 'one_sided' | 'crossed' | 'too_wide';
+
+export type SpreadVerdict = { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly refusal: SpreadRefusal };
+
+/**
+ * The spread check before an entry, from the quote's two sides: ask - bid <= MAX_SPREAD_PCT x price. A quote
+ * without two sane sides refuses this entry with a reason naming what was wrong (one-sided, crossed, none),
+ * never "spread too wide"; it is one quote's verdict, and the check keeps no state, so the next entry asks
+ * its own quote. Asking again for the same entry is the caller's choice.
+ */
+export function entrySpreadCheck(price: number | null, bid: number | null | undefined, ask: number | null | undefined, maxSpreadPct: number): SpreadVerdict {
+  if (!positive(price)) return { ok: false, refusal: 'no_price', reason: 'no price known for the spread check' };
+  const q = quoteSpread(bid, ask);
+  if (q.kind === 'no_quote') return { ok: false, refusal: 'no_quote', reason: 'no quote (neither bid nor ask): spread cannot be checked' };
+  if (q.kind === 'one_sided') {
+    return { ok: false, refusal: 'one_sided', reason: `one-sided quote (no ${q.missing}): no spread to check, entry refused for this quote` };
+  }
+  if (q.kind === 'crossed') return { ok: false, refusal: 'crossed', reason: `crossed quote (bid ${show(q.bid)} above ask ${show(q.ask)}): not a sane market` };
+  const limit = maxSpreadPct * price;
+  if (q.spread > limit) {
+    return { ok: false, refusal: 'too_wide', reason: `spread ${show(q.spread)} above MAX_SPREAD_PCT x price = ${maxSpreadPct} x ${show(price)} = ${show(limit)}` };
+  }
+  return { ok: true };
+}
+
+/**
+ * Spread <= MAX_SPREAD_PCT x price from a spread already taken with spreadOf (null: no two-sided quote;
+ * negative: crossed). Same verdicts as entrySpreadCheck, which also tells a one-sided quote from none.
+ */
 export function spreadCheck(price: number | null, spread: number | null, maxSpreadPct: number): { ok: true } | { ok: false; reason: string } {
   if (!positive(price)) return { ok: false, reason: 'no price known for the spread check' };
-  if (!nonNegative(spread)) return { ok: false, reason: 'no two-sided quote (bid/ask) known: spread cannot be checked' };
+  if (spread === null || !Number.isFinite(spread)) {
+    return { ok: false, reason: 'no two-sided quote (bid or ask missing, e.g. a one-sided quote): no spread to check, entry refused for this quote' };
+  }
+  if (spread < 0) return { ok: false, reason: `crossed quote (ask below bid by ${show(-spread)}): not a sane market` };
   const limit = maxSpreadPct * price;
   if (spread > limit) return { ok: false, reason: `spread ${show(spread)} above MAX_SPREAD_PCT x price = ${maxSpreadPct} x ${show(price)} = ${show(limit)}` };
   return { ok: true };
 }
 
-/** The spread from a quote's sides; null when either side is missing. */
+/** The spread from a quote's sides: null when either side is missing (a one-sided quote); negative when crossed. */
 export function spreadOf(bid: number | null | undefined, ask: number | null | undefined): number | null {
   return positive(bid) && positive(ask) ? ask - bid : null;
 }

@@ -143,12 +143,17 @@ export class SessionTracker implements SymbolTracker {
     return this.exitAtLastManaged(windowSeen ? this.holdReason() : 'no_more_bars');
   }
 
-  cancelEntry(): void {
+  /**
+   * The caller did not take the entry signalled. At most one entry per symbol per session: a declined
+   * entry ends the session for this symbol, unless `laterEntry` says the refusal was about one moment's
+   * data, not the trade (a one-sided or crossed quote, docs/screening.md "Spread check and one-sided
+   * quotes"): then a later bar in the entry window may signal again, so one bad quote is not sticky.
+   */
+  cancelEntry(opts: { readonly laterEntry?: boolean } = {}): void {
     if (this.open === null) return;
-    // At most one entry per symbol per session: a declined entry ends the session for this symbol.
     this.open = null;
     this.exitBar = null;
-    this.finished = true;
+    if (!opts.laterEntry) this.finished = true;
   }
 
   /** Start of the last bar that could still be managed. */

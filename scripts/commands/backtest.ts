@@ -6,7 +6,7 @@ import { runPortfolioBacktest, type PortfolioRunOutcome, type PortfolioRunSpec }
 import { runSweep, sweepCells, type SweepAxis } from '../../activities/backtest/sweep';
 import { loadConfig, type LoadedConfig } from '../../activities/config/loadConfig';
 import { loadVixCsv } from '../../activities/marketData/vixCsv';
-import { readSymbolList } from '../../activities/screening/screenerActivities';
+import { readSymbolListFile } from '../../activities/screening/symbolListFile';
 import { ColumnarMarket } from '../../domain/backtest/columnar';
 import type { MetricsBlock } from '../../domain/backtest/metrics';
 import type { FillModel } from '../../domain/backtest/portfolio';
@@ -352,7 +352,7 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
     // The universe as live screening takes it: SYMBOL_LIST_PATH when set (narrowed to --symbols), else --symbols, else all.
     let symbols = args.symbols;
     if (cfg.SYMBOL_LIST_PATH.trim() !== '') {
-      const list = readSymbolList(resolve(projectDir(), cfg.SYMBOL_LIST_PATH.trim()));
+      const list = readSymbolListFile(cfg.SYMBOL_LIST_PATH, projectDir());
       symbols = args.symbols ? list.filter((s) => args.symbols!.includes(s)) : list;
     }
     const runInfo: Record<string, string> = {

@@ -3,7 +3,7 @@ import { createAuditActivities } from '../../activities/auditActivities';
 import { listBackups, restoreBackup } from '../../activities/backup/archive';
 import { loadConfig } from '../../activities/config/loadConfig';
 import type { OutputMode } from '../../domain/trades/tradeRecord';
-import { outputMode } from '../../domain/routing';
+import { outputMode, routingFlagsOf } from '../../domain/routing';
 import { parseArgs, reportFailure, stringFlag, UsageError } from './shared';
 
 export const BACKUP_USAGE = `usage: backup <command> [options]
@@ -46,7 +46,7 @@ export async function runBackupCommand(argv: string[], io: BackupCommandIO = {})
         const config = await load();
         const m = stringFlag(flags, 'mode');
         if (m !== undefined && m !== 'paper' && m !== 'live') throw new UsageError(`--mode=${m} is not paper or live`);
-        const mode: OutputMode = m ?? outputMode({ TEST_MODE: config.bot.TEST_MODE, FORCE_PAPER_EXPORT: config.bot.FORCE_PAPER_EXPORT });
+        const mode: OutputMode = m ?? outputMode(routingFlagsOf(config.bot));
         const now = (io.now ?? (() => new Date()))();
         const label = stringFlag(flags, 'label') ?? `manual-${now.toISOString().replace(/[-:]/g, '').slice(0, 15)}`;
         const acts = createAuditActivities({ outputDir: path.join(cwd, 'output'), backupsDir, env: config.env, bot: config.bot, now: () => now });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadConfig, type LoadedConfig } from '../../activities/config/loadConfig';
 import { loadMinuteBars } from '../../activities/marketData/minuteBarCsv';
 import { isConfigError } from '../../domain/config/configError';
-import { outputMode } from '../../domain/routing';
+import { outputMode, routingFlagsOf } from '../../domain/routing';
 import { getStrategy } from '../../domain/strategies/strategies';
 import { STRATEGY_NAMES } from '../../domain/strategies/strategy';
 import { connectClient } from '../temporal/connection';
@@ -101,7 +101,7 @@ export async function runChecklist(cwd: string): Promise<CheckItem[]> {
   add(4, 'every enabled strategy selfCheck() passes; sequence and override known', problems.length === 0 ? 'pass' : 'fail', problems.length === 0 ? `sequence ${bot.STRATEGY_SEQUENCE.join(',')}${bot.STRATEGY_OVERRIDE ? `, override ${bot.STRATEGY_OVERRIDE}` : ''}` : problems.join(' | '));
 
   // 5. Routing and writable folders.
-  const mode = outputMode({ TEST_MODE: bot.TEST_MODE, FORCE_PAPER_EXPORT: bot.FORCE_PAPER_EXPORT });
+  const mode = outputMode(routingFlagsOf(bot));
   const notWritable = ['output', 'output/ledgers', 'backups'].filter((d) => !writable(path.join(cwd, d)));
   add(5, 'output routing and writable folders', notWritable.length === 0 && !(bot.TEST_MODE && mode === 'live') ? 'pass' : 'fail', `outputs go to _${mode}${notWritable.length ? `; not writable: ${notWritable.join(', ')}` : ''}`);
 

@@ -8,7 +8,7 @@ import { bookProblems, trialBalance } from '../../domain/ledger/balance';
 import type { LedgerBook } from '../../domain/ledger/chartOfAccounts';
 import { managerTsvProblems, parseManagerTsv } from '../../domain/ledger/manager';
 import { formatCents } from '../../domain/ledger/postings';
-import { outputMode } from '../../domain/routing';
+import { outputMode, routingFlagsOf } from '../../domain/routing';
 import { parseArgs, reportFailure, stringFlag, UsageError } from './shared';
 
 export const LEDGER_USAGE = `usage: ledger <command> [options]
@@ -80,7 +80,7 @@ async function exportCommand(
   cwd: string,
   out: Writable,
 ): Promise<number> {
-  const routed = outputMode({ TEST_MODE: config.bot.TEST_MODE, FORCE_PAPER_EXPORT: config.bot.FORCE_PAPER_EXPORT });
+  const routed = outputMode(routingFlagsOf(config.bot));
   const mode = modeFlag(flags) ?? (routed === 'live' ? 'live' : 'paper');
   const api = flags.get('api') === true;
   const keysFile = stringFlag(flags, 'account-keys');

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { loadConfig, type LoadedConfig } from '../../activities/config/loadConfig';
 import { isConfigError } from '../../domain/config/configError';
-import { outputMode } from '../../domain/routing';
+import { outputMode, routingFlagsOf } from '../../domain/routing';
 import { dayWorkflowId } from '../../workflows/tradingDayApi';
 
 export const PROJECT_DIR = process.env.TRADEBOT_HOME ?? process.cwd();
@@ -43,7 +43,7 @@ export async function loadProjectConfig(): Promise<LoadedConfig> {
 }
 
 export function dayIdFor(config: LoadedConfig, date: string): string {
-  return dayWorkflowId(outputMode({ TEST_MODE: config.bot.TEST_MODE, FORCE_PAPER_EXPORT: config.bot.FORCE_PAPER_EXPORT }), date);
+  return dayWorkflowId(outputMode(routingFlagsOf(config.bot)), date);
 }
 
 export function operator(): string {

@@ -232,11 +232,11 @@ void test('.env cross-field: paper URL may not be a live host; pairs set togethe
 });
 
 void test('credentials: TEST_MODE=false needs the configured mode credentials, unless checks are off', () => {
-  const input = { bot: { file: '.env_bot', text: 'TEST_MODE=false\nALPACA_MODE=live\nIBKR_ENABLED=true\n' } };
+  const input = { bot: { file: '.env_bot', text: 'TEST_MODE=false\nALPACA_MODE=live\nIBKR_ENABLED=true\nIBKR_MODE=live\n' } };
   assert.deepEqual(problemsOf(parseConfig(input)), [
     '.env: ALPACA_LIVE_API_KEY is missing (required because ALPACA_ENABLED=true, ALPACA_MODE=live and TEST_MODE=false)',
     '.env: ALPACA_LIVE_SECRET_KEY is missing (required because ALPACA_ENABLED=true, ALPACA_MODE=live and TEST_MODE=false)',
-    '.env: IBKR_PAPER_ACCOUNT_NUMBER is missing (required because IBKR_ENABLED=true, IBKR_MODE=paper and TEST_MODE=false)',
+    '.env: IBKR_LIVE_ACCOUNT_NUMBER is missing (required because IBKR_ENABLED=true, IBKR_MODE=live and TEST_MODE=false)',
   ]);
   okOf(parseConfig({ ...input, checkCredentials: false }));
   // TEST_MODE=true never needs credentials: the simulated broker stands in.

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { FinnhubClient, loadVixSource, parseAnyVixCsv } from '../../activities/marketData/finnhubClient';
+import { FinnhubClient, isFundByFinnhub, loadVixSource, parseAnyVixCsv } from '../../activities/marketData/finnhubClient';
 import { RateLimiter, TokenBucket } from '../../activities/marketData/rateLimiter';
 import { ConfigError, NetworkError } from '../../domain/errors/errorClasses';
 import { vixCloseBefore } from '../../domain/backtest/signalAudit';
@@ -101,15 +101,26 @@ void test('quote, previous close, profile (market cap in dollars), average volum
   assert.equal(p?.industry, 'Technology');
   assert.equal(await c.averageVolume('AAPL'), 32501470);
   const s = await c.screening('AAPL');
-  assert.deepEqual(s, { symbol: 'AAPL', price: 261.74, open: 261.07, previousClose: 259.45, marketCap: 1415993e6, averageVolume: 32501470 });
+  assert.deepEqual(s, { symbol: 'AAPL', price: 261.74, open: 261.07, previousClose: 259.45, marketCap: 1415993e6, averageVolume: 32501470, fund: false });
   assert.ok(seen.every((r) => r.token === KEY && !r.query.has('token')));
   assert.deepEqual([...new Set(seen.map((r) => r.path))].sort(), ['/api/v1/quote', '/api/v1/stock/metric', '/api/v1/stock/profile2']);
 });
 
-void test('unknown symbol: Finnhub answers zeros and {} which read as no data', async () => {
+void test('unknown symbol: Finnhub answers zeros and {} which read as no data, and not as a fund', async () => {
   const c = client();
   assert.equal(await c.quote('ZZZZ'), null);
   assert.equal(await c.companyProfile('ZZZZ'), null);
+  assert.equal((await c.screening('ZZZZ')).fund, false);
+});
+
+void test('fund rule: a symbol that trades with an empty profile, or a profile without cap and shares, is a fund', () => {
+  const quote = { current: 41.7, open: 41.3, high: 42, low: 41, previousClose: 41.1, change: null, percentChange: null, time: '2026-03-13T13:40:00.000Z' };
+  const profile = { symbol: 'X', name: 'X', marketCap: null, exchange: null, industry: null, sharesOutstanding: null };
+  assert.equal(isFundByFinnhub(quote, null), true, 'profile2 {}');
+  assert.equal(isFundByFinnhub(quote, profile), true, 'no marketCapitalization, no shares');
+  assert.equal(isFundByFinnhub(quote, { ...profile, sharesOutstanding: 96.1 }), false, 'a company whose cap is missing');
+  assert.equal(isFundByFinnhub(quote, { ...profile, marketCap: 2e9 }), false, 'a company');
+  assert.equal(isFundByFinnhub(null, null), false, 'no quote: unknown, not a fund');
 });
 
 void test('invalid key (401 {"error":"Invalid API key."}): ConfigError naming FINNHUB_API_KEY, key not echoed', async () => {

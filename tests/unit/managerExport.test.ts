@@ -66,7 +66,7 @@ void test('API export: the paper book is not posted unless asked; the live book 
   await paper.acts.postTradeToLedger({ mode: 'paper', trade: makeTrade() });
   assert.equal((await paper.acts.exportLedger({ mode: 'paper' })).api, null);
   assert.equal(paper.manager.entries.length, 0);
-  const live = await setup({ bot: { TEST_MODE: false }, chart: LIVE_CHART.map((a) => a.name) });
+  const live = await setup({ bot: { TEST_MODE: false, ALPACA_MODE: 'live' }, chart: LIVE_CHART.map((a) => a.name) });
   await live.acts.postTradeToLedger({ mode: 'live', trade: makeTrade({ mode: 'live' }) });
   const r = await live.acts.exportLedger({ mode: 'live' });
   assert.equal(r.api?.posted.length, 4);

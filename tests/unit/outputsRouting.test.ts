@@ -13,7 +13,7 @@ import { outputPaths } from '../../activities/outputs/outputPaths';
 import { UNRESOLVED_COLUMNS } from '../../activities/notify/unresolvedOrders';
 import { defaultBotConfig, type BotConfig } from '../../domain/config/botConfigSchema';
 import { defaultEnvConfig } from '../../domain/config/envSchema';
-import { outputMode } from '../../domain/routing';
+import { outputMode, routingFlagsOf, type EndpointMode } from '../../domain/routing';
 import type { OutputMode, TradeRecord } from '../../domain/trades/tradeRecord';
 import { makeTrade } from './ledgerFixtures';
 
@@ -36,7 +36,7 @@ function root() {
 
 function botFor(mode: OutputMode): BotConfig {
   const bot = defaultBotConfig();
-  return mode === 'live' ? { ...bot, TEST_MODE: false, FORCE_PAPER_EXPORT: false } : bot;
+  return mode === 'live' ? { ...bot, TEST_MODE: false, FORCE_PAPER_EXPORT: false, ALPACA_MODE: 'live' } : bot;
 }
 
 /** Everything a trading day writes, through the writers the activities use. */
@@ -107,11 +107,14 @@ for (const mode of ['paper', 'live', 'backtest'] as const) {
   }
 }
 
-void test('routing table: TEST_MODE or FORCE_PAPER_EXPORT -> paper, both false -> live, backtests -> backtest', () => {
+void test('routing table: TEST_MODE or FORCE_PAPER_EXPORT -> paper; both false -> live only with a live broker; backtests -> backtest', () => {
   for (const TEST_MODE of [true, false]) {
     for (const FORCE_PAPER_EXPORT of [true, false]) {
-      assert.equal(outputMode({ TEST_MODE, FORCE_PAPER_EXPORT }), TEST_MODE || FORCE_PAPER_EXPORT ? 'paper' : 'live');
-      assert.equal(outputMode({ TEST_MODE, FORCE_PAPER_EXPORT, backtest: true }), 'backtest');
+      for (const brokerModes of [['paper'], ['live'], ['paper', 'live'], ['paper', 'paper']] as EndpointMode[][]) {
+        const live = !TEST_MODE && !FORCE_PAPER_EXPORT && brokerModes.includes('live');
+        assert.equal(outputMode({ TEST_MODE, FORCE_PAPER_EXPORT, brokerModes }), live ? 'live' : 'paper');
+        assert.equal(outputMode({ TEST_MODE, FORCE_PAPER_EXPORT, brokerModes, backtest: true }), 'backtest');
+      }
     }
   }
 });
@@ -144,10 +147,19 @@ const arbOp: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('askLive' as const), what: fc.constantFrom('post', 'export', 'backup', 'rotate', 'notify', 'unresolved') as fc.Arbitrary<'post'> }),
 );
 
-void test('property: no TEST_MODE or FORCE_PAPER_EXPORT run ever creates or modifies a _live path, whatever it does or asks', async () => {
+void test('property: no TEST_MODE, FORCE_PAPER_EXPORT or paper-account run ever creates or modifies a _live path, whatever it does or asks', async () => {
+  const paperAccount = (f: { IBKR_ENABLED: boolean; ALPACA_MODE: string; IBKR_MODE: string }) => f.ALPACA_MODE === 'paper' && (!f.IBKR_ENABLED || f.IBKR_MODE === 'paper');
   await fc.assert(
     fc.asyncProperty(
-      fc.record({ TEST_MODE: fc.boolean(), FORCE_PAPER_EXPORT: fc.boolean() }).filter((f) => f.TEST_MODE || f.FORCE_PAPER_EXPORT),
+      fc
+        .record({
+          TEST_MODE: fc.boolean(),
+          FORCE_PAPER_EXPORT: fc.boolean(),
+          IBKR_ENABLED: fc.boolean(),
+          ALPACA_MODE: fc.constantFrom('paper' as const, 'live' as const),
+          IBKR_MODE: fc.constantFrom('paper' as const, 'live' as const),
+        })
+        .filter((f) => f.TEST_MODE || f.FORCE_PAPER_EXPORT || paperAccount(f)),
       fc.array(arbOp, { minLength: 1, maxLength: 15 }),
       fc.constantFrom('json', 'csv') as fc.Arbitrary<'json' | 'csv'>,
       async (flags, ops, format) => {
@@ -163,7 +175,7 @@ void test('property: no TEST_MODE or FORCE_PAPER_EXPORT run ever creates or modi
         assert.ok(liveBefore.size >= 5);
 
         const bot: BotConfig = { ...defaultBotConfig(), ...flags, LOG_FORMAT: format, NOTIFY_IN_TEST_MODE: true };
-        const mode = outputMode(flags);
+        const mode = outputMode(routingFlagsOf(bot));
         assert.equal(mode, 'paper');
         const acts = createAuditActivities({ ...d, env: { ...defaultEnvConfig(), ALERT_WEBHOOK_URL: 'http://127.0.0.1:9/hook' }, bot, fetchImpl: (async () => new Response('ok')) as typeof fetch });
         for (const op of ops) {

@@ -13,7 +13,6 @@ import { loadMinuteBars } from '../../activities/marketData/minuteBarCsv';
 import { RateLimiter, TokenBucket } from '../../activities/marketData/rateLimiter';
 import {
   createScreenerActivities,
-  parseSymbolList,
   replayFactsFromBars,
   type ScreenCandidatesInput,
   type ScreenerConfig,
@@ -24,6 +23,7 @@ import { defaultBotConfig } from '../../domain/config/botConfigSchema';
 import { isConfigError } from '../../domain/config/configError';
 import type { Bar } from '../../domain/market/bar';
 import { screenSymbol } from '../../domain/screening/screen';
+import { parseSymbolList } from '../../domain/screening/symbolList';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const MINUTE = path.join(REPO, 'tests', 'fixtures', 'minute');
@@ -154,7 +154,10 @@ describe('screenCandidates on a TEST_MODE replay', () => {
       () => screenCandidates(input({ config: { ...CONFIG, SYMBOL_LIST_PATH: 'tests/fixtures/screening/symbols_bad.txt' } })),
       (err: Error) => {
         assert.ok(isConfigError(err));
-        assert.equal(err.message, `SYMBOL_LIST_PATH: ${path.join(FIXTURES, 'symbols_bad.txt')}:4: "TNA UVXY" is not a ticker symbol (one symbol per line, # for comments)`);
+        assert.equal(
+          err.message,
+          `SYMBOL_LIST_PATH: ${path.join(FIXTURES, 'symbols_bad.txt')}:4: "^VIX" is not a ticker symbol (symbols are separated by commas, spaces or new lines; # starts a comment)`,
+        );
         return true;
       },
     );
@@ -242,22 +245,37 @@ describe('screenCandidates with recorded Finnhub answers (offline, loopback)', (
   const live = (over: Partial<ScreenCandidatesInput> = {}) =>
     input({ date: '2026-03-13', testMode: false, replayFolder: null, universe: UNIVERSE, firstSessionBarMs: Date.parse('2026-03-13T13:40:00Z'), config: cfg, ...over });
 
-  test('live: every rule from provider facts; a symbol without a market cap is rejected; unknown symbols reported', async () => {
+  test('live: every rule from provider facts; a fund skips the market-cap rule; unknown symbols reported', async () => {
     const { screenCandidates } = createScreenerActivities({ ...noReplay, provider: provider() });
     const r = await screenCandidates(live());
     assert.equal(r.factsSource, 'finnhub');
-    assert.deepEqual(r.accepted, ['BILI', 'NIO']);
+    assert.deepEqual(r.accepted, ['BILI', 'NIO', 'SOXS']);
     assert.deepEqual(
       r.rejected.map((x) => [x.symbol, x.rule]),
-      [['PLTR', 'price'], ['RKLB', 'market_cap'], ['XPEV', 'gap'], ['RIVN', 'volume'], ['SOXS', 'market_cap'], ['ZZZZ', 'provider']],
+      [['PLTR', 'price'], ['RKLB', 'market_cap'], ['XPEV', 'gap'], ['RIVN', 'volume'], ['ZZZZ', 'provider']],
     );
     const reason = (s: string) => r.rejected.find((x) => x.symbol === s)!.reason;
     assert.match(reason('RKLB'), /market cap 3\.340e\+10 outside MIN_MARKET_CAP_OPEN\.\.MAX_MARKET_CAP_OPEN \(2\.000e\+9\.\.2\.000e\+10\)/);
     assert.match(reason('XPEV'), /gap 0\.107389 .* above MAX_GAP_PCT_OPEN=0\.1/);
     assert.match(reason('RIVN'), /average daily volume 850000 below MIN_VOLUME_THRESHOLD=1000000/);
-    assert.match(reason('SOXS'), /market cap unknown: rejected/);
     assert.equal(reason('ZZZZ'), 'finnhub has no data for ZZZZ');
-    assert.deepEqual(r.skipped, []);
+    // The fund's skipped rule is in the result, for the session log.
+    assert.deepEqual(r.skipped, [{ symbol: 'SOXS', rule: 'market_cap', reason: 'fund (ETF): has no market cap; the market-cap rule applies to companies only' }]);
+  });
+
+  test('live ETF universe: funds are admitted; a company without a market cap and a symbol without a quote are not', async () => {
+    const { screenCandidates } = createScreenerActivities({ ...noReplay, provider: provider() });
+    const r = await screenCandidates(live({ universe: ['SOXS', 'SQQQ', 'TNA', 'CMPX', 'GHST', 'ZZZZ'] }));
+    assert.deepEqual(r.accepted, ['SOXS', 'SQQQ', 'TNA']);
+    assert.deepEqual(r.skipped.map((s) => [s.symbol, s.rule]), [['SOXS', 'market_cap'], ['SQQQ', 'market_cap'], ['TNA', 'market_cap']]);
+    assert.deepEqual(
+      r.rejected.map((x) => [x.symbol, x.rule, x.reason]),
+      [
+        ['CMPX', 'market_cap', 'market cap unknown: rejected (live screening does not trade what it cannot check)'],
+        ['GHST', 'price', 'no price known'],
+        ['ZZZZ', 'provider', 'finnhub has no data for ZZZZ'],
+      ],
+    );
   });
 
   test('TEST_MODE on provider facts: volume not checked, unknown market cap skipped and said', async () => {
