@@ -16,7 +16,7 @@ import type { AuditActivities } from '../activities/auditActivities';
 import { isTradingDay, holidayName } from '../domain/market/exchangeCalendar';
 import { dstMisalignment, sessionStartUtcMs } from '../domain/market/sessionWindow';
 import type { StrategyName } from '../domain/strategies/strategy';
-import { outputMode } from '../domain/routing';
+import { outputMode, routingFlagsOf } from '../domain/routing';
 import { capitalReport } from '../domain/risk/capital';
 import type { BrokerName } from '../domain/trades/tradeRecord';
 import { liveClock, type ReplayClock } from '../domain/time/replayClock';
@@ -78,7 +78,7 @@ const { writeDailySummary } = proxyActivities<TradingActivities>({
 export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
   const { config: cfg, date } = input;
   const info = workflowInfo();
-  const mode = outputMode({ TEST_MODE: cfg.TEST_MODE, FORCE_PAPER_EXPORT: cfg.FORCE_PAPER_EXPORT });
+  const mode = outputMode(routingFlagsOf(cfg));
   const clock: ReplayClock = input.clock
     ? input.clock
     : input.replay
