@@ -1,5 +1,5 @@
 import { createBroker } from '../../activities/broker/brokerFactory';
-import type { RealBroker } from '../../activities/broker/brokerFactory';
+import type { AlpacaBroker } from '../../activities/broker/alpacaBroker';
 import { defaultBotConfig } from '../../domain/config/botConfigSchema';
 import { defaultEnvConfig } from '../../domain/config/envSchema';
 import { loadMinuteBars } from '../../activities/marketData/minuteBarCsv';
@@ -35,8 +35,8 @@ export function jump(emu: Emulator, marketMs: number): void {
 const fastSleep = () => new Promise<void>((r) => setImmediate(r));
 
 /** The Alpaca adapter built the way brokerFactory.createBroker builds it for a paper account. */
-export function brokerFor(emu: Emulator, keys: { keyId: string; secret: string } = emu): RealBroker {
+export function brokerFor(emu: Emulator, keys: { keyId: string; secret: string } = emu): AlpacaBroker {
   const bot = { ...defaultBotConfig(), TEST_MODE: false, ALPACA_ENABLED: true, ALPACA_MODE: 'paper' as const, API_TIMEOUT: 2 };
   const env = { ...defaultEnvConfig(), ALPACA_PAPER_URL: emu.tradingUrl, ALPACA_PAPER_API_KEY: keys.keyId, ALPACA_PAPER_SECRET_KEY: keys.secret };
-  return createBroker('alpaca', { bot, env, alpacaDataUrl: emu.dataUrl, fillTimeoutMs: 1500, pollIntervalMs: 20, sleep: fastSleep });
+  return createBroker('alpaca', { bot, env, alpacaDataUrl: emu.dataUrl, fillTimeoutMs: 1500, pollIntervalMs: 20, sleep: fastSleep }) as AlpacaBroker;
 }
