@@ -16,6 +16,8 @@ export const CLI_USAGE = `usage: tradebot <command> [options]
 trading day
   day --date YYYY-MM-DD [--replay DIR] [--speed N] [--symbols A,B] [--brokers sim-alpaca,sim-ibkr] [--no-worker] [--detach]
                           run one TEST_MODE day now (replayed minute bars, simulated broker)
+  day --date YYYY-MM-DD --emulator [--replay DIR] [--speed N] [--symbols A,B] [--seed S] [--json]
+                          paper rehearsal: TEST_MODE=false through the real Alpaca adapter against the local emulator
   status [--date D] [--json]      the day's status query
   stop [--date D] [--reason R]    exit positions and end the day cleanly
   kill [--date D] [--reason R]    halt new entries at once and exit positions

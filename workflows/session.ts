@@ -7,7 +7,7 @@ import { BrokerError, describeError } from '../domain/errors/errorClasses';
 import { protectiveStopPlan } from '../domain/orders/protectiveStop';
 import { clientOrderId } from '../domain/orders/clientOrderId';
 import { buildCheck, imbalanceGate } from '../domain/strategies/enhancements';
-import { spreadCheck, spreadOf } from '../domain/screening/screen';
+import { entrySpreadCheck } from '../domain/screening/screen';
 import type { Bar } from '../domain/market/bar';
 import { MINUTE_MS } from '../domain/market/bar';
 import { sessionEnd, sessionWindowFor, strategyTiming } from '../domain/market/sessionWindow';
@@ -400,16 +400,22 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   };
 
   /**
-   * A signal's age: time since its decision bar closed, in real milliseconds of lag (live: market time; a
-   * compressed replay or rehearsal divides by its speed, so the bound measures how late the bot is).
+   * A signal's age since its decision bar closed. A real broker fills at the market, so market time counts
+   * (paper, live and the rehearsal); the simulated broker fills at the decision bar, so a TEST_MODE replay
+   * counts only the bot's own lag in real time (market age / speed). docs/trading.md, "Stale signals".
    */
-  const signalAgeMs = (signal: EntrySignal) => (marketNowMs(clock) - (signal.barStart + MINUTE_MS)) / clock.speed;
+  const signalAgeMs = (signal: EntrySignal) => {
+    const marketAgeMs = marketNowMs(clock) - (signal.barStart + MINUTE_MS);
+    return cfg.TEST_MODE ? marketAgeMs / clock.speed : marketAgeMs;
+  };
+  /** An entry sent at or after the session's end could not be managed (and after the close would sit queued). */
+  const pastSessionEnd = () => marketNowMs(clock) >= hardEndMs;
 
   /** `acceptedSignals`: grants so far plus the signals of this bar, the n of the weights table. */
   const enter = async (signal: EntrySignal, symbol: string, tracker: SymbolTracker, acceptedSignals: number) => {
     signals += 1;
-    const refuse = (why: string) => {
-      tracker.cancelEntry();
+    const refuse = (why: string, opts: { laterEntry?: boolean } = {}) => {
+      tracker.cancelEntry(opts);
       note('skipped', why, symbol, { side: signal.side, price: signal.price });
     };
     const staleRefusal = () => {
@@ -417,6 +423,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       return refuse(`stale signal: its bar closed ${Math.round(signalAgeMs(signal) / 1000)} s ago (MAX_SIGNAL_AGE_SECONDS=${cfg.MAX_SIGNAL_AGE_SECONDS})`);
     };
     if (killed || stopped || brokerHalted) return refuse('kill switch or stop active');
+    if (pastSessionEnd()) return refuse('too late: the session has reached its end');
     if (signalAgeMs(signal) > maxSignalAgeMs) return staleRefusal();
     if (cfg.DISABLE_ALL_TRADES) return refuse('DISABLE_ALL_TRADES is true');
     if (blocked.has(symbol)) return refuse('ticker already traded today');
@@ -466,16 +473,17 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     if (price === null || !(price > 0)) return refuse(`no price for ${choice.choice.symbol}`);
     // Spread before a live entry (TEST_MODE skips it unless TEST_MODE_APPLY_SPREAD_CHECK, spec section 4).
     if (!cfg.TEST_MODE || cfg.TEST_MODE_APPLY_SPREAD_CHECK) {
-      let spread: number | null = null;
+      let q: { bid: number | null; ask: number | null } = { bid: null, ask: null };
       try {
-        const q = await entryQuote({ broker: input.broker, replayFolder, symbol: choice.choice.symbol, assetClass: choice.choice.assetClass, barStart: signal.barStart });
-        spread = spreadOf(q.bid, q.ask);
+        q = await entryQuote({ broker: input.broker, replayFolder, symbol: choice.choice.symbol, assetClass: choice.choice.assetClass, barStart: signal.barStart });
       } catch (err) {
         failedCall();
         note('warning', `no quote for the spread check: ${describeError(err).message}`, symbol);
       }
-      const sc = spreadCheck(price, spread, cfg.MAX_SPREAD_PCT);
-      if (!sc.ok) return refuse(`spread: ${sc.reason}`);
+      const sc = entrySpreadCheck(price, q.bid, q.ask, cfg.MAX_SPREAD_PCT);
+      // A one-sided, crossed or missing quote says nothing about the trade: a later bar may signal again
+      // (docs/screening.md, "Spread check and one-sided quotes"); a wide spread ends this symbol's session.
+      if (!sc.ok) return refuse(`spread: ${sc.reason}`, { laterEntry: sc.refusal !== 'too_wide' && sc.refusal !== 'no_price' });
     }
     // IBKR closing-imbalance scanner: live CLOSE entries only, when that broker is enabled (spec section 6).
     if (strategyName === 'close' && !cfg.TEST_MODE && cfg.IBKR_ENABLED) {
@@ -519,9 +527,9 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     // Signals may have arrived while awaiting the quote, the confirmation or the grant: check again, with no
     // await between this check and scheduling the order.
     const late = signalAgeMs(signal) > maxSignalAgeMs;
-    if (killed || stopped || brokerHalted || late) {
+    if (killed || stopped || brokerHalted || late || pastSessionEnd()) {
       await releaseQuietly(requestId);
-      return late ? staleRefusal() : refuse('kill switch or stop active');
+      return late ? staleRefusal() : refuse(pastSessionEnd() ? 'too late: the session has reached its end' : 'kill switch or stop active');
     }
     const qty = grant.quantity;
     const allocation = grant.allocationDollars;

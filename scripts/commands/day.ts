@@ -9,7 +9,8 @@ import { PROJECT_DIR, UsageError, dateFlag, dayIdFor, loadProjectConfig, parseAr
 
 /**
  * `day --date YYYY-MM-DD [--replay <folder>] [--speed N] [--symbols A,B] [--brokers sim-alpaca,sim-ibkr]
- * [--no-worker] [--detach]`: runs one trading day now. TEST_MODE replays the folder at N market minutes per
+ * [--no-worker] [--detach]`: runs one trading day now. With `--emulator [--seed S] [--json]` it is the paper
+ * rehearsal instead (emulatorDay.ts): TEST_MODE=false against the local market emulator. TEST_MODE replays the folder at N market minutes per
  * real minute, at one simulated account (`sim`) or several, each running every session.
  * Without --no-worker it runs a worker in this process, so one command is enough.
  */
@@ -22,7 +23,8 @@ export async function runDayCommand(argv: string[], out: NodeJS.WritableStream =
   const speed = speedText === undefined ? config.bot.TEST_MODE_TIME_COMPRESSION : Number(speedText);
   if (!(speed >= 1 && speed <= 100000)) throw new UsageError(`--speed=${speedText} must be a number from 1 to 100000`);
   const symbols = (stringFlag(flags, 'symbols') ?? '').split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
-  if (!config.bot.TEST_MODE) throw new UsageError('day runs a TEST_MODE replay; set TEST_MODE=true in .env_bot');
+  if (flags.has('emulator')) return runEmulatorDayCommand({ config, date, replay, speed, symbols, flags, out });
+  if (!config.bot.TEST_MODE) throw new UsageError('day runs a TEST_MODE replay; set TEST_MODE=true in .env_bot, or rehearse a paper day with --emulator');
   const brokers = (stringFlag(flags, 'brokers') ?? 'sim').split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = brokers.filter((b) => !isSimulatedBroker(b));
   if (brokers.length === 0 || unknown.length > 0) {
@@ -64,5 +66,35 @@ export async function runDayCommand(argv: string[], out: NodeJS.WritableStream =
     await stopWorker();
     await client.connection.close();
     if (server.started && !flags.has('detach')) await server.stop();
+  }
+}
+
+/** `day --emulator`: the paper rehearsal, in this process (emulator, worker and day), then its report. */
+async function runEmulatorDayCommand(a: {
+  config: Awaited<ReturnType<typeof loadProjectConfig>>;
+  date: string;
+  replay: string;
+  speed: number;
+  symbols: string[];
+  flags: Map<string, string | true>;
+  out: NodeJS.WritableStream;
+}): Promise<number> {
+  // Loaded only here: the emulator is not part of a normal day's start-up.
+  const { rehearsalPassed, rehearsalText, runRehearsalDay } = await import('./emulatorDay');
+  const seedText = stringFlag(a.flags, 'seed') ?? '1';
+  const seed = Number(seedText);
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed=${seedText} must be an integer`);
+  const json = a.flags.has('json');
+  const log = (line: string) => (json ? process.stderr : a.out).write(`${line}\n`);
+  const server = await ensureDevServer({ address: a.config.env.TEMPORAL_ADDRESS, log });
+  const client = await connectClient(a.config.env);
+  try {
+    const outputDir = path.resolve(PROJECT_DIR, 'output', 'rehearsal', `${a.date}-${Date.now()}`);
+    const report = await runRehearsalDay({ config: a.config, projectDir: PROJECT_DIR, client, date: a.date, replayDir: a.replay, speed: a.speed, symbols: a.symbols, seed, outputDir, log });
+    a.out.write(json ? `${JSON.stringify(report)}\n` : rehearsalText(report));
+    return rehearsalPassed(report) ? 0 : 1;
+  } finally {
+    await client.connection.close();
+    if (server.started) await server.stop();
   }
 }

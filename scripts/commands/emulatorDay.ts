@@ -1,0 +1,247 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { LoadedConfig } from '../../activities/config/loadConfig';
+import { loadMinuteBars } from '../../activities/marketData/minuteBarCsv';
+import { alertsLogFile } from '../../activities/notify/notifier';
+import { readTradeHistory } from '../../activities/outputs/tradeHistory';
+import { replayInput } from '../../activities/schedulingActivities';
+import type { TradeRecord } from '../../domain/trades/tradeRecord';
+import type { ReplayClock } from '../../domain/time/replayClock';
+import { createWorkerRuntime, installRuntimeLogging } from '../../workers/workerRuntime';
+import { tradingDayWorkflow } from '../../workflows/tradingDay';
+import type { DaySummary } from '../../workflows/tradingDayApi';
+import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../emulator';
+import { connectWorkerConnection } from '../temporal/connection';
+import { UsageError } from './shared';
+
+/**
+ * The paper rehearsal (`day --emulator`): the market emulator serves the replayed date on a virtual clock,
+ * and the day runs with TEST_MODE=false and ALPACA_MODE=paper through the worker production uses
+ * (createWorkerRuntime: the real AlpacaBroker, AlpacaBarsSource and SDK over HTTP, the Finnhub client,
+ * alerts, outputs and ledger). It keeps to itself: its own task queue, risk account and output folder, so
+ * a running production worker never picks up its tasks and the paper books stay untouched.
+ */
+export interface RehearsalOptions {
+  readonly config: Pick<LoadedConfig, 'bot' | 'env'>;
+  readonly projectDir: string;
+  readonly client: Client;
+  readonly date: string;
+  readonly replayDir: string;
+  readonly speed: number;
+  /** Empty: every symbol with bars on the date. */
+  readonly symbols: readonly string[];
+  readonly seed: number;
+  /** Where the rehearsal's outputs and the emulator journal go. */
+  readonly outputDir: string;
+  /** Emulator settings a test or user sets (faults, publish delay, slippage, facts file). */
+  readonly emulator?: Partial<EmulatorOptions>;
+  /** Progress lines. */
+  readonly log: (line: string) => void;
+  /** Called with the running emulator, before the day starts (tests inject faults through it). */
+  readonly onEmulator?: (emulator: EmulatorHandle) => void | Promise<void>;
+}
+
+/** What a paper day proves, one JSON object (README, "The paper rehearsal"). */
+export interface RehearsalReport {
+  readonly date: string;
+  readonly workflow_id: string;
+  readonly summary: DaySummary;
+  readonly trades: readonly TradeRecord[];
+  readonly orders_after_close: readonly unknown[];
+  readonly positions_at_close: readonly unknown[];
+  readonly working_orders_at_close: readonly unknown[];
+  readonly bars_published: number;
+  readonly bars_seen: number;
+  readonly stale_signals_skipped: number;
+  readonly stale_entries_sent: number;
+  readonly unexplained_exit_records: readonly string[];
+  readonly escalations: number;
+  readonly alerts: number;
+  readonly failed_sessions: readonly string[];
+  readonly journal: string;
+}
+
+export async function runRehearsalDay(opts: RehearsalOptions): Promise<RehearsalReport> {
+  const universe = rehearsalUniverse(opts.replayDir, opts.date, opts.symbols);
+  fs.mkdirSync(opts.outputDir, { recursive: true });
+  const clock = rehearsalClock(opts.config, opts.date, opts.replayDir, universe, opts.speed);
+  const keys = { keyId: `EMU${crypto.randomBytes(8).toString('hex').toUpperCase()}`, secret: crypto.randomBytes(24).toString('base64url') };
+  const journal = path.join(opts.outputDir, 'emulator-journal.jsonl');
+  const emulator = await startEmulator({ replayDir: opts.replayDir, date: opts.date, clock, port: 0, seed: opts.seed, ...keys, journalPath: journal, ...opts.emulator });
+  try {
+    await opts.onEmulator?.(emulator);
+    const summary = await runDayThroughProductionWorker(opts, emulator, keys, universe, clock);
+    return rehearsalReport(opts, emulator, summary, journal);
+  } finally {
+    await emulator.close();
+  }
+}
+
+/** The replayed symbols: the ones asked for, or every symbol with bars on the date. */
+export function rehearsalUniverse(replayDir: string, date: string, symbols: readonly string[]): string[] {
+  const data = loadMinuteBars(replayDir, symbols.length > 0 ? { symbols } : {});
+  const withBars = [...data.bars.entries()].filter(([, byDate]) => (byDate.get(date)?.length ?? 0) > 0).map(([s]) => s).sort();
+  const missing = symbols.filter((s) => !withBars.includes(s));
+  if (missing.length > 0) throw new UsageError(`--symbols: no bars on ${date} in ${replayDir} for ${missing.join(', ')}`);
+  if (withBars.length === 0) throw new UsageError(`${replayDir} has no minute bars on ${date}`);
+  return withBars;
+}
+
+/** The virtual clock the emulator and the day share: two market minutes before the first session, a moment from now. */
+function rehearsalClock(config: Pick<LoadedConfig, 'bot'>, date: string, replayDir: string, universe: readonly string[], speed: number): ReplayClock {
+  const start = replayInput(config.bot, date, replayDir, universe, speed).replay;
+  if (!start) throw new UsageError(`no session is planned on ${date} with this configuration`);
+  // A little slack so the worker is polling before market time starts to run.
+  return { anchorRealMs: Date.now() + 3000, anchorMarketMs: start.marketStartMs, speed };
+}
+
+/** The user's configuration, pointed at the emulator: paper Alpaca only, its own queue, keys that live nowhere else. */
+function rehearsalConfig(config: Pick<LoadedConfig, 'bot' | 'env'>, emulator: EmulatorHandle, keys: { keyId: string; secret: string }, symbolsFile: string): Pick<LoadedConfig, 'bot' | 'env'> {
+  return {
+    bot: { ...config.bot, TEST_MODE: false, ALPACA_ENABLED: true, ALPACA_MODE: 'paper', IBKR_ENABLED: false, SYMBOL_LIST_PATH: symbolsFile },
+    env: {
+      ...config.env,
+      ALPACA_PAPER_URL: emulator.tradingUrl,
+      ALPACA_PAPER_API_KEY: keys.keyId,
+      ALPACA_PAPER_SECRET_KEY: keys.secret,
+      ALPACA_DATA_URL: emulator.dataUrl,
+      FINNHUB_URL: emulator.finnhubUrl,
+      FINNHUB_API_KEY: keys.secret,
+      VIX_SOURCE: emulator.vixUrl,
+      TEMPORAL_TASK_QUEUE: `${config.env.TEMPORAL_TASK_QUEUE}-rehearsal-${process.pid}`,
+    },
+  };
+}
+
+async function runDayThroughProductionWorker(
+  opts: RehearsalOptions,
+  emulator: EmulatorHandle,
+  keys: { keyId: string; secret: string },
+  universe: readonly string[],
+  clock: ReplayClock,
+): Promise<DaySummary> {
+  const symbolsFile = path.join(opts.outputDir, 'symbols.txt');
+  fs.writeFileSync(symbolsFile, `${universe.join('\n')}\n`);
+  const config = rehearsalConfig(opts.config, emulator, keys, symbolsFile);
+  const stamp = `${opts.date}-${Date.now()}`;
+  installRuntimeLogging(config.bot.DEBUG_LOG_LEVEL);
+  const connection = await connectWorkerConnection(config.env);
+  const runtime = await createWorkerRuntime({ config, cwd: opts.projectDir, connection, client: opts.client, outputDir: opts.outputDir, accountWorkflowId: `tradebot-account-rehearsal-${stamp}` });
+  const running = runtime.worker.run();
+  try {
+    opts.log(runtime.description);
+    const workflowId = `tradebot-rehearsal-${stamp}`;
+    const handle = await opts.client.workflow.start(tradingDayWorkflow, {
+      taskQueue: config.env.TEMPORAL_TASK_QUEUE,
+      workflowId,
+      args: [{ date: opts.date, config: config.bot, broker: 'alpaca', universe, clock }],
+    });
+    opts.log(`started ${workflowId}: ${opts.date} against the emulator at ${emulator.baseUrl}, ${opts.speed}x`);
+    return await handle.result();
+  } finally {
+    runtime.worker.shutdown();
+    await running;
+    await runtime.close?.();
+    await connection.close();
+  }
+}
+
+function rehearsalReport(opts: RehearsalOptions, emulator: EmulatorHandle, summary: DaySummary, journal: string): RehearsalReport {
+  const trades = readTradeHistory(opts.outputDir, summary.mode).filter((t) => t.date === opts.date);
+  const stats = emulator.stats();
+  const fills = emulatorFills(emulator);
+  const sessions = summary.sessions;
+  return {
+    date: opts.date,
+    workflow_id: summary.finalStatus.workflowId,
+    summary,
+    trades,
+    orders_after_close: stats.ordersAfterClose,
+    positions_at_close: stats.positionsAtClose,
+    working_orders_at_close: stats.workingOrdersAtClose,
+    bars_published: stats.barsPublished.total,
+    bars_seen: sessions.reduce((a, s) => a + (s.barsSeen ?? 0), 0),
+    stale_signals_skipped: sessions.reduce((a, s) => a + (s.staleSignalsSkipped ?? 0), 0),
+    stale_entries_sent: staleEntriesSent(trades, fills, opts.config.bot.MAX_SIGNAL_AGE_SECONDS * 1000, opts.speed),
+    unexplained_exit_records: unexplainedExits(trades, fills),
+    escalations: sessions.reduce((a, s) => a + s.escalations, 0),
+    alerts: countLines(alertsLogFile(opts.outputDir, summary.mode)),
+    failed_sessions: sessions.filter((s) => s.failure).map((s) => `${s.workflowId}: ${s.failure}`),
+    journal,
+  };
+}
+
+/** The emulator's fills by client order id: when it received each order and what it filled at. */
+interface OrderFacts {
+  readonly receivedMarketMs: number;
+  readonly filledQty: number;
+  readonly avgPrice: number | null;
+  readonly filledAt: string | null;
+}
+
+function emulatorFills(emulator: EmulatorHandle): Map<string, OrderFacts> {
+  const out = new Map<string, OrderFacts>();
+  for (const o of emulator.orders()) {
+    out.set(o.clientOrderId, { receivedMarketMs: o.receivedMarketMs, filledQty: o.filledQty, avgPrice: o.filledAvgPrice, filledAt: o.filledAt });
+  }
+  return out;
+}
+
+/** Entries the emulator received later than the age bound after their decision bar closed (in real lag). */
+function staleEntriesSent(trades: readonly TradeRecord[], fills: ReadonlyMap<string, OrderFacts>, maxAgeMs: number, speed: number): number {
+  let stale = 0;
+  for (const t of trades) {
+    const entry = fills.get(t.client_order_ids[0] ?? '');
+    if (!entry) continue;
+    const barEndMs = Date.parse(t.entry_time) + 60_000;
+    if ((entry.receivedMarketMs - barEndMs) / speed > maxAgeMs) stale += 1;
+  }
+  return stale;
+}
+
+/** Trade records whose exit price is not what the broker's exit and stop orders filled at. */
+function unexplainedExits(trades: readonly TradeRecord[], fills: ReadonlyMap<string, OrderFacts>): string[] {
+  const out: string[] = [];
+  for (const t of trades) {
+    const closing = t.client_order_ids.slice(1).map((id) => fills.get(id)).filter((f): f is OrderFacts => f !== undefined && f.filledQty > 0 && f.avgPrice !== null);
+    const qty = closing.reduce((a, f) => a + f.filledQty, 0);
+    const avg = qty > 0 ? closing.reduce((a, f) => a + f.filledQty * (f.avgPrice as number), 0) / qty : null;
+    const matches = t.exit_price === null ? avg === null : avg !== null && Math.abs(avg - t.exit_price) <= 1e-6 * Math.max(1, Math.abs(avg));
+    if (!matches) out.push(`${t.tradeId}: recorded exit ${t.exit_price ?? 'none'}, broker fills ${avg ?? 'none'}`);
+  }
+  return out;
+}
+
+function countLines(file: string): number {
+  if (!fs.existsSync(file)) return 0;
+  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').length;
+}
+
+/** A paper day passes when nothing reached the broker after the bell, the account is flat and clean, and every record is explained. */
+export function rehearsalPassed(r: RehearsalReport): boolean {
+  return (
+    r.orders_after_close.length === 0 &&
+    r.positions_at_close.length === 0 &&
+    r.working_orders_at_close.length === 0 &&
+    r.stale_entries_sent === 0 &&
+    r.unexplained_exit_records.length === 0 &&
+    r.failed_sessions.length === 0
+  );
+}
+
+/** The report for a terminal: the figures first, then the trades. */
+export function rehearsalText(r: RehearsalReport): string {
+  const lines = [
+    `paper rehearsal ${r.date} (${r.workflow_id}): ${rehearsalPassed(r) ? 'PASSED' : 'FAILED'}`,
+    `  trades ${r.trades.length}, escalations ${r.escalations}, alerts ${r.alerts}`,
+    `  bars published ${r.bars_published}, bars decided on ${r.bars_seen}, stale signals skipped ${r.stale_signals_skipped}, stale entries sent ${r.stale_entries_sent}`,
+    `  at the close: ${r.positions_at_close.length} position(s), ${r.working_orders_at_close.length} working order(s); ${r.orders_after_close.length} order(s) received after the close`,
+    ...r.unexplained_exit_records.map((u) => `  unexplained exit record: ${u}`),
+    ...r.failed_sessions.map((f) => `  failed session: ${f}`),
+    ...r.trades.map((t) => `  ${t.strategy_name} ${t.ticker} ${t.side} ${t.size} in ${t.entry_price} out ${t.exit_price ?? '-'} (${t.exit_reason}) pnl ${t.pnl}`),
+    `  journal: ${r.journal}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
