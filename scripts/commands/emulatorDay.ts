@@ -11,7 +11,7 @@ import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import type { ReplayClock } from '../../domain/time/replayClock';
 import { createWorkerRuntime, installRuntimeLogging } from '../../workers/workerRuntime';
 import { tradingDayWorkflow } from '../../workflows/tradingDay';
-import type { DaySummary } from '../../workflows/tradingDayApi';
+import type { DayInput, DaySummary } from '../../workflows/tradingDayApi';
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../emulator';
 import { connectWorkerConnection } from '../temporal/connection';
 import { UsageError } from './shared';
@@ -90,7 +90,7 @@ export function rehearsalUniverse(replayDir: string, date: string, symbols: read
 }
 
 /** The virtual clock the emulator and the day share: two market minutes before the first session, a moment from now. */
-function rehearsalClock(config: Pick<LoadedConfig, 'bot'>, date: string, replayDir: string, universe: readonly string[], speed: number): ReplayClock {
+export function rehearsalClock(config: Pick<LoadedConfig, 'bot'>, date: string, replayDir: string, universe: readonly string[], speed: number): ReplayClock {
   const start = replayInput(config.bot, date, replayDir, universe, speed).replay;
   if (!start) throw new UsageError(`no session is planned on ${date} with this configuration`);
   // A little slack so the worker is polling before market time starts to run.
@@ -98,7 +98,13 @@ function rehearsalClock(config: Pick<LoadedConfig, 'bot'>, date: string, replayD
 }
 
 /** The user's configuration, pointed at the emulator: paper Alpaca only, its own queue, keys that live nowhere else. */
-function rehearsalConfig(config: Pick<LoadedConfig, 'bot' | 'env'>, emulator: EmulatorHandle, keys: { keyId: string; secret: string }, symbolsFile: string): Pick<LoadedConfig, 'bot' | 'env'> {
+export function rehearsalConfig(
+  config: Pick<LoadedConfig, 'bot' | 'env'>,
+  emulator: Pick<EmulatorHandle, 'tradingUrl' | 'dataUrl' | 'finnhubUrl' | 'vixUrl'>,
+  keys: { keyId: string; secret: string },
+  symbolsFile: string,
+  taskQueue: string,
+): Pick<LoadedConfig, 'bot' | 'env'> {
   return {
     bot: { ...config.bot, TEST_MODE: false, ALPACA_ENABLED: true, ALPACA_MODE: 'paper', IBKR_ENABLED: false, SYMBOL_LIST_PATH: symbolsFile },
     env: {
@@ -110,9 +116,14 @@ function rehearsalConfig(config: Pick<LoadedConfig, 'bot' | 'env'>, emulator: Em
       FINNHUB_URL: emulator.finnhubUrl,
       FINNHUB_API_KEY: keys.secret,
       VIX_SOURCE: emulator.vixUrl,
-      TEMPORAL_TASK_QUEUE: `${config.env.TEMPORAL_TASK_QUEUE}-rehearsal-${process.pid}`,
+      TEMPORAL_TASK_QUEUE: taskQueue,
     },
   };
+}
+
+/** The day the rehearsal starts: the paper broker, the replayed universe, the emulator's clock. */
+export function rehearsalDayInput(config: Pick<LoadedConfig, 'bot'>, date: string, universe: readonly string[], clock: ReplayClock): DayInput {
+  return { date, config: config.bot, broker: 'alpaca', universe, clock };
 }
 
 async function runDayThroughProductionWorker(
@@ -124,7 +135,7 @@ async function runDayThroughProductionWorker(
 ): Promise<DaySummary> {
   const symbolsFile = path.join(opts.outputDir, 'symbols.txt');
   fs.writeFileSync(symbolsFile, `${universe.join('\n')}\n`);
-  const config = rehearsalConfig(opts.config, emulator, keys, symbolsFile);
+  const config = rehearsalConfig(opts.config, emulator, keys, symbolsFile, `${opts.config.env.TEMPORAL_TASK_QUEUE}-rehearsal-${process.pid}`);
   const stamp = `${opts.date}-${Date.now()}`;
   installRuntimeLogging(config.bot.DEBUG_LOG_LEVEL);
   const connection = await connectWorkerConnection(config.env);
@@ -136,7 +147,7 @@ async function runDayThroughProductionWorker(
     const handle = await opts.client.workflow.start(tradingDayWorkflow, {
       taskQueue: config.env.TEMPORAL_TASK_QUEUE,
       workflowId,
-      args: [{ date: opts.date, config: config.bot, broker: 'alpaca', universe, clock }],
+      args: [rehearsalDayInput(config, opts.date, universe, clock)],
     });
     opts.log(`started ${workflowId}: ${opts.date} against the emulator at ${emulator.baseUrl}, ${opts.speed}x`);
     return await handle.result();
@@ -148,7 +159,7 @@ async function runDayThroughProductionWorker(
   }
 }
 
-function rehearsalReport(opts: RehearsalOptions, emulator: EmulatorHandle, summary: DaySummary, journal: string): RehearsalReport {
+export function rehearsalReport(opts: Pick<RehearsalOptions, 'config' | 'date' | 'outputDir' | 'speed'>, emulator: EmulatorHandle, summary: DaySummary, journal: string): RehearsalReport {
   const trades = readTradeHistory(opts.outputDir, summary.mode).filter((t) => t.date === opts.date);
   const stats = emulator.stats();
   const fills = emulatorFills(emulator);
