@@ -56,6 +56,8 @@ export interface AlpacaBrokerOptions {
   readonly optionFeed?: 'indicative' | 'opra';
   /** Shared limiters (trading host, data host); one pair per account. */
   readonly limiters?: AlpacaLimiters;
+  /** Orders per GET /v2/orders page in ordersSince (Alpaca's maximum, 500, unless a test pages sooner). */
+  readonly ordersPageLimit?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
 }
@@ -135,6 +137,10 @@ export function fromAlpacaSymbol(symbol: string): string {
   const c = parseOccSymbol(symbol);
   return c ? formatOccSymbol(c) : symbol;
 }
+
+/** Alpaca's most orders per GET /v2/orders page, and a bound on pages (a day of the bot is a few dozen orders). */
+const ORDER_PAGE_LIMIT = 500;
+const ORDER_PAGES_MAX = 20;
 
 const TERMINAL = new Set(['filled', 'canceled', 'expired', 'rejected', 'done_for_day', 'replaced']);
 
@@ -311,6 +317,31 @@ export class AlpacaBroker implements Broker, BrokerExtensions {
     return this.trade('open orders (GET /v2/orders)', () => this.orders.getAllOrders({ status: 'open', limit: 500 }), (resp) =>
       array(resp, 'the order list').map((o) => toBrokerOrder(o as trading.Order)),
     );
+  }
+
+  /**
+   * GET /v2/orders?status=all&after=...&direction=asc&limit=500, paged: `after` is exclusive and compares
+   * submission times, so each next page starts a millisecond before the last order seen and repeats are
+   * dropped by id (orders submitted in the same instant are not lost at a page edge).
+   */
+  async ordersSince(since: string): Promise<BrokerOrder[]> {
+    const sinceMs = Date.parse(since);
+    if (Number.isNaN(sinceMs)) throw new LogicError(`alpaca: ordersSince needs an ISO time, got ${JSON.stringify(since)}`);
+    const byId = new Map<string, BrokerOrder>();
+    let after = new Date(sinceMs - 1).toISOString();
+    const limit = this.opts.ordersPageLimit ?? ORDER_PAGE_LIMIT;
+    for (let page = 0; page < ORDER_PAGES_MAX; page++) {
+      const list = await this.trade(`orders since ${since} (GET /v2/orders)`, () => this.orders.getAllOrders({ status: 'all', after, direction: 'asc', limit, nested: false }), (resp) =>
+        array(resp, 'the order list').map((o) => toBrokerOrder(o as trading.Order)),
+      );
+      const before = byId.size;
+      for (const o of list) byId.set(o.id, o);
+      const last = list.at(-1);
+      const lastMs = last ? Date.parse(last.submittedAt) : NaN;
+      if (list.length < limit || byId.size === before || Number.isNaN(lastMs)) break;
+      after = new Date(lastMs - 1).toISOString();
+    }
+    return [...byId.values()].sort((a, b) => a.submittedAt.localeCompare(b.submittedAt));
   }
 
   async submitOrder(req: OrderRequest): Promise<BrokerOrder> {

@@ -94,6 +94,14 @@ export interface BrokerExtensions {
   placeProtectiveStop(req: ProtectiveStopRequest): Promise<ProtectiveStopResult>;
   /** Orders still working at the broker (for reconciliation after a restart). */
   openOrders(): Promise<BrokerOrder[]>;
+  /**
+   * Every order (any status) submitted at or after `since` (ISO), oldest first: reconciliation recomputes
+   * the bot's client order ids from them to tell its positions from the user's. IBKR knows only the
+   * current day's completed orders and every open one.
+   */
+  ordersSince(since: string): Promise<BrokerOrder[]>;
+  /** Whether the broker's own clock says the market is open now (Alpaca); absent: the calendar decides. */
+  marketOpen?(): Promise<boolean>;
   assetInfo(symbol: string): Promise<AssetInfo | null>;
   /** Tradable put contracts of an underlying in an expiry (and optional strike) range. */
   putContracts(underlying: string, range: { expiryFrom: string; expiryTo: string; strikeFrom?: number; strikeTo?: number }): Promise<OptionContractInfo[]>;

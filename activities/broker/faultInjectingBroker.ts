@@ -28,7 +28,7 @@ import type { AssetClass, Broker, BrokerAccount, BrokerOrder, BrokerPosition, Or
 export const FAULT_KINDS = ['http_500', 'rate_limited', 'timeout', 'dropped_response'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-export type FaultableMethod = 'submitOrder' | 'getOrderByClientId' | 'cancelOrder' | 'positions' | 'account' | 'quote';
+export type FaultableMethod = 'submitOrder' | 'getOrderByClientId' | 'cancelOrder' | 'positions' | 'account' | 'quote' | 'ordersSince';
 
 export interface InjectedFault {
   readonly method: FaultableMethod;
@@ -100,7 +100,15 @@ export class FaultInjectingBroker implements Broker {
     if (!(opts.rate >= 0 && opts.rate <= 1)) throw new RangeError(`fault rate ${opts.rate} is not in [0, 1]`);
     this.name = inner.name;
     this.capabilities = inner.capabilities;
+    // Present only when the inner broker lists its orders, so reconciliation sees the same capability.
+    const history = (inner as Broker & { ordersSince?: (since: string) => Promise<BrokerOrder[]> }).ordersSince;
+    if (typeof history === 'function') {
+      this.ordersSince = (since: string) => this.guarded('ordersSince', since, () => history.call(inner, since));
+    }
   }
+
+  /** The inner broker's order history (reconciliation), with faults like any other call. */
+  readonly ordersSince?: (since: string) => Promise<BrokerOrder[]>;
 
   /** Faults injected by this instance so far. */
   get faultsInjected(): number {

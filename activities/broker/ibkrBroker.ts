@@ -34,6 +34,7 @@ import type {
 } from './brokerFactory';
 import { BrokerError, ConfigError, LogicError, NetworkError } from '../../domain/errors/errorClasses';
 import { formatOccSymbol, parseOccSymbol } from '../../domain/instruments/occSymbol';
+import { nyWallTimeToUtcMs } from '../../domain/market/nyTime';
 import { realSleep } from '../marketData/rateLimiter';
 
 /**
@@ -701,7 +702,8 @@ export class IbkrBroker implements Broker, BrokerExtensions {
           if (!order?.orderRef || (order.account && order.account !== this.opts.account)) return;
           const t = this.trackFrom(order.orderId ?? -1, contract, order, state?.status ?? 'Filled');
           t.filled = Number(order.filledQuantity) || 0;
-          if (state?.completedTime) t.filledAt = t.filled > 0 ? state.completedTime : null;
+          // IB writes `20250303 10:00:01 America/New_York`; the bot's times are ISO 8601 UTC.
+          if (state?.completedTime) t.filledAt = t.filled > 0 ? ibTimeToIso(state.completedTime) : null;
           out.set(order.orderRef, t);
         }),
       },
@@ -822,6 +824,26 @@ export class IbkrBroker implements Broker, BrokerExtensions {
     return [...open.values()].filter((t) => !isDone(t.status)).map((t) => this.toOrder(t));
   }
 
+  /**
+   * The bot's orders IB still knows: today's completed orders (reqCompletedOrders covers the current day
+   * only), every open order and this connection's own. Orders filled before `since` are left out; IB
+   * does not give a submission time, so nothing else is filtered.
+   */
+  async ordersSince(since: string): Promise<BrokerOrder[]> {
+    const byRef = new Map([...(await this.scanCompletedOrders()), ...(await this.scanOpenOrders())]);
+    for (const [ref, id] of this.byRef) {
+      const t = this.tracks.get(id);
+      if (t) byRef.set(ref, t);
+    }
+    const unpriced = [...byRef.values()].filter((t) => t.filled > 0 && !(t.avgFillPrice > 0));
+    if (unpriced.length > 0) await this.fillPricesFromExecutions(unpriced);
+    const sinceMs = Date.parse(since);
+    return [...byRef.values()]
+      .map((t) => this.toOrder(t))
+      .filter((o) => !(o.filledAt !== null && Date.parse(o.filledAt) < sinceMs))
+      .sort((a, b) => (a.filledAt ?? a.submittedAt).localeCompare(b.filledAt ?? b.submittedAt));
+  }
+
   async placeProtectiveStop(req: ProtectiveStopRequest): Promise<ProtectiveStopResult> {
     const existing = await this.findTrack(req.clientOrderId);
     if (existing) return { placed: true, order: this.toOrder(existing), kind: req.kind, note: 'already placed' };
@@ -855,6 +877,26 @@ export class IbkrBroker implements Broker, BrokerExtensions {
     if (out.status === 'rejected' || out.status === 'canceled') return { placed: false, reason: out.rejectReason ?? 'rejected' };
     return { placed: true, order: out, kind: req.kind, note: null };
   }
+}
+
+const NEW_YORK_ZONES = new Set(['America/New_York', 'US/Eastern', 'EST', 'EDT', 'EST5EDT']);
+const UTC_ZONES = new Set(['UTC', 'GMT', 'Etc/UTC', 'Etc/GMT']);
+
+/**
+ * An IB time (`20250303 10:00:01 America/New_York`, or `20250303-15:00:01` in UTC) as ISO 8601 UTC;
+ * null for a zone the bot cannot convert without a time zone database.
+ */
+export function ibTimeToIso(text: string): string | null {
+  const m = /^(\d{4})(\d{2})(\d{2})([ -])(\d{2}):(\d{2}):(\d{2})(?:\s+(\S+))?$/.exec(text.trim());
+  if (!m) return null;
+  const date = `${m[1]}-${m[2]}-${m[3]}`;
+  const seconds = Number(m[7]) * 1000;
+  const zone = m[8] ?? (m[4] === '-' ? 'UTC' : null);
+  let ms: number;
+  if (zone !== null && UTC_ZONES.has(zone)) ms = Date.parse(`${date}T${m[5]}:${m[6]}:00Z`) + seconds;
+  else if (zone !== null && NEW_YORK_ZONES.has(zone)) ms = nyWallTimeToUtcMs(date, `${m[5]}:${m[6]}`) + seconds;
+  else return null;
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 }
 
 function isDone(status: string): boolean {

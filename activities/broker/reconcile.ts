@@ -1,5 +1,9 @@
 import type { Broker, BrokerOrder, BrokerPosition, OrderRequest } from './brokerTypes';
 import type { BrokerExtensions } from './brokerFactory';
+import { flattenClientOrderId, type ClosedBy, type OwnedPart } from '../../domain/orders/botOrderOwner';
+import { LogicError } from '../../domain/errors/errorClasses';
+
+export { flattenClientOrderId, type ClosedBy };
 
 /**
  * After a restart the bot's view of orders and positions is rebuilt from the broker: the broker is the
@@ -117,29 +121,13 @@ export async function reconcileBroker(broker: Broker & Partial<Pick<BrokerExtens
     }
   }
 
-  const cancelled: string[] = [];
-  if (broker.openOrders) {
-    const expected = new Set(opts.expectedOrders.map((e) => e.clientOrderId));
-    const cutoff = opts.cancelOrphansSubmittedBefore === undefined ? null : Date.parse(opts.cancelOrphansSubmittedBefore);
-    for (const o of await broker.openOrders()) {
-      if (expected.has(o.clientOrderId) || !isBot(o.clientOrderId)) continue;
-      const keep = cutoff !== null && !(Date.parse(o.submittedAt) < cutoff);
-      if (!keep) {
-        await broker.cancelOrder(o.id);
-        cancelled.push(o.id);
-      }
-      discrepancies.push({
-        kind: 'orphan_order',
-        symbol: o.symbol,
-        clientOrderId: o.clientOrderId,
-        expected: 'no open order',
-        actual: `open ${o.side} ${o.qty}`,
-        resolution: keep
-          ? 'left working (placed today: it may belong to a session still running); check it'
-          : 'cancelled (a bot order no session tracks any more)',
-      });
-    }
-  }
+  const orphans = await reconcileOrphanOrders(broker, {
+    isBotOrder: isBot,
+    expected: new Set(opts.expectedOrders.map((e) => e.clientOrderId)),
+    cancelOrphansSubmittedBefore: opts.cancelOrphansSubmittedBefore,
+  });
+  discrepancies.push(...orphans.discrepancies);
+  const cancelled = orphans.cancelledOrderIds;
 
   const positions = await broker.positions();
   const actualBySymbol = new Map(positions.map((p) => [p.symbol, p]));
@@ -178,10 +166,40 @@ export async function reconcileBroker(broker: Broker & Partial<Pick<BrokerExtens
   return { orders, positions, discrepancies, cancelledOrderIds: cancelled, flattenOrders: flatten };
 }
 
-/** Deterministic id for a reconciliation exit: the same date and symbol always give the same id. */
-export function flattenClientOrderId(date: string, symbol: string): string {
-  return `tb-reconcile-${date}-${symbol.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 48);
+/**
+ * Open bot orders no one expects. Only those submitted before the cutoff are cancelled; later ones are
+ * reported and left working, because another session of the same day may own them. `keep` names orders
+ * known to be in hand (the stop of a position left to a running session or not adoptable yet): neither
+ * cancelled nor reported.
+ */
+export async function reconcileOrphanOrders(
+  broker: Broker & Partial<Pick<BrokerExtensions, 'openOrders'>>,
+  opts: { isBotOrder?: (clientOrderId: string) => boolean; expected?: ReadonlySet<string>; keep?: ReadonlySet<string>; cancelOrphansSubmittedBefore?: string },
+): Promise<{ discrepancies: Discrepancy[]; cancelledOrderIds: string[] }> {
+  const discrepancies: Discrepancy[] = [];
+  const cancelled: string[] = [];
+  if (!broker.openOrders) return { discrepancies, cancelledOrderIds: cancelled };
+  const isBot = opts.isBotOrder ?? defaultIsBotOrder;
+  const cutoff = opts.cancelOrphansSubmittedBefore === undefined ? null : Date.parse(opts.cancelOrphansSubmittedBefore);
+  for (const o of await broker.openOrders()) {
+    if (opts.expected?.has(o.clientOrderId) || opts.keep?.has(o.clientOrderId) || !isBot(o.clientOrderId)) continue;
+    const keep = cutoff !== null && !(Date.parse(o.submittedAt) < cutoff);
+    if (!keep) {
+      await broker.cancelOrder(o.id);
+      cancelled.push(o.id);
+    }
+    discrepancies.push({
+      kind: 'orphan_order',
+      symbol: o.symbol,
+      clientOrderId: o.clientOrderId,
+      expected: 'no open order',
+      actual: `open ${o.side} ${o.qty}`,
+      resolution: keep ? 'left working (placed today: it may belong to a session still running); check it' : 'cancelled (a bot order no session tracks any more)',
+    });
+  }
+  return { discrepancies, cancelledOrderIds: cancelled };
 }
+
 
 export interface ProtectedExitResult {
   /** The market exit, or null when the protective stop had already closed everything. */
@@ -191,6 +209,51 @@ export interface ProtectedExitResult {
   readonly filledQty: number;
   /** Volume-weighted over the stop's and the exit's fills; null when nothing filled. */
   readonly avgPrice: number | null;
+  readonly closedBy: ClosedBy;
+}
+
+interface PollOptions {
+  readonly pollMs?: number;
+  readonly maxPolls?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function stillWorking(o: BrokerOrder): boolean {
+  return o.status === 'accepted' || (o.status === 'partially_filled' && o.filledQty < o.qty - EPS);
+}
+
+/**
+ * Cancels a protective stop that is still working and reads how it ended; a stop that already fired is
+ * returned as it is. A part-filled stop is cancelled too: its rest would otherwise sell a second time.
+ */
+export async function settleStop(broker: Broker, stopClientOrderId: string | null, poll: PollOptions = {}): Promise<BrokerOrder | null> {
+  if (!stopClientOrderId) return null;
+  let stop = await broker.getOrderByClientId(stopClientOrderId);
+  if (!stop || !stillWorking(stop)) return stop;
+  await broker.cancelOrder(stop.id);
+  for (let i = 0; i < (poll.maxPolls ?? 40); i++) {
+    stop = await broker.getOrderByClientId(stopClientOrderId);
+    if (!stop || stop.status !== 'accepted') break;
+    await (poll.sleep ?? realSleep)(poll.pollMs ?? 250);
+  }
+  return stop;
+}
+
+export function closedByOf(stopFilledQty: number, exit: BrokerOrder | null): ClosedBy {
+  const byStop = stopFilledQty > EPS;
+  const byExit = (exit?.filledQty ?? 0) > EPS;
+  if (byStop && byExit) return 'both';
+  return byStop ? 'stop' : byExit ? 'exit' : 'none';
+}
+
+/** Volume-weighted price of fills; one fill keeps the broker's price exactly (a mean of one can differ in the last bit). */
+function weighted(parts: readonly { qty: number; price: number | null }[]): { qty: number; price: number | null } {
+  const filled = parts.filter((p): p is { qty: number; price: number } => p.qty > EPS && p.price !== null);
+  const qty = filled.reduce((a, p) => a + p.qty, 0);
+  if (filled.length === 1) return { qty, price: filled[0]?.price ?? null };
+  return { qty, price: qty > 0 ? filled.reduce((a, p) => a + p.qty * p.price, 0) / qty : null };
 }
 
 /**
@@ -199,23 +262,8 @@ export interface ProtectedExitResult {
  * fill and turn a long into a short. Safe to retry: lookups by client order id, and the exit carries its
  * own deterministic id.
  */
-export async function protectedExit(
-  broker: Broker,
-  input: { exit: OrderRequest; stopClientOrderId: string | null; pollMs?: number; maxPolls?: number; sleep?: (ms: number) => Promise<void> },
-): Promise<ProtectedExitResult> {
-  const sleep = input.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  let stop: BrokerOrder | null = null;
-  if (input.stopClientOrderId) {
-    stop = await broker.getOrderByClientId(input.stopClientOrderId);
-    if (stop && stop.status === 'accepted') {
-      await broker.cancelOrder(stop.id);
-      for (let i = 0; i < (input.maxPolls ?? 40); i++) {
-        stop = await broker.getOrderByClientId(input.stopClientOrderId);
-        if (!stop || stop.status !== 'accepted') break;
-        await sleep(input.pollMs ?? 250);
-      }
-    }
-  }
+export async function protectedExit(broker: Broker, input: { exit: OrderRequest; stopClientOrderId: string | null } & PollOptions): Promise<ProtectedExitResult> {
+  const stop = await settleStop(broker, input.stopClientOrderId, input);
   const stopFilled = stop?.filledQty ?? 0;
   const remaining = Math.max(0, input.exit.qty - stopFilled);
   let exit: BrokerOrder | null = null;
@@ -224,14 +272,73 @@ export async function protectedExit(
     const existing = await broker.getOrderByClientId(input.exit.clientOrderId);
     exit = existing ?? (await broker.submitOrder({ ...input.exit, qty: remaining }));
   }
-  const parts = [stop, exit].filter((o): o is BrokerOrder => o !== null && o.filledQty > 0 && o.filledAvgPrice !== null);
-  const filledQty = parts.reduce((a, o) => a + o.filledQty, 0);
-  // One fill keeps the broker's price exactly (a weighted mean of one part can differ in the last bit).
-  const avgPrice =
-    parts.length === 1
-      ? (parts[0]?.filledAvgPrice ?? null)
-      : filledQty > 0
-        ? parts.reduce((a, o) => a + o.filledQty * (o.filledAvgPrice as number), 0) / filledQty
-        : null;
-  return { exit, stop, filledQty, avgPrice };
+  const w = weighted([
+    { qty: stopFilled, price: stop?.filledAvgPrice ?? null },
+    { qty: exit?.filledQty ?? 0, price: exit?.filledAvgPrice ?? null },
+  ]);
+  return { exit, stop, filledQty: w.qty, avgPrice: w.price, closedBy: closedByOf(stopFilled, exit) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Adoption: a bot position no running session tracks (domain/orders/botOrderOwner.ts) is exited.
+
+export interface AdoptionExit {
+  /** The adopter's market exit (deterministic id), or null when none was needed or sent. */
+  readonly exit: BrokerOrder | null;
+  /** The owner's protective stop as it ended, or null when it had none. */
+  readonly stop: BrokerOrder | null;
+  readonly closedBy: ClosedBy;
+  /** What the stop filled while reconciliation ran (fills before it already count as closed). */
+  readonly stopFilledQty: number;
+  readonly filledQty: number;
+  readonly avgPrice: number | null;
+  readonly fees: number;
+  /** The last fill's time; null when nothing filled. */
+  readonly closedAt: string | null;
+  /** Why nothing filled (the exit's reject reason, `market_closed`), or null. */
+  readonly notFilled: string | null;
+}
+
+/**
+ * Exits one owned part at the market with the adopter's deterministic id: the owner's stop is cancelled
+ * first, what it filled meanwhile is taken off, and a retry finds the first exit instead of selling again.
+ */
+export async function adoptionExit(
+  broker: Broker,
+  a: { part: OwnedPart; stopBefore: BrokerOrder | null; simFillBarStart?: number } & PollOptions,
+): Promise<AdoptionExit> {
+  const id = a.part.adoptionClientOrderId;
+  if (!id) throw new LogicError(`adoption of ${a.part.entry.order.clientOrderId} without an adopter id`);
+  const stop = await settleStop(broker, a.part.stopClientOrderId, a);
+  const stopFilledQty = Math.max(0, (stop?.filledQty ?? 0) - (a.stopBefore?.filledQty ?? 0));
+  const qty = a.part.qty - stopFilledQty;
+  const symbol = a.part.entry.order.symbol;
+  const request: OrderRequest = {
+    clientOrderId: id,
+    symbol,
+    assetClass: /\d{6}[CP]\d{8}$/.test(symbol) ? 'us_option' : 'us_equity',
+    side: a.part.entry.order.side === 'buy' ? 'sell' : 'buy',
+    qty,
+    type: 'market',
+    underlying: a.part.entry.ticker,
+    ...(a.simFillBarStart === undefined ? {} : { simFillBarStart: a.simFillBarStart }),
+  };
+  // submitOrder looks the id up first, so a retried reconciliation settles the first exit.
+  const exit = qty > EPS ? await broker.submitOrder(request) : a.part.priorAdoption ? await broker.getOrderByClientId(id) : null;
+  const w = weighted([
+    { qty: stopFilledQty, price: stop?.filledAvgPrice ?? null },
+    { qty: exit?.filledQty ?? 0, price: exit?.filledAvgPrice ?? null },
+  ]);
+  const times = [stopFilledQty > EPS ? stop?.filledAt : null, (exit?.filledQty ?? 0) > EPS ? exit?.filledAt : null].filter((t): t is string => typeof t === 'string');
+  return {
+    exit,
+    stop,
+    closedBy: closedByOf(stopFilledQty, exit),
+    stopFilledQty,
+    filledQty: w.qty,
+    avgPrice: w.price,
+    fees: (exit?.fees ?? 0) + (stopFilledQty > EPS ? (stop?.fees ?? 0) : 0),
+    closedAt: times.sort().at(-1) ?? null,
+    notFilled: w.qty > EPS ? null : (exit?.rejectReason ?? exit?.status ?? 'nothing to sell'),
+  };
 }

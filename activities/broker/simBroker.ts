@@ -195,6 +195,15 @@ export class SimBroker implements Broker {
     return { accountValue: cash + held, cash, buyingPower: cash };
   }
 
+  /**
+   * The journal's orders, for reconciliation. `since` is not applied: the simulator stamps orders with the
+   * worker's clock, not the replay's market time, and its journal only ever holds the bot's own orders.
+   */
+  async ordersSince(_since: string): Promise<BrokerOrder[]> {
+    this.load();
+    return this.allOrders();
+  }
+
   /** Every order ever submitted, in journal order (tests use it to prove nothing was placed twice). */
   allOrders(): BrokerOrder[] {
     return [...this.orders.values()];

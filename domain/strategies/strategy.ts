@@ -18,7 +18,9 @@ export type ExitReason =
   // Reasons that come from operations rather than strategy rules.
   | 'kill_switch'
   | 'stopped'
-  | 'session_end';
+  | 'session_end'
+  // A bot position no session tracked (left by a crash, a failed or earlier session), exited at reconciliation.
+  | 'reconciled';
 
 export interface EntrySignal {
   readonly kind: 'entry';
@@ -66,7 +68,8 @@ export interface SymbolTracker {
   /** The date's data has ended (replay/backtest): closes any open position by the rules. */
   onEndOfData(): Decision;
   /** The caller did not take the entry the tracker signalled (risk limits, blocklist, rejection). */
-  cancelEntry(): void;
+  /** The entry signalled was not taken; `laterEntry`: a later bar may signal again (a one-moment refusal). */
+  cancelEntry(opts?: { readonly laterEntry?: boolean }): void;
   readonly position: OpenPosition | null;
   /** No further entry or exit can come from this tracker. */
   readonly done: boolean;

@@ -465,21 +465,42 @@ export class FakeAlpacaServer {
     return [204, null];
   }
 
-  /** Marks a working stop order filled (the market hit it). */
-  triggerStop(clientOrderId: string, price: number): void {
+  /** Marks a working stop order filled (the market hit it), now or at the given time. */
+  triggerStop(clientOrderId: string, price: number, at?: string): void {
     const o = this.orders.find((x) => x.clientOrderId === clientOrderId);
     if (!o) throw new Error(`no order ${clientOrderId}`);
     o.status = 'filled';
     o.filledQty = o.qty ?? '0';
     o.filledAvgPrice = price.toFixed(2);
-    o.filledAt = new Date();
+    o.filledAt = at === undefined ? new Date() : new Date(at);
   }
 
+  /**
+   * GET /v2/orders as Alpaca documents it: status open (default), closed or all; `after` and `until`
+   * exclusive on the submission time; `direction` desc (default) or asc; `limit` 50 by default, at most 500.
+   */
   private listOrders(r: FakeRequest): trading.Order[] {
     const status = r.query.get('status') ?? 'open';
     const open = (o: trading.Order) => !['filled', 'canceled', 'expired', 'rejected', 'replaced', 'done_for_day'].includes(String(o.status));
-    const list = this.orders.filter((o) => (status === 'all' ? true : status === 'open' ? open(o) : !open(o)));
-    return list.slice(0, Number(r.query.get('limit') ?? 50));
+    const after = r.query.get('after') ? Date.parse(r.query.get('after') as string) : -Infinity;
+    const until = r.query.get('until') ? Date.parse(r.query.get('until') as string) : Infinity;
+    const at = (o: trading.Order) => (o.submittedAt ?? o.createdAt ?? new Date(0)).getTime();
+    const list = this.orders
+      .filter((o) => (status === 'all' ? true : status === 'open' ? open(o) : !open(o)))
+      .filter((o) => at(o) > after && at(o) < until)
+      .sort((a, b) => at(a) - at(b));
+    if (r.query.get('direction') !== 'asc') list.reverse();
+    return list.slice(0, Math.min(500, Number(r.query.get('limit') ?? 50)));
+  }
+
+  /** Moves an order's submission (and fill) back in time: an order placed on an earlier day. */
+  backdate(clientOrderId: string, submittedAt: string): void {
+    const o = this.orders.find((x) => x.clientOrderId === clientOrderId);
+    if (!o) throw new Error(`no order ${clientOrderId}`);
+    const t = new Date(submittedAt);
+    o.submittedAt = t;
+    o.createdAt = t;
+    if (o.filledAt) o.filledAt = new Date(t.getTime() + 1000);
   }
 
   private contracts(r: FakeRequest): unknown {

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import type { AlpacaBroker } from '../../activities/broker/alpacaBroker';
 import { flattenClientOrderId, protectedExit, reconcileBroker } from '../../activities/broker/reconcile';
 import { FakeAlpacaServer, fakeServerBroker } from '../helpers/fakeAlpacaServer';
-import type { OrderRequest } from '../../activities/broker/brokerTypes';
+import type { Broker, OrderRequest } from '../../activities/broker/brokerTypes';
+import { createProtectionActivities, type SessionReconcileInput } from '../../activities/broker/protectionActivities';
+import { clientOrderId } from '../../domain/orders/clientOrderId';
+import { adoptionClientOrderId, previousTradingDay } from '../../domain/orders/botOrderOwner';
 
 // Restart reconciliation and protected exits, run against the Alpaca adapter and its loopback fake.
 
@@ -116,4 +119,140 @@ void test('protected exit: a stop that already fired closes the position; no mar
   assert.equal(r.filledQty, 4);
   assert.equal(r.avgPrice, 783.5);
   assert.deepEqual(await b.positions(), []);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Session start: the bot's positions are adopted, the user's are information (issue 13, defect 8).
+
+// The fake stamps orders with the worker's clock, so the day is today; market time is passed explicitly.
+const TODAY = new Date().toISOString().slice(0, 10);
+const DAY = `tradebot-day-paper-${TODAY}`;
+const OPEN = `${DAY}-open`;
+const MID = `${DAY}-mid`;
+const REGULAR_HOURS = Date.parse('2025-03-03T15:00:00Z');
+const AFTER_CLOSE = Date.parse('2025-03-03T22:00:00Z');
+const ids = (workflowId: string, session: 'open' | 'mid' | 'close', ticker: string) => ({
+  entry: clientOrderId({ workflowId, session, ticker, leg: 'entry' }),
+  stop: clientOrderId({ workflowId, session, ticker, leg: 'stop' }),
+});
+
+function sessionStart(adopterWorkflowId: string, over: Partial<SessionReconcileInput> = {}): SessionReconcileInput {
+  return { broker: 'alpaca', date: TODAY, replayFolder: null, adopter: { workflowId: adopterWorkflowId, dayWorkflowId: DAY, mode: 'paper' }, marketNowMs: REGULAR_HOURS, ...over };
+}
+
+const protection = () => createProtectionActivities({ broker: async () => broker() as Broker });
+
+/** OPEN bought 10 AAPL with its trailing stop and crashed; the user holds 2 AAPL and 5 MSFT of their own. */
+async function crashedOpenSession(): Promise<{ entry: string; stop: string }> {
+  const b = broker();
+  const id = ids(OPEN, 'open', 'AAPL');
+  await b.submitOrder(mkt(id.entry, 'AAPL', 'buy', 10));
+  await b.placeProtectiveStop({ clientOrderId: id.stop, symbol: 'AAPL', assetClass: 'us_equity', side: 'sell', qty: 10, kind: 'trailing', trailPercent: 2, referencePrice: 190 });
+  await b.submitOrder(mkt('user-aapl', 'AAPL', 'buy', 2));
+  await b.submitOrder(mkt('user-msft', 'MSFT', 'buy', 5));
+  return id;
+}
+
+void test("session start: a position an earlier session left is adopted and exited once, also on a retried call; the user's are foreign", async () => {
+  const id = await crashedOpenSession();
+  server.prices.set('AAPL', 195);
+  const acts = protection();
+  const first = await acts.reconcileSessionStart(sessionStart(MID));
+  assert.equal(first.adopted.length, 1);
+  const a = first.adopted[0];
+  assert.ok(a);
+  assert.equal(a.ownerWorkflowId, OPEN);
+  assert.equal(a.ownerSession, 'open');
+  assert.equal(a.underlying, 'AAPL');
+  assert.equal(a.qty, 10);
+  assert.equal(a.closedBy, 'exit');
+  assert.equal(a.exit?.clientOrderId, adoptionClientOrderId(MID, id.entry, 'AAPL'));
+  assert.equal(a.avgPrice, 195);
+  assert.equal(a.trade.tradeId, `${OPEN}:AAPL`);
+  assert.equal(a.trade.exit_reason, 'reconciled');
+  assert.equal(a.trade.entry_price, 190);
+  assert.equal(a.trade.pnl, 50);
+  assert.equal(server.orders.find((o) => o.clientOrderId === id.stop)?.status, 'canceled', "the owner's stop is cancelled before the sale");
+  assert.deepEqual(first.foreign.map((p) => [p.symbol, p.qty]), [['AAPL', 2], ['MSFT', 5]]);
+  assert.deepEqual(first.discrepancies, [], "the user's holdings are not problems");
+  assert.deepEqual(first.adoptPending, []);
+  assert.deepEqual((await broker().positions()).map((p) => [p.symbol, p.qty]), [['AAPL', 2], ['MSFT', 5]]);
+
+  // The answer was lost and Temporal retries: the first exit is found by its id, nothing is sold again.
+  const posts = server.count('POST', '/v2/orders');
+  const retry = await acts.reconcileSessionStart(sessionStart(MID));
+  assert.equal(server.count('POST', '/v2/orders'), posts);
+  assert.equal(retry.adopted[0]?.exit?.id, a.exit?.id);
+  assert.deepEqual(retry.adopted[0]?.trade, a.trade);
+  assert.deepEqual(retry.foreign.map((p) => [p.symbol, p.qty]), [['AAPL', 2], ['MSFT', 5]], "the user's 2 AAPL are not taken for the bot's");
+  assert.equal(server.orders.filter((o) => o.clientOrderId === a.exit?.clientOrderId).length, 1);
+
+  // The next session finds the entry closed: nothing of the bot's is left, the user's are still foreign.
+  const later = await acts.reconcileSessionStart(sessionStart(`${DAY}-close`));
+  assert.deepEqual(later.adopted, []);
+  assert.deepEqual(later.adoptPending, []);
+  assert.deepEqual(later.foreign.map((p) => [p.symbol, p.qty]), [['AAPL', 2], ['MSFT', 5]]);
+  assert.equal(server.count('POST', '/v2/orders'), posts);
+});
+
+void test('session start outside regular hours: the bot position is adoptPending, nothing is sent and its stop keeps working', async () => {
+  const id = await crashedOpenSession();
+  const posts = server.count('POST', '/v2/orders');
+  const night = await protection().reconcileSessionStart(sessionStart(MID, { marketNowMs: AFTER_CLOSE }));
+  assert.deepEqual(night.adopted, []);
+  assert.equal(night.adoptPending.length, 1);
+  assert.match(night.adoptPending[0]?.reason ?? '', /^market_closed/);
+  assert.equal(night.adoptPending[0]?.ownerWorkflowId, OPEN);
+  assert.equal(server.count('POST', '/v2/orders'), posts);
+  assert.equal(server.orders.find((o) => o.clientOrderId === id.stop)?.status, 'new');
+  assert.deepEqual(night.discrepancies, [], 'the kept stop is not an orphan');
+
+  // The calendar says open but Alpaca's clock says closed (a halt, an emulator's virtual clock): the same.
+  server.clock.isOpen = false;
+  try {
+    const halted = await protection().reconcileSessionStart(sessionStart(MID));
+    assert.match(halted.adoptPending[0]?.reason ?? '', /^market_closed/);
+    assert.equal(server.count('POST', '/v2/orders'), posts);
+  } finally {
+    server.clock.isOpen = true;
+  }
+
+  // A session still running keeps its own position: left alone, not pending, not cancelled.
+  const held = await protection().reconcileSessionStart(sessionStart(MID, { runningSessions: [OPEN] }));
+  assert.deepEqual(held.heldBySessions.map((h) => [h.ownerWorkflowId, h.symbol, h.qty]), [[OPEN, 'AAPL', 10]]);
+  assert.deepEqual(held.adopted, []);
+  assert.equal(server.orders.find((o) => o.clientOrderId === id.stop)?.status, 'new');
+});
+
+void test("session start adopts what yesterday's CLOSE session left open", async () => {
+  const prev = previousTradingDay(TODAY);
+  const close = `tradebot-day-paper-${prev}-close`;
+  const id = ids(close, 'close', 'NVDA');
+  await broker().submitOrder(mkt(id.entry, 'NVDA', 'buy', 3));
+  server.backdate(id.entry, `${prev}T20:55:00Z`);
+  // Two trading days ago is not a candidate: that entry is the user's business now.
+  const older = ids(`tradebot-day-paper-${previousTradingDay(prev)}-close`, 'close', 'TSLA');
+  await broker().submitOrder(mkt(older.entry, 'TSLA', 'buy', 1));
+  const r = await protection().reconcileSessionStart(sessionStart(OPEN));
+  assert.deepEqual(r.adopted.map((a) => [a.ownerWorkflowId, a.ownerDate, a.symbol, a.filledQty, a.stopKind]), [[close, prev, 'NVDA', 3, 'stop']]);
+  assert.equal(r.adopted[0]?.trade.strategy_name, 'close');
+  assert.equal(r.adopted[0]?.trade.entry_time, `${prev}T20:55:01.000Z`);
+  assert.deepEqual(r.foreign.map((p) => p.symbol), ['TSLA']);
+  // The orders were asked for from the start of the previous trading day, oldest first.
+  const list = server.requests.filter((q) => q.method === 'GET' && q.path === '/v2/orders' && q.query.get('status') === 'all');
+  assert.equal(list[0]?.query.get('after'), new Date(Date.parse(`${prev}T00:00:00Z`) - 1).toISOString());
+  assert.equal(list[0]?.query.get('direction'), 'asc');
+});
+
+void test('ordersSince pages through GET /v2/orders without losing or repeating an order', async () => {
+  const b = broker();
+  for (let i = 0; i < 7; i++) await b.submitOrder(mkt(`tb-page-${i}`, 'AAPL', 'buy', 1));
+  for (let i = 0; i < 7; i++) server.backdate(`tb-page-${i}`, `2025-03-03T15:00:0${Math.floor(i / 2)}Z`);
+  // A page of 3 forces several pages with orders sharing a submission instant at a page edge.
+  const limited = fakeServerBroker(server, KEY, { ordersPageLimit: 3 });
+  const gets = server.count('GET', '/v2/orders');
+  const orders = await limited.ordersSince('2025-03-03T00:00:00Z');
+  assert.ok(server.count('GET', '/v2/orders') - gets >= 3, 'several pages were read');
+  assert.deepEqual(orders.map((o) => o.clientOrderId).sort(), Array.from({ length: 7 }, (_, i) => `tb-page-${i}`));
+  assert.deepEqual(await b.ordersSince('2025-03-03T15:00:02Z'), (await b.ordersSince('2025-03-03T00:00:00Z')).filter((o) => o.submittedAt >= '2025-03-03T15:00:02'));
 });

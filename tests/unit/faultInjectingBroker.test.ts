@@ -125,3 +125,17 @@ test('with the activity context, a retry on a new worker process continues the a
     else assert.equal((await b.account()).cash, 100_000);
   }
 });
+
+test("order history passes through when the inner broker has one, with faults like other calls; absent when it has none", async () => {
+  const sim = simBroker(tempJournal());
+  await sim.submitOrder(order('tb-hist-1'));
+  const clean = new FaultInjectingBroker(sim, { seed: 1, rate: 0 });
+  assert.equal(typeof clean.ordersSince, 'function');
+  assert.deepEqual((await clean.ordersSince?.('2025-03-03T00:00:00Z'))?.map((o) => o.clientOrderId), ['tb-hist-1']);
+  const faults: InjectedFault[] = [];
+  const faulty = new FaultInjectingBroker(sim, { seed: 1, rate: 1, maxFaultyAttempts: 1, onFault: (f) => faults.push(f) });
+  await assert.rejects(faulty.ordersSince?.('2025-03-03T00:00:00Z') ?? Promise.resolve(), (err: unknown) => err instanceof NetworkError);
+  assert.equal(faults[0]?.method, 'ordersSince');
+  const bare = new FaultInjectingBroker({ name: 'sim', capabilities: sim.capabilities, authenticate: async () => undefined, submitOrder: (r) => sim.submitOrder(r), getOrderByClientId: (id) => sim.getOrderByClientId(id), cancelOrder: async () => undefined, positions: () => sim.positions(), account: () => sim.account(), quote: async () => null }, { seed: 1, rate: 0 });
+  assert.equal(bare.ordersSince, undefined);
+});

@@ -1,13 +1,16 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Order } from '@stoqey/ib';
-import { IbkrBroker, type IbkrBrokerOptions } from '../../activities/broker/ibkrBroker';
+import { SecType, type Order } from '@stoqey/ib';
+import { IbkrBroker, ibTimeToIso, type IbkrBrokerOptions } from '../../activities/broker/ibkrBroker';
+import { createProtectionActivities } from '../../activities/broker/protectionActivities';
+import { clientOrderId } from '../../domain/orders/clientOrderId';
+import { adoptionClientOrderId } from '../../domain/orders/botOrderOwner';
 import { createAuthenticatedBrokers } from '../../activities/broker/brokerFactory';
 import { defaultBotConfig } from '../../domain/config/botConfigSchema';
 import { defaultEnvConfig } from '../../domain/config/envSchema';
 import { ConfigError, NetworkError } from '../../domain/errors/errorClasses';
 import { FakeTws, type FakeIbConnection } from '../helpers/fakeIb';
-import type { OrderRequest } from '../../activities/broker/brokerTypes';
+import type { Broker, OrderRequest } from '../../activities/broker/brokerTypes';
 
 // The IBKR adapter against a scripted fake of @stoqey/ib's IBApi surface (no TWS runs here).
 
@@ -274,5 +277,75 @@ describe('positions, quotes, option chain, imbalance', () => {
     t.silent.add('reqPositions');
     await assert.rejects(b.positions(), (err: unknown) => err instanceof NetworkError && err.code === 'timeout');
     await b.close();
+  });
+});
+
+describe('reconciliation and protected exits (issue 13, defects 7 and 8)', () => {
+  const DAY = 'tradebot-day-paper-2025-03-03';
+  const OPEN = `${DAY}-open`;
+  const MID = `${DAY}-mid`;
+  const entryId = clientOrderId({ workflowId: OPEN, session: 'open', ticker: 'AAPL', leg: 'entry' });
+  const stopId = clientOrderId({ workflowId: OPEN, session: 'open', ticker: 'AAPL', leg: 'stop' });
+  const deps = (b: IbkrBroker) => ({ broker: async () => b as Broker });
+
+  void test('IB times become ISO UTC: New York and UTC forms; an unknown zone is not guessed', () => {
+    assert.equal(ibTimeToIso('20250303 10:00:01 America/New_York'), '2025-03-03T15:00:01.000Z');
+    assert.equal(ibTimeToIso('20250701 10:00:01 US/Eastern'), '2025-07-01T14:00:01.000Z');
+    assert.equal(ibTimeToIso('20250303-15:00:01'), '2025-03-03T15:00:01.000Z');
+    assert.equal(ibTimeToIso('20250303 10:00:01 Europe/Zurich'), null);
+    assert.equal(ibTimeToIso('yesterday'), null);
+  });
+
+  void test('closePosition after the stop fired: closedBy stop with the stop fill, no market exit', async () => {
+    const t = tws();
+    const b = broker(t);
+    await b.submitOrder(order({ clientOrderId: entryId }));
+    await b.placeProtectiveStop({ clientOrderId: stopId, symbol: 'AAPL', assetClass: 'us_equity', side: 'sell', qty: 10, kind: 'stop', stopPrice: 186.2, referencePrice: 190 });
+    (t.connections[0] as FakeIbConnection).triggerStop(stopId, 186.1);
+    const before = placed(t).length;
+    const closed = await createProtectionActivities(deps(b)).closePosition({
+      broker: 'ibkr',
+      replayFolder: null,
+      request: order({ clientOrderId: clientOrderId({ workflowId: OPEN, session: 'open', ticker: 'AAPL', leg: 'exit' }), side: 'sell' }),
+      stopClientOrderId: stopId,
+      stopKind: 'stop',
+    });
+    assert.equal(placed(t).length, before, 'nothing more was sold');
+    assert.equal(closed.closedBy, 'stop');
+    assert.equal(closed.exit, null);
+    assert.equal(closed.stopFillPrice, 186.1);
+    assert.equal(closed.stopFilledQty, 10);
+    assert.ok(closed.stopFilledAt !== null && !Number.isNaN(Date.parse(closed.stopFilledAt)), String(closed.stopFilledAt));
+    assert.equal(closed.closedAt, closed.stopFilledAt);
+    await b.close();
+  });
+
+  void test("a restarted worker adopts the crashed session's position from IB's completed orders; the user's own is foreign", async () => {
+    const t = tws();
+    const first = broker(t);
+    await first.submitOrder(order({ clientOrderId: entryId }));
+    await first.placeProtectiveStop({ clientOrderId: stopId, symbol: 'AAPL', assetClass: 'us_equity', side: 'sell', qty: 10, kind: 'trailing', trailPercent: 2, referencePrice: 190 });
+    await first.close();
+    t.positions.set('user-spy', { account: PAPER, contract: { symbol: 'SPY', secType: SecType.STK, exchange: 'SMART', currency: 'USD' }, pos: 5, avgCost: 480 });
+
+    const restarted = broker(t);
+    const history = await restarted.ordersSince('2025-02-28T00:00:00Z');
+    assert.deepEqual(history.map((o) => [o.clientOrderId, o.status]).sort(), [[entryId, 'filled'], [stopId, 'accepted']].sort());
+    assert.equal(history.find((o) => o.clientOrderId === entryId)?.filledAt, '2025-03-03T15:00:01.000Z');
+    assert.equal(history.find((o) => o.clientOrderId === entryId)?.filledAvgPrice, 190);
+
+    const acts = createProtectionActivities(deps(restarted));
+    const input = { broker: 'ibkr' as const, date: '2025-03-03', replayFolder: null, adopter: { workflowId: MID, dayWorkflowId: DAY, mode: 'paper' as const }, marketNowMs: Date.parse('2025-03-03T16:00:00Z') };
+    const r = await acts.reconcileSessionStart(input);
+    assert.deepEqual(r.adopted.map((a) => [a.ownerWorkflowId, a.symbol, a.filledQty, a.closedBy, a.exit?.clientOrderId]), [[OPEN, 'AAPL', 10, 'exit', adoptionClientOrderId(MID, entryId, 'AAPL')]]);
+    assert.equal(t.orders.find((o) => o.order.orderRef === stopId)?.status, 'Cancelled', 'the stop was cancelled before the sale');
+    assert.deepEqual(r.foreign.map((p) => [p.symbol, p.qty]), [['SPY', 5]]);
+    assert.deepEqual(r.discrepancies, []);
+    assert.deepEqual((await restarted.positions()).map((p) => p.symbol), ['SPY']);
+    const sells = placed(t).filter((p) => p.order.orderRef === adoptionClientOrderId(MID, entryId, 'AAPL')).length;
+    const again = await acts.reconcileSessionStart(input);
+    assert.equal(again.adopted[0]?.exit?.id, r.adopted[0]?.exit?.id);
+    assert.equal(placed(t).filter((p) => p.order.orderRef === adoptionClientOrderId(MID, entryId, 'AAPL')).length, sells, 'the retry sold nothing more');
+    await restarted.close();
   });
 });

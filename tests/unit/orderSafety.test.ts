@@ -10,6 +10,7 @@ import { SimBroker } from '../../activities/broker/simBroker';
 import { BarStore } from '../../activities/marketData/barStore';
 import type { Broker } from '../../activities/broker/brokerTypes';
 import { protectiveStopPlan } from '../../domain/orders/protectiveStop';
+import { clientOrderId } from '../../domain/orders/clientOrderId';
 import { buildCheck, imbalanceGate } from '../../domain/strategies/enhancements';
 import { chooseInstrument } from '../../domain/instruments/bearishInstrument';
 import { FakeAlpacaServer, fakeServerBroker } from '../helpers/fakeAlpacaServer';
@@ -92,23 +93,62 @@ void test('Alpaca: the stop is held at the broker once (a retried placement find
   assert.equal(closed.exit?.status, 'filled');
   assert.equal(closed.filledQty, 10);
   assert.equal(closed.attempt, 1);
+  // The bot's own exit closed it: the session keeps its rule's reason.
+  assert.equal(closed.closedBy, 'exit');
+  assert.equal(closed.stopFilledQty, 0);
+  assert.equal(closed.stopFilledAt, null);
+  assert.equal(closed.stopFillPrice, null);
+  assert.equal(closed.closedAt, closed.exit?.filledAt);
 });
 
 void test('Alpaca: when the broker stop already filled, the exit sells nothing more (no accidental short)', async () => {
   const acts = createProtectionActivities(depsFor(alpaca()));
   await alpaca().submitOrder({ clientOrderId: 'tb-y-AAPL-entry', symbol: 'AAPL', assetClass: 'us_equity', side: 'buy', qty: 4, type: 'market' });
   await acts.placeProtectiveStop({ broker: 'alpaca', request: { clientOrderId: 'tb-y-AAPL-stop', symbol: 'AAPL', assetClass: 'us_equity', side: 'sell', qty: 4, kind: 'stop', stopPrice: 186.2, referencePrice: 190 }, ...scope });
-  server.triggerStop('tb-y-AAPL-stop', 186.2);
+  // The stop fired at 10:42:10 New York; the bot's rule decides on a later bar at another price.
+  server.triggerStop('tb-y-AAPL-stop', 186.2, '2025-03-03T15:42:10Z');
+  server.prices.set('AAPL', 184);
   const closed = await acts.closePosition({
     broker: 'alpaca',
     request: { clientOrderId: 'tb-y-AAPL-exit', symbol: 'AAPL', assetClass: 'us_equity', side: 'sell', qty: 4, type: 'market' },
     stopClientOrderId: 'tb-y-AAPL-stop',
+    stopKind: 'stop',
     ...scope,
   });
   assert.equal(closed.exit, null);
   assert.equal(closed.filledQty, 4);
   assert.equal(closed.avgPrice, 186.2);
   assert.equal(server.orders.filter((o) => o.clientOrderId === 'tb-y-AAPL-exit').length, 0);
+  // Defect 7: the record takes the stop's reason, time and price.
+  assert.equal(closed.closedBy, 'stop');
+  assert.equal(closed.stopKind, 'stop');
+  assert.equal(closed.stopFilledQty, 4);
+  assert.equal(closed.stopFillPrice, 186.2);
+  assert.equal(closed.stopFilledAt, '2025-03-03T15:42:10.000Z');
+  assert.equal(closed.closedAt, '2025-03-03T15:42:10.000Z');
+});
+
+void test('Alpaca: a stop that filled part before the exit: closedBy both, the exit sells only the rest', async () => {
+  const acts = createProtectionActivities(depsFor(alpaca()));
+  await alpaca().submitOrder({ clientOrderId: 'tb-v-AAPL-entry', symbol: 'AAPL', assetClass: 'us_equity', side: 'buy', qty: 10, type: 'market' });
+  await acts.placeProtectiveStop({ broker: 'alpaca', request: { clientOrderId: 'tb-v-AAPL-stop', symbol: 'AAPL', assetClass: 'us_equity', side: 'sell', qty: 10, kind: 'trailing', trailPercent: 2, referencePrice: 190 }, ...scope });
+  const stop = server.orders.find((o) => o.clientOrderId === 'tb-v-AAPL-stop');
+  assert.ok(stop);
+  Object.assign(stop, { status: 'partially_filled', filledQty: '4', filledAvgPrice: '186.20', filledAt: new Date('2025-03-03T15:40:00Z') });
+  const closed = await acts.closePosition({
+    broker: 'alpaca',
+    request: { clientOrderId: 'tb-v-AAPL-exit', symbol: 'AAPL', assetClass: 'us_equity', side: 'sell', qty: 10, type: 'market' },
+    stopClientOrderId: 'tb-v-AAPL-stop',
+    stopKind: 'trailing',
+    ...scope,
+  });
+  assert.equal(closed.closedBy, 'both');
+  assert.equal(stop.status, 'canceled', 'the working rest of a part-filled stop is cancelled');
+  assert.equal(closed.exit?.qty, 6);
+  assert.equal(closed.stopFilledQty, 4);
+  assert.equal(closed.stopFillPrice, 186.2);
+  assert.equal(closed.filledQty, 10);
+  assert.deepEqual((await alpaca().positions()).map((p) => p.symbol), []);
 });
 
 void test('session start reconciliation cancels a stop left by a crashed session and reports positions; watchdog cancel and lookup', async () => {
@@ -127,7 +167,10 @@ void test('session start reconciliation cancels a stop left by a crashed session
   const rec = await acts.reconcileSessionStart({ broker: 'alpaca', date: tomorrow, ...scope });
   assert.equal(rec.cancelledOrderIds.length, 1);
   assert.ok(rec.discrepancies.some((d) => /^orphan_order AAPL tb-z-AAPL-stop.*cancelled/.test(d)), rec.discrepancies.join('\n'));
-  assert.ok(rec.discrepancies.some((d) => /^unknown_position AAPL.*reported only/.test(d)), rec.discrepancies.join('\n'));
+  // The position's entry id is no session's: it is the user's own, returned as information, never a problem.
+  assert.deepEqual(rec.foreign.map((p) => [p.symbol, p.qty]), [['AAPL', 3]]);
+  assert.ok(!rec.discrepancies.some((d) => /AAPL: expected 0/.test(d)), rec.discrepancies.join('\n'));
+  assert.equal(rec.positions, 1);
   assert.equal(server.orders.find((o) => o.clientOrderId === 'user-own-stop')?.status, 'new', "the user's own order is left alone");
   assert.equal(server.count('POST', '/v2/orders'), 3, 'reconciliation places no order');
 
@@ -198,4 +241,30 @@ void test('bearish facts: a real broker gives shortability and a quoted put chai
   assert.equal(htb.putChain, null);
   const refused = chooseInstrument({ underlying: 'HTB', side: 'short', shortType: 'ShortSell', underlyingPrice: 50, date: '2025-03-03', brokerSupportsOptions: true, brokerSupportsShorting: htb.supportsShorting, shortable: htb.shortable });
   assert.deepEqual(refused, { ok: false, reason: 'HTB is not shortable' });
+});
+
+void test('simulated broker: its journal shows what the bot opened; an adopted position is exited at the given bar', async () => {
+  const t = Date.parse('2025-03-03T15:00:00Z');
+  const store = new BarStore(new Map([['XYZ', [{ t, o: 10, h: 10.3, l: 9.9, c: 10.1, v: 1000 }, { t: t + 60_000, o: 10.1, h: 10.6, l: 10, c: 10.5, v: 900 }]]]));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tradebot-adopt-'));
+  const sim = new SimBroker({ journalPath: path.join(dir, 'sim.jsonl'), startingCash: 10_000, prices: store });
+  const day = 'tradebot-day-paper-2025-03-03';
+  const entry = clientOrderId({ workflowId: `${day}-open`, session: 'open', ticker: 'XYZ', leg: 'entry' });
+  await sim.submitOrder({ clientOrderId: entry, symbol: 'XYZ', assetClass: 'us_equity', side: 'buy', qty: 100, type: 'market', simFillBarStart: t });
+  const acts = createProtectionActivities(depsFor(sim));
+  const input = {
+    broker: 'sim' as const,
+    date: '2025-03-03',
+    ...scope,
+    adopter: { workflowId: `${day}-mid`, dayWorkflowId: day, mode: 'paper' as const },
+    marketNowMs: t + 120_000,
+    simFillBarStart: t + 60_000,
+  };
+  const r = await acts.reconcileSessionStart(input);
+  assert.equal(r.orderHistory, true);
+  assert.deepEqual(r.adopted.map((a) => [a.symbol, a.filledQty, a.avgPrice, a.closedBy, a.trade.pnl]), [['XYZ', 100, 10.5, 'exit', 40]]);
+  assert.deepEqual(await sim.positions(), []);
+  const again = await acts.reconcileSessionStart(input);
+  assert.equal(again.adopted[0]?.exit?.id, r.adopted[0]?.exit?.id);
+  assert.equal(sim.allOrders().length, 2, 'one entry, one adoption exit');
 });
