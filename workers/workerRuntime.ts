@@ -11,6 +11,8 @@ import { outputMode, routingFlagsOf } from '../domain/routing';
 import { createSchedulingActivities } from '../activities/schedulingActivities';
 import { readSymbolListFile } from '../activities/screening/symbolListFile';
 import { createTradingWorker } from './createWorker';
+import { marketTimeSource } from '../activities/marketData/rateLimiter';
+import type { ReplayClock } from '../domain/time/replayClock';
 
 export interface WorkerRuntimeOptions {
   /** The validated settings (only `bot` and `env` are read, so the rehearsal can pass its own). */
@@ -23,6 +25,11 @@ export interface WorkerRuntimeOptions {
   readonly outputDir?: string;
   /** Account workflow id (default `tradebot-account-<mode>`): the rehearsal keeps its own risk account. */
   readonly accountWorkflowId?: string;
+  /**
+   * The rehearsal's virtual market clock: the broker and data clients keep time by it (rate limits, the
+   * broker's market clock, order timestamps), as the emulator does. Absent: the wall clock.
+   */
+  readonly marketClock?: ReplayClock;
 }
 
 export interface WorkerRuntime {
@@ -99,7 +106,8 @@ async function createLiveWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Work
   const mode = outputMode(routingFlagsOf(bot));
   const gate = assertLiveGate(outputDir, bot, env);
   const universe = readSymbolList(opts.cwd, bot.SYMBOL_LIST_PATH);
-  const wiring = await createLiveWiring({ bot, env, cwd: opts.cwd, warn: (m) => console.warn(m) });
+  const time = opts.marketClock ? marketTimeSource(opts.marketClock) : undefined;
+  const wiring = await createLiveWiring({ bot, env, cwd: opts.cwd, warn: (m) => console.warn(m), time });
   const deps = createActivityDeps({
     outputDir,
     startingCash: bot.SIM_STARTING_CASH,

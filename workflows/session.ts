@@ -1,6 +1,7 @@
 import { condition, getExternalWorkflowHandle, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { BrokerOrder } from '../activities/broker/brokerTypes';
 import type { BearishFacts } from '../activities/entryCheckActivities';
+import type { AdoptedPosition } from '../activities/broker/protectionActivities';
 import type { StrategyLogEvent } from '../activities/outputs/strategyLog';
 import { attemptsFor } from '../domain/errors/retryPolicy';
 import { BrokerError, describeError } from '../domain/errors/errorClasses';
@@ -222,6 +223,17 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     await report();
   };
 
+  /** A write after the broker has acted: its failure is escalated, never thrown. */
+  const mustWrite = async <T>(what: string, symbol: string, orderId: string, fn: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await fn();
+    } catch (err) {
+      failedCall();
+      await escalate(what, symbol, orderId, err);
+      return null;
+    }
+  };
+
   /** The spec's shutdown alert: critical, once per cause, never failing the session itself. */
   const criticalAlert = async (what: string, lines: readonly string[]) => {
     await bestEffort(`${what} alert`, () =>
@@ -314,24 +326,74 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   if (!selfCheck.ok) return blockSession(selfCheck.problems);
   for (const s of candidates) trackers.set(s, strategy.createTracker(s, date, cfg, { vixPrevClose: vix }));
   note('screened', `${candidates.length} candidates: ${candidates.join(' ')}`);
-  // Start from the broker's truth (spec section 8 watchdog, issue 5 reconciliation): the broker must answer,
-  // stops left by a crashed session are cancelled, and positions nobody tracks are reported, never re-traded.
-  let account: Awaited<ReturnType<typeof brokerAccount>>;
-  try {
-    const rec = await reconcileSessionStart({ broker: input.broker, date, replayFolder });
+  /**
+   * The broker's truth (docs/brokers.md, "Ownership and adoption"): real differences are critical; the
+   * user's own holdings are one note; a position a bot session left (a crash, a failed or earlier session,
+   * yesterday's CLOSE) is exited at once and recorded as `reconciled`, or, outside regular hours, waits for
+   * the second call once the market is open. Positions of sessions still running are theirs.
+   */
+  let adoptionPending = false;
+  let openReconciled = false;
+  const reconcile = async (when: 'start' | 'open', accountValue: number) => {
+    const nowMs = marketNowMs(clock);
+    const rec = await reconcileSessionStart({
+      broker: input.broker,
+      date,
+      replayFolder,
+      adopter: { workflowId: info.workflowId, dayWorkflowId: input.dayWorkflowId, mode: input.mode },
+      runningSessions: input.runningSessions ?? [],
+      marketNowMs: nowMs,
+      simFillBarStart: nowMs - (nowMs % MINUTE_MS) - MINUTE_MS,
+    });
     for (const d of rec.discrepancies) note('reconcile', d);
+    if (when === 'start' && rec.foreign.length > 0) {
+      note('reconcile', `not the bot's, left alone: ${rec.foreign.map((p) => `${p.qty} ${p.symbol}`).join(', ')}`);
+    }
+    for (const h of rec.heldBySessions) note('reconcile', `${h.positionQty} ${h.symbol} held by ${h.ownerWorkflowId}, still running`, h.underlying);
+    for (const p of rec.adoptPending) {
+      blocked.add(p.underlying);
+      note('warning', `${p.qty} ${p.symbol} left by ${p.ownerWorkflowId}: ${p.reason}; exited once the market is open`, p.underlying);
+    }
+    adoptionPending = rec.adoptPending.length > 0;
+    for (const a of rec.adopted) await recordAdoption(a, accountValue);
     if (rec.discrepancies.length > 0) {
       await bestEffort('reconcile alert', () =>
         notify({
           event: 'critical',
           mode: input.mode,
-          eventId: `${info.workflowId}:reconcile`,
-          subject: `${strategyName.toUpperCase()} start: ${rec.discrepancies.length} difference(s) at ${input.broker}`,
+          eventId: `${info.workflowId}:reconcile:${when}`,
+          subject: `${strategyName.toUpperCase()} ${when}: ${rec.discrepancies.length} difference(s) at ${input.broker}`,
           lines: [...rec.discrepancies],
         }),
       );
     }
+  };
+  /** An adopted position was exited by reconciliation: its trade is written like any other exit. */
+  const recordAdoption = async (a: AdoptedPosition, accountValue: number) => {
+    blocked.add(a.underlying);
+    const trade: TradeRecord = { ...a.trade, account_value: a.trade.account_value || accountValue };
+    exits += 1;
+    realizedPnl += trade.pnl;
+    note('exit', `${trade.exit_reason}: ${a.qty} ${a.symbol} left by ${a.ownerWorkflowId} exited at ${trade.exit_price ?? 'unfilled'} pnl ${trade.pnl}`, a.underlying);
+    await mustWrite('trade record', a.underlying, a.exitClientOrderId ?? a.tradeId, () => recordTrade({ mode: input.mode, trade }));
+    await mustWrite('ledger posting', a.underlying, a.exitClientOrderId ?? a.tradeId, () => postTradeToLedger({ mode: input.mode, trade }));
+    await bestEffort('exit alert', () =>
+      notify({
+        event: 'exit',
+        mode: input.mode,
+        eventId: `${info.workflowId}:adopted:${a.tradeId}`,
+        subject: `${strategyName.toUpperCase()} exited ${a.symbol} left by an earlier session (${trade.exit_reason})`,
+        lines: [`${a.qty} ${a.symbol} from ${a.ownerWorkflowId} closed at ${trade.exit_price ?? 'unfilled'}, PnL ${trade.pnl}`],
+      }),
+    );
+  };
+
+  // Start from the broker's truth (spec section 8 watchdog, issue 5 reconciliation): the broker must answer,
+  // stops left by a crashed session are cancelled, and positions nobody tracks are reported, never re-traded.
+  let account: Awaited<ReturnType<typeof brokerAccount>>;
+  try {
     account = await brokerAccount({ broker: input.broker, replayFolder });
+    await reconcile('start', account.accountValue);
     brokerConnectivity = 'ok';
   } catch (err) {
     failedCall();
@@ -613,6 +675,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
         broker: input.broker,
         replayFolder,
         stopClientOrderId: t.stopClientOrderId,
+        stopKind: t.stopKind ?? null,
         request: {
           clientOrderId: exitId,
           symbol: t.choice.symbol,
@@ -650,9 +713,10 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       const left = t.order.filledQty - closedQty;
       await escalate('exit order not filled', symbol, exitId, new BrokerError(`exit filled ${closedQty} of ${t.order.filledQty} (${exitOrder?.rejectReason ?? exitOrder?.status ?? 'no order'}): ${left} ${t.choice.symbol} stay open at ${input.broker}`));
     }
-    const stopClosed = closed?.stop !== null && closed?.stop !== undefined && closed.stop.filledQty > 0 && (closed.exit === null || closed.exit.filledQty === 0);
-    const recordedReason: ExitReason = stopClosed ? (t.stopKind === 'trailing' ? 'trailing_stop' : 'stop_loss') : reason;
-    const exitTime = stopClosed && closed?.stop?.filledAt ? closed.stop.filledAt : new Date(barStart).toISOString();
+    // The broker's stop filled first: its kind, time and price are the trade's (docs/trading.md).
+    const stopClosed = closed?.closedBy === 'stop';
+    const recordedReason: ExitReason = stopClosed ? ((closed?.stopKind ?? t.stopKind) === 'trailing' ? 'trailing_stop' : 'stop_loss') : reason;
+    const exitTime = stopClosed && closed?.stopFilledAt ? closed.stopFilledAt : closed?.closedBy === 'both' && closed.closedAt ? closed.closedAt : new Date(barStart).toISOString();
     const errorCode = exitFailure ?? (!filled ? (exitOrder?.rejectReason ?? exitOrder?.status ?? 'not_filled') : closedQty < t.order.filledQty ? 'partial_exit' : null);
     const exitOrderIds = [exitOrder, closed?.stop ?? null].filter((o): o is BrokerOrder => o !== null && o.filledQty > 0);
     exits += 1;
@@ -711,17 +775,6 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       note('kill', `daily loss limit reached at ${input.broker}: trading halted for the day`);
     }
     await report();
-  };
-
-  /** A write after the broker has acted: its failure is escalated, never thrown. */
-  const mustWrite = async <T>(what: string, symbol: string, orderId: string, fn: () => Promise<T>): Promise<T | null> => {
-    try {
-      return await fn();
-    } catch (err) {
-      failedCall();
-      await escalate(what, symbol, orderId, err);
-      return null;
-    }
   };
 
   const handle = async (symbol: string, tracker: SymbolTracker, d: Decision) => {
@@ -819,6 +872,11 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       dataFailures = 0;
       dataConnectivity = 'ok';
       retries += (res.attempt ?? 1) - 1;
+      // A position an earlier session left outside regular hours is exited once the market is open.
+      if (adoptionPending && !openReconciled && window.sessionOpenMs !== null && through > window.sessionOpenMs) {
+        openReconciled = true;
+        await reconcile('open', account.accountValue);
+      }
       lastThroughMs = through;
       // A bar already decided on (a re-delivery, an out-of-order page) is dropped before any tracker sees it.
       const merged = mergeBars(res.bars).filter(({ symbol, bar }) => bar.t >= (nextBarFrom.get(symbol) ?? dayStartMs));

@@ -20,6 +20,8 @@ export interface SessionInput {
   readonly universe: readonly string[];
   /** Tickers already traded today by earlier sessions (one trade per ticker per day). */
   readonly blockedTickers: readonly string[];
+  /** Sessions of the day still running when this one starts: reconciliation leaves their positions alone. */
+  readonly runningSessions?: readonly string[];
 }
 
 export interface PositionView {

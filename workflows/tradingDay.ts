@@ -264,11 +264,14 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
    * the day: the day marks it, exits what it last reported holding with the session's own client order ids
    * (a retried or repeated exit finds the first), and sends the shutdown alert (docs/trading.md).
    */
+  const settled = new Set<string>();
   const settleSession = async (id: string, handle: ChildWorkflowHandle<typeof sessionWorkflow>) => {
     try {
       sessions.set(id, withBroker(await handle.result()));
+      settled.add(id);
       return;
     } catch (err) {
+      settled.add(id);
       const last = sessions.get(id);
       const why = `session ${id} failed: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`;
       warnings.push(why);
@@ -414,6 +417,8 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
             replayFolder,
             universe: input.universe,
             blockedTickers: traded,
+            // Their positions are theirs: the new session's reconciliation leaves them alone.
+            runningSessions: [...children.keys()].filter((c) => !settled.has(c)),
           },
         ],
       });

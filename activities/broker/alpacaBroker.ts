@@ -67,9 +67,9 @@ export interface AlpacaLimiters {
   readonly data: RateLimiter;
 }
 
-export function createAlpacaLimiters(sleep?: (ms: number) => Promise<void>): AlpacaLimiters {
+export function createAlpacaLimiters(sleep?: (ms: number) => Promise<void>, now?: () => number): AlpacaLimiters {
   const make = () =>
-    new RateLimiter({ provider: 'alpaca', bucket: new TokenBucket({ ...PROVIDER_LIMITS.alpaca, sleep }), sleep, maxBackoffMs: 10_000 });
+    new RateLimiter({ provider: 'alpaca', bucket: new TokenBucket({ ...PROVIDER_LIMITS.alpaca, sleep, now }), sleep, maxBackoffMs: 10_000 });
   return { trading: make(), data: make() };
 }
 

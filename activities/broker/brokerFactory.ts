@@ -8,7 +8,8 @@ import { AlpacaBroker, createAlpacaLimiters, type AlpacaLimiters } from './alpac
 import { IbkrBroker, type IbApiFactory } from './ibkrBroker';
 import type { VixSeries } from '../../domain/backtest/signalAudit';
 import { AlpacaBarsSource } from '../marketData/alpacaBarsSource';
-import { FinnhubClient, loadVixSource } from '../marketData/finnhubClient';
+import { FinnhubClient, createFinnhubLimiter, loadVixSource } from '../marketData/finnhubClient';
+import type { TimeSource } from '../marketData/rateLimiter';
 import { finnhubScreeningProvider, type ScreeningDataProvider } from '../screening/screeningDataProvider';
 import type { MarketDataSource } from '../marketData/marketDataSource';
 
@@ -270,6 +271,8 @@ export interface BrokerFactoryOptions {
   readonly fillTimeoutMs?: number;
   readonly pollIntervalMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The clients' clock (default the wall clock); the rehearsal gives the market clock (marketTimeSource). */
+  readonly time?: TimeSource;
 }
 
 /** Builds one real broker for the configured mode. Throws ConfigError for missing credentials. */
@@ -290,8 +293,9 @@ export function createBroker(name: RealBrokerName, opts: BrokerFactoryOptions): 
       fractional: opts.bot.FRACTIONAL,
       fillTimeoutMs: opts.fillTimeoutMs ?? Math.min(10_000, Math.floor(timeoutMs / 2)),
       pollIntervalMs: opts.pollIntervalMs,
-      limiters: opts.alpacaLimiters ?? createAlpacaLimiters(opts.sleep),
-      sleep: opts.sleep,
+      limiters: opts.alpacaLimiters ?? createAlpacaLimiters(opts.sleep ?? opts.time?.sleep, opts.time?.now),
+      sleep: opts.sleep ?? opts.time?.sleep,
+      now: opts.time?.now,
     });
   }
   const ep = ibkrEndpoint(opts.bot, opts.env);
@@ -305,7 +309,8 @@ export function createBroker(name: RealBrokerName, opts: BrokerFactoryOptions): 
     timeoutMs,
     fillTimeoutMs: opts.fillTimeoutMs ?? Math.min(10_000, Math.floor(timeoutMs / 2)),
     apiFactory: opts.ibApiFactory,
-    sleep: opts.sleep,
+    sleep: opts.sleep ?? opts.time?.sleep,
+    now: opts.time?.now,
   });
 }
 
@@ -371,7 +376,7 @@ export interface LiveWiring {
 export async function createLiveWiring(options: LiveWiringOptions): Promise<LiveWiring> {
   // Hosts from .env unless a caller (a test) names them.
   const opts: LiveWiringOptions = { ...options, alpacaDataUrl: options.alpacaDataUrl ?? options.env.ALPACA_DATA_URL, finnhubBaseUrl: options.finnhubBaseUrl ?? options.env.FINNHUB_URL };
-  const limiters = opts.alpacaLimiters ?? createAlpacaLimiters(opts.sleep);
+  const limiters = opts.alpacaLimiters ?? createAlpacaLimiters(opts.sleep ?? opts.time?.sleep, opts.time?.now);
   const brokers = await createAuthenticatedBrokers({ ...opts, alpacaLimiters: limiters });
   const first = brokers.keys().next();
   if (first.done) {
@@ -403,8 +408,14 @@ export async function createLiveWiring(options: LiveWiringOptions): Promise<Live
     await Promise.all([...brokers.values()].map((b) => b.close()));
     throw new ConfigError('.env: FINNHUB_API_KEY must be set for paper and live sessions: screening reads price, market cap, gap and volume from Finnhub');
   }
-  const finnhub = new FinnhubClient({ apiKey: opts.env.FINNHUB_API_KEY, baseUrl: opts.finnhubBaseUrl, timeoutMs: Math.round(opts.bot.API_TIMEOUT * 1000) });
-  const now = opts.now ?? (() => new Date());
+  const finnhub = new FinnhubClient({
+    apiKey: opts.env.FINNHUB_API_KEY,
+    baseUrl: opts.finnhubBaseUrl,
+    timeoutMs: Math.round(opts.bot.API_TIMEOUT * 1000),
+    limiter: createFinnhubLimiter(opts.sleep ?? opts.time?.sleep, opts.time?.now),
+  });
+  const time = opts.time;
+  const now = opts.now ?? (time ? () => new Date(time.now()) : () => new Date());
   let vix: { date: string; series: Promise<VixSeries | null> } | null = null;
   return {
     brokers,

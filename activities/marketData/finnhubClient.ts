@@ -101,8 +101,8 @@ function finnhubRateLimitSignal(err: unknown): RateLimitSignal {
   return err instanceof HttpStatusError && err.status === 429 ? { rateLimited: true, retryAfterMs: err.retryAfterMs } : { rateLimited: false };
 }
 
-export function createFinnhubLimiter(sleep?: (ms: number) => Promise<void>): RateLimiter {
-  return new RateLimiter({ provider: 'finnhub', bucket: new TokenBucket({ ...PROVIDER_LIMITS.finnhub, sleep }), sleep, maxBackoffMs: 10_000 });
+export function createFinnhubLimiter(sleep?: (ms: number) => Promise<void>, now?: () => number): RateLimiter {
+  return new RateLimiter({ provider: 'finnhub', bucket: new TokenBucket({ ...PROVIDER_LIMITS.finnhub, sleep, now }), sleep, maxBackoffMs: 10_000 });
 }
 
 export class FinnhubClient {

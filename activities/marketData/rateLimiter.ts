@@ -1,4 +1,5 @@
 import { NetworkError } from '../../domain/errors/errorClasses';
+import { marketNow, type ReplayClock } from '../../domain/time/replayClock';
 
 /**
  * Client-side rate limiting per provider: a token bucket that callers wait on before each request, and a
@@ -18,6 +19,20 @@ export interface TokenBucketOptions {
 }
 
 export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Where a client's notion of time comes from: the wall clock, or the market clock of a rehearsal, where
+ * market time runs `speed` times faster (docs/emulator.md, "The worker on the market clock"). Rate limits,
+ * the broker's clock cache and order timestamps then agree with the market the emulator serves.
+ */
+export interface TimeSource {
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+export function marketTimeSource(clock: ReplayClock): TimeSource {
+  return { now: () => marketNow(clock, Date.now()), sleep: (ms) => realSleep(ms / clock.speed) };
+}
 
 export class TokenBucket {
   private tokens: number;

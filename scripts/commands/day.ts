@@ -86,6 +86,7 @@ async function runEmulatorDayCommand(a: {
   if (!Number.isInteger(seed)) throw new UsageError(`--seed=${seedText} must be an integer`);
   const json = a.flags.has('json');
   const log = (line: string) => (json ? process.stderr : a.out).write(`${line}\n`);
+  installRuntimeLogging(a.config.bot.DEBUG_LOG_LEVEL);
   const server = await ensureDevServer({ address: a.config.env.TEMPORAL_ADDRESS, log });
   const client = await connectClient(a.config.env);
   try {

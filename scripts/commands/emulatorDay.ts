@@ -9,7 +9,7 @@ import { readTradeHistory } from '../../activities/outputs/tradeHistory';
 import { replayInput } from '../../activities/schedulingActivities';
 import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import type { ReplayClock } from '../../domain/time/replayClock';
-import { createWorkerRuntime, installRuntimeLogging } from '../../workers/workerRuntime';
+import { createWorkerRuntime } from '../../workers/workerRuntime';
 import { tradingDayWorkflow } from '../../workflows/tradingDay';
 import type { DayInput, DaySummary } from '../../workflows/tradingDayApi';
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../emulator';
@@ -137,9 +137,16 @@ async function runDayThroughProductionWorker(
   fs.writeFileSync(symbolsFile, `${universe.join('\n')}\n`);
   const config = rehearsalConfig(opts.config, emulator, keys, symbolsFile, `${opts.config.env.TEMPORAL_TASK_QUEUE}-rehearsal-${process.pid}`);
   const stamp = `${opts.date}-${Date.now()}`;
-  installRuntimeLogging(config.bot.DEBUG_LOG_LEVEL);
   const connection = await connectWorkerConnection(config.env);
-  const runtime = await createWorkerRuntime({ config, cwd: opts.projectDir, connection, client: opts.client, outputDir: opts.outputDir, accountWorkflowId: `tradebot-account-rehearsal-${stamp}` });
+  const runtime = await createWorkerRuntime({
+    config,
+    cwd: opts.projectDir,
+    connection,
+    client: opts.client,
+    outputDir: opts.outputDir,
+    accountWorkflowId: `tradebot-account-rehearsal-${stamp}`,
+    marketClock: clock,
+  });
   const running = runtime.worker.run();
   try {
     opts.log(runtime.description);
