@@ -83,6 +83,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   let errors = 0;
   let retries = 0;
   let barsSeen = 0;
+  /** Per symbol: first and last bar start decided on, and how many bars (a gap means a bar was missed). */
+  const barCoverage: Record<string, [number, number, number]> = {};
   let staleSignalsSkipped = 0;
   /** Grants this session holds or held: with the current bar's signals, the n of the weights table. */
   let grantsTaken = 0;
@@ -126,6 +128,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     retries,
     escalations,
     barsSeen,
+    barCoverage: { ...barCoverage },
     staleSignalsSkipped,
     failure,
   });
@@ -246,8 +249,12 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       }),
     );
   };
-  /** A grant that was not used goes back; if the account cannot be told, the failure is escalated. */
+  /**
+   * A grant that was not used goes back, and its signal no longer counts as accepted (n of the weights
+   * table); if the account cannot be told, the failure is escalated.
+   */
   const releaseQuietly = async (requestId: string) => {
+    grantsTaken -= 1;
     try {
       await releaseCapacity({ requestId, realizedPnl: 0, filled: false });
     } catch (err) {
@@ -470,8 +477,11 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     const marketAgeMs = marketNowMs(clock) - (signal.barStart + MINUTE_MS);
     return cfg.TEST_MODE ? marketAgeMs / clock.speed : marketAgeMs;
   };
-  /** An entry sent at or after the session's end could not be managed (and after the close would sit queued). */
-  const pastSessionEnd = () => marketNowMs(clock) >= hardEndMs;
+  /**
+   * At a real broker an entry sent at or after the session's end could not be managed (and after the close
+   * would sit queued); the simulated broker fills at the decision bar, so a lagging replay still may.
+   */
+  const pastSessionEnd = () => !cfg.TEST_MODE && marketNowMs(clock) >= hardEndMs;
 
   /** `acceptedSignals`: grants so far plus the signals of this bar, the n of the weights table. */
   const enter = async (signal: EntrySignal, symbol: string, tracker: SymbolTracker, acceptedSignals: number) => {
@@ -882,6 +892,10 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       const merged = mergeBars(res.bars).filter(({ symbol, bar }) => bar.t >= (nextBarFrom.get(symbol) ?? dayStartMs));
       for (const { symbol, bar } of merged) nextBarFrom.set(symbol, bar.t + MINUTE_MS);
       barsSeen += merged.length;
+    for (const { symbol, bar } of merged) {
+      const c = barCoverage[symbol];
+      barCoverage[symbol] = c ? [c[0], bar.t, c[2] + 1] : [bar.t, bar.t, 1];
+    }
       if (stateIs('analyzing') && through > window.entryStartMs) await setState('trading');
       // Exits before entries on the same bar, so a freed slot can be used; entries strongest first.
       for (const group of groupByStart(merged)) {

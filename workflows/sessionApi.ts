@@ -73,6 +73,8 @@ export interface SessionStatus {
   readonly escalations: number;
   /** Distinct one-minute bars the session decided on (each published bar once). */
   readonly barsSeen?: number;
+  /** Per symbol: [first bar start, last bar start, bars decided on] (the rehearsal compares it with the feed). */
+  readonly barCoverage?: Readonly<Record<string, readonly [number, number, number]>>;
   /** Entry signals skipped because their bar had closed more than MAX_SIGNAL_AGE_SECONDS before sending. */
   readonly staleSignalsSkipped?: number;
   /** Why the session failed (an activity out of retries, a bug); its positions were exited. Null otherwise. */

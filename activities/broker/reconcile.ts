@@ -263,6 +263,15 @@ function weighted(parts: readonly { qty: number; price: number | null }[]): { qt
  * own deterministic id.
  */
 export async function protectedExit(broker: Broker, input: { exit: OrderRequest; stopClientOrderId: string | null } & PollOptions): Promise<ProtectedExitResult> {
+  // Outside regular hours a market exit would be queued for the next session while the cancelled stop no
+  // longer protects: when the broker's clock says closed, the stop stays and nothing is sent (the session
+  // escalates the unfilled exit; docs/trading.md, "The session's end").
+  const marketOpen = (broker as Partial<Pick<BrokerExtensions, 'marketOpen'>>).marketOpen;
+  if (input.stopClientOrderId && marketOpen && !(await marketOpen.call(broker))) {
+    const stop = await broker.getOrderByClientId(input.stopClientOrderId);
+    const stopFilled = stop?.filledQty ?? 0;
+    return { exit: null, stop, filledQty: stopFilled, avgPrice: stopFilled > EPS ? (stop?.filledAvgPrice ?? null) : null, closedBy: closedByOf(stopFilled, null) };
+  }
   const stop = await settleStop(broker, input.stopClientOrderId, input);
   const stopFilled = stop?.filledQty ?? 0;
   const remaining = Math.max(0, input.exit.qty - stopFilled);

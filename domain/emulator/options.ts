@@ -14,6 +14,13 @@ import { simulatedPutPremium } from '../instruments/simulatedOptionPrice';
  * intraday.
  */
 
+/**
+ * Listed strikes reach this far either side of the reference price: an exchange lists a wide ladder, so a
+ * day's large move (SQQQ fell by a quarter on 2025-04-09) still finds an at-the-money put, as the
+ * backtester's chain around the signal price does.
+ */
+export const LISTED_STRIKE_BAND = 0.5;
+
 /** The price a day's chain is listed around. */
 export function chainReferencePrice(bars: readonly Bar[], date: string): number | null {
   const session = regularSessionUtc(date);
@@ -27,7 +34,7 @@ export function chainReferencePrice(bars: readonly Bar[], date: string): number 
 export function listedContracts(underlying: string, bars: readonly Bar[], date: string): OptionQuote[] {
   const ref = chainReferencePrice(bars, date);
   if (ref === null) return [];
-  return [...syntheticOptionChain(underlying, ref, date).contracts].sort((a, b) => a.expiry.localeCompare(b.expiry) || a.strike - b.strike);
+  return [...syntheticOptionChain(underlying, ref, date, { strikeBand: LISTED_STRIKE_BAND }).contracts].sort((a, b) => a.expiry.localeCompare(b.expiry) || a.strike - b.strike);
 }
 
 /** An OCC symbol's contract when it is one the emulator lists on that date. */

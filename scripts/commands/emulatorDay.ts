@@ -54,6 +54,8 @@ export interface RehearsalReport {
   readonly working_orders_at_close: readonly unknown[];
   readonly bars_published: number;
   readonly bars_seen: number;
+  /** Bars the feed had between a session's first and last bar of a symbol that the session never decided on. */
+  readonly bars_missed: readonly string[];
   readonly stale_signals_skipped: number;
   readonly stale_entries_sent: number;
   readonly unexplained_exit_records: readonly string[];
@@ -166,7 +168,7 @@ async function runDayThroughProductionWorker(
   }
 }
 
-export function rehearsalReport(opts: Pick<RehearsalOptions, 'config' | 'date' | 'outputDir' | 'speed'>, emulator: EmulatorHandle, summary: DaySummary, journal: string): RehearsalReport {
+export function rehearsalReport(opts: Pick<RehearsalOptions, 'config' | 'date' | 'outputDir' | 'speed' | 'replayDir'>, emulator: EmulatorHandle, summary: DaySummary, journal: string): RehearsalReport {
   const trades = readTradeHistory(opts.outputDir, summary.mode).filter((t) => t.date === opts.date);
   const stats = emulator.stats();
   const fills = emulatorFills(emulator);
@@ -181,6 +183,7 @@ export function rehearsalReport(opts: Pick<RehearsalOptions, 'config' | 'date' |
     working_orders_at_close: stats.workingOrdersAtClose,
     bars_published: stats.barsPublished.total,
     bars_seen: sessions.reduce((a, s) => a + (s.barsSeen ?? 0), 0),
+    bars_missed: barsMissed(sessions, loadMinuteBars(opts.replayDir), opts.date),
     stale_signals_skipped: sessions.reduce((a, s) => a + (s.staleSignalsSkipped ?? 0), 0),
     stale_entries_sent: staleEntriesSent(trades, fills, opts.config.bot.MAX_SIGNAL_AGE_SECONDS * 1000, opts.speed),
     unexplained_exit_records: unexplainedExits(trades, fills),
@@ -232,6 +235,18 @@ function unexplainedExits(trades: readonly TradeRecord[], fills: ReadonlyMap<str
   return out;
 }
 
+/** Per session and symbol: replayed bars inside the span the session covered that it did not decide on. */
+function barsMissed(sessions: DaySummary['sessions'], data: ReturnType<typeof loadMinuteBars>, date: string): string[] {
+  const out: string[] = [];
+  for (const s of sessions) {
+    for (const [symbol, [first, last, count]] of Object.entries(s.barCoverage ?? {})) {
+      const published = (data.bars.get(symbol)?.get(date) ?? []).filter((b) => b.t >= first && b.t <= last).length;
+      if (published !== count) out.push(`${s.workflowId} ${symbol}: ${published - count} of ${published} bars between ${new Date(first).toISOString()} and ${new Date(last).toISOString()} not seen`);
+    }
+  }
+  return out;
+}
+
 function countLines(file: string): number {
   if (!fs.existsSync(file)) return 0;
   return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').length;
@@ -244,6 +259,7 @@ export function rehearsalPassed(r: RehearsalReport): boolean {
     r.positions_at_close.length === 0 &&
     r.working_orders_at_close.length === 0 &&
     r.stale_entries_sent === 0 &&
+    r.bars_missed.length === 0 &&
     r.unexplained_exit_records.length === 0 &&
     r.failed_sessions.length === 0
   );
@@ -254,7 +270,7 @@ export function rehearsalText(r: RehearsalReport): string {
   const lines = [
     `paper rehearsal ${r.date} (${r.workflow_id}): ${rehearsalPassed(r) ? 'PASSED' : 'FAILED'}`,
     `  trades ${r.trades.length}, escalations ${r.escalations}, alerts ${r.alerts}`,
-    `  bars published ${r.bars_published}, bars decided on ${r.bars_seen}, stale signals skipped ${r.stale_signals_skipped}, stale entries sent ${r.stale_entries_sent}`,
+    `  bars published ${r.bars_published}, bars decided on ${r.bars_seen}, missed ${r.bars_missed.length}, stale signals skipped ${r.stale_signals_skipped}, stale entries sent ${r.stale_entries_sent}`,
     `  at the close: ${r.positions_at_close.length} position(s), ${r.working_orders_at_close.length} working order(s); ${r.orders_after_close.length} order(s) received after the close`,
     ...r.unexplained_exit_records.map((u) => `  unexplained exit record: ${u}`),
     ...r.failed_sessions.map((f) => `  failed session: ${f}`),

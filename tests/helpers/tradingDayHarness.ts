@@ -16,6 +16,9 @@ import { loadVixCsv } from '../../activities/marketData/vixCsv';
 import { vixCloseBefore } from '../../domain/backtest/signalAudit';
 import { getStrategy } from '../../domain/strategies/strategies';
 import { simulateSymbolDay } from '../../domain/strategies/simulate';
+import { regularSessionUtc } from '../../domain/market/exchangeCalendar';
+import { CLOSE_EXIT_LEAD_MS } from '../../domain/market/sessionWindow';
+import { MINUTE_MS } from '../../domain/market/bar';
 import type { StrategyName } from '../../domain/strategies/strategy';
 import type { BrokerName, TradeRecord } from '../../domain/trades/tradeRecord';
 import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from './temporalTestServer';
@@ -176,8 +179,19 @@ export function dayTradeKeys(trades: readonly TradeRecord[]): DayTradeKey[] {
 export function simulatedDayTrades(strategy: StrategyName, config: BotConfig, date: string, universe: readonly string[]): DayTradeKey[] {
   const data = loadMinuteBars(SHARED_MINUTE_DIR, { symbols: universe });
   const vixPrevClose = strategy === 'close' ? vixCloseBefore(loadVixCsv(SHARED_VIX_CSV), date) : null;
+  // The one named difference (docs/trading.md, "The session's end"): a session exits what it still holds
+  // CLOSE_EXIT_LEAD_MS before the close, deciding on the last bar before that deadline, so the simulation
+  // sees the bars before it and a position the cut ends leaves there as `market_close`.
+  const close = regularSessionUtc(date)?.closeMs ?? Number.POSITIVE_INFINITY;
+  const deadline = close - CLOSE_EXIT_LEAD_MS;
   return universe
-    .flatMap((s) => simulateSymbolDay(getStrategy(strategy), config, { vixPrevClose }, s, date, data.bars.get(s)?.get(date) ?? []))
+    .flatMap((s) => {
+      const bars = (data.bars.get(s)?.get(date) ?? []).filter((b) => b.t < deadline);
+      const lastBarStart = bars.at(-1)?.t ?? Number.NEGATIVE_INFINITY;
+      return simulateSymbolDay(getStrategy(strategy), config, { vixPrevClose }, s, date, bars).map((t) =>
+        t.exitReason === 'no_more_bars' && t.exitTime === lastBarStart && lastBarStart >= deadline - MINUTE_MS ? { ...t, exitReason: 'market_close' as const } : t,
+      );
+    })
     .map((t) => ({
       underlying: t.symbol,
       side: t.side,
