@@ -587,6 +587,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       assetFractionable: cfg.FRACTIONAL && choice.choice.assetClass === 'us_equity',
       notifyWorkflowId: info.workflowId,
         acceptedSignals,
+        // Its place among this session's accepted signals (the account's book may hold an earlier run's).
+        rank: grantsTaken,
       });
     } catch (err) {
       // No risk decision, no entry; the account being out of reach halts this broker's entries.

@@ -607,6 +607,8 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
         assetFractionable: cfg.FRACTIONAL && instrument.assetClass === 'us_equity',
         notifyWorkflowId: workflowId,
         acceptedSignals,
+        // Its place among this session's accepted signals (the account's book may hold an earlier run's).
+        rank: s.grants,
       });
       account = settle(step.state);
       const grant = step.result;

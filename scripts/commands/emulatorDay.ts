@@ -12,7 +12,7 @@ import type { ReplayClock } from '../../domain/time/replayClock';
 import { createWorkerRuntime } from '../../workers/workerRuntime';
 import { tradingDayWorkflow } from '../../workflows/tradingDay';
 import type { DayInput, DaySummary } from '../../workflows/tradingDayApi';
-import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../emulator';
+import { startEmulator, type EmulatorHandle, type EmulatorOptions, type OrderSummary } from '../emulator';
 import { connectWorkerConnection } from '../temporal/connection';
 import { UsageError } from './shared';
 
@@ -62,6 +62,8 @@ export interface RehearsalReport {
   readonly escalations: number;
   readonly alerts: number;
   readonly failed_sessions: readonly string[];
+  /** Every order the emulator received: when (market time), what filled and at what price. */
+  readonly orders: readonly OrderSummary[];
   readonly journal: string;
 }
 
@@ -190,6 +192,7 @@ export function rehearsalReport(opts: Pick<RehearsalOptions, 'config' | 'date' |
     escalations: sessions.reduce((a, s) => a + s.escalations, 0),
     alerts: countLines(alertsLogFile(opts.outputDir, summary.mode)),
     failed_sessions: sessions.filter((s) => s.failure).map((s) => `${s.workflowId}: ${s.failure}`),
+    orders: emulator.orders(),
     journal,
   };
 }

@@ -40,7 +40,8 @@ export async function startLoopbackSmtp(user = 'alerts@example.com', pass = 'FAK
     user,
     pass,
     messages,
-    subjects: () => messages.map((m) => /^Subject: (.*)$/m.exec(m)?.[1]?.trim() ?? ''),
+    // Long headers are folded onto continuation lines (RFC 5322): unfold before reading the subject.
+    subjects: () => messages.map((m) => /^Subject: (.*)$/m.exec(m.replace(/\r?\n[ \t]+/g, ' '))?.[1]?.trim() ?? ''),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
