@@ -82,6 +82,8 @@ export function createTestWorker(a: {
   vixCsvPath?: string | null;
   /** Wraps every broker the activities get, by name (fault tests put a failing broker in front of the simulator). */
   wrapBroker?: (broker: Broker, name: BrokerName) => Broker;
+  /** Activities that replace the production ones of the same name (a failing ledger, for failure tests). */
+  overrideActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
 }): Promise<Worker> {
   const base = createActivityDeps({
     outputDir: a.outputDir,
@@ -100,11 +102,17 @@ export function createTestWorker(a: {
     namespace: 'default',
     taskQueue: a.taskQueue,
     deps,
+    extraActivities: a.overrideActivities,
   });
 }
 
 /** A real worker on the test dev server with replay dependencies over `symbols` of the shared data. */
-export async function startDayHarness(opts: { symbols: readonly string[]; prefix: string; wrapBroker?: (broker: Broker, name: BrokerName) => Broker }): Promise<DayHarness> {
+export async function startDayHarness(opts: {
+  symbols: readonly string[];
+  prefix: string;
+  wrapBroker?: (broker: Broker, name: BrokerName) => Broker;
+  overrideActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
+}): Promise<DayHarness> {
   quietRuntime();
   const temporal = await connectTestTemporal();
   const taskQueue = uniqueTaskQueue(opts.prefix);
@@ -116,6 +124,7 @@ export async function startDayHarness(opts: { symbols: readonly string[]; prefix
     outputDir,
     symbols: opts.symbols,
     wrapBroker: opts.wrapBroker,
+    overrideActivities: opts.overrideActivities,
   });
   const running = worker.run();
   return {
