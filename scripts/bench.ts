@@ -7,10 +7,14 @@
  * - a minimal hand-written loop of the OPEN rules on the same typed arrays, checked to find the same trades
  *   (the practical limit of this machine);
  * - portfolio mode, all strategies, 20 symbols;
- * and the seconds for one year of 100 symbols end to end through the backtest command (load from the
- * cache, run all strategies, write outputs and the report) in a fresh process, with its peak RSS.
+ * the seconds for one year of 100 symbols end to end through the backtest command (load from the
+ * cache, run all strategies, write outputs and the report) in a fresh process, with its peak RSS;
+ * and, in another fresh process, one paper day at the market emulator (scripts/bench/emulatorDay.ts):
+ * order latency from bar visibility to the emulator (p50, p99) and real seconds per session and for the day.
  * The last line of output is one JSON object with the figures.
- * Options: --quick (fewer repetitions), --year100-child (internal: the end-to-end run).
+ * Options: --quick (fewer repetitions), --no-emulator (skip the emulator day, about 6 minutes),
+ * --year100-child and --emulator-day-child (internal: the runs in their own processes; the second one
+ * alone is the emulator part by itself, its last line the figures' JSON).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +32,9 @@ import type { ExitReason } from '../domain/strategies/strategy';
 import type { SimulatedTrade } from '../domain/strategies/simulate';
 import { runBacktestCommand } from './commands/backtest';
 import { seededRandom } from './seededRandom';
+// Type only: the emulator day's modules (Temporal worker, emulator) load in its child process alone.
+import type { EmulatorDayFigures } from './bench/emulatorDay';
+import { emulatorDayJson, emulatorDayLines } from './bench/emulatorReport';
 
 const ROOT = path.resolve(__dirname, '..');
 const BENCH = path.join(ROOT, 'output', 'bench');
@@ -265,8 +272,42 @@ async function year100Child(): Promise<void> {
   console.log(JSON.stringify({ code, seconds, peak_rss_mb: peakRssMb() }));
 }
 
+/** Longest the emulator day may run before the bench gives up on it (the target is 10 minutes). */
+const EMULATOR_DAY_TIMEOUT_MS = 20 * 60_000;
+
+async function emulatorDayChild(): Promise<void> {
+  // SIGTERM (the bench's timeout) must still run the exit handlers that stop the Temporal dev server.
+  process.once('SIGTERM', () => process.exit(1));
+  const figures = await measureEmulatorDayLazily((line) => process.stderr.write(`  emulator: ${line}\n`));
+  console.log(JSON.stringify(figures));
+}
+
+async function measureEmulatorDayLazily(log: (line: string) => void): Promise<EmulatorDayFigures> {
+  const { measureEmulatorDay } = await import('./bench/emulatorDay');
+  return measureEmulatorDay(log);
+}
+
+/** The emulator day in a process of its own: its progress shows on stderr as it runs, its figures are its last stdout line. */
+function runEmulatorDay(): EmulatorDayFigures {
+  console.log('emulator day: one paper day at the market emulator through the production worker (about 6 minutes; --no-emulator skips it)');
+  const child = spawnSync(process.execPath, [...process.execArgv, __filename, '--emulator-day-child'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: EMULATOR_DAY_TIMEOUT_MS,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const lastLine = child.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(lastLine) as EmulatorDayFigures;
+  } catch {
+    const why = child.error ? child.error.message : `exit ${child.status}`;
+    throw new Error(`emulator day failed (${why}): ${child.stdout.slice(-2000)}`);
+  }
+}
+
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
+  const withEmulator = !process.argv.includes('--no-emulator');
   // Best of several runs: a shared machine's other work only ever makes a run slower.
   const reps = quick ? 1 : 5;
   console.log(`bench: ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ''}, Node ${process.version}`);
@@ -345,6 +386,10 @@ async function main(): Promise<void> {
   console.log(`year of ${SYMBOLS} symbols end to end: ${year.seconds.toFixed(2)}s, peak RSS ${year.peak_rss_mb} MB`);
   console.log(`  ${summary}`);
 
+  // Last, so the backtest figures above are measured without its worker and dev server on the machine.
+  const emulator = withEmulator ? runEmulatorDay() : null;
+  if (emulator) for (const line of emulatorDayLines(emulator)) console.log(line);
+
   console.log(
     JSON.stringify({
       load_bars_per_s: loadRate,
@@ -358,6 +403,7 @@ async function main(): Promise<void> {
       bars_20_symbols: bars,
       bars_100_symbols: allRows,
       cpus: os.cpus().length,
+      ...emulatorDayJson(emulator),
     }),
   );
 }
@@ -367,6 +413,15 @@ if (process.argv.includes('--year100-child')) {
     console.error(err);
     process.exitCode = 1;
   });
+} else if (process.argv.includes('--emulator-day-child')) {
+  // An explicit exit: the Temporal runtime's native threads need not keep the process for the bench to wait on.
+  emulatorDayChild().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
 } else {
   main().catch((err: unknown) => {
     console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
