@@ -29,7 +29,7 @@ export interface WorkerRuntimeOptions {
    * The rehearsal's virtual market clock: the broker and data clients keep time by it (rate limits, the
    * broker's market clock, order timestamps), as the emulator does. Absent: the wall clock.
    */
-  readonly marketClock?: ReplayClock;
+  readonly marketClock?: () => ReplayClock;
 }
 
 export interface WorkerRuntime {

@@ -795,12 +795,15 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     else await enter(d, symbol, tracker, grantsTaken + 1);
   };
 
+  // Every position at once: at the close deadline one exit must not wait for another's round trips.
   const exitAll = async (reason: ExitReason) => {
-    for (const symbol of [...open.keys()]) {
-      const bar = lastBar.get(symbol);
-      const t = open.get(symbol) as OpenTrade;
-      await exit(symbol, reason, bar?.c ?? t.signal.price, bar?.t ?? t.signal.barStart);
-    }
+    await Promise.all(
+      [...open.keys()].map((symbol) => {
+        const bar = lastBar.get(symbol);
+        const t = open.get(symbol) as OpenTrade;
+        return exit(symbol, reason, bar?.c ?? t.signal.price, bar?.t ?? t.signal.barStart);
+      }),
+    );
   };
 
   // Watchdog (spec section 8): the broker must answer a heartbeat every few market minutes; one that does not

@@ -30,8 +30,9 @@ export interface TimeSource {
   readonly sleep: (ms: number) => Promise<void>;
 }
 
-export function marketTimeSource(clock: ReplayClock): TimeSource {
-  return { now: () => marketNow(clock, Date.now()), sleep: (ms) => realSleep(ms / clock.speed) };
+/** The market clock as it is now (the rehearsal starts it once the worker polls). */
+export function marketTimeSource(clock: () => ReplayClock): TimeSource {
+  return { now: () => marketNow(clock(), Date.now()), sleep: (ms) => realSleep(ms / clock().speed) };
 }
 
 export class TokenBucket {

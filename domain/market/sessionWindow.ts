@@ -43,10 +43,10 @@ export interface SessionWindow {
 /**
  * A live order sent after the bell is not filled on that day (Alpaca queues a day market order for the
  * next session), so every position a session still holds is exited this long before the close C: the
- * decision is taken on the bar that ends one minute before C and the order reaches the broker inside the
- * last minute (docs/trading.md, "The session's end").
+ * decision is taken on the bar that ends two minutes before C, which leaves a whole minute for the order,
+ * its retries and a slow broker before the bell (docs/trading.md, "The session's end").
  */
-export const CLOSE_EXIT_LEAD_MS = MINUTE_MS;
+export const CLOSE_EXIT_LEAD_MS = 2 * MINUTE_MS;
 
 /**
  * When a session has exited everything: the latest entry bar plus the hold, or CLOSE_EXIT_LEAD_MS before

@@ -70,13 +70,18 @@ export interface RehearsalReport {
 export async function runRehearsalDay(opts: RehearsalOptions): Promise<RehearsalReport> {
   const universe = rehearsalUniverse(opts.replayDir, opts.date, opts.symbols);
   fs.mkdirSync(opts.outputDir, { recursive: true });
-  const clock = rehearsalClock(opts.config, opts.date, opts.replayDir, universe, opts.speed);
+  // The market stands still (anchored an hour ahead) until the worker polls; then it starts to run.
+  const startClock = (realStartMs: number) => rehearsalClock(opts.config, opts.date, opts.replayDir, universe, opts.speed, realStartMs);
+  const clock = startClock(Date.now() + 3_600_000);
   const keys = { keyId: `EMU${crypto.randomBytes(8).toString('hex').toUpperCase()}`, secret: crypto.randomBytes(24).toString('base64url') };
   const journal = path.join(opts.outputDir, 'emulator-journal.jsonl');
   const emulator = await startEmulator({ replayDir: opts.replayDir, date: opts.date, clock, port: 0, seed: opts.seed, ...keys, journalPath: journal, ...opts.emulator });
   try {
     await opts.onEmulator?.(emulator);
-    const summary = await runDayThroughProductionWorker(opts, emulator, keys, universe, clock);
+    const summary = await runDayThroughProductionWorker(opts, emulator, keys, universe, () => {
+      emulator.setClock(startClock(Date.now() + 1000));
+      return emulator.clock;
+    });
     return rehearsalReport(opts, emulator, summary, journal);
   } finally {
     await emulator.close();
@@ -93,12 +98,11 @@ export function rehearsalUniverse(replayDir: string, date: string, symbols: read
   return withBars;
 }
 
-/** The virtual clock the emulator and the day share: two market minutes before the first session, a moment from now. */
-export function rehearsalClock(config: Pick<LoadedConfig, 'bot'>, date: string, replayDir: string, universe: readonly string[], speed: number): ReplayClock {
+/** The virtual clock the emulator and the day share: two market minutes before the first session, reached at `realStartMs`. */
+export function rehearsalClock(config: Pick<LoadedConfig, 'bot'>, date: string, replayDir: string, universe: readonly string[], speed: number, realStartMs: number): ReplayClock {
   const start = replayInput(config.bot, date, replayDir, universe, speed).replay;
   if (!start) throw new UsageError(`no session is planned on ${date} with this configuration`);
-  // A little slack so the worker is polling before market time starts to run.
-  return { anchorRealMs: Date.now() + 3000, anchorMarketMs: start.marketStartMs, speed };
+  return { anchorRealMs: realStartMs, anchorMarketMs: start.marketStartMs, speed };
 }
 
 /** The user's configuration, pointed at the emulator: paper Alpaca only, its own queue, keys that live nowhere else. */
@@ -135,7 +139,8 @@ async function runDayThroughProductionWorker(
   emulator: EmulatorHandle,
   keys: { keyId: string; secret: string },
   universe: readonly string[],
-  clock: ReplayClock,
+  /** Starts market time once the worker polls, and returns the clock the day runs on. */
+  startMarket: () => ReplayClock,
 ): Promise<DaySummary> {
   const symbolsFile = path.join(opts.outputDir, 'symbols.txt');
   fs.writeFileSync(symbolsFile, `${universe.join('\n')}\n`);
@@ -149,10 +154,11 @@ async function runDayThroughProductionWorker(
     client: opts.client,
     outputDir: opts.outputDir,
     accountWorkflowId: `tradebot-account-rehearsal-${stamp}`,
-    marketClock: clock,
+    marketClock: () => emulator.clock,
   });
   const running = runtime.worker.run();
   try {
+    const clock = startMarket();
     opts.log(runtime.description);
     const workflowId = `tradebot-rehearsal-${stamp}`;
     const handle = await opts.client.workflow.start(tradingDayWorkflow, {

@@ -120,7 +120,7 @@ describe('paper days against the market emulator', { concurrency: false }, () =>
     assert.deepEqual([...strategies].sort(), ['close', 'mid', 'open'], 'every session trades');
     assert.ok(r.trades.some((t) => t.instrument === 'inverse_etf'), 'a bearish entry through an inverse ETF');
     assert.ok(r.trades.some((t) => t.instrument === 'put'), 'a bearish entry through a put');
-    assert.ok(r.trades.some((t) => t.exit_reason === 'market_close' && t.exit_time === '2025-04-09T19:58:00.000Z'), 'held to the close: decided on 15:58 New York, sent before 16:00');
+    assert.ok(r.trades.some((t) => t.exit_reason === 'market_close' && t.exit_time === '2025-04-09T19:57:00.000Z'), 'held to the close: decided on 15:57 New York, sent before the last minute');
     const backtest = backtestOf(DST_DAY, run.config);
     assertTradesMatchBacktest(DST_DAY, r.trades, backtest, r.orders);
     assertSizesWhileAccountsAgree(r.trades, backtest);
