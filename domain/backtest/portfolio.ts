@@ -7,6 +7,7 @@ import { simulatedPutPremium } from '../instruments/simulatedOptionPrice';
 import { MINUTE_MS, type Bar } from '../market/bar';
 import { isTradingDay, regularSessionUtc, type RegularSession } from '../market/exchangeCalendar';
 import { sessionEnd, sessionWindowFor, strategyTiming, type SessionWindow } from '../market/sessionWindow';
+import { marketFillPrice, withSlippage } from '../market/fillModel';
 import { clientOrderId } from '../orders/clientOrderId';
 import {
   accountConfigFrom,
@@ -23,7 +24,7 @@ import { outputMode, routingFlagsOf } from '../routing';
 import { getStrategy } from '../strategies/strategies';
 import type { EntrySignal, ExitReason, StrategyName, SymbolTracker } from '../strategies/strategy';
 import type { BrokerName, TradeRecord } from '../trades/tradeRecord';
-import { closeAtOrBefore, compareText, nextBarAfter, type BacktestMarket } from './market';
+import { closeAtOrBefore, compareText, type BacktestMarket } from './market';
 import { screenSymbol, type ScreenRule, type ScreeningFacts } from '../screening/screen';
 import { addDays } from '../market/nyTime';
 import { vixCloseBefore, type VixSeries } from './signalAudit';
@@ -236,25 +237,21 @@ export function modelFillPrice(a: {
   readonly bars: readonly Bar[];
   readonly decisionBarStart: number;
 }): { price: number; fillBarStart: number } | null {
-  let underlyingOrSelf: number | null;
-  let fillBarStart = a.decisionBarStart;
-  if (a.execution.fill === 'next_open') {
-    const next = nextBarAfter(a.bars, a.decisionBarStart);
-    if (next !== null) {
-      underlyingOrSelf = next.o;
-      fillBarStart = next.t;
-    } else underlyingOrSelf = closeAtOrBefore(a.bars, a.decisionBarStart);
-  } else underlyingOrSelf = closeAtOrBefore(a.bars, a.decisionBarStart);
-  if (underlyingOrSelf === null || !(underlyingOrSelf > 0)) return null;
-  let price = underlyingOrSelf;
+  let priceOf: ((underlying: number) => number) | undefined;
   if (a.choice.assetClass === 'us_option') {
     const contract = parseOccSymbol(a.choice.symbol);
     if (contract === null) return null;
-    price = simulatedPutPremium(underlyingOrSelf, contract.strike);
+    priceOf = (underlying) => simulatedPutPremium(underlying, contract.strike);
   }
-  const slip = a.execution.slippageBps / 10_000;
-  price = a.side === 'buy' ? price * (1 + slip) : price * (1 - slip);
-  return { price, fillBarStart };
+  if (a.execution.fill === 'next_open') {
+    // The market emulator's fill model (domain/market/fillModel.ts) for an order sent as the decision bar
+    // closes: the open of the next bar there is.
+    const f = marketFillPrice({ bars: a.bars, m: a.decisionBarStart + MINUTE_MS, side: a.side, slippageBps: a.execution.slippageBps, priceOf });
+    if (f !== null && f.price > 0) return { price: f.price, fillBarStart: f.barStart };
+  }
+  const close = closeAtOrBefore(a.bars, a.decisionBarStart);
+  if (close === null || !(close > 0)) return null;
+  return { price: withSlippage(priceOf ? priceOf(close) : close, a.side, a.execution.slippageBps), fillBarStart: a.decisionBarStart };
 }
 
 /** The symbol whose bars price an instrument: the underlying for a put, else the instrument itself. */
