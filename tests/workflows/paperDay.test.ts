@@ -103,7 +103,7 @@ function assertTradesMatchBacktest(day: Day, live: readonly TradeRecord[], backt
  * Allocations follow from the account value: they agree while no earlier difference has moved it. Sizes
  * divide the allocation by a price: the broker's quote when the order goes out (the emulator quotes the
  * trade in progress) against the decision bar's close in the backtester, so they agree within what one
- * minute's move makes of them (whole contracts for puts: within one).
+ * minute's move makes of them (2% here; whole contracts for puts: within one).
  */
 function assertSizesWhileAccountsAgree(live: readonly TradeRecord[], backtest: readonly TradeRecord[]): void {
   const byKey = new Map(backtest.map((t) => [key(t), t]));
@@ -114,7 +114,7 @@ function assertSizesWhileAccountsAgree(live: readonly TradeRecord[], backtest: r
     compared += 1;
     assert.equal(t.allocation, b.allocation, key(t));
     if (t.instrument === 'put') assert.ok(Math.abs(t.size - b.size) <= 1, `${key(t)}: ${t.size} vs ${b.size} contracts`);
-    else assert.ok(Math.abs(t.size - b.size) / b.size < 0.005, `${key(t)}: size ${t.size} vs ${b.size}`);
+    else assert.ok(Math.abs(t.size - b.size) / b.size < 0.02, `${key(t)}: size ${t.size} vs ${b.size}`);
   }
   assert.ok(compared > 0, 'at least the first trade starts from the same account value');
 }
