@@ -33,8 +33,11 @@ const DATE = '2025-04-09';
 // other two. The sessions are 15 market minutes apart: the replay clock runs on even when a loaded machine
 // delays a workflow, and an exit processed after the next session's account snapshot would size it
 // differently (as it would live).
+// A signal alone takes the whole session allocation (n of the weights table counts accepted signals,
+// docs/trading.md), so the per-trade cap is what leaves room for several trades: 0.4% of the float each.
 const CONFIG = {
   STRATEGY_SEQUENCE: 'open,mid',
+  MAX_RISK_PER_TRADE: '0.004',
   OPEN_MONITORING_TIME: '15',
   START_TIME_MID: '15:30',
   MID_MONITORING_TIME: '15',

@@ -175,11 +175,11 @@ void test('a session adopting its own earlier run exits with its own exit leg, s
   assert.equal(r.owned[0]?.priorAdoption, null);
 });
 
-void test('regular hours: orders go out from the open to a minute before the close, never on a closed day', () => {
+void test('regular hours: orders go out from the open to the close-out deadline (CLOSE_EXIT_LEAD_MS), never on a closed day', () => {
   assert.equal(regularHoursAt(Date.parse('2025-03-03T14:30:00Z')), true, '09:30 New York');
   assert.equal(regularHoursAt(Date.parse('2025-03-03T14:29:59Z')), false);
-  assert.equal(regularHoursAt(Date.parse('2025-03-03T20:58:59Z')), true);
-  assert.equal(regularHoursAt(Date.parse('2025-03-03T20:59:00Z')), false, 'the last minute belongs to the sessions');
+  assert.equal(regularHoursAt(Date.parse('2025-03-03T20:57:59Z')), true);
+  assert.equal(regularHoursAt(Date.parse('2025-03-03T20:58:00Z')), false, 'the last two minutes belong to the close-out');
   assert.equal(regularHoursAt(Date.parse('2025-03-08T16:00:00Z')), false, 'Saturday');
   assert.equal(regularHoursAt(Date.parse('2025-07-01T13:30:00Z')), true, 'summer: 09:30 EDT');
 });
