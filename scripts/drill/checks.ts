@@ -26,7 +26,7 @@ export interface Check {
 }
 
 export interface DayFigures {
-  /** Order submissions the simulated broker journaled (every line, duplicates included). */
+  /** Order submissions the broker recorded (every one, duplicates included): the simulator's journal or the emulator's orders. */
   readonly orders: number;
   /** Submissions beyond the first for a client order id. */
   readonly duplicateOrders: number;
@@ -52,6 +52,8 @@ export interface DayCheckInput {
   readonly alertsEnabled?: boolean;
   /** Whether the daily summary must exist (a finished day writes it). Default true. */
   readonly requireSummary?: boolean;
+  /** The orders as the broker accepted them (the market emulator's); default the simulated broker's journals. */
+  readonly brokerOrders?: readonly BrokerOrder[];
 }
 
 /** Every submission in the simulated broker journals under `<outputDir>/state`. */
@@ -126,7 +128,7 @@ export function checkDayOutputs(input: DayCheckInput): { checks: Check[]; figure
   const paths = outputPaths(outputDir, mode);
 
   // 1. At most one submission per client order id.
-  const journal = readSimJournals(outputDir, mode);
+  const journal = input.brokerOrders ?? readSimJournals(outputDir, mode);
   const dups = duplicateClientOrderIds(journal);
   const duplicateOrders = [...dups.values()].reduce((s, n) => s + n - 1, 0);
   add(

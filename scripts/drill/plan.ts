@@ -38,19 +38,31 @@ export interface DrillOptions {
   readonly vixCsv: string | null;
   /** Where outputs, the simulated broker's journal and the dev server's SQLite file go. */
   readonly outDir: string;
+  /**
+   * A paper day (TEST_MODE=false) through the real Alpaca adapter against the market emulator, which
+   * injects the broker faults at the HTTP level (scripts/drill/emulatorRun.ts).
+   */
+  readonly emulator: boolean;
 }
 
 export class DrillUsageError extends Error {}
 
 const USAGE =
-  'usage: npm run drill -- --seed N --kills K --restarts R --fault-rate P [--speed S] [--sessions open|mid|close|all] ' +
+  'usage: npm run drill -- [--emulator] --seed N --kills K --restarts R --fault-rate P [--speed S] [--sessions open|mid|close|all] ' +
   '[--date YYYY-MM-DD] [--symbols A,B] [--replay DIR] [--out DIR]';
+
+/** Options that take no value. */
+const SWITCHES = ['emulator'];
 
 export function parseDrillArgs(argv: readonly string[], defaultOutDir: (seed: number) => string): DrillOptions {
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (!a.startsWith('--')) throw new DrillUsageError(`unexpected argument ${a}; ${USAGE}`);
+    if (SWITCHES.includes(a.slice(2))) {
+      flags.set(a.slice(2), 'true');
+      continue;
+    }
     const eq = a.indexOf('=');
     if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
     else {
@@ -60,7 +72,7 @@ export function parseDrillArgs(argv: readonly string[], defaultOutDir: (seed: nu
       i++;
     }
   }
-  const known = ['seed', 'kills', 'restarts', 'fault-rate', 'speed', 'sessions', 'date', 'symbols', 'replay', 'out'];
+  const known = [...SWITCHES, 'seed', 'kills', 'restarts', 'fault-rate', 'speed', 'sessions', 'date', 'symbols', 'replay', 'out'];
   for (const k of flags.keys()) if (!known.includes(k)) throw new DrillUsageError(`unknown option --${k}; ${USAGE}`);
   const int = (k: string, dflt: number, max: number) => {
     const t = flags.get(k);
@@ -98,6 +110,7 @@ export function parseDrillArgs(argv: readonly string[], defaultOutDir: (seed: nu
     replayDir,
     vixCsv: fs.existsSync(SHARED_VIX_CSV) ? SHARED_VIX_CSV : null,
     outDir: path.resolve(flags.get('out') ?? defaultOutDir(seed)),
+    emulator: flags.has('emulator'),
   };
 }
 
@@ -152,13 +165,17 @@ export function sessionEndMs(config: BotConfig, date: string, session: StrategyN
 
 /** Real milliseconds from the workflow start to the end of its last session, at the replay speed. */
 export function expectedDayMs(input: DayInput): number {
-  const sessions = plannedSessions(input.config).sessions;
-  const last = Math.max(...sessions.map((s) => sessionEndMs(input.config, input.date, s)));
   const replay = input.replay;
   if (!replay) throw new Error('a drill day is always a replay');
-  return (last - replay.marketStartMs) / replay.speed;
+  return dayLengthMs(input.config, input.date, replay.marketStartMs, replay.speed);
 }
 
+/** Real milliseconds from market instant `marketStartMs` to the end of the day's last session at `speed`. */
+export function dayLengthMs(config: BotConfig, date: string, marketStartMs: number, speed: number): number {
+  const sessions = plannedSessions(config).sessions;
+  const last = Math.max(...sessions.map((s) => sessionEndMs(config, date, s)));
+  return (last - marketStartMs) / speed;
+}
 
 export interface DrillEvent {
   readonly kind: 'kill' | 'restart';

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { tradingDayWorkflow } from '../../workflows/tradingDay';
-import type { DaySummary } from '../../workflows/tradingDayApi';
 import { checkDayOutputs, type Check } from './checks';
-import { REPO_ROOT, drillBotConfig, drillBotOverrides, drillDayInput, drillSchedule, expectedDayMs, type DrillEvent, type DrillOptions } from './plan';
-import { freePort, killHard, startDrillDevServer, startWebhookSink, startWorkerProcess, stopGently, type DrillDevServer, type WorkerChild } from './processes';
+import { awaitDay, driveDay, outcomeChecks, type DriveResult } from './controller';
+import { REPO_ROOT, drillBotConfig, drillBotOverrides, drillDayInput, drillSchedule, expectedDayMs, type DrillOptions } from './plan';
+import { freePort, startDrillDevServer, startWebhookSink, startWorkerProcess, stopGently, type DrillDevServer } from './processes';
 import type { DrillWorkerEnv } from './workerProcess';
 
 /*
@@ -36,8 +36,6 @@ export interface DrillResult {
   readonly elapsed_s: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 function countFaults(file: string): Record<string, number> {
   const byKind: Record<string, number> = {};
   if (!fs.existsSync(file)) return byKind;
@@ -52,21 +50,6 @@ function countFaults(file: string): Record<string, number> {
     }
   }
   return byKind;
-}
-
-type DayOutcome = { ok: true; summary: DaySummary } | { ok: false; reason: string };
-
-/** The day's result, riding out the dev server's restarts (the connection fails while it is down). */
-async function awaitDay(handle: WorkflowHandle<typeof tradingDayWorkflow>, deadline: number): Promise<DayOutcome> {
-  while (Date.now() < deadline) {
-    try {
-      return { ok: true, summary: await handle.result() };
-    } catch (err) {
-      if (err instanceof WorkflowFailedError) return { ok: false, reason: `the day failed: ${err.cause?.message ?? err.message}` };
-      await sleep(1000);
-    }
-  }
-  return { ok: false, reason: 'the day did not finish before the deadline' };
 }
 
 export async function runDrill(o: DrillOptions, log: (line: string) => void): Promise<{ result: DrillResult; checks: Check[] }> {
@@ -120,64 +103,39 @@ export async function runDrill(o: DrillOptions, log: (line: string) => void): Pr
       cwd: REPO_ROOT,
       logFile: path.join(dirs.logs, `worker_${++workerCount}.log`),
     });
-  let worker: WorkerChild = await startWorker();
+  const workers = { current: await startWorker() };
   // Never leave a worker behind, however the drill ends (the dev server has its own exit hook).
-  const killOnExit = () => worker.child.kill('SIGKILL');
+  const killOnExit = () => workers.current.child.kill('SIGKILL');
   process.once('exit', killOnExit);
 
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
-  let kills = 0;
-  let restarts = 0;
-  let workerRestarts = 0;
-  let outcome: DayOutcome | null = null;
+  let driven: DriveResult;
   try {
     const handle = await client.workflow.start(tradingDayWorkflow, { taskQueue, workflowId: `drill-${o.seed}-${o.date}`, args: [input] });
     const t0 = Date.now();
     const deadline = t0 + dayMs * 2 + 180_000 + schedule.length * 30_000;
-    const day = awaitDay(handle, deadline).then((r) => (outcome = r));
-    const pending: DrillEvent[] = [...schedule];
-    while (outcome === null) {
-      const next = pending[0];
-      if (next && Date.now() - t0 >= next.atMs) {
-        pending.shift();
-        const at = ((Date.now() - t0) / 1000).toFixed(1);
-        if (next.kind === 'kill') {
-          await killHard(worker);
-          kills += 1;
-          log(`  +${at}s kill ${kills}: worker pid ${worker.child.pid} SIGKILLed`);
-          worker = await startWorker();
-          log(`  +${((Date.now() - t0) / 1000).toFixed(1)}s new worker pid ${worker.child.pid} ready`);
-        } else {
-          await server.stop();
-          restarts += 1;
-          log(`  +${at}s restart ${restarts}: dev server stopped`);
-          server = await startServer();
-          log(`  +${((Date.now() - t0) / 1000).toFixed(1)}s dev server up again on the same SQLite file`);
-        }
-        continue;
-      }
-      if (worker.child.exitCode !== null || worker.child.signalCode !== null) {
-        // A worker gives up when the server stays away too long; a new one reconnects.
-        workerRestarts += 1;
-        log(`  +${((Date.now() - t0) / 1000).toFixed(1)}s worker exited on its own (${worker.child.exitCode ?? worker.child.signalCode}); starting another`);
-        worker = await startWorker();
-        continue;
-      }
-      await Promise.race([day, sleep(250)]);
-    }
-    await day;
-    if (pending.length > 0) log(`  the day ended before ${pending.length} planned event(s): ${pending.map((e) => e.kind).join(', ')}`);
+    driven = await driveDay({
+      schedule,
+      t0,
+      day: awaitDay(handle, deadline),
+      workers,
+      startWorker,
+      restartServer: async () => {
+        await server.stop();
+        server = await startServer();
+      },
+      log,
+    });
   } finally {
-    await stopGently(worker);
+    await stopGently(workers.current);
     process.removeListener('exit', killOnExit);
     await connection.close();
     await server.stop();
     await sink.close();
   }
-
-  const finished = outcome as DayOutcome | null;
-  const completed = finished !== null && finished.ok && !finished.summary.halted;
+  const { completed, checks: outcome } = outcomeChecks(driven, o);
+  const { kills, restarts, workerRestarts } = driven;
   const { checks, figures } = checkDayOutputs({
     outputDir: dirs.output,
     mode: 'paper',
@@ -187,24 +145,7 @@ export async function runDrill(o: DrillOptions, log: (line: string) => void): Pr
     sinceMs: started,
     alertsEnabled: true,
   });
-  const dayCheck: Check = {
-    name: 'the day completed',
-    ok: completed,
-    detail:
-      finished === null
-        ? 'no outcome'
-        : finished.ok
-          ? finished.summary.halted
-            ? `halted: ${finished.summary.haltReason ?? 'no reason given'}`
-            : `${finished.summary.sessions.length} session(s) done`
-          : finished.reason,
-  };
-  const eventsCheck: Check = {
-    name: 'every planned kill and restart happened during the day',
-    ok: kills === o.kills && restarts === o.restarts,
-    detail: `${kills} of ${o.kills} kills, ${restarts} of ${o.restarts} restarts, ${workerRestarts} worker(s) restarted after exiting on their own`,
-  };
-  const all = [dayCheck, eventsCheck, ...checks];
+  const all = [...outcome, ...checks];
   const faultsByKind = countFaults(faultLog);
   const result: DrillResult = {
     kills: completed ? kills : 0,
