@@ -757,7 +757,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       account_value: t.accountValue,
       entry_order_id: t.order.id,
       exit_order_id: exitOrderIds.map((o) => o.id).join(' ') || (exitOrder?.id ?? null),
-      client_order_ids: [t.order.clientOrderId, exitId, ...(t.stopClientOrderId ? [t.stopClientOrderId] : [])],
+      // The exit's id only when an exit may have reached the broker (not when the broker's stop closed it all).
+      client_order_ids: [t.order.clientOrderId, ...(stopClosed && exitOrder === null ? [] : [exitId]), ...(t.stopClientOrderId ? [t.stopClientOrderId] : [])],
       tags: [...t.tags],
       error_code: errorCode,
     };

@@ -36,7 +36,10 @@ export function realLatencyMs(decisionBarStartMs: number, receivedMarketMs: numb
  * records it by: the stop filled and the exit order did not). Orders the emulator never received are left out.
  */
 export function decidedOrders(trade: TradeOrders, received: ReadonlyMap<string, ReceivedOrder>): { leg: OrderLeg; order: ReceivedOrder; barIso: string }[] {
-  const [entryId, exitId, stopId] = trade.client_order_ids;
+  // Legs by the client order id's suffix (domain/orders/clientOrderId.ts): a trade closed by the broker's
+  // stop lists no exit id.
+  const byLeg = (leg: string) => trade.client_order_ids.find((id) => id.endsWith(`:${leg}`) || id.endsWith(`-${leg}`));
+  const [entryId, exitId, stopId] = [trade.client_order_ids[0], byLeg('exit'), byLeg('stop')];
   const out: { leg: OrderLeg; order: ReceivedOrder; barIso: string }[] = [];
   const entry = received.get(entryId ?? '');
   if (entry) out.push({ leg: 'entry', order: entry, barIso: trade.entry_time });

@@ -87,8 +87,10 @@ function assertTradesMatchBacktest(day: Day, live: readonly TradeRecord[], backt
     else assert.ok(Math.abs(t.entry_price - b.entry_price) < 1e-9, `${what}: entry ${t.entry_price} vs ${b.entry_price}`);
     const brokerStopClosed = STOP_REASONS.has(t.exit_reason ?? '') && t.exit_time !== b.exit_time;
     if (brokerStopClosed) {
+      // Its price is the stop's fill (unexplained_exit_records checks it); it may fill after the bot's
+      // decision while the bot's exit is still on its way, so its time is the broker's.
       stopFirst += 1;
-      assert.ok(Date.parse(t.exit_time ?? '') <= Date.parse(b.exit_time ?? '') + 60_000, `${what}: the broker's stop fires before the bot's rule`);
+      assert.ok(t.client_order_ids.length >= 2, `${what}: the stop's client order id is on the record`);
       continue;
     }
     assert.equal(t.exit_reason, b.exit_reason, what);
