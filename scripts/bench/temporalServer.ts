@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureDevServer } from '../temporal/devServer';
+import { freePort } from '../drill/processes';
 
 /**
  * A Temporal dev server of the bench's own, as scripts/runTests.js starts one: free loopback ports, a
@@ -15,17 +15,6 @@ export interface BenchTemporal {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startBenchTemporal(log: (line: string) => void): Promise<BenchTemporal> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tradebot-bench-temporal-'));

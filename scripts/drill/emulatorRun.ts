@@ -12,7 +12,7 @@ import { awaitDay, driveDay, outcomeChecks, type DriveResult } from './controlle
 import { emulatorBrokerOrders, filesHolding, paperDayChecks, paperDayFields, repeatedSubmissions, type PaperDayFields } from './emulatorChecks';
 import { KEY_ID_VAR, SECRET_VAR, SETTINGS_VAR, emulatorBotOverrides, emulatorDrillConfig, emulatorFaults, faultsByKind, fundFacts, type EmulatorWorkerSettings } from './emulatorPlan';
 import { REPO_ROOT, dayLengthMs, drillSchedule, type DrillOptions } from './plan';
-import { freePort, startDrillDevServer, startWebhookSink, startWorkerProcess, stopGently, type DrillDevServer } from './processes';
+import { freePort, freshDrillDirs, startDrillDevServer, startWebhookSink, startWorkerProcess, stopGently, type DrillDevServer } from './processes';
 import type { DrillResult } from './run';
 
 /*
@@ -38,16 +38,7 @@ function pausedMarketMs(o: DrillOptions, universe: readonly string[]): number {
 
 export async function runEmulatorDrill(o: DrillOptions, log: (line: string) => void): Promise<{ result: EmulatorDrillResult; checks: Check[] }> {
   const started = Date.now();
-  if (fs.existsSync(o.outDir) && fs.readdirSync(o.outDir).length > 0) {
-    throw new Error(`${o.outDir} is not empty: a drill starts from nothing (give another --out)`);
-  }
-  const dirs = {
-    output: path.join(o.outDir, 'output'),
-    project: path.join(o.outDir, 'project'),
-    temporal: path.join(o.outDir, 'temporal'),
-    logs: path.join(o.outDir, 'drill'),
-  };
-  for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
+  const dirs = freshDrillDirs(o.outDir, { output: 'output', project: 'project', temporal: 'temporal', logs: 'drill' });
   const universe = rehearsalUniverse(o.replayDir, o.date, o.symbols);
   const symbolsFile = path.join(dirs.project, 'symbols.txt');
   fs.writeFileSync(symbolsFile, `${universe.join('\n')}\n`);

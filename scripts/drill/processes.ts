@@ -66,6 +66,16 @@ export async function stopGently(w: WorkerChild, graceMs = 15_000): Promise<void
   clearTimeout(timer);
 }
 
+/** A drill starts from nothing: `outDir` must be empty or absent; the named subfolders are made in it. */
+export function freshDrillDirs<K extends string>(outDir: string, names: Record<K, string>): Record<K, string> {
+  if (fs.existsSync(outDir) && fs.readdirSync(outDir).length > 0) {
+    throw new Error(`${outDir} is not empty: a drill starts from nothing (give another --out)`);
+  }
+  const dirs = Object.fromEntries(Object.entries(names).map(([k, sub]) => [k, path.join(outDir, sub as string)])) as Record<K, string>;
+  for (const d of Object.values<string>(dirs)) fs.mkdirSync(d, { recursive: true });
+  return dirs;
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();

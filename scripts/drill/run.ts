@@ -5,7 +5,7 @@ import { tradingDayWorkflow } from '../../workflows/tradingDay';
 import { checkDayOutputs, type Check } from './checks';
 import { awaitDay, driveDay, outcomeChecks, type DriveResult } from './controller';
 import { REPO_ROOT, drillBotConfig, drillBotOverrides, drillDayInput, drillSchedule, expectedDayMs, type DrillOptions } from './plan';
-import { freePort, startDrillDevServer, startWebhookSink, startWorkerProcess, stopGently, type DrillDevServer } from './processes';
+import { freePort, freshDrillDirs, startDrillDevServer, startWebhookSink, startWorkerProcess, stopGently, type DrillDevServer } from './processes';
 import type { DrillWorkerEnv } from './workerProcess';
 
 /*
@@ -54,16 +54,7 @@ function countFaults(file: string): Record<string, number> {
 
 export async function runDrill(o: DrillOptions, log: (line: string) => void): Promise<{ result: DrillResult; checks: Check[] }> {
   const started = Date.now();
-  if (fs.existsSync(o.outDir) && fs.readdirSync(o.outDir).length > 0) {
-    throw new Error(`${o.outDir} is not empty: a drill starts from nothing (give another --out)`);
-  }
-  const dirs = {
-    output: path.join(o.outDir, 'output'),
-    backups: path.join(o.outDir, 'backups'),
-    temporal: path.join(o.outDir, 'temporal'),
-    logs: path.join(o.outDir, 'drill'),
-  };
-  for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
+  const dirs = freshDrillDirs(o.outDir, { output: 'output', backups: 'backups', temporal: 'temporal', logs: 'drill' });
   const faultLog = path.join(dirs.logs, 'faults.jsonl');
 
   const config = drillBotConfig(o);

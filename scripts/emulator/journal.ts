@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { OrderEvent } from '../../domain/emulator/engine';
 
 /**
  * The emulator's journal: every request (real and market time, method, path with secrets masked, status,
@@ -19,19 +20,12 @@ export interface RequestEntry {
   readonly durationMs: number;
 }
 
-export interface OrderEntry {
+/** An engine order event as journaled: the event's fields, its market instant as text and the real time. */
+export interface OrderEntry extends Omit<OrderEvent, 'marketMs'> {
   readonly kind: 'order';
   readonly seq: number;
   readonly realTime: string;
   readonly marketTime: string;
-  readonly event: string;
-  readonly orderId: string | null;
-  readonly clientOrderId: string;
-  readonly symbol: string;
-  readonly side: string;
-  readonly qty: number;
-  readonly price?: number;
-  readonly detail?: string;
 }
 
 export type JournalEntry = RequestEntry | OrderEntry;
