@@ -1,8 +1,11 @@
 import {
+  ChildWorkflowFailure,
   ParentClosePolicy,
+  allHandlersFinished,
   condition,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -19,7 +22,7 @@ import type { StrategyName } from '../domain/strategies/strategy';
 import { outputMode, routingFlagsOf } from '../domain/routing';
 import { capitalReport } from '../domain/risk/capital';
 import type { BrokerName } from '../domain/trades/tradeRecord';
-import { liveClock, type ReplayClock } from '../domain/time/replayClock';
+import { liveClock, realDelayUntil, type ReplayClock } from '../domain/time/replayClock';
 import { plannedSessions, weekdayOf } from '../domain/day/sessionPlan';
 import {
   confirmTradeSignal,
@@ -46,6 +49,7 @@ import { sessionWorkflow } from './session';
 import { brokerHaltedSignal, watchBrokerHaltsSignal, type BrokerHaltedNotice } from './accountApi';
 import type { DefenseSource, DefenseTrigger } from '../domain/risk/defenseMode';
 import { marketNowMs, sleepUntilMarket, workflowNowMs } from './workflowClock';
+import { PATCHES } from './patches';
 
 const { startupChecks, brokerAccount } = proxyActivities<TradingActivities>({
   startToCloseTimeout: '1 minute',
@@ -111,7 +115,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
   const multiBroker = brokers.length > 1;
   /** Session statuses by child workflow id (one strategy may run at several brokers). */
   const sessions = new Map<string, SessionStatus>();
-  const children = new Map<string, { readonly handle: ChildWorkflowHandle<typeof sessionWorkflow>; readonly broker: BrokerName }>();
+  const children = new Map<string, { readonly handle: ChildWorkflowHandle<typeof sessionWorkflow>; readonly broker: BrokerName; readonly strategy: StrategyName }>();
   const brokerOf = new Map<string, BrokerName>();
   const halts = new Map<BrokerName, BrokerHaltedNotice>();
   const skippedSessions = new Map<BrokerName, StrategyName[]>();
@@ -272,14 +276,36 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
       return;
     } catch (err) {
       settled.add(id);
-      const last = sessions.get(id);
-      const why = `session ${id} failed: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`;
+      const last = sessions.get(id) ?? unreportedSession(id, children.get(id)?.strategy ?? 'open');
+      const why = `session ${id} failed: ${failureChain(err instanceof ChildWorkflowFailure && err.cause ? err.cause : err)}`;
       warnings.push(why);
-      const exits = await exitFailedSession(brokerOf.get(id) ?? input.broker, last?.positions ?? []);
-      if (last) sessions.set(id, withBroker({ ...last, state: 'halted', failure: why, positions: [], notes: [...last.notes, why, ...exits] }));
+      const exits = await exitFailedSession(brokerOf.get(id) ?? input.broker, last.positions);
+      // The status query names the failed session and why, also when it failed before its first report.
+      sessions.set(id, withBroker({ ...last, state: 'halted', failure: why, positions: [], notes: [...last.notes, why, ...exits] }));
       await alert('shutdown', `${date}: ${why}`, [why, ...exits, 'The day goes on with its other sessions; check the broker.']);
     }
   };
+  const unreportedSession = (id: string, strategy: StrategyName): SessionStatus => ({
+    strategy,
+    workflowId: id,
+    state: 'halted',
+    scheduledStart: scheduledStarts[strategy] ?? '',
+    actualStart: null,
+    candidates: [],
+    signals: 0,
+    entries: 0,
+    exits: 0,
+    positions: [],
+    realizedPnl: 0,
+    tradedTickers: [],
+    pendingConfirmation: null,
+    notes: [],
+    errors: 1,
+    executionSeconds: [],
+    connectivity: { broker: 'unknown', data: 'unknown' },
+    retries: 0,
+    escalations: 0,
+  });
   const exitFailedSession = async (broker: BrokerName, positions: readonly PositionView[]): Promise<string[]> => {
     const lines: string[] = [];
     for (const p of positions) {
@@ -314,6 +340,8 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
         warnings,
       },
     });
+    // A kill or defense change still alerting finishes before the day closes (docs/temporal.md).
+    if (patched(PATCHES.dayHandlersFinishFirst)) await condition(allHandlersFinished);
     if (state !== 'halted') state = 'done';
     return {
       date,
@@ -386,7 +414,9 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
   for (const s of plan.sessions) {
     const startMs = Date.parse(scheduledStarts[s] as string);
     // Start the child slightly early (one market minute) so it can screen before its analysis phase.
-    await sleepUntilMarket(clock, startMs - 60_000);
+    // A stop or kill ends the wait at once; days begun before that patch keep their plain timer.
+    if (patched(PATCHES.daySessionWaitEndsOnStop)) await waitUntilMarketOr(clock, startMs - 60_000, () => stopped || killed);
+    else await sleepUntilMarket(clock, startMs - 60_000);
     if (stopped || killed) break;
     // Automatic triggers (win rate, drawdown, kill history) may have switched defense mode since.
     await refreshDefense();
@@ -422,7 +452,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
           },
         ],
       });
-      children.set(id, { handle, broker: b });
+      children.set(id, { handle, broker: b, strategy: s });
       started.push({ id, handle });
     }
     currentSession = s;
@@ -440,6 +470,25 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
 
 function startTimeOf(s: StrategyName, cfg: DayInput['config']): string {
   return s === 'open' ? cfg.START_TIME_OPEN : s === 'mid' ? cfg.START_TIME_MID : cfg.START_TIME_CLOSE;
+}
+
+/** Durable timer until market time `marketMs`, ended early once `interrupted` holds. */
+async function waitUntilMarketOr(clock: ReplayClock, marketMs: number, interrupted: () => boolean): Promise<void> {
+  const delay = realDelayUntil(clock, workflowNowMs(), marketMs);
+  if (delay <= 0 || interrupted()) return;
+  await condition(interrupted, delay);
+}
+
+/** Every message along a failure's cause chain (a child's failure wraps the activity failure that caused it). */
+function failureChain(err: unknown): string {
+  const messages: string[] = [];
+  let cur: unknown = err;
+  for (let depth = 0; cur !== undefined && cur !== null && depth < 8; depth++) {
+    const message = cur instanceof Error ? cur.message : String(cur);
+    if (message !== '' && !messages.includes(message)) messages.push(message);
+    cur = cur instanceof Error ? cur.cause : undefined;
+  }
+  return messages.join(': ') || 'unknown failure';
 }
 
 async function waitUntilMarket(clock: ReplayClock, marketMs: number): Promise<void> {

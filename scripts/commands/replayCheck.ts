@@ -1,0 +1,127 @@
+import { parseArgs } from 'node:util';
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { loadConfig } from '../../activities/config/loadConfig';
+import { WORKFLOWS_PATH } from '../../workers/createWorker';
+import { connectClient } from '../temporal/connection';
+
+export const REPLAY_CHECK_USAGE = `usage: tradebot replay-check [--since YYYY-MM-DD] [--workflows-path FILE]
+
+Replays the histories of the open workflows and of those closed since --since (default: 7 days ago) on the
+bot's namespace and task queue (.env) against workflow code, and prints one line per workflow. Exit code 1
+when any history does not replay (non-determinism): deploying that code would break those workflows.
+
+  --since YYYY-MM-DD       closed workflows from this UTC date on (open ones always)
+  --workflows-path FILE    the workflow code to check (default: this checkout's workflows/index.ts);
+                           point it at a release candidate's workflows before deploying it
+  -h, --help               this text
+`;
+
+const DEFAULT_LOOKBACK_DAYS = 7;
+const DAY_MS = 86_400_000;
+
+interface ReplayCheckOptions {
+  readonly since: string;
+  readonly workflowsPath: string;
+}
+
+/** One workflow run the check replays, as the server's visibility lists it. */
+interface ListedRun {
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly type: string;
+  readonly status: string;
+}
+
+/** `replay-check`: histories from the server replayed against the current (or given) workflow code (docs/temporal.md). */
+export async function runReplayCheckCommand(argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  const options = readOptions(argv, out);
+  if (options === 'help') return 0;
+  if (options === 'usage') return 2;
+  const config = await loadConfig({ cwd: process.env.TRADEBOT_HOME ?? process.cwd() });
+  const { TEMPORAL_NAMESPACE: namespace, TEMPORAL_TASK_QUEUE: taskQueue } = config.env;
+  const client = await connectClient(config.env);
+  try {
+    const runs = await listRuns(client, visibilityQuery(taskQueue, options.since));
+    out.write(`replay-check: ${runs.length} workflow(s) on ${namespace}/${taskQueue}, open or closed since ${options.since}, against ${options.workflowsPath}\n`);
+    const failures = await replayRuns(client, runs, options.workflowsPath, out);
+    out.write(failures === 0 ? 'replay-check: every history replays\n' : `replay-check: ${failures} of ${runs.length} do NOT replay; do not deploy this code\n`);
+    return failures === 0 ? 0 : 1;
+  } finally {
+    await client.connection.close();
+  }
+}
+
+/** The parsed options, or 'help' / 'usage' once the text is printed. */
+function readOptions(argv: string[], out: NodeJS.WritableStream): ReplayCheckOptions | 'help' | 'usage' {
+  let values: { since?: string; 'workflows-path'?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        since: { type: 'string' },
+        'workflows-path': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    out.write(`usage error: ${(err as Error).message}\n${REPLAY_CHECK_USAGE}`);
+    return 'usage';
+  }
+  if (values.help) {
+    out.write(REPLAY_CHECK_USAGE);
+    return 'help';
+  }
+  const since = values.since ?? new Date(Date.now() - DEFAULT_LOOKBACK_DAYS * DAY_MS).toISOString().slice(0, 10);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(since) || Number.isNaN(Date.parse(`${since}T00:00:00Z`))) {
+    out.write(`usage error: --since ${since} is not a date (expected YYYY-MM-DD)\n${REPLAY_CHECK_USAGE}`);
+    return 'usage';
+  }
+  return { since, workflowsPath: values['workflows-path'] ?? WORKFLOWS_PATH };
+}
+
+/** Open runs of the task queue, and runs closed from `since` (UTC midnight) on. */
+export function visibilityQuery(taskQueue: string, since: string): string {
+  const quoted = taskQueue.replace(/'/g, "\\'");
+  return `TaskQueue = '${quoted}' AND (ExecutionStatus = 'Running' OR CloseTime >= '${since}T00:00:00Z')`;
+}
+
+async function listRuns(client: Client, query: string): Promise<ListedRun[]> {
+  const runs: ListedRun[] = [];
+  for await (const w of client.workflow.list({ query })) runs.push(listedRun(w));
+  return runs;
+}
+
+function listedRun(w: WorkflowExecutionInfo): ListedRun {
+  return { workflowId: w.workflowId, runId: w.runId, type: w.type, status: w.status.name };
+}
+
+/** Replays every run's history and prints its line; returns how many did not replay. */
+async function replayRuns(client: Client, runs: readonly ListedRun[], workflowsPath: string, out: NodeJS.WritableStream): Promise<number> {
+  if (runs.length === 0) return 0;
+  let failures = 0;
+  let i = 0;
+  // Results come back in the order the histories are given.
+  for await (const result of Worker.runReplayHistories({ workflowsPath, replayName: 'replay-check' }, fetchHistories(client, runs))) {
+    const run = runs[i++] as ListedRun;
+    const label = `${run.workflowId} (${run.type}, ${run.status.toLowerCase()})`;
+    if (result.error === undefined) {
+      out.write(`  ok      ${label}\n`);
+    } else {
+      failures += 1;
+      out.write(`  FAILED  ${label}: ${result.error.name}: ${firstLine(result.error.message)}\n`);
+    }
+  }
+  return failures;
+}
+
+/** Histories fetched one at a time, as the replayer asks for them. */
+async function* fetchHistories(client: Client, runs: readonly ListedRun[]) {
+  for (const r of runs) yield { workflowId: r.workflowId, history: await client.workflow.getHandle(r.workflowId, r.runId).fetchHistory() };
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? '';
+}

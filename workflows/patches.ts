@@ -1,0 +1,18 @@
+/**
+ * Every workflow patch id, in one list. A change to the commands a workflow issues (timers, activities,
+ * child workflows, signals it sends, search attributes) ships behind `patched(id)` so that days, sessions
+ * and the account started by an earlier release replay on the new code (docs/temporal.md, "Deploying while
+ * days run"). VERSION.md names these ids in the release that adds them.
+ *
+ * Lifecycle of an id: `patched(id)` while histories without the marker may still be open; then
+ * `deprecatePatch(id)` once none is (check with `npm run cli -- replay-check`); then the old branch and the
+ * call go. Ids are recorded in histories: never rename or reuse one.
+ */
+export const PATCHES = {
+  /** The day's wait for its next session ends at once on stop or kill (was a plain durable sleep). */
+  daySessionWaitEndsOnStop: 'tradebot-day-session-wait-ends-on-stop',
+  /** The day lets signal and update handlers finish before it returns its summary. */
+  dayHandlersFinishFirst: 'tradebot-day-handlers-finish-first',
+} as const;
+
+export type PatchId = (typeof PATCHES)[keyof typeof PATCHES];
