@@ -24,9 +24,13 @@ import type { BrokerName, TradeRecord } from '../../domain/trades/tradeRecord';
 import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from './temporalTestServer';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-/** The shared real minute bars; CI lays shared/ beside the clone. */
-export const SHARED_MINUTE_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'minute');
-export const SHARED_VIX_CSV = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'vix_daily.csv');
+/**
+ * The real minute bars of every day the workflow tests replay, and the VIX closes before them: a cut of
+ * ../shared/data committed with the tests (tests/fixtures/days/README.md), so they run the same on a bare
+ * clone and beside ../shared.
+ */
+export const DAY_BARS_DIR = path.join(REPO_ROOT, 'tests', 'fixtures', 'days', 'minute');
+export const DAY_VIX_CSV = path.join(REPO_ROOT, 'tests', 'fixtures', 'days', 'vix_daily.csv');
 
 /** The OPEN day several tests replay: 2025-04-09 has OPEN signals on most of these funds. */
 export const OPEN_DAY_DATE = '2025-04-09';
@@ -88,7 +92,7 @@ export function createTestWorker(a: {
   const base = createActivityDeps({
     outputDir: a.outputDir,
     startingCash: 100_000,
-    vixCsvPath: a.vixCsvPath === undefined ? SHARED_VIX_CSV : a.vixCsvPath,
+    vixCsvPath: a.vixCsvPath === undefined ? DAY_VIX_CSV : a.vixCsvPath,
     symbols: a.symbols,
   });
   const wrap = a.wrapBroker;
@@ -106,7 +110,7 @@ export function createTestWorker(a: {
   });
 }
 
-/** A real worker on the test dev server with replay dependencies over `symbols` of the shared data. */
+/** A real worker on the test dev server with replay dependencies over `symbols` of the day fixture. */
 export async function startDayHarness(opts: {
   symbols: readonly string[];
   prefix: string;
@@ -153,7 +157,7 @@ export function replayDayInput(a: {
     config: a.config,
     broker: 'sim',
     universe: a.universe,
-    replay: { folder: SHARED_MINUTE_DIR, speed: a.speed, marketStartMs: Date.parse(a.marketStart) },
+    replay: { folder: DAY_BARS_DIR, speed: a.speed, marketStartMs: Date.parse(a.marketStart) },
   };
 }
 
@@ -182,12 +186,12 @@ export function dayTradeKeys(trades: readonly TradeRecord[]): DayTradeKey[] {
 }
 
 /**
- * The strategy's own simulation of a replayed day on the shared data (VIX from the shared CSV for CLOSE):
+ * The strategy's own simulation of a replayed day on the day fixture (VIX from its cut for CLOSE):
  * what a day workflow must trade when the risk limits give every signal a slot. Ordered by symbol.
  */
 export function simulatedDayTrades(strategy: StrategyName, config: BotConfig, date: string, universe: readonly string[]): DayTradeKey[] {
-  const data = loadMinuteBars(SHARED_MINUTE_DIR, { symbols: universe });
-  const vixPrevClose = strategy === 'close' ? vixCloseBefore(loadVixCsv(SHARED_VIX_CSV), date) : null;
+  const data = loadMinuteBars(DAY_BARS_DIR, { symbols: universe });
+  const vixPrevClose = strategy === 'close' ? vixCloseBefore(loadVixCsv(DAY_VIX_CSV), date) : null;
   // The one named difference (docs/trading.md, "The session's end"): a session exits what it still holds
   // CLOSE_EXIT_LEAD_MS before the close, deciding on the last bar before that deadline, so the simulation
   // sees the bars before it and a position the cut ends leaves there as `market_close`.

@@ -7,8 +7,8 @@ import { MapMarket } from '../../domain/backtest/market';
 import { runPortfolio } from '../../domain/backtest/portfolio';
 import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import {
-  SHARED_MINUTE_DIR,
-  SHARED_VIX_CSV,
+  DAY_BARS_DIR,
+  DAY_VIX_CSV,
   replayDayInput,
   startDay,
   startDayHarness,
@@ -97,12 +97,12 @@ describe('backtester and TEST_MODE day workflow on the same replayed real bars',
     assert.equal(summary.halted, false, summary.haltReason ?? '');
     const live = readTradeHistory(h.outputDir, 'paper').map(comparable).sort(order);
 
-    const data = loadMinuteBars(SHARED_MINUTE_DIR, { symbols: UNIVERSE });
+    const data = loadMinuteBars(DAY_BARS_DIR, { symbols: UNIVERSE });
     const result = runPortfolio({
       market: new MapMarket(data.bars),
       cfg: config,
       strategies: ['open', 'mid', 'close'],
-      vix: loadVixCsv(SHARED_VIX_CSV),
+      vix: loadVixCsv(DAY_VIX_CSV),
       startDate: DATE,
       endDate: DATE,
       universe: UNIVERSE,

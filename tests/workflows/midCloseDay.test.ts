@@ -8,7 +8,7 @@ import type { BotConfig } from '../../domain/config/botConfigSchema';
 import type { StrategyName } from '../../domain/strategies/strategy';
 import { roomyLimits } from '../../scripts/drill/plan';
 import {
-  SHARED_MINUTE_DIR,
+  DAY_BARS_DIR,
   dayTradeKeys,
   replayDayInput,
   simulatedDayTrades,
@@ -23,7 +23,8 @@ import {
  * (underlying, side, entry and exit bar, signal price, exit reason) equal the strategy's own simulation on
  * the same real bars, as tradingDay.test.ts shows for OPEN.
  *
- * Days chosen with simulateSymbolDay over the shared data (and matching ../shared/expected):
+ * Days chosen with simulateSymbolDay over the shared data (and matching ../shared/expected); the replay
+ * reads those days' bars from the committed cut tests/fixtures/days:
  * - MID 2026-03-13 with STRAT_MID_VWAP_THRESHOLD=0.005: 19 signals on the 43 stocks and ETFs with data
  *   (signals_mid_loose.csv lists the same 19); the test trades 15 of those symbols, which give 9 signals
  *   (6 long, 3 short) with exits by vwap_touch and hold_limit;
@@ -43,9 +44,9 @@ const CLOSE_DATE = '2025-04-09';
 // activities and signals, ~1 s on the dev server): every short, the vwap_touch exit, symbols with missing
 // minutes (ARM, BILI, KWEB and, without a signal, ASML and PDD) and a few without any signal.
 const MID_UNIVERSE = ['AAPL', 'ARM', 'ASML', 'BILI', 'INTC', 'KWEB', 'MU', 'NVDA', 'PDD', 'QQQ', 'RIVN', 'RKLB', 'SOXS', 'SPY', 'UVXY'];
-// Every symbol of the shared data with bars on that date.
+// Every symbol of the shared data with bars on that date (all of them are in the cut).
 const CLOSE_UNIVERSE = ['ERX', 'ERY', 'FAS', 'FAZ', 'SDS', 'SPY', 'SQQQ', 'SSO', 'SVIX', 'TNA', 'TQQQ', 'TZA', 'UVXY'];
-const data = loadMinuteBars(SHARED_MINUTE_DIR, { symbols: [...new Set([...MID_UNIVERSE, ...CLOSE_UNIVERSE])] });
+const data = loadMinuteBars(DAY_BARS_DIR, { symbols: [...new Set([...MID_UNIVERSE, ...CLOSE_UNIVERSE])] });
 
 /**
  * One worker, task queue and account workflow per day: the account refuses a request for a date before the

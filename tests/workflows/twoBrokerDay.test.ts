@@ -11,7 +11,7 @@ import { accountStatusQuery, type CapacityDecision } from '../../workflows/accou
 import type { accountWorkflow } from '../../workflows/account';
 import { dayStatusQuery } from '../../workflows/tradingDayApi';
 import {
-  SHARED_MINUTE_DIR,
+  DAY_BARS_DIR,
   startDay,
   startDayHarness,
   testConfig,
@@ -114,7 +114,7 @@ describe('two brokers in one TEST_MODE day', () => {
         broker: FAST,
         brokers: [FAST, SLOW],
         universe: UNIVERSE,
-        replay: { folder: SHARED_MINUTE_DIR, speed: 120, marketStartMs },
+        replay: { folder: DAY_BARS_DIR, speed: 120, marketStartMs },
       },
       `test-twobroker-${Date.now()}`,
     );

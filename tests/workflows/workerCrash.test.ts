@@ -13,7 +13,7 @@ import { getStrategy } from '../../domain/strategies/strategies';
 import { simulateSymbolDay } from '../../domain/strategies/simulate';
 import { tradingDayWorkflow } from '../../workflows/tradingDay';
 import { dayStatusQuery } from '../../workflows/tradingDayApi';
-import { SHARED_MINUTE_DIR, REPO_ROOT, replayDayInput, tempOutputDir, testConfig } from '../helpers/tradingDayHarness';
+import { DAY_BARS_DIR, REPO_ROOT, replayDayInput, tempOutputDir, testConfig } from '../helpers/tradingDayHarness';
 import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporalTestServer';
 
 const UNIVERSE = ['SQQQ', 'SVIX', 'TNA', 'TQQQ', 'TZA', 'UVXY'];
@@ -75,11 +75,11 @@ test('SIGKILL of the worker mid-session: the day completes, no order twice, no t
     worker.kill('SIGTERM');
   }
 
-  const journal = readSimJournal(path.join(outputDir, 'state', `sim_broker_${fnv1a(path.resolve(SHARED_MINUTE_DIR))}.jsonl`));
+  const journal = readSimJournal(path.join(outputDir, 'state', `sim_broker_${fnv1a(path.resolve(DAY_BARS_DIR))}.jsonl`));
   const ids = journal.map((o) => o.clientOrderId);
   assert.equal(new Set(ids).size, ids.length, `an order was placed twice: ${ids.join(' ')}`);
 
-  const data = loadMinuteBars(SHARED_MINUTE_DIR, { symbols: UNIVERSE });
+  const data = loadMinuteBars(DAY_BARS_DIR, { symbols: UNIVERSE });
   const expected = UNIVERSE.flatMap((s) =>
     simulateSymbolDay(getStrategy('open'), config, { vixPrevClose: null }, s, DATE, data.bars.get(s)?.get(DATE) ?? []),
   );
