@@ -11,6 +11,8 @@ import type { MarketDataSource } from './marketData/marketDataSource';
 import { appendTradeRecord, readTradeHistory } from './outputs/tradeHistory';
 import { appendStrategyLog, type StrategyLogEvent } from './outputs/strategyLog';
 import { writeDailySummary as writeSummaryFile } from './outputs/dailySummary';
+import { rejectedOrder } from './broker/rejectedOrder';
+import { ORDER_DEADLINE_PASSED } from '../domain/orders/orderDeadline';
 
 /**
  * Where activities get their brokers and market data. A TEST_MODE replay names its folder of minute
@@ -22,6 +24,8 @@ export interface ActivityDeps {
   marketData(replayFolder: string | null): Promise<MarketDataSource>;
   /** VIX daily closes for the CLOSE gate; null when no source is configured. */
   vixSeries(): Promise<VixSeries | null>;
+  /** Market time now (epoch ms): the rehearsal's market clock, else the wall clock. */
+  readonly marketNowMs?: () => number;
 }
 
 /** The running activity's attempt (1 = first); 1 outside an activity (unit tests). */
@@ -127,11 +131,18 @@ export function createTradingActivities(deps: ActivityDeps) {
       return (await broker(input.broker, input)).quote(input.symbol, input.assetClass, input.barStart);
     },
 
-    async submitOrder(input: { broker: BrokerName; request: OrderRequest } & DataScope): Promise<BrokerOrder> {
+    /**
+     * `notAfterMs` (market time): an order that would reach the broker later is not sent; it comes back
+     * rejected with code `deadline_passed` (a retry after downtime must not trade an old decision;
+     * docs/trading.md, "Stale signals").
+     */
+    async submitOrder(input: { broker: BrokerName; request: OrderRequest; notAfterMs?: number | null } & DataScope): Promise<BrokerOrder> {
       const b = await broker(input.broker, input);
       // Ask first: after a crash between submit and acknowledgement the order may already exist.
       const existing = await b.getOrderByClientId(input.request.clientOrderId);
       if (existing) return existing;
+      const nowMs = (deps.marketNowMs ?? Date.now)();
+      if (input.notAfterMs != null && nowMs > input.notAfterMs) return rejectedOrder(input.request, ORDER_DEADLINE_PASSED, nowMs);
       return b.submitOrder(input.request);
     },
 

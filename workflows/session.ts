@@ -7,6 +7,7 @@ import { attemptsFor } from '../domain/errors/retryPolicy';
 import { BrokerError, describeError } from '../domain/errors/errorClasses';
 import { protectiveStopPlan } from '../domain/orders/protectiveStop';
 import { clientOrderId } from '../domain/orders/clientOrderId';
+import { entryDeadlineMs, ORDER_DEADLINE_PASSED } from '../domain/orders/orderDeadline';
 import { buildCheck, imbalanceGate } from '../domain/strategies/enhancements';
 import { entrySpreadCheck } from '../domain/screening/screen';
 import type { Bar } from '../domain/market/bar';
@@ -463,8 +464,10 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     } catch (err) {
       failedCall();
       errors += 1;
-      note('warning', `protective stop not placed (${describeError(err).message}); the bot's exits still apply`, symbol);
-      return null;
+      // An attempt whose answer was lost may have placed it: the id is kept, so the exit looks it up and
+      // cancels it first, and the broker's stop never sells what the bot's exit already sold.
+      note('warning', `protective stop not confirmed (${describeError(err).message}); the bot's exits still apply, and each exit looks the stop up first`, symbol);
+      return { id: stopId, kind: plan.kind };
     }
   };
 
@@ -611,9 +614,13 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     tradedTickers.push(symbol);
     note('order', `submitting ${choice.choice.openSide} ${qty} ${choice.choice.symbol}`, symbol);
     const entryId = clientOrderId({ workflowId: info.workflowId, session: strategyName, ticker: symbol, leg: 'entry' });
+    // A real broker fills at the market: the submit activity refuses to post past the deadline (a retry
+    // after downtime); the simulated broker fills at the decision bar, so a replay has none.
+    const notAfterMs = cfg.TEST_MODE ? null : entryDeadlineMs({ barStart: signal.barStart, maxSignalAgeMs, sessionEndMs: hardEndMs });
     const submitted = await submitOrSettle(entryId, () => submitOrder({
       broker: input.broker,
       replayFolder,
+      notAfterMs,
       request: {
         clientOrderId: entryId,
         symbol: choice.choice.symbol,
@@ -633,6 +640,10 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       return;
     }
     const order = submitted.order;
+    if (order.rejectReason === ORDER_DEADLINE_PASSED) {
+      await releaseQuietly(requestId);
+      return staleRefusal();
+    }
     if (order.status !== 'filled' && order.status !== 'partially_filled') {
       errors += 1;
       tracker.cancelEntry();

@@ -96,7 +96,9 @@ export function classifyAlpacaError(err: unknown, what: string, credentialKeys: 
         provider: 'alpaca',
         code: err.status === 429 ? 'rate_limited' : code,
         status: err.status,
-        retryAfterMs: err.retryAfterMs ?? null,
+        // X-RateLimit-Reset speaks of the rate limit only: a 5xx or timeout retries on the policy's backoff,
+        // not at the next window (a minute away), which would send CLOSE exits after the bell.
+        retryAfterMs: err.status === 429 ? (err.retryAfterMs ?? null) : null,
         cause: err,
       });
     }

@@ -40,11 +40,15 @@ export interface DriveOptions {
   readonly log: (line: string) => void;
   /** Attempts to get a new worker up before the drill gives up (a worker may fail its start-up checks). */
   readonly startAttempts?: number;
+  /** Positions the broker holds now: a kill while it holds any proves adoption after a crash mid-position. */
+  readonly heldPositions?: () => number;
 }
 
 export interface DriveResult {
   readonly outcome: DayOutcome;
   readonly kills: number;
+  /** Kills while the broker held a position (only counted when heldPositions is given). */
+  readonly killsHoldingPositions: number;
   readonly restarts: number;
   /** Workers that exited on their own (after a server restart, typically) and were started again. */
   readonly workerRestarts: number;
@@ -55,6 +59,7 @@ export interface DriveResult {
 
 export async function driveDay(o: DriveOptions): Promise<DriveResult> {
   let kills = 0;
+  let killsHoldingPositions = 0;
   let restarts = 0;
   let workerRestarts = 0;
   let workerStartFailures = 0;
@@ -81,9 +86,11 @@ export async function driveDay(o: DriveOptions): Promise<DriveResult> {
       pending.shift();
       const when = at();
       if (next.kind === 'kill') {
+        const held = o.heldPositions?.() ?? 0;
         await killHard(o.workers.current);
         kills += 1;
-        o.log(`  ${when} kill ${kills}: worker pid ${o.workers.current.child.pid} SIGKILLed`);
+        if (held > 0) killsHoldingPositions += 1;
+        o.log(`  ${when} kill ${kills}: worker pid ${o.workers.current.child.pid} SIGKILLed${o.heldPositions ? ` holding ${held} position(s) at the broker` : ''}`);
         o.workers.current = await newWorker();
         o.log(`  ${at()} new worker pid ${o.workers.current.child.pid} ready`);
       } else {
@@ -103,7 +110,7 @@ export async function driveDay(o: DriveOptions): Promise<DriveResult> {
     await Promise.race([o.day, sleep(250)]);
   }
   if (pending.length > 0) o.log(`  the day ended before ${pending.length} planned event(s): ${pending.map((e) => e.kind).join(', ')}`);
-  return { outcome: outcome as DayOutcome, kills, restarts, workerRestarts, workerStartFailures, pending };
+  return { outcome: outcome as DayOutcome, kills, killsHoldingPositions, restarts, workerRestarts, workerStartFailures, pending };
 }
 
 /** The day finished without a halt, and every planned kill and restart happened while it ran. */

@@ -27,6 +27,8 @@ export interface EmulatorDrillResult extends Omit<DrillResult, 'escalations'>, P
   /** Client order ids posted again after a lost answer (refused by the emulator, 422). */
   readonly repeated_submissions: number;
   readonly worker_start_failures: number;
+  /** Worker SIGKILLs while the broker held a bot position: each such position must still end flat and recorded. */
+  readonly kills_holding_positions: number;
 }
 
 /** Market time the emulator holds, paused, until the first worker is ready: 3 real seconds ahead of the first session's lead. */
@@ -129,6 +131,7 @@ export async function runEmulatorDrill(o: DrillOptions, log: (line: string) => v
         log,
         // A paper worker authenticates at start-up, and an injected fault there stops it: try again.
         startAttempts: 5,
+        heldPositions: () => emulator.positions().filter((p) => p.qty !== 0).length,
       });
     } finally {
       await stopGently(workers.current);
@@ -170,6 +173,7 @@ export async function runEmulatorDrill(o: DrillOptions, log: (line: string) => v
   const result: EmulatorDrillResult = {
     emulator: true,
     kills: completed ? driven.kills : 0,
+    kills_holding_positions: completed ? driven.killsHoldingPositions : 0,
     restarts: completed ? driven.restarts : 0,
     faults: Object.values(faults).reduce((s, n) => s + n, 0),
     faults_by_kind: faults,

@@ -93,6 +93,8 @@ export interface Emulator {
   stats(): EmulatorStats;
   /** Every order the emulator accepted, in arrival order. */
   orders(): OrderSummary[];
+  /** The account's positions now (signed quantities). */
+  positions(): { readonly symbol: string; readonly qty: number }[];
   journal(since?: number): JournalEntry[];
   setFaults(settings: FaultSettings): FaultState;
   resetFaults(): void;
@@ -194,6 +196,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       clock = next;
     },
     stats,
+    positions: () => engine.positions().map((p) => ({ symbol: p.symbol, qty: p.qty })),
     orders: () =>
       engine.orders().map((x) => ({
         id: x.id,

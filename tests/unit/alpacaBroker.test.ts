@@ -369,6 +369,16 @@ describe('transient failures and rate limits', () => {
     await assert.rejects(broker({ timeoutMs: 150 }).positions(), (err: unknown) => err instanceof NetworkError && err.code === 'timeout');
   });
 
+  void test('a 503 whose rate-limit window resets a minute away retries on the policy backoff, not at the reset (a CLOSE exit must not wait past the bell)', async () => {
+    const resetInAMinute = { 'X-RateLimit-Reset': String(Math.floor(Date.now() / 1000) + 60) };
+    server.inject('/v2/orders', { kind: 'status', status: 503, body: { code: 50310000, message: 'service unavailable' }, headers: resetInAMinute }, { method: 'POST' });
+    const order = { clientOrderId: 'retry-delay-503', symbol: 'AAPL', assetClass: 'us_equity' as const, side: 'buy' as const, qty: 1, type: 'market' as const };
+    const unavailable = await broker().submitOrder(order).then(() => null, (err: unknown) => err);
+    assert.ok(unavailable instanceof NetworkError, String(unavailable));
+    assert.equal(unavailable.retryAfterMs, null);
+    assert.equal(toApplicationFailure(unavailable).nextRetryDelay, undefined);
+  });
+
   void test('503 on a read: NetworkError; 404 on a read of an unknown order: BrokerError (not retried)', async () => {
     server.inject('/v2/account', { kind: 'status', status: 503, body: { code: 50310000, message: 'service unavailable' } });
     await assert.rejects(broker().account(), NetworkError);

@@ -70,6 +70,8 @@ test('a short emulator drill: paper day, 2 kills, 1 restart, 10% HTTP faults at 
   ]);
   assert.equal(last.emulator, true, report);
   assert.equal(last.kills, 2, report);
+  // A SIGKILL mid-position: the positions are still exited (flat at the close) and recorded exactly once.
+  assert.ok(typeof last.kills_holding_positions === 'number' && last.kills_holding_positions >= 1, report);
   assert.equal(last.restarts, 1, report);
   assert.equal(last.duplicate_orders, 0, report);
   assert.equal(last.lost_records, 0, report);
