@@ -13,6 +13,14 @@ import { classifyActivityErrors } from '../domain/errors/errorClasses';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
+/**
+ * After SIGTERM/SIGINT, in-flight activities get this long to finish; then they are cancelled and the server
+ * retries them on the next worker by their retry policies (docs/temporal.md, "Stopping a worker").
+ */
+export const SHUTDOWN_GRACE_TIME_MS = 30_000;
+/** After this the worker stops waiting for activities that ignore cancellation; the systemd unit's TimeoutStopSec is longer. */
+export const SHUTDOWN_FORCE_TIME_MS = 45_000;
+
 let cachedBundle: Promise<WorkflowBundleWithSourceMap> | null = null;
 
 /** Bundles the workflow code once per process (webpack takes seconds; tests start many workers). */
@@ -77,5 +85,7 @@ export async function createTradingWorker(opts: TradingWorkerOptions): Promise<W
     },
     // Two cores: a handful of concurrent activities is plenty and keeps bar fetches prompt.
     maxConcurrentActivityTaskExecutions: 20,
+    shutdownGraceTime: SHUTDOWN_GRACE_TIME_MS,
+    shutdownForceTime: SHUTDOWN_FORCE_TIME_MS,
   });
 }

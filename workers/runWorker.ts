@@ -5,6 +5,7 @@ import { SCHEDULE_ID } from '../scripts/temporal/schedule';
 import { outputMode, routingFlagsOf } from '../domain/routing';
 import { dayWorkflowId, stopSignal } from '../workflows/tradingDayApi';
 import { watchControlFiles } from './controlFiles';
+import { SHUTDOWN_GRACE_TIME_MS } from './createWorker';
 import { createWorkerRuntime, installRuntimeLogging } from './workerRuntime';
 
 /** Runs the worker until SIGINT/SIGTERM, honouring the control files in CONTROL_DIR. */
@@ -30,11 +31,27 @@ export async function runWorkerProcess(config: LoadedConfig, cwd: string, log: (
     { log },
   );
   log(`control files: ${path.join(controlDir, 'control_start.txt')} and control_stop.txt`);
+  // The SDK's runtime shuts the worker down on these signals; this only says so.
+  const stopAnnouncing = announceShutdownSignals(log);
   try {
     await runtime.worker.run();
+    log('worker shut down: in-flight activities finished or were handed back to the server for retry');
   } finally {
+    stopAnnouncing();
     stopWatching();
+    await runtime.close?.();
     await client.connection.close();
     await connection.close();
   }
+}
+
+const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+function announceShutdownSignals(log: (s: string) => void): () => void {
+  const announce = (signal: NodeJS.Signals) =>
+    log(`${signal} received: worker shutting down; in-flight activities have ${SHUTDOWN_GRACE_TIME_MS / 1000}s to finish, then the server retries them`);
+  for (const s of SHUTDOWN_SIGNALS) process.once(s, announce);
+  return () => {
+    for (const s of SHUTDOWN_SIGNALS) process.off(s, announce);
+  };
 }
