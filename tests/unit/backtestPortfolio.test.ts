@@ -27,8 +27,13 @@ import { runBacktestCommand } from '../../scripts/commands/backtest';
 const dir = mkdtempSync(join(tmpdir(), 'tradebot-btportfolio-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
+// Months of bars (45-day screening windows, six weeks of portfolio days): only the whole shared set has
+// them; the same comparisons also run on the committed replay days, which a bare clone has.
 const SHARED_MINUTE = join(__dirname, '..', '..', '..', 'shared', 'data', 'minute');
 const SHARED_VIX = join(__dirname, '..', '..', '..', 'shared', 'data', 'vix_daily.csv');
+const WHOLE_SET_MISSING = 'needs months of bars from the whole development set: ../shared/data not found beside the clone';
+const DAY_BARS_DIR = join(__dirname, '..', 'fixtures', 'days', 'minute');
+const DAY_VIX_CSV = join(__dirname, '..', 'fixtures', 'days', 'vix_daily.csv');
 const FIXTURE_MINUTE = join(__dirname, '..', 'fixtures', 'minute');
 
 const cfg = (keys: Record<string, string> = {}): BotConfig => botConfigSchema.parse(keys);
@@ -197,8 +202,9 @@ void test('screening: price range, and the gap from the previous close', () => {
   assert.equal(allowed.trades.length, 1);
 });
 
-void test('screening facts equal the TEST_MODE replay screener\'s on real bars (no look-ahead, 45-day window)', { skip: !existsSync(SHARED_MINUTE) && 'shared data missing' }, () => {
-  const grouped = loadMinuteBars(SHARED_MINUTE, { symbols: ['SQQQ', 'SVIX', 'AAPL', 'UVXY'] });
+/** Compares the backtester's screening facts with the replay screener's on every date of `symbols` in `minuteDir`; returns how many. */
+function compareScreeningFacts(minuteDir: string, symbols: readonly string[]): number {
+  const grouped = loadMinuteBars(minuteDir, { symbols });
   let compared = 0;
   for (const [symbol, byDate] of grouped.bars) {
     const dates = [...byDate.keys()].sort();
@@ -229,29 +235,50 @@ void test('screening facts equal the TEST_MODE replay screener\'s on real bars (
       if (entry !== null) history.push(entry);
     }
   }
+  return compared;
+}
+
+void test('screening facts equal the TEST_MODE replay screener\'s on real bars (no look-ahead, 45-day window)', { skip: !existsSync(SHARED_MINUTE) && WHOLE_SET_MISSING }, () => {
+  const compared = compareScreeningFacts(SHARED_MINUTE, ['SQQQ', 'SVIX', 'AAPL', 'UVXY']);
   assert.ok(compared > 100, `compared ${compared}`);
 });
 
-void test('real bars: the columnar (cached) market gives exactly the grouped market results', { skip: !existsSync(SHARED_MINUTE) && 'shared data missing' }, () => {
-  const symbols = ['SQQQ', 'TQQQ', 'TNA', 'TZA', 'UVXY', 'SVIX', 'SPY'];
-  const grouped = loadMinuteBars(SHARED_MINUTE, { symbols });
-  const cols = loadColumns(SHARED_MINUTE, { symbols, cacheDir: join(dir, 'cache') });
+void test('screening facts equal the replay screener\'s on the committed replay days (a 2025 and a 2026 data set, partial days)', () => {
+  // UVXY has both data sets, 11 months apart: its 2026 dates see none of the 2025 bars (45-day window).
+  const compared = compareScreeningFacts(DAY_BARS_DIR, ['SQQQ', 'SVIX', 'AAPL', 'UVXY', 'SPY']);
+  assert.ok(compared >= 40, `compared ${compared}`);
+});
+
+/** The portfolio over both market forms of the same files; returns the grouped run's trade count. */
+function compareMarketForms(minuteDir: string, vixFile: string, symbols: readonly string[] | undefined, startDate: string, endDate: string, cache: string): number {
+  const grouped = loadMinuteBars(minuteDir, { symbols });
+  const cols = loadColumns(minuteDir, { symbols, cacheDir: join(dir, cache) });
   const common = {
     cfg: cfg(),
     strategies: ['open', 'mid', 'close'] as const,
-    vix: loadVixCsv(SHARED_VIX),
-    startDate: '2025-04-01',
-    endDate: '2025-05-15',
+    vix: loadVixCsv(vixFile),
+    startDate,
+    endDate,
     universe: null,
     execution: NEXT_OPEN,
   };
   const a = runPortfolio({ ...common, market: new MapMarket(grouped.bars) });
   const b = runPortfolio({ ...common, market: new ColumnarMarket(cols.series) });
-  assert.ok(a.trades.length > 10, `expected trades, got ${a.trades.length}`);
   assert.deepEqual(b.trades, a.trades);
   assert.deepEqual(b.days, a.days);
   const m = computeMetrics({ trades: a.trades, days: a.days, startingCash: a.startingCash, strategies: ['open', 'mid', 'close'] });
   assert.equal(m.overall.trades, a.trades.length);
+  return a.trades.length;
+}
+
+void test('real bars: the columnar (cached) market gives exactly the grouped market results', { skip: !existsSync(SHARED_MINUTE) && WHOLE_SET_MISSING }, () => {
+  const trades = compareMarketForms(SHARED_MINUTE, SHARED_VIX, ['SQQQ', 'TQQQ', 'TNA', 'TZA', 'UVXY', 'SVIX', 'SPY'], '2025-04-01', '2025-05-15', 'cache');
+  assert.ok(trades > 10, `expected trades, got ${trades}`);
+});
+
+void test('committed replay days: the columnar (cached) market gives exactly the grouped market results', () => {
+  const trades = compareMarketForms(DAY_BARS_DIR, DAY_VIX_CSV, undefined, '2025-04-07', '2026-03-13', 'cache-days');
+  assert.ok(trades > 10, `expected trades, got ${trades}`);
 });
 
 void test('outputs: only _backtest files, under the results folder; other modes are refused', () => {

@@ -12,17 +12,20 @@ import { botConfigSchema } from '../../domain/config/botConfigSchema';
 
 /**
  * The columnar signal audit (bars built only as trackers need them) gives exactly the rows and warnings of
- * the signal audit the golden files pin, on every real file, every strategy, with and without filters.
+ * the signal audit the golden files pin, on every real file, every strategy, with and without filters: on
+ * the whole development set when ../shared is beside the clone, and always on the committed replay days.
  */
 
 const SHARED = process.env.TRADEBOT_SHARED_DIR ?? join(__dirname, '..', '..', '..', 'shared');
 const MINUTE = join(SHARED, 'data', 'minute');
 const VIX = join(SHARED, 'data', 'vix_daily.csv');
+const DAYS = join(__dirname, '..', 'fixtures', 'days');
 
-void test('columnar signal audit equals the signal audit on the real data set', { skip: !existsSync(MINUTE) && 'shared data missing' }, () => {
-  const grouped = loadMinuteBars(MINUTE);
-  const market = new ColumnarMarket(loadColumns(MINUTE, { cacheDir: null }).series);
-  const vix = loadVixCsv(VIX);
+/** Both audits over every file of `minuteDir`; each case must give more than `minRows[i]` rows. */
+function auditsAgree(minuteDir: string, vixFile: string, minRows: readonly [number, number]): void {
+  const grouped = loadMinuteBars(minuteDir);
+  const market = new ColumnarMarket(loadColumns(minuteDir, { cacheDir: null }).series);
+  const vix = loadVixCsv(vixFile);
   const cases = [
     { cfg: botConfigSchema.parse({}), strategies: ['open', 'mid', 'close'] as const },
     {
@@ -33,10 +36,10 @@ void test('columnar signal audit equals the signal audit on the real data set', 
       symbols: ['SQQQ', 'AAPL', 'NOPE', 'UVXY'],
     },
   ];
-  for (const c of cases) {
+  for (const [i, c] of cases.entries()) {
     const expected = runSignalAudit({ ...c, bars: grouped.bars, vix });
     const actual = runSignalAuditColumnar({ ...c, market, vix });
-    assert.ok(expected.rows.length > 20, `rows: ${expected.rows.length}`);
+    assert.ok(expected.rows.length > minRows[i]!, `rows: ${expected.rows.length}`);
     assert.deepEqual(actual.rows, expected.rows);
     assert.deepEqual(actual.warnings, expected.warnings);
     assert.equal(actual.symbolDays, expected.symbolDays);
@@ -46,4 +49,13 @@ void test('columnar signal audit equals the signal audit on the real data set', 
   const a = runSignalAudit({ bars: grouped.bars, cfg, strategies: ['close'], vix: null });
   const b = runSignalAuditColumnar({ market, cfg, strategies: ['close'], vix: null });
   assert.deepEqual(b, a);
+}
+
+void test('columnar signal audit equals the signal audit on the real data set', { skip: !existsSync(MINUTE) && 'compares over the whole development set: ../shared/data not found beside the clone' }, () => {
+  auditsAgree(MINUTE, VIX, [20, 20]);
+});
+
+void test('columnar signal audit equals the signal audit on the committed replay days', () => {
+  // Three 2025 days of 13 funds and two 2026 days of 15 stocks and funds (tests/fixtures/days).
+  auditsAgree(join(DAYS, 'minute'), join(DAYS, 'vix_daily.csv'), [40, 10]);
 });
