@@ -13,6 +13,11 @@ export const PATCHES = {
   daySessionWaitEndsOnStop: 'tradebot-day-session-wait-ends-on-stop',
   /** The day lets signal and update handlers finish before it returns its summary. */
   dayHandlersFinishFirst: 'tradebot-day-handlers-finish-first',
+  /**
+   * For workflows/session.ts: a worker release other than the day's VERSION_TAG notes it and trades on,
+   * instead of blocking the session (docs/temporal.md, "The build check in the session").
+   */
+  sessionBuildCheckNotesNewerRelease: 'tradebot-session-build-check-notes-newer-release',
 } as const;
 
 export type PatchId = (typeof PATCHES)[keyof typeof PATCHES];
