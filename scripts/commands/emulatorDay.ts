@@ -7,6 +7,7 @@ import { loadMinuteBars } from '../../activities/marketData/minuteBarCsv';
 import { alertsLogFile } from '../../activities/notify/notifier';
 import { readTradeHistory } from '../../activities/outputs/tradeHistory';
 import { replayInput } from '../../activities/schedulingActivities';
+import { entryDeadlineMs } from '../../domain/orders/orderDeadline';
 import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import type { ReplayClock } from '../../domain/time/replayClock';
 import { createWorkerRuntime } from '../../workers/workerRuntime';
@@ -219,14 +220,23 @@ function emulatorFills(emulator: EmulatorHandle): Map<string, OrderFacts> {
   return out;
 }
 
-/** Entries the emulator received later than the age bound after their decision bar closed (in real lag). */
+/**
+ * The request's own way from the submit activity's deadline check to the emulator, in real time: market
+ * time runs `speed` times faster, so at 60x these 250 ms are 15 market seconds.
+ */
+const SUBMIT_TRANSIT_REAL_MS = 250;
+
+/**
+ * Entries the emulator received, in market time, later than the age bound after their decision bar closed
+ * (the deadline the submit activity enforces; docs/trading.md, "Stale signals"), beyond the request's transit.
+ */
 function staleEntriesSent(trades: readonly TradeRecord[], fills: ReadonlyMap<string, OrderFacts>, maxAgeMs: number, speed: number): number {
   let stale = 0;
   for (const t of trades) {
     const entry = fills.get(t.client_order_ids[0] ?? '');
     if (!entry) continue;
-    const barEndMs = Date.parse(t.entry_time) + 60_000;
-    if ((entry.receivedMarketMs - barEndMs) / speed > maxAgeMs) stale += 1;
+    const deadlineMs = entryDeadlineMs({ barStart: Date.parse(t.entry_time), maxSignalAgeMs: maxAgeMs, sessionEndMs: Number.POSITIVE_INFINITY });
+    if (entry.receivedMarketMs > deadlineMs + SUBMIT_TRANSIT_REAL_MS * speed) stale += 1;
   }
   return stale;
 }

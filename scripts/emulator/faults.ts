@@ -22,6 +22,10 @@ const ruleSchema = z.object({
   /** Path below the API prefix, e.g. `/v2/orders` (prefix match). */
   path: z.string().optional(),
   scope: z.enum(['trading', 'data', 'finnhub']).optional(),
+  /** Part of the client order id the request carries (an order's body, or a lookup by client order id). */
+  clientOrderId: z.string().min(1).optional(),
+  /** Matching requests let through before the rule fires ("the stop's second lookup fails"). */
+  skip: z.number().int().nonnegative().default(0),
   count: z.number().int().positive().default(1),
 });
 
@@ -86,9 +90,19 @@ export class FaultInjector {
     return scope === 'trading' && this.state.silentBroker;
   }
 
-  /** The fault for one request, or null. */
-  decide(scope: FaultScope, method: string, path: string): FaultKind | null {
-    const i = this.state.next.findIndex((r) => (r.scope === undefined || r.scope === scope) && (r.method === undefined || r.method.toUpperCase() === method) && (r.path === undefined || path.startsWith(r.path)));
+  /** The fault for one request, or null. `clientOrderId`: the one the request carries, if any. */
+  decide(scope: FaultScope, method: string, path: string, clientOrderId: string | null = null): FaultKind | null {
+    const i = this.state.next.findIndex(
+      (r) =>
+        (r.scope === undefined || r.scope === scope) &&
+        (r.method === undefined || r.method.toUpperCase() === method) &&
+        (r.path === undefined || path.startsWith(r.path)) &&
+        (r.clientOrderId === undefined || (clientOrderId !== null && clientOrderId.includes(r.clientOrderId))),
+    );
+    if (i >= 0 && this.state.next[i]!.skip > 0) {
+      this.replaceRule(i, { ...this.state.next[i]!, skip: this.state.next[i]!.skip - 1 });
+      return null;
+    }
     if (i >= 0) return this.consume(i);
     if (!this.state.scopes.includes(scope)) return null;
     const { errorRate, rateLimitRate, timeoutRate, dropRate } = this.state;
@@ -105,11 +119,13 @@ export class FaultInjector {
 
   private consume(i: number): FaultKind {
     const rule = this.state.next[i]!;
-    const next = [...this.state.next];
-    if (rule.count > 1) next[i] = { ...rule, count: rule.count - 1 };
-    else next.splice(i, 1);
-    this.state = { ...this.state, next };
+    if (rule.count > 1) this.replaceRule(i, { ...rule, count: rule.count - 1 });
+    else this.state = { ...this.state, next: this.state.next.filter((_, j) => j !== i) };
     return this.count(rule.fault);
+  }
+
+  private replaceRule(i: number, rule: Rule): void {
+    this.state = { ...this.state, next: this.state.next.map((r, j) => (j === i ? rule : r)) };
   }
 
   private count(kind: FaultKind): FaultKind {

@@ -110,7 +110,7 @@ export class EmulatorServer {
       this.hold(res, null);
       return record(null, 'silent_broker');
     }
-    const fault = this.faults.decide(scope, request.method, request.path);
+    const fault = this.faults.decide(scope, request.method, request.path, carriedClientOrderId(request));
     if (fault === 'timeout') {
       this.hold(res, this.faults.current.holdMs);
       return record(null, 'timeout');
@@ -211,4 +211,11 @@ export class EmulatorServer {
   flushEvents(): void {
     this.drainEvents();
   }
+}
+
+/** The client order id a trading request carries: an order's body, or a lookup by client order id. */
+function carriedClientOrderId(request: RouteRequest): string | null {
+  const fromBody = (request.body as { client_order_id?: unknown } | undefined)?.client_order_id;
+  if (typeof fromBody === 'string') return fromBody;
+  return request.query.get('client_order_id');
 }

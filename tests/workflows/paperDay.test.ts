@@ -6,6 +6,7 @@ import { simulatedPutPremium } from '../../domain/instruments/simulatedOptionPri
 import { marketFillPrice } from '../../domain/market/fillModel';
 import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import type { RehearsalReport } from '../../scripts/commands/emulatorDay';
+import type { Emulator } from '../../scripts/emulator';
 import { DST_DAY, WINTER_DAY, backtestOf, runPaperDay } from '../helpers/paperDayHarness';
 
 /**
@@ -164,6 +165,42 @@ describe('paper days against the market emulator', { concurrency: false }, () =>
     assert.ok((open?.barsSeen ?? 0) > 30, 'the session saw the day');
     assert.ok(r.stale_signals_skipped > 0, 'a signal older than 30 s at sending is skipped');
     assert.equal(r.stale_entries_sent, 0);
+  });
+
+  test("a protective stop whose answer is lost and whose lookups fail is still cancelled by the bot's exit: the broker never sells twice", async () => {
+    const seen: { emulator?: Emulator } = {};
+    const run = await runPaperDay({
+      day: DST_DAY,
+      speed: 60,
+      bot: { STRATEGY_OVERRIDE: 'open' },
+      onEmulator: (emu) => {
+        seen.emulator = emu;
+        emu.setFaults({
+          next: [
+            // The first stop reaches the broker but its answer never comes back...
+            { fault: 'drop', method: 'POST', path: '/v2/orders', clientOrderId: 'stop' },
+            // ...and every lookup of it fails until placeProtectiveStop has used its four attempts (the
+            // activity's and the adapter's lookups before and after the post go through).
+            { fault: 'error', method: 'GET', path: '/v2/orders:by_client_order_id', clientOrderId: 'stop', skip: 2, count: 4 },
+          ],
+        });
+      },
+      prefix: 'paper-loststop',
+    });
+    const r = run.report;
+    assertCleanDay(r);
+    const faults = seen.emulator?.stats().faultsInjected;
+    assert.equal(faults?.drop, 1, "the stop's answer was dropped");
+    assert.equal(faults?.error, 4, 'its lookups failed four times');
+    const lost = r.orders.find((o) => o.clientOrderId.endsWith('stop'));
+    assert.ok(lost, 'the stop reached the broker');
+    // Cancelled by the bot's exit, or filled first and then the bot sent no exit: never both.
+    const filled = (side: string) => r.orders.filter((o) => o.symbol === lost.symbol && o.side === side).reduce((a, o) => a + o.filledQty, 0);
+    assert.ok(Math.abs(filled('sell') - filled('buy')) < 1e-9, `${lost.symbol}: bought ${filled('buy')}, sold ${filled('sell')} (${JSON.stringify(r.orders.filter((o) => o.symbol === lost.symbol))})`);
+    assert.ok(lost.status === 'canceled' || lost.status === 'filled', `the stop ended, not left working: ${lost.status}`);
+    const trade = r.trades.find((t) => t.ticker === lost.symbol);
+    assert.ok(trade, `${lost.symbol} has its trade record`);
+    if (lost.status === 'filled') assert.match(trade.exit_reason ?? '', /stop/, "the broker's stop closed it: the record says so");
   });
 
   test('a screening call that fails: the session trades nothing, the day finishes with its summary and a critical alert', async () => {
