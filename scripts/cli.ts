@@ -1,91 +1,105 @@
-// The operator CLI: `npm run cli -- <command> ...` (or `npx tsx scripts/cli.ts <command> ...`).
-import { runBackupCommand } from './commands/backup';
-import { runBacktestCommand } from './commands/backtest';
-import { runCheckCommand } from './commands/check';
-import { runConfigCommand } from './commands/config';
-import { runControlCommand } from './commands/control';
-import { runDashboardCommand } from './commands/dashboard';
-import { runDayCommand } from './commands/day';
-import { runDryRunCommand } from './commands/dryRun';
-import { runLedgerCommand } from './commands/ledger';
-import { runScheduleCommand } from './commands/schedule';
-import { UsageError, reportFailure } from './commands/shared';
+// The operator CLI: `npm run cli -- <command> ...` (or `npx tsx scripts/cli.ts <command> ...`). README "Operator CLI".
+import fs from 'node:fs';
+import path from 'node:path';
+import { extractVersionTag } from '../domain/config/versionTag';
+import { UsageError, columns } from './commands/args';
+import { runCommandLine, type CliCommand, type CommandIo } from './commands/command';
+import { reportFailure } from './commands/shared';
 
-export const CLI_USAGE = `usage: tradebot <command> [options]
+export interface CommandEntry {
+  readonly name: string;
+  /** Loaded when named (or for the command list), so a command's dependencies load only for it. */
+  readonly load: () => Promise<CliCommand>;
+}
 
-trading day
-  day --date YYYY-MM-DD [--replay DIR] [--speed N] [--symbols A,B] [--brokers sim-alpaca,sim-ibkr] [--no-worker] [--detach]
-                          run one TEST_MODE day now (replayed minute bars, simulated broker)
-  day --date YYYY-MM-DD --emulator [--replay DIR] [--speed N] [--symbols A,B] [--seed S] [--json]
-                          paper rehearsal: TEST_MODE=false through the real Alpaca adapter against the local emulator
-  status [--date D] [--json]      the day's status query
-  stop [--date D] [--reason R]    exit positions and end the day cleanly
-  kill [--date D] [--reason R]    halt new entries at once and exit positions
-  defense on|off [--date D]       switch defense mode
-  confirm SYMBOL [--reject] [--date D]
-                          answer a pending trade (TRADE_CONFIRMATION_REQUIRED=true)
-schedule
-  schedule create|update|pause|unpause|trigger|list|delete
-operations
-  worker                  run the worker (as npm run worker)
-  dashboard [--controls|--read-only] [--port N] | dashboard hash-password
-                          the monitoring web app on LOCAL_IP:LOCAL_PORT; the login hash for .env
-  emulator --replay DIR --date YYYY-MM-DD --speed N [--port P] [--seed S] [--facts FILE] [--journal FILE] [--fault-rate R]  (local market emulator)
-  check                   startup self-checks and the pre-deployment checklist
-  dry-run [--alpaca-paper-check]
-                          the live gate: a compressed TEST_MODE session, recorded with version and settings hash
-  config validate|show|encrypt|decrypt|genkey
-  ledger export [--mode paper|live] [--api] | ledger check
-                          Manager.io files (and API with --api); balance check
-  backup now | backup list | backup restore <archive> --to <dir>
-  backtest --strategy=open|mid|close|all --start=D --end=D --data_source=PATH [--signals-only] ...
-`;
+/** Every command of the CLI. Adding one is one line here; its module exports the command (scripts/commands/command.ts). */
+export const CLI_COMMANDS: readonly CommandEntry[] = [
+  { name: 'day', load: async () => (await import('./commands/day')).dayCommand },
+  { name: 'status', load: async () => (await import('./commands/control')).statusCommand },
+  { name: 'stop', load: async () => (await import('./commands/control')).stopCommand },
+  { name: 'kill', load: async () => (await import('./commands/control')).killCommand },
+  { name: 'defense', load: async () => (await import('./commands/control')).defenseCommand },
+  { name: 'confirm', load: async () => (await import('./commands/control')).confirmCommand },
+  { name: 'schedule', load: async () => (await import('./commands/schedule')).scheduleCommand },
+  { name: 'worker', load: async () => (await import('./commands/worker')).workerCommand },
+  { name: 'dashboard', load: async () => (await import('./commands/dashboard')).dashboardCommand },
+  { name: 'emulator', load: async () => (await import('./commands/emulator')).emulatorCommand },
+  { name: 'check', load: async () => (await import('./commands/check')).checkCommand },
+  { name: 'dry-run', load: async () => (await import('./commands/dryRun')).dryRunCommand },
+  { name: 'config', load: async () => (await import('./commands/config')).configCommand },
+  { name: 'ledger', load: async () => (await import('./commands/ledger')).ledgerCommand },
+  { name: 'backup', load: async () => (await import('./commands/backup')).backupCommand },
+  { name: 'backtest', load: async () => (await import('./commands/backtest')).backtestCommand },
+];
 
-export async function runCli(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'day':
-      return runDayCommand(rest);
-    case 'status':
-    case 'stop':
-    case 'kill':
-    case 'defense':
-    case 'confirm':
-      return runControlCommand(command, rest);
-    case 'schedule':
-      return runScheduleCommand(rest);
-    case 'emulator': return (await import('./commands/emulator')).runEmulatorCommand(rest);
-    case 'check':
-      return runCheckCommand(rest);
-    case 'config':
-      return runConfigCommand(rest);
-    case 'backtest':
-      return runBacktestCommand(rest);
-    case 'dry-run':
-      return runDryRunCommand(rest);
-    case 'dashboard':
-      return runDashboardCommand(rest);
-    case 'ledger':
-      return runLedgerCommand(rest);
-    case 'backup':
-      return runBackupCommand(rest);
-    case 'worker': {
-      await import('../workers/main');
-      return new Promise<number>(() => undefined);
+export const PROGRAM = 'tradebot';
+const VERSION_FILE = path.resolve(__dirname, '..', 'VERSION.md');
+
+/** The top-level usage: every command with its one-line summary (each command's --help has the rest). */
+export async function cliUsage(): Promise<string> {
+  const rows: [string, string][] = [];
+  for (const entry of CLI_COMMANDS) {
+    const cmd = await entry.load();
+    rows.push([cmd.kind === 'group' ? `${cmd.name} <command>` : cmd.name, cmd.kind === 'group' ? cmd.summary : cmd.spec.summary]);
+  }
+  return [
+    `usage: ${PROGRAM} <command> [options]`,
+    '',
+    'commands:',
+    columns(rows),
+    '',
+    'options:',
+    columns([
+      ['-h, --help', 'print this help and exit (after a command: that command\'s help)'],
+      ['--version', 'print the version (VERSION.md) and exit'],
+    ]),
+    '',
+    `"${PROGRAM} <command> --help" shows a command's options; exit codes: 0 done, 1 failed, 2 usage error`,
+    '',
+  ].join('\n');
+}
+
+/** The release tag from VERSION.md's first heading (domain/config/versionTag.ts reads it for the config check too). */
+export function cliVersion(): string {
+  const tag = extractVersionTag(fs.readFileSync(VERSION_FILE, 'utf8'));
+  if (tag === null) throw new Error(`${VERSION_FILE}: the first line is not "# TradeBot vX.Y.Z"`);
+  return tag;
+}
+
+/** Runs one command line; returns the exit code, failures printed to stderr (README "Operator CLI"). */
+export async function runCli(argv: readonly string[], io: CommandIo = {}): Promise<number> {
+  const out = io.stdout ?? process.stdout;
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined) throw new UsageError('no command given', await cliUsage());
+    if (name === 'help' || name === '--help' || name === '-h') {
+      out.write(await cliUsage());
+      return 0;
     }
-    case undefined:
-    case 'help':
-    case '--help':
-      process.stdout.write(CLI_USAGE);
-      return command === undefined ? 2 : 0;
-    default:
-      throw new UsageError(`unknown command "${command}"; run with --help for the list`);
+    if (name === '--version') {
+      if (rest.length > 0) throw new UsageError(`--version takes no arguments (got "${rest[0]}")`);
+      out.write(`${PROGRAM} ${cliVersion()}\n`);
+      return 0;
+    }
+    const entry = CLI_COMMANDS.find((c) => c.name === name);
+    if (entry === undefined) {
+      throw new UsageError(name.startsWith('-') ? `unknown option ${name}` : `unknown command "${name}"`, await cliUsage());
+    }
+    return await runCommandLine(await entry.load(), rest, io, PROGRAM);
+  } catch (err) {
+    return reportFailure(err, io.stderr ?? process.stderr);
   }
 }
 
+/** The command tree, loaded: what the help tests walk (tests/unit/cliArgs.test.ts). */
+export async function loadCliCommands(): Promise<CliCommand[]> {
+  return Promise.all(CLI_COMMANDS.map((c) => c.load()));
+}
+
 if (require.main === module) {
+  // runCli reports its own failures; the rejection handler is for a failure while reporting one.
   runCli(process.argv.slice(2)).then(
     (code) => process.exit(code),
-    (err) => process.exit(reportFailure(err)),
+    (err: unknown) => process.exit(reportFailure(err)),
   );
 }

@@ -15,13 +15,8 @@ import { formatSignalAuditCsv, type VixSeries } from '../../domain/backtest/sign
 import { BOT_CONFIG_KEYS, BOT_KEY_ALIASES, botConfigSchema, type BotConfig } from '../../domain/config/botConfigSchema';
 import { isConfigError } from '../../domain/config/configError';
 import { STRATEGY_NAMES, type StrategyName } from '../../domain/strategies/strategy';
-
-export const BACKTEST_USAGE =
-  'usage: backtest --strategy=open|mid|close|all --start=YYYY-MM-DD --end=YYYY-MM-DD --data_source=<file|folder> ' +
-  '[--results <dir>] [--symbols A,B] [--set KEY=VALUE]... [--vix <date,close csv>] [--signals-only] ' +
-  '[--fill next_open|signal_close] [--slippage-bps N] [--fee-per-order DOLLARS] [--no-report] ' +
-  '[--cache-dir DIR | --no-cache] [--sweep KEY=v1,v2,...]... [--workers N] [--temporal]\n' +
-  '       backtest --sweep-worker [--task-queue Q] [--label NAME] [--concurrency N]   (a worker that runs --temporal sweep cells)';
+import { numberOption, parseCommandArgs, UsageError, type CommandSpec, type OptionValues } from './args';
+import { leafCommand, runCommandLine } from './command';
 
 export const DEFAULT_RESULTS_DIR = join('output', 'backtest');
 export const DEFAULT_CACHE_DIR = join('output', 'cache', 'bars');
@@ -29,9 +24,6 @@ export const SIGNALS_FILE = 'signals_backtest.csv';
 /** Default execution costs: a small slippage so a report never flatters a strategy; no commission (as Alpaca). */
 export const DEFAULT_SLIPPAGE_BPS = 5;
 export const DEFAULT_FEE_PER_ORDER = 0;
-
-/** A bad command line: shown as one line, exit code 2. */
-class UsageError extends Error {}
 
 export interface BacktestArgs {
   readonly strategies: readonly StrategyName[];
@@ -54,24 +46,41 @@ export interface BacktestArgs {
   readonly temporal: boolean;
 }
 
-const VALUE_OPTIONS = new Set([
-  'strategy',
-  'start',
-  'end',
-  'data_source',
-  'results',
-  'symbols',
-  'set',
-  'vix',
-  'fill',
-  'slippage-bps',
-  'fee-per-order',
-  'cache-dir',
-  'sweep',
-  'workers',
-]);
-const REPEATABLE = new Set(['set', 'sweep']);
-const FLAG_OPTIONS = new Set(['signals-only', 'no-report', 'no-cache', 'temporal']);
+const BACKTEST_OPTIONS = {
+  strategy: { type: 'string', value: 'open|mid|close|all', description: 'the strategies to run (required)' },
+  start: { type: 'string', value: 'YYYY-MM-DD', description: 'first day (required)' },
+  end: { type: 'string', value: 'YYYY-MM-DD', description: 'last day (required)' },
+  data_source: { type: 'string', value: 'PATH', description: 'a minute-bar CSV file or folder (required)' },
+  results: { type: 'string', value: 'DIR', description: `where the outputs go (default ${DEFAULT_RESULTS_DIR})` },
+  symbols: { type: 'string', value: 'A,B', description: 'only these symbols (narrows SYMBOL_LIST_PATH when set)' },
+  set: { type: 'string', value: 'KEY=VALUE', multiple: true, description: 'override one .env_bot key' },
+  vix: { type: 'string', value: 'FILE', description: 'VIX history, a date,close CSV (default: VIX_SOURCE when it names a CSV)' },
+  'signals-only': { type: 'boolean', description: 'the signal audit only (signals_backtest.csv), no portfolio' },
+  fill: { type: 'string', value: 'next_open|signal_close', description: 'the fill model (default next_open)' },
+  'slippage-bps': { type: 'string', value: 'N', description: `slippage in basis points (default ${DEFAULT_SLIPPAGE_BPS})` },
+  'fee-per-order': { type: 'string', value: 'DOLLARS', description: `commission per order (default ${DEFAULT_FEE_PER_ORDER})` },
+  'no-report': { type: 'boolean', description: 'skip the HTML report' },
+  'cache-dir': { type: 'string', value: 'DIR', description: `the bar cache (default ${DEFAULT_CACHE_DIR})` },
+  'no-cache': { type: 'boolean', description: 'read the CSVs without the bar cache' },
+  sweep: { type: 'string', value: 'KEY=v1,v2,...', multiple: true, description: 'one axis of a parameter sweep (portfolio mode)' },
+  workers: { type: 'string', value: 'N', description: 'sweep worker threads, 1 to 64 (default: the CPUs)' },
+  temporal: { type: 'boolean', description: 'run the sweep cells as Temporal activities (on --sweep-worker processes)' },
+  'sweep-worker': { type: 'boolean', description: 'instead: be a worker that runs --temporal sweep cells' },
+  'task-queue': { type: 'string', value: 'Q', description: "with --sweep-worker: the task queue (default: the sweep's queue)" },
+  label: { type: 'string', value: 'NAME', description: 'with --sweep-worker: its name in the results' },
+  concurrency: { type: 'string', value: 'N', description: 'with --sweep-worker: cells at once, 1 to 64' },
+} as const;
+
+type BacktestValues = OptionValues<typeof BACKTEST_OPTIONS>;
+
+const BACKTEST_SPEC: CommandSpec<typeof BACKTEST_OPTIONS> = {
+  name: 'backtest',
+  summary: 'replay history through the strategies: signal audit, portfolio metrics, parameter sweeps',
+  description: 'docs/backtest.md describes the outputs; `backtest --sweep-worker` serves the cells of --temporal sweeps',
+  options: BACKTEST_OPTIONS,
+};
+
+const SWEEP_WORKER_OPTIONS: readonly string[] = ['sweep-worker', 'task-queue', 'label', 'concurrency'];
 
 function isValidDate(s: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
@@ -92,37 +101,16 @@ function nonNegative(name: string, text: string | undefined, fallback: number): 
   return v;
 }
 
-/** Parses `--key=value` and `--key value` forms; throws UsageError with a one-line message. */
+/** The backtest's command line (`--key=value` and `--key value` forms); throws UsageError with a one-line message. */
 export function parseBacktestArgs(argv: readonly string[]): BacktestArgs {
-  const values = new Map<string, string[]>();
-  const flags = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument "${arg}"`);
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
-    if (FLAG_OPTIONS.has(name)) {
-      if (eq >= 0) throw new UsageError(`--${name} takes no value`);
-      flags.add(name);
-      continue;
-    }
-    if (!VALUE_OPTIONS.has(name)) throw new UsageError(`unknown option --${name}`);
-    let value: string;
-    if (eq >= 0) value = arg.slice(eq + 1);
-    else {
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) throw new UsageError(`--${name} needs a value`);
-      value = next;
-      i += 1;
-    }
-    const list = values.get(name) ?? [];
-    if (list.length > 0 && !REPEATABLE.has(name)) throw new UsageError(`--${name} given more than once`);
-    list.push(value);
-    values.set(name, list);
-  }
-  const one = (name: string): string | undefined => values.get(name)?.[0];
-  const required = (name: string, what: string): string => {
-    const v = one(name);
+  return backtestArgsFrom(parseCommandArgs(BACKTEST_SPEC, argv).values);
+}
+
+function backtestArgsFrom(values: BacktestValues): BacktestArgs {
+  const extra = Object.keys(values).find((k) => SWEEP_WORKER_OPTIONS.includes(k));
+  if (extra !== undefined) throw new UsageError(`--${extra} goes with --sweep-worker only`);
+  const required = (name: 'strategy' | 'start' | 'end' | 'data_source', what: string): string => {
+    const v = values[name];
     if (v === undefined || v.trim() === '') throw new UsageError(`--${name} is required (${what})`);
     return v.trim();
   };
@@ -140,7 +128,7 @@ export function parseBacktestArgs(argv: readonly string[]): BacktestArgs {
   if (start > end) throw new UsageError(`--start=${start} is after --end=${end}`);
 
   const dataSource = required('data_source', 'a minute-bar CSV file or folder');
-  const symbolsArg = one('symbols');
+  const symbolsArg = values.symbols;
   let symbols: string[] | null = null;
   if (symbolsArg !== undefined) {
     symbols = symbolsArg
@@ -151,14 +139,14 @@ export function parseBacktestArgs(argv: readonly string[]): BacktestArgs {
   }
 
   const sets: Record<string, string> = {};
-  for (const item of values.get('set') ?? []) {
+  for (const item of values.set ?? []) {
     const eq = item.indexOf('=');
     if (eq <= 0) throw new UsageError(`--set ${item}: allowed: KEY=VALUE`);
     sets[canonicalKey(item.slice(0, eq).trim(), 'set')] = item.slice(eq + 1).trim();
   }
 
   const sweeps: SweepAxis[] = [];
-  for (const item of values.get('sweep') ?? []) {
+  for (const item of values.sweep ?? []) {
     const eq = item.indexOf('=');
     if (eq <= 0) throw new UsageError(`--sweep ${item}: allowed: KEY=v1,v2,...`);
     const key = canonicalKey(item.slice(0, eq).trim(), 'sweep');
@@ -172,37 +160,37 @@ export function parseBacktestArgs(argv: readonly string[]): BacktestArgs {
     sweeps.push({ key, values: list });
   }
 
-  const fillArg = (one('fill') ?? 'next_open').trim().toLowerCase().replace('-', '_');
-  if (fillArg !== 'next_open' && fillArg !== 'signal_close') throw new UsageError(`--fill=${one('fill')}: allowed: next_open or signal_close`);
-  const workersArg = one('workers');
+  const fillArg = (values.fill ?? 'next_open').trim().toLowerCase().replace('-', '_');
+  if (fillArg !== 'next_open' && fillArg !== 'signal_close') throw new UsageError(`--fill=${values.fill}: allowed: next_open or signal_close`);
+  const workersArg = values.workers;
   let workers: number | null = null;
   if (workersArg !== undefined) {
     workers = Number(workersArg);
     if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`--workers=${workersArg}: allowed: an integer from 1 to 64`);
   }
-  const signalsOnly = flags.has('signals-only');
+  const signalsOnly = values['signals-only'] === true;
   if (signalsOnly && sweeps.length > 0) throw new UsageError('--sweep runs portfolio mode; it cannot be combined with --signals-only');
-  if (flags.has('temporal') && sweeps.length === 0) throw new UsageError('--temporal distributes a --sweep; give at least one --sweep KEY=v1,v2');
-  if (flags.has('no-cache') && one('cache-dir') !== undefined) throw new UsageError('--no-cache and --cache-dir exclude each other');
+  if (values.temporal === true && sweeps.length === 0) throw new UsageError('--temporal distributes a --sweep; give at least one --sweep KEY=v1,v2');
+  if (values['no-cache'] === true && values['cache-dir'] !== undefined) throw new UsageError('--no-cache and --cache-dir exclude each other');
 
   return {
     strategies,
     start,
     end,
     dataSource,
-    resultsDir: one('results') ?? DEFAULT_RESULTS_DIR,
+    resultsDir: values.results ?? DEFAULT_RESULTS_DIR,
     symbols,
     sets,
-    vix: one('vix') ?? null,
+    vix: values.vix ?? null,
     signalsOnly,
     fill: fillArg,
-    slippageBps: nonNegative('slippage-bps', one('slippage-bps'), DEFAULT_SLIPPAGE_BPS),
-    feePerOrder: nonNegative('fee-per-order', one('fee-per-order'), DEFAULT_FEE_PER_ORDER),
-    report: !flags.has('no-report'),
-    cacheDir: flags.has('no-cache') ? null : (one('cache-dir') ?? DEFAULT_CACHE_DIR),
+    slippageBps: nonNegative('slippage-bps', values['slippage-bps'], DEFAULT_SLIPPAGE_BPS),
+    feePerOrder: nonNegative('fee-per-order', values['fee-per-order'], DEFAULT_FEE_PER_ORDER),
+    report: values['no-report'] !== true,
+    cacheDir: values['no-cache'] === true ? null : (values['cache-dir'] ?? DEFAULT_CACHE_DIR),
     sweeps,
     workers,
-    temporal: flags.has('temporal'),
+    temporal: values.temporal === true,
   };
 }
 
@@ -260,25 +248,15 @@ export function metricsText(outcome: Pick<PortfolioRunOutcome, 'metrics'>, strat
 }
 
 /** `backtest --sweep-worker`: options of a sweep worker process. */
-export function parseSweepWorkerArgs(argv: readonly string[]): { taskQueue?: string; label?: string; concurrency?: number } {
-  const out: { taskQueue?: string; label?: string; concurrency?: number } = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--sweep-worker') continue;
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') ? arg.slice(2, eq < 0 ? undefined : eq) : '';
-    if (!['task-queue', 'label', 'concurrency'].includes(name)) throw new UsageError(`--sweep-worker takes --task-queue, --label and --concurrency, not "${arg}"`);
-    const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined || value.startsWith('--') || value.trim() === '') throw new UsageError(`--${name} needs a value`);
-    if (name === 'task-queue') out.taskQueue = value.trim();
-    else if (name === 'label') out.label = value.trim();
-    else {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--concurrency=${value}: allowed: an integer from 1 to 64`);
-      out.concurrency = n;
-    }
-  }
-  return out;
+function sweepWorkerArgsFrom(values: BacktestValues): { taskQueue?: string; label?: string; concurrency?: number } {
+  const other = Object.keys(values).find((k) => !SWEEP_WORKER_OPTIONS.includes(k));
+  if (other !== undefined) throw new UsageError(`--sweep-worker takes --task-queue, --label and --concurrency, not --${other}`);
+  const concurrency = numberOption('concurrency', values.concurrency, (n) => Number.isInteger(n) && n >= 1 && n <= 64, 'an integer from 1 to 64');
+  return {
+    ...(values['task-queue'] ? { taskQueue: values['task-queue'].trim() } : {}),
+    ...(values.label ? { label: values.label.trim() } : {}),
+    ...(concurrency !== undefined ? { concurrency } : {}),
+  };
 }
 
 /** The configuration with the command's overrides, or exit code 1 after printing every problem. */
@@ -294,17 +272,8 @@ async function loadOrReport(sets: Parameters<typeof loadBacktestConfig>[0]): Pro
   }
 }
 
-async function runSweepWorkerCommand(argv: string[]): Promise<number> {
-  let opts: ReturnType<typeof parseSweepWorkerArgs>;
-  try {
-    opts = parseSweepWorkerArgs(argv);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`backtest: ${err.message} (backtest --help shows the usage)`);
-      return 2;
-    }
-    throw err;
-  }
+async function runSweepWorkerCommand(values: BacktestValues): Promise<number> {
+  const opts = sweepWorkerArgsFrom(values);
   const loaded = await loadOrReport({});
   if (typeof loaded === 'number') return loaded;
   const { runSweepWorker } = await import('../../activities/backtest/sweepWorkerProcess');
@@ -317,25 +286,27 @@ async function runSweepWorkerCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** The `backtest` command. Returns the process exit code: 0 ok, 1 failure, 2 bad arguments. */
+export const backtestCommand = leafCommand(BACKTEST_SPEC, async ({ values }) => {
+  if (values['sweep-worker']) return runSweepWorkerCommand(values);
+  const args = backtestArgsFrom(values);
+  backtestConfig(args.sets);
+  return runBacktest(args);
+});
+
+/** The `backtest` command on its own (scripts/backtest.ts, tests). Returns the exit code: 0 ok, 1 failure, 2 bad arguments. */
 export async function runBacktestCommand(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(BACKTEST_USAGE);
-    return 0;
-  }
-  if (argv.includes('--sweep-worker')) return runSweepWorkerCommand(argv);
-  let args: BacktestArgs;
   try {
-    args = parseBacktestArgs(argv);
-    backtestConfig(args.sets);
+    return await runCommandLine(backtestCommand, argv, {}, '');
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(`backtest: ${err.message} (backtest --help shows the usage)`);
+      console.error(`backtest: ${err.message}\n\n${err.usage ?? ''}`);
       return 2;
     }
     throw err;
   }
+}
 
+async function runBacktest(args: BacktestArgs): Promise<number> {
   const loaded = await loadOrReport(args.sets);
   if (typeof loaded === 'number') return loaded;
   for (const w of loaded.warnings) console.error(`backtest: warning: ${w}`);

@@ -11,6 +11,7 @@ import { connectClient } from '../temporal/connection';
 import { portOpen } from '../temporal/devServer';
 import { SCHEDULE_ID } from '../temporal/schedule';
 import { dashboardCheck } from '../../dashboard/check';
+import { leafCommand, runCommandLine, type CommandIo, type Writable } from './command';
 import { PROJECT_DIR } from './shared';
 
 export type CheckOutcome = 'pass' | 'fail' | 'skip';
@@ -25,7 +26,16 @@ export interface CheckItem {
  * `check`: every startup self-check and the pre-deployment checklist of spec section 16, item by item.
  * Exit code 1 when any item fails; `skip` marks items that do not apply to this configuration.
  */
-export async function runCheckCommand(_argv: string[], out: NodeJS.WritableStream = process.stdout, cwd = PROJECT_DIR): Promise<number> {
+export const checkCommand = leafCommand(
+  { name: 'check', summary: 'startup self-checks and the pre-deployment checklist, item by item', options: {} },
+  async (_args, io: CommandIo) => printChecklist(io.stdout ?? process.stdout, PROJECT_DIR),
+);
+
+export async function runCheckCommand(argv: string[], out: Writable = process.stdout): Promise<number> {
+  return runCommandLine(checkCommand, argv, { stdout: out }, '');
+}
+
+async function printChecklist(out: Writable, cwd: string): Promise<number> {
   const items = await runChecklist(cwd);
   for (const i of items) out.write(`${String(i.n).padStart(2)}. [${i.outcome.toUpperCase()}] ${i.title}: ${i.detail}\n`);
   const failed = items.filter((i) => i.outcome === 'fail').length;

@@ -8,85 +8,82 @@ import { formatConfigValue, parseBotConfigText } from '../../domain/config/parse
 import { maskSecrets, redactText, secretValuesOf } from '../../domain/config/secrets';
 import { decodeKey, decryptEnvBot, encryptEnvBot, generateKey, isEncryptedEnvBot } from '../../activities/config/envBotCrypto';
 import { labelFor, loadConfig, readEnvBasics, type LoadedConfig } from '../../activities/config/loadConfig';
+import { UsageError } from './args';
+import { groupCommand, leafCommand, runCommandLine, type CommandIo, type Writable } from './command';
+import { reportFailure } from './shared';
 
 /*
  * `config` command group. Exit codes: 0 done, 1 failed (invalid config, wrong key, refused overwrite),
  * 2 usage error. Secrets are masked in everything printed.
  */
 
-export interface Writable {
-  write(chunk: string): unknown;
-}
-
-export interface ConfigCommandIO {
-  readonly stdout?: Writable;
-  readonly stderr?: Writable;
+export interface ConfigCommandIO extends CommandIo {
   /** Project folder the config files are looked up from; default TRADEBOT_HOME or the working directory. */
   readonly cwd?: string;
   /** Process environment; default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-export const CONFIG_USAGE = `usage: config <command> [options]
+function context(io: ConfigCommandIO): Ctx {
+  const env = io.env ?? process.env;
+  return { out: io.stdout ?? process.stdout, err: io.stderr ?? process.stderr, cwd: path.resolve(io.cwd ?? env.TRADEBOT_HOME ?? process.cwd()), env };
+}
 
-commands:
-  validate                         check .env, .env_bot (or .env_bot.enc) and VERSION.md;
-                                   prints "ok" and any warnings, or every problem (exit 1)
-  show [--json]                    effective values and where each came from, secrets masked
-  encrypt [--in F] [--out F] [--force]
-                                   encrypt .env_bot (default: ENV_BOT_PATH or .env_bot) to F.enc
-                                   with ENV_BOT_KEY from the environment or .env
-  decrypt [--in F] [--out F|-] [--force]
-                                   decrypt .env_bot.enc to .env_bot (or stdout with --out -);
-                                   never overwrites without --force
-  genkey                           print a new random key (base64, 32 bytes) for ENV_BOT_KEY or
-                                   ENCRYPTION_KEY
-`;
+const IN_OUT = {
+  in: { type: 'string', value: 'FILE', description: 'the file to read' },
+  out: { type: 'string', value: 'FILE', description: 'the file to write' },
+  force: { type: 'boolean', description: 'overwrite an existing file (encrypt: also an invalid .env_bot)' },
+} as const;
 
-class UsageError extends Error {}
+export const configCommand = groupCommand<ConfigCommandIO>({
+  name: 'config',
+  summary: 'check, show and encrypt the configuration (.env, .env_bot, VERSION.md); secrets are masked in everything printed',
+  description: 'exit codes: 0 done, 1 failed (invalid config, wrong key, refused overwrite), 2 usage error',
+  subcommands: [
+    leafCommand(
+      { name: 'validate', summary: 'check .env, .env_bot (or .env_bot.enc) and VERSION.md; prints "ok" and any warnings, or every problem (exit 1)', options: {} },
+      async (_a, io: ConfigCommandIO) => validate(context(io)),
+    ),
+    leafCommand(
+      { name: 'show', summary: 'effective values and where each came from, secrets masked', options: { json: { type: 'boolean', description: 'print them as JSON' } } },
+      async ({ values }, io: ConfigCommandIO) => show(values.json === true, context(io)),
+    ),
+    leafCommand(
+      {
+        name: 'encrypt',
+        summary: 'encrypt .env_bot (default: ENV_BOT_PATH or .env_bot) to FILE.enc with ENV_BOT_KEY from the environment or .env',
+        options: { ...IN_OUT, in: { ...IN_OUT.in, description: 'the plain file (default: ENV_BOT_PATH or .env_bot)' }, out: { ...IN_OUT.out, description: 'the encrypted file (default: the input with .enc)' } },
+      },
+      async ({ values }, io: ConfigCommandIO) => encrypt(values, context(io)),
+    ),
+    leafCommand(
+      {
+        name: 'decrypt',
+        summary: 'decrypt .env_bot.enc to .env_bot (or stdout with --out -); never overwrites without --force',
+        options: { ...IN_OUT, in: { ...IN_OUT.in, description: 'the encrypted file (default: .env_bot.enc)' }, out: { ...IN_OUT.out, value: 'FILE|-', description: 'the plain file, or - for stdout (default: the input without .enc)' } },
+      },
+      async ({ values }, io: ConfigCommandIO) => decrypt(values, context(io)),
+    ),
+    leafCommand({ name: 'genkey', summary: 'print a new random key (base64, 32 bytes) for ENV_BOT_KEY or ENCRYPTION_KEY', options: {} }, async (_a, io: ConfigCommandIO) => {
+      const ctx = context(io);
+      ctx.out.write(`${generateKey()}\n`);
+      ctx.err.write('put it in .env as ENV_BOT_KEY=... (or ENCRYPTION_KEY=...); keep it out of git\n');
+      return 0;
+    }),
+  ],
+});
 
 /** `argv` is what follows `config` on the command line (a leading `config` is tolerated). */
 export async function runConfigCommand(argv: string[], io: ConfigCommandIO = {}): Promise<number> {
-  const out = io.stdout ?? process.stdout;
   const err = io.stderr ?? process.stderr;
-  const cwd = path.resolve(io.cwd ?? (io.env ?? process.env).TRADEBOT_HOME ?? process.cwd());
-  const env = io.env ?? process.env;
-  const args = argv[0] === 'config' ? argv.slice(1) : argv;
-  const [cmd, ...rest] = args;
   try {
-    switch (cmd) {
-      case 'validate':
-        return await validate(parseFlags(rest, [], []), { out, err, cwd, env });
-      case 'show':
-        return await show(parseFlags(rest, [], ['--json']), { out, err, cwd, env });
-      case 'encrypt':
-        return await encrypt(parseFlags(rest, ['--in', '--out'], ['--force']), { out, err, cwd, env });
-      case 'decrypt':
-        return await decrypt(parseFlags(rest, ['--in', '--out'], ['--force']), { out, err, cwd, env });
-      case 'genkey':
-        parseFlags(rest, [], []);
-        out.write(`${generateKey()}\n`);
-        err.write('put it in .env as ENV_BOT_KEY=... (or ENCRYPTION_KEY=...); keep it out of git\n');
-        return 0;
-      case 'help':
-      case '--help':
-      case '-h':
-        out.write(CONFIG_USAGE);
-        return 0;
-      case undefined:
-        throw new UsageError('missing command');
-      default:
-        throw new UsageError(`unknown command: ${cmd}`);
-    }
+    return await runCommandLine(configCommand, argv[0] === 'config' ? argv.slice(1) : argv, io, '');
   } catch (e) {
-    if (e instanceof UsageError) {
-      err.write(`config: ${e.message}\n\n${CONFIG_USAGE}`);
-      return 2;
-    }
     if (isConfigError(e)) {
       writeProblems(err, e);
       return 1;
     }
+    if (e instanceof UsageError) return reportFailure(e, err);
     err.write(`config: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
@@ -99,26 +96,10 @@ interface Ctx {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-interface Flags {
-  readonly values: Readonly<Record<string, string>>;
-  readonly bools: ReadonlySet<string>;
-}
-
-function parseFlags(args: readonly string[], valueFlags: readonly string[], boolFlags: readonly string[]): Flags {
-  const values: Record<string, string> = {};
-  const bools = new Set<string>();
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] ?? '';
-    const eq = a.indexOf('=');
-    const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
-    if (valueFlags.includes(name)) {
-      const v = eq > 0 && a.startsWith('--') ? a.slice(eq + 1) : args[++i];
-      if (v === undefined || v === '') throw new UsageError(`${name} needs a value`);
-      values[name] = v;
-    } else if (boolFlags.includes(a)) bools.add(a);
-    else throw new UsageError(`unexpected argument: ${a}`);
-  }
-  return { values, bools };
+interface FileFlags {
+  readonly in?: string;
+  readonly out?: string;
+  readonly force?: boolean;
 }
 
 function writeProblems(err: Writable, e: ConfigError): void {
@@ -127,7 +108,7 @@ function writeProblems(err: Writable, e: ConfigError): void {
   for (const p of e.problems) err.write(`  ${p}\n`);
 }
 
-async function validate(_flags: Flags, ctx: Ctx): Promise<number> {
+async function validate(ctx: Ctx): Promise<number> {
   const loaded = await loadConfig({ cwd: ctx.cwd, processEnv: ctx.env });
   const say = safeWriter(ctx.out, loaded);
   say('ok\n');
@@ -136,11 +117,11 @@ async function validate(_flags: Flags, ctx: Ctx): Promise<number> {
   return 0;
 }
 
-async function show(flags: Flags, ctx: Ctx): Promise<number> {
+async function show(json: boolean, ctx: Ctx): Promise<number> {
   const loaded = await loadConfig({ cwd: ctx.cwd, processEnv: ctx.env });
   const say = safeWriter(ctx.out, loaded);
   const env = maskSecrets(loaded.env);
-  if (flags.bools.has('--json')) {
+  if (json) {
     say(`${JSON.stringify({ env, bot: loaded.bot, origins: loaded.origins, sources: loaded.sources, warnings: loaded.warnings }, null, 2)}\n`);
     return 0;
   }
@@ -182,10 +163,10 @@ async function envBotKey(ctx: Ctx): Promise<{ key: Buffer; keyB64: string; botPa
   return { key: decodeKey(keyB64), keyB64, botPath: basics.envBotPath };
 }
 
-async function encrypt(flags: Flags, ctx: Ctx): Promise<number> {
+async function encrypt(flags: FileFlags, ctx: Ctx): Promise<number> {
   const { keyB64, botPath } = await envBotKey(ctx);
-  const inPath = path.resolve(ctx.cwd, flags.values['--in'] ?? (botPath.endsWith('.enc') ? botPath.slice(0, -4) : botPath));
-  const outPath = path.resolve(ctx.cwd, flags.values['--out'] ?? `${inPath}.enc`);
+  const inPath = path.resolve(ctx.cwd, flags.in ?? (botPath.endsWith('.enc') ? botPath.slice(0, -4) : botPath));
+  const outPath = path.resolve(ctx.cwd, flags.out ?? `${inPath}.enc`);
   const inLabel = labelFor(ctx.cwd, inPath);
   const outLabel = labelFor(ctx.cwd, outPath);
   if (inPath === outPath) throw new UsageError('--in and --out are the same file');
@@ -193,24 +174,24 @@ async function encrypt(flags: Flags, ctx: Ctx): Promise<number> {
   if (isEncryptedEnvBot(text)) throw new ConfigError(`${inLabel} is already encrypted`);
   const check = parseBotConfigText(text, inLabel);
   if (!check.ok) {
-    if (!flags.bools.has('--force')) {
+    if (flags.force !== true) {
       throw new ConfigError([...check.problems, `not encrypting an invalid ${inLabel} (fix it, or use --force)`], check.warnings);
     }
     for (const p of check.problems) ctx.err.write(`warning: ${p}\n`);
   }
-  await writeNew(outPath, outLabel, encryptEnvBot(text, keyB64), flags.bools.has('--force'));
+  await writeNew(outPath, outLabel, encryptEnvBot(text, keyB64), flags.force === true);
   ctx.out.write(`encrypted ${inLabel} -> ${outLabel}\n`);
   ctx.err.write(`delete ${inLabel} so that ${outLabel} is the copy the bot reads (the plain file wins when both exist)\n`);
   return 0;
 }
 
-async function decrypt(flags: Flags, ctx: Ctx): Promise<number> {
+async function decrypt(flags: FileFlags, ctx: Ctx): Promise<number> {
   const { keyB64, botPath } = await envBotKey(ctx);
   const defaultIn = botPath.endsWith('.enc') ? botPath : `${botPath}.enc`;
-  const inPath = path.resolve(ctx.cwd, flags.values['--in'] ?? defaultIn);
+  const inPath = path.resolve(ctx.cwd, flags.in ?? defaultIn);
   const inLabel = labelFor(ctx.cwd, inPath);
   const plain = decryptEnvBot(await readText(inPath, inLabel), keyB64, inLabel);
-  const outFlag = flags.values['--out'];
+  const outFlag = flags.out;
   if (outFlag === '-') {
     ctx.out.write(plain);
     return 0;
@@ -218,7 +199,7 @@ async function decrypt(flags: Flags, ctx: Ctx): Promise<number> {
   const outPath = path.resolve(ctx.cwd, outFlag ?? (inPath.endsWith('.enc') ? inPath.slice(0, -4) : `${inPath}.dec`));
   if (outPath === inPath) throw new UsageError('--in and --out are the same file');
   const outLabel = labelFor(ctx.cwd, outPath);
-  await writeNew(outPath, outLabel, plain, flags.bools.has('--force'));
+  await writeNew(outPath, outLabel, plain, flags.force === true);
   ctx.out.write(`decrypted ${inLabel} -> ${outLabel}\n`);
   return 0;
 }

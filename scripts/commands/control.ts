@@ -1,4 +1,7 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
+import readline from 'node:readline';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { LoadedConfig } from '../../activities/config/loadConfig';
+import { outputMode, routingFlagsOf } from '../../domain/routing';
 import { connectClient } from '../temporal/connection';
 import {
   confirmTradeSignal,
@@ -8,63 +11,172 @@ import {
   stopSignal,
   type DayStatus,
 } from '../../workflows/tradingDayApi';
-import { UsageError, dateFlag, dayIdFor, loadProjectConfig, operator, parseArgs, stringFlag } from './shared';
+import { UsageError } from './args';
+import { leafCommand, type CommandIo, type Writable } from './command';
+import { dateOption, dayIdFor, loadProjectConfig, operator } from './shared';
 
-/** `stop`, `kill`, `defense on|off`, `confirm SYMBOL [--reject]`, `status`: signals and the query of a day's workflow. */
-export async function runControlCommand(command: string, argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
-  const { flags, positionals } = parseArgs(argv);
+/*
+ * `status`, `stop`, `kill`, `defense on|off`, `confirm SYMBOL [--reject]`: the query and the signals of a
+ * day's workflow. Every signal names the workflow it goes to; `stop` and `kill` on a day holding live
+ * positions ask first (README "Operator CLI").
+ */
+
+export interface ControlIo extends CommandIo {
+  readonly stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+}
+
+const DAY_OPTIONS = {
+  date: { type: 'string', value: 'YYYY-MM-DD', description: 'the trading day (default: today, UTC)' },
+  'workflow-id': { type: 'string', value: 'ID', description: "the day's workflow id (default: from --date and the configured mode)" },
+} as const;
+
+const REASON = { type: 'string', value: 'TEXT', description: 'why, for the day\'s log' } as const;
+const YES = { type: 'boolean', short: 'y', description: 'do not ask for confirmation when the day holds live positions' } as const;
+
+/** How long the status query may take before the command decides without it. */
+const STATUS_TIMEOUT_MS = 10_000;
+
+interface DayTarget {
+  readonly config: LoadedConfig;
+  readonly date: string;
+  readonly workflowId: string;
+  readonly client: Client;
+}
+
+/** Loads the configuration, names the day and connects; the caller's `act` runs with the handle, then the connection closes. */
+async function withDay(values: { date?: string; 'workflow-id'?: string }, act: (day: DayTarget, handle: WorkflowHandle) => Promise<number>): Promise<number> {
+  const date = dateOption(values.date);
   const config = await loadProjectConfig();
-  const date = dateFlag(flags);
-  const workflowId = stringFlag(flags, 'workflow-id') ?? dayIdFor(config, date);
+  const workflowId = values['workflow-id'] ?? dayIdFor(config, date);
   const client = await connectClient(config.env);
   try {
-    const handle = client.workflow.getHandle(workflowId);
-    const by = operator();
-    const reason = stringFlag(flags, 'reason');
-    switch (command) {
-      case 'stop':
-        await handle.signal(stopSignal, { by, reason });
-        out.write(`stop sent to ${workflowId}\n`);
-        return 0;
-      case 'kill':
-        await handle.signal(killSignal, { by, reason });
-        out.write(`kill sent to ${workflowId}: new entries halted, positions being exited\n`);
-        return 0;
-      case 'defense': {
-        const v = positionals[0];
-        if (v !== 'on' && v !== 'off') throw new UsageError('defense needs on or off');
-        await handle.signal(defenseModeSignal, { active: v === 'on', by, reason });
-        out.write(`defense mode ${v} sent to ${workflowId}\n`);
-        return 0;
-      }
-      case 'confirm': {
-        const symbol = positionals[0];
-        if (!symbol) throw new UsageError('confirm needs a SYMBOL');
-        const approve = !flags.has('reject');
-        await handle.signal(confirmTradeSignal, { symbol: symbol.toUpperCase(), approve, by });
-        out.write(`${approve ? 'approval' : 'rejection'} of ${symbol.toUpperCase()} sent to ${workflowId}\n`);
-        return 0;
-      }
-      case 'status': {
-        // A finished day has no worker to answer queries: its result carries the final status.
-        const running = (await handle.describe()).status.name === 'RUNNING';
-        const status: DayStatus = running
-          ? await handle.query(dayStatusQuery)
-          : ((await handle.result()) as { finalStatus: DayStatus }).finalStatus;
-        out.write(flags.has('json') ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
-        return 0;
-      }
-      default:
-        throw new UsageError(`unknown control command ${command}`);
-    }
+    return await act({ config, date, workflowId, client }, client.workflow.getHandle(workflowId));
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
-      throw new Error(`no trading day workflow ${workflowId} (start one with \`day --date ${date}\` or wait for the Schedule)`);
+      throw new Error(`no trading day workflow ${workflowId} (start one with \`day --date ${date}\` or wait for the Schedule)`, { cause: err });
     }
     throw err;
   } finally {
     await client.connection.close();
   }
+}
+
+export const statusCommand = leafCommand(
+  { name: 'status', summary: "the day's status query (a finished day: its final status)", options: { ...DAY_OPTIONS, json: { type: 'boolean', description: 'print the status as JSON' } } },
+  async ({ values }, io: ControlIo) =>
+    withDay(values, async (_day, handle) => {
+      // A finished day has no worker to answer queries: its result carries the final status.
+      const running = (await handle.describe()).status.name === 'RUNNING';
+      const status: DayStatus = running ? await handle.query(dayStatusQuery) : ((await handle.result()) as { finalStatus: DayStatus }).finalStatus;
+      (io.stdout ?? process.stdout).write(values.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+      return 0;
+    }),
+);
+
+export const stopCommand = leafCommand(
+  { name: 'stop', summary: 'exit positions and end the day cleanly', options: { ...DAY_OPTIONS, reason: REASON, yes: YES } },
+  async ({ values }, io: ControlIo) =>
+    withDay(values, async (day, handle) => {
+      await confirmLiquidation('stop', day, handle, values.yes === true, io);
+      await handle.signal(stopSignal, { by: operator(), reason: values.reason });
+      (io.stdout ?? process.stdout).write(`stop sent to ${day.workflowId}\n`);
+      return 0;
+    }),
+);
+
+export const killCommand = leafCommand(
+  { name: 'kill', summary: 'halt new entries at once and exit positions', options: { ...DAY_OPTIONS, reason: REASON, yes: YES } },
+  async ({ values }, io: ControlIo) =>
+    withDay(values, async (day, handle) => {
+      await confirmLiquidation('kill', day, handle, values.yes === true, io);
+      await handle.signal(killSignal, { by: operator(), reason: values.reason });
+      (io.stdout ?? process.stdout).write(`kill sent to ${day.workflowId}: new entries halted, positions being exited\n`);
+      return 0;
+    }),
+);
+
+export const defenseCommand = leafCommand(
+  {
+    name: 'defense',
+    summary: 'switch defense mode on or off for the day',
+    options: { ...DAY_OPTIONS, reason: REASON },
+    positionals: [{ name: 'STATE', choices: ['on', 'off'], description: 'on or off' }],
+  },
+  async ({ values, positionals }, io: ControlIo) =>
+    withDay(values, async (day, handle) => {
+      const on = positionals[0] === 'on';
+      const out = io.stdout ?? process.stdout;
+      out.write(`signalling ${day.workflowId}\n`);
+      await handle.signal(defenseModeSignal, { active: on, by: operator(), reason: values.reason });
+      out.write(`defense mode ${on ? 'on' : 'off'} sent to ${day.workflowId}\n`);
+      return 0;
+    }),
+);
+
+export const confirmCommand = leafCommand(
+  {
+    name: 'confirm',
+    summary: 'approve (or --reject) a pending trade (TRADE_CONFIRMATION_REQUIRED=true)',
+    options: { ...DAY_OPTIONS, reject: { type: 'boolean', description: 'reject the trade instead of approving it' } },
+    positionals: [{ name: 'SYMBOL', description: 'the pending trade\'s symbol' }],
+  },
+  async ({ values, positionals }, io: ControlIo) =>
+    withDay(values, async (day, handle) => {
+      const symbol = (positionals[0] ?? '').toUpperCase();
+      const approve = values.reject !== true;
+      const out = io.stdout ?? process.stdout;
+      out.write(`signalling ${day.workflowId}\n`);
+      await handle.signal(confirmTradeSignal, { symbol, approve, by: operator() });
+      out.write(`${approve ? 'approval' : 'rejection'} of ${symbol} sent to ${day.workflowId}\n`);
+      return 0;
+    }),
+);
+
+/** What a stop or kill would liquidate: the day's mode and open positions, from its status query. */
+async function openPositions(day: DayTarget, handle: WorkflowHandle): Promise<{ mode: string; positions: string[] } | null> {
+  try {
+    if ((await handle.describe()).status.name !== 'RUNNING') return { mode: 'finished', positions: [] };
+    const status = await Promise.race([
+      handle.query(dayStatusQuery),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer')), STATUS_TIMEOUT_MS).unref()),
+    ]);
+    const positions = status.sessions.flatMap((s) => s.positions.map((p) => `${p.ticker} ${p.size}`));
+    return { mode: status.mode, positions };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw err;
+    return null;
+  }
+}
+
+/**
+ * Before a stop or kill: names the workflow, and on a live day with open positions (or one whose status
+ * cannot be read) asks at a terminal, or refuses without one, unless --yes was given. Never acts silently.
+ */
+async function confirmLiquidation(what: 'stop' | 'kill', day: DayTarget, handle: WorkflowHandle, yes: boolean, io: ControlIo): Promise<void> {
+  const out = io.stdout ?? process.stdout;
+  out.write(`signalling ${day.workflowId}\n`);
+  if (yes) return;
+  const seen = await openPositions(day, handle);
+  const configuredLive = outputMode(routingFlagsOf(day.config.bot)) === 'live';
+  const live = seen === null ? configuredLive : seen.mode === 'live';
+  if (!live || (seen !== null && seen.positions.length === 0)) return;
+  const what_ = seen === null ? 'a live day whose status did not answer (it may hold positions)' : `a live day holding ${seen.positions.length} position(s): ${seen.positions.join(', ')}`;
+  const stdin = io.stdin ?? process.stdin;
+  if (!stdin.isTTY) throw new UsageError(`${day.workflowId} is ${what_}; refusing to ${what} it without a terminal to confirm (add --yes)`);
+  const answer = await ask(stdin, io.stderr ?? process.stderr, `${day.workflowId} is ${what_}. ${what} it? Type yes to continue: `);
+  if (answer.trim().toLowerCase() !== 'yes') throw new Error(`${what} not sent: not confirmed`);
+}
+
+function ask(stdin: NodeJS.ReadableStream, prompt: Writable, question: string): Promise<string> {
+  return new Promise((resolve) => {
+    prompt.write(question);
+    const rl = readline.createInterface({ input: stdin, terminal: false });
+    rl.once('line', (line) => {
+      rl.close();
+      resolve(line);
+    });
+    rl.once('close', () => resolve(''));
+  });
 }
 
 export function formatStatus(s: DayStatus): string {

@@ -6,49 +6,71 @@ import { dashboardLogin, startDashboard, type Dashboard } from '../../dashboard/
 import { hashPassword, passwordProblem } from '../../dashboard/password';
 import { Client, Connection } from '@temporalio/client';
 import { temporalConnectionOptions } from '../temporal/connection';
-import { PROJECT_DIR, UsageError, dayIdFor, loadProjectConfig, parseArgs, reportFailure, stringFlag } from './shared';
+import { numberOption, UsageError } from './args';
+import { groupCommand, leafCommand, runCommandLine, type CommandIo, type Writable } from './command';
+import { PROJECT_DIR, dayIdFor, loadProjectConfig, reportFailure } from './shared';
 
-export const DASHBOARD_USAGE = `usage:
-  dashboard [--host IP] [--port N] [--read-only | --controls]
-                          serve the monitoring dashboard on LOCAL_IP:LOCAL_PORT until Ctrl-C
-                          (controls follow DASHBOARD_CONTROLS unless a flag says otherwise)
-  dashboard hash-password reads a password from standard input, prints the PASSWORD_HASH= line for .env
-`;
+interface Io extends CommandIo {
+  readonly stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** A stream, not any writable: the hidden password prompt is a readline interface on it. */
+  readonly stderr?: NodeJS.WritableStream;
+}
 
-interface Io {
+interface FullIo {
   readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  readonly out: NodeJS.WritableStream;
+  readonly out: Writable;
   readonly err: NodeJS.WritableStream;
 }
 
-const defaultIo: Io = { stdin: process.stdin, out: process.stdout, err: process.stderr };
+function fullIo(io: Io): FullIo {
+  return { stdin: io.stdin ?? process.stdin, out: io.stdout ?? process.stdout, err: io.stderr ?? process.stderr };
+}
 
-/** `dashboard` and `dashboard hash-password`. */
-export async function runDashboardCommand(argv: string[], io: Io = defaultIo): Promise<number> {
-  const { flags, positionals } = parseArgs(argv);
-  const sub = positionals[0];
-  if (sub === 'hash-password') return hashPasswordCommand(io);
-  if (sub === 'help' || flags.has('help')) {
-    io.out.write(DASHBOARD_USAGE);
+const serveLeaf = leafCommand(
+  {
+    name: 'start',
+    summary: 'serve the monitoring dashboard on LOCAL_IP:LOCAL_PORT until Ctrl-C',
+    description: 'controls follow DASHBOARD_CONTROLS unless --controls or --read-only says otherwise',
+    options: {
+      host: { type: 'string', value: 'IP', description: 'the address to listen on (default: LOCAL_IP)' },
+      port: { type: 'string', value: 'N', description: 'the port (default: LOCAL_PORT)' },
+      'read-only': { type: 'boolean', description: 'no stop, kill or defense buttons' },
+      controls: { type: 'boolean', description: 'with the stop, kill and defense buttons' },
+    },
+  },
+  async ({ values }, io: Io) => {
+    const { out, err } = fullIo(io);
+    if (values['read-only'] && values.controls) throw new UsageError('--read-only and --controls contradict each other');
+    const config = await loadProjectConfig();
+    for (const w of config.warnings) err.write(`warning: ${w}\n`);
+    const port = numberOption('port', values.port, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'a port number from 0 to 65535') ?? config.env.LOCAL_PORT;
+    const controls = values.controls ? true : values['read-only'] ? false : config.env.DASHBOARD_CONTROLS;
+    const dash = await startConfiguredDashboard(config, PROJECT_DIR, { host: values.host, port, controlsEnabled: controls });
+    out.write(`dashboard: ${dash.url}  (${controls ? 'controls on' : 'read-only'}; logs in output/logs/web; Ctrl-C stops it)\n`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await dash.close();
     return 0;
-  }
-  if (sub !== undefined && sub !== 'start') throw new UsageError(`unknown dashboard command "${sub}"`);
-  if (flags.has('read-only') && flags.has('controls')) throw new UsageError('--read-only and --controls contradict each other');
+  },
+);
 
-  const config = await loadProjectConfig();
-  for (const w of config.warnings) io.err.write(`warning: ${w}\n`);
-  const portText = stringFlag(flags, 'port');
-  const port = portText === undefined ? config.env.LOCAL_PORT : Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port=${portText} is not a port number`);
-  const controls = flags.has('controls') ? true : flags.has('read-only') ? false : config.env.DASHBOARD_CONTROLS;
-  const dash = await startConfiguredDashboard(config, PROJECT_DIR, { host: stringFlag(flags, 'host'), port, controlsEnabled: controls });
-  io.out.write(`dashboard: ${dash.url}  (${controls ? 'controls on' : 'read-only'}; logs in output/logs/web; Ctrl-C stops it)\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await dash.close();
-  return 0;
+const hashPasswordLeaf = leafCommand(
+  { name: 'hash-password', summary: 'read a password from standard input, print the PASSWORD_HASH= line for .env', options: {} },
+  async (_a, io: Io) => hashPasswordCommand(fullIo(io)),
+);
+
+export const dashboardCommand = groupCommand<Io>({
+  name: 'dashboard',
+  summary: 'the monitoring web app on LOCAL_IP:LOCAL_PORT; the login hash for .env',
+  defaultSubcommand: 'start',
+  subcommands: [serveLeaf, hashPasswordLeaf],
+});
+
+/** `dashboard` and `dashboard hash-password`, on their own (tests, `npx tsx scripts/commands/dashboard.ts`). */
+export async function runDashboardCommand(argv: string[], io: { stdin?: Io['stdin']; out?: Writable; err?: NodeJS.WritableStream } = {}): Promise<number> {
+  return runCommandLine(dashboardCommand, argv, { stdin: io.stdin, stdout: io.out, stderr: io.err }, '');
 }
 
 /**
@@ -110,7 +132,7 @@ function readTls(config: LoadedConfig, projectDir: string): { cert: Buffer; key:
 }
 
 /** Reads the password (twice, without echo, at a terminal; the first line of a pipe otherwise). */
-async function hashPasswordCommand(io: Io): Promise<number> {
+async function hashPasswordCommand(io: FullIo): Promise<number> {
   let password: string;
   if (io.stdin.isTTY) {
     password = await promptHidden(io, 'Dashboard password: ');
@@ -141,7 +163,7 @@ function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   });
 }
 
-function promptHidden(io: Io, question: string): Promise<string> {
+function promptHidden(io: FullIo, question: string): Promise<string> {
   return new Promise((resolve) => {
     io.err.write(question);
     const rl = readline.createInterface({ input: io.stdin, output: io.err, terminal: true });

@@ -5,30 +5,45 @@ import { replayInput } from '../../activities/schedulingActivities';
 import { SIMULATED_BROKERS, isSimulatedBroker } from '../../domain/trades/tradeRecord';
 import { createWorkerRuntime, installRuntimeLogging } from '../../workers/workerRuntime';
 import { tradingDayWorkflow } from '../../workflows/tradingDay';
-import { PROJECT_DIR, UsageError, dateFlag, dayIdFor, loadProjectConfig, parseArgs, stringFlag } from './shared';
+import { numberOption, UsageError, type OptionValues } from './args';
+import { leafCommand, type CommandIo, type Writable } from './command';
+import { PROJECT_DIR, dateOption, dayIdFor, loadProjectConfig, symbolList } from './shared';
+
+const DAY_OPTIONS = {
+  date: { type: 'string', value: 'YYYY-MM-DD', description: 'the day to replay (default: today, UTC)' },
+  replay: { type: 'string', value: 'DIR', description: 'minute-bar CSV folder (default: TEST_MODE_REPLAY_DIR)' },
+  speed: { type: 'string', value: 'N', description: 'market minutes per real minute, 1 to 100000 (default: TEST_MODE_TIME_COMPRESSION)' },
+  symbols: { type: 'string', value: 'A,B', description: 'replay only these symbols' },
+  brokers: { type: 'string', value: 'LIST', description: 'simulated accounts, each running every session: sim, sim-alpaca, sim-ibkr (default: sim)' },
+  'no-worker': { type: 'boolean', description: 'do not run a worker in this process (one is running elsewhere)' },
+  detach: { type: 'boolean', description: 'return once the day has started' },
+  emulator: { type: 'boolean', description: 'paper rehearsal instead: TEST_MODE=false through the real Alpaca adapter against the local emulator' },
+  seed: { type: 'string', value: 'S', description: "with --emulator: the emulator's fault and latency seed (default 1)" },
+  json: { type: 'boolean', description: 'with --emulator: print the report as JSON' },
+} as const;
 
 /**
- * `day --date YYYY-MM-DD [--replay <folder>] [--speed N] [--symbols A,B] [--brokers sim-alpaca,sim-ibkr]
- * [--no-worker] [--detach]`: runs one trading day now. With `--emulator [--seed S] [--json]` it is the paper
- * rehearsal instead (emulatorDay.ts): TEST_MODE=false against the local market emulator. TEST_MODE replays the folder at N market minutes per
- * real minute, at one simulated account (`sim`) or several, each running every session.
- * Without --no-worker it runs a worker in this process, so one command is enough.
+ * `day`: runs one trading day now. TEST_MODE replays the folder at N market minutes per real minute, at one
+ * simulated account (`sim`) or several, each running every session. With `--emulator` it is the paper
+ * rehearsal instead (emulatorDay.ts). Without --no-worker it runs a worker in this process, so one
+ * command is enough.
  */
-export async function runDayCommand(argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
-  const { flags } = parseArgs(argv);
+export const dayCommand = leafCommand({ name: 'day', summary: 'run one TEST_MODE day now (replayed minute bars, simulated broker)', options: DAY_OPTIONS }, runDay);
+
+async function runDay({ values }: { values: OptionValues<typeof DAY_OPTIONS> }, io: CommandIo): Promise<number> {
+  const out = io.stdout ?? process.stdout;
+  const date = dateOption(values.date);
   const config = await loadProjectConfig();
-  const date = dateFlag(flags);
-  const replay = path.resolve(PROJECT_DIR, stringFlag(flags, 'replay') ?? config.bot.TEST_MODE_REPLAY_DIR);
-  const speedText = stringFlag(flags, 'speed');
-  const speed = speedText === undefined ? config.bot.TEST_MODE_TIME_COMPRESSION : Number(speedText);
-  if (!(speed >= 1 && speed <= 100000)) throw new UsageError(`--speed=${speedText} must be a number from 1 to 100000`);
-  const symbols = (stringFlag(flags, 'symbols') ?? '').split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
-  if (flags.has('emulator')) return runEmulatorDayCommand({ config, date, replay, speed, symbols, flags, out });
+  const replay = path.resolve(PROJECT_DIR, values.replay ?? config.bot.TEST_MODE_REPLAY_DIR);
+  const speed = numberOption('speed', values.speed, (n) => n >= 1 && n <= 100000, 'a number from 1 to 100000') ?? config.bot.TEST_MODE_TIME_COMPRESSION;
+  const symbols = symbolList(values.symbols);
+  if (values.emulator) return runEmulatorDayCommand({ config, date, replay, speed, symbols, seedText: values.seed, json: values.json === true, out });
+  if (values.seed !== undefined || values.json) throw new UsageError('--seed and --json go with --emulator');
   if (!config.bot.TEST_MODE) throw new UsageError('day runs a TEST_MODE replay; set TEST_MODE=true in .env_bot, or rehearse a paper day with --emulator');
-  const brokers = (stringFlag(flags, 'brokers') ?? 'sim').split(',').map((s) => s.trim()).filter(Boolean);
+  const brokers = (values.brokers ?? 'sim').split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = brokers.filter((b) => !isSimulatedBroker(b));
   if (brokers.length === 0 || unknown.length > 0) {
-    throw new UsageError(`--brokers=${stringFlag(flags, 'brokers') ?? ''}: a replay trades at simulated accounts only: ${SIMULATED_BROKERS.join(', ')}`);
+    throw new UsageError(`--brokers=${values.brokers ?? ''}: a replay trades at simulated accounts only: ${SIMULATED_BROKERS.join(', ')}`);
   }
 
   const server = await ensureDevServer({ address: config.env.TEMPORAL_ADDRESS, log: (s) => out.write(`${s}\n`) });
@@ -36,7 +51,7 @@ export async function runDayCommand(argv: string[], out: NodeJS.WritableStream =
   const workflowId = dayIdFor(config, date);
   let stopWorker = async () => undefined as void;
   try {
-    if (!flags.has('no-worker')) {
+    if (!values['no-worker']) {
       installRuntimeLogging(config.bot.DEBUG_LOG_LEVEL);
       const connection = await connectWorkerConnection(config.env);
       const runtime = await createWorkerRuntime({ config, cwd: PROJECT_DIR, connection, client });
@@ -58,14 +73,14 @@ export async function runDayCommand(argv: string[], out: NodeJS.WritableStream =
     });
     out.write(`started ${workflowId}: replaying ${date} from ${replay} at ${speed}x\n`);
     out.write(`watch it: ${server.uiUrl}/namespaces/${config.env.TEMPORAL_NAMESPACE}/workflows/${workflowId}\n`);
-    if (flags.has('detach')) return 0;
+    if (values.detach) return 0;
     const summary = await handle.result();
     out.write(`${JSON.stringify(summary, null, 2)}\n`);
     return summary.halted ? 1 : 0;
   } finally {
     await stopWorker();
     await client.connection.close();
-    if (server.started && !flags.has('detach')) await server.stop();
+    if (server.started && !values.detach) await server.stop();
   }
 }
 
@@ -76,15 +91,14 @@ async function runEmulatorDayCommand(a: {
   replay: string;
   speed: number;
   symbols: string[];
-  flags: Map<string, string | true>;
-  out: NodeJS.WritableStream;
+  seedText: string | undefined;
+  json: boolean;
+  out: Writable;
 }): Promise<number> {
   // Loaded only here: the emulator is not part of a normal day's start-up.
   const { rehearsalPassed, rehearsalText, runRehearsalDay } = await import('./emulatorDay');
-  const seedText = stringFlag(a.flags, 'seed') ?? '1';
-  const seed = Number(seedText);
-  if (!Number.isInteger(seed)) throw new UsageError(`--seed=${seedText} must be an integer`);
-  const json = a.flags.has('json');
+  const seed = numberOption('seed', a.seedText, Number.isInteger, 'an integer') ?? 1;
+  const json = a.json;
   const log = (line: string) => (json ? process.stderr : a.out).write(`${line}\n`);
   installRuntimeLogging(a.config.bot.DEBUG_LOG_LEVEL);
   const server = await ensureDevServer({ address: a.config.env.TEMPORAL_ADDRESS, log });

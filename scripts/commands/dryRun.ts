@@ -11,7 +11,9 @@ import { AlpacaBarsSource } from '../../activities/marketData/alpacaBarsSource';
 import { latestReplayDate } from '../../activities/schedulingActivities';
 import { readTradeHistory } from '../../activities/outputs/tradeHistory';
 import { outputPaths } from '../../activities/outputs/outputPaths';
-import { PROJECT_DIR, UsageError, parseArgs, stringFlag } from './shared';
+import { numberOption, type OptionValues } from './args';
+import { leafCommand, runCommandLine, type CommandIo, type Writable } from './command';
+import { PROJECT_DIR, dateOption, symbolList } from './shared';
 
 /**
  * `dry-run [--date D] [--speed N] [--symbols A,B] [--replay DIR] [--json]`: the live gate's dry run.
@@ -270,18 +272,44 @@ async function defaultSession(ctx: DryRunSessionContext): Promise<SessionOutcome
   }
 }
 
+const DRY_RUN_OPTIONS = {
+  date: { type: 'string', value: 'YYYY-MM-DD', description: 'the replayed day (default: the latest day in the replay folder)' },
+  speed: { type: 'string', value: 'N', description: 'market minutes per real minute, 1 to 100000 (default: TEST_MODE_TIME_COMPRESSION, at least 600)' },
+  symbols: { type: 'string', value: 'A,B', description: 'replay only these symbols' },
+  replay: { type: 'string', value: 'DIR', description: 'minute-bar CSV folder (default: TEST_MODE_REPLAY_DIR)' },
+  json: { type: 'boolean', description: 'print the record as JSON' },
+  'alpaca-paper-check': { type: 'boolean', description: 'instead: the manual checklist against your own Alpaca paper account (docs/brokers.md)' },
+  symbol: { type: 'string', value: 'SYMBOL', description: 'with --alpaca-paper-check: the symbol of the one-share round trip (default SPY)' },
+} as const;
+
+interface DryRunIo extends CommandIo {
+  readonly extra?: Partial<DryRunOptions>;
+}
+
+export const dryRunCommand = leafCommand(
+  {
+    name: 'dry-run',
+    summary: 'the live gate: a compressed TEST_MODE session, recorded with version and settings hash',
+    description: 'records output/state/dry_run.json; live trading needs a passing record for this version and settings',
+    options: DRY_RUN_OPTIONS,
+  },
+  runDryRunArgs,
+);
+
 export async function runDryRunCommand(argv: string[], out: NodeJS.WritableStream = process.stdout, extra: Partial<DryRunOptions> = {}): Promise<number> {
-  const { flags } = parseArgs(argv);
+  return runCommandLine(dryRunCommand, argv, { stdout: out, extra }, '');
+}
+
+async function runDryRunArgs({ values }: { values: OptionValues<typeof DRY_RUN_OPTIONS> }, io: DryRunIo): Promise<number> {
+  const out = io.stdout ?? process.stdout;
+  const extra = io.extra ?? {};
+  const speed = numberOption('speed', values.speed, (n) => n >= 1 && n <= 100000, 'a number from 1 to 100000');
+  const dateText = values.date === undefined ? undefined : dateOption(values.date);
   const cwd = extra.cwd ?? PROJECT_DIR;
   // TEST_MODE is forced for the whole dry run: no live endpoint can be reached, whatever .env_bot says.
   const config = extra.config ?? (await loadConfig({ cwd, botOverrides: { TEST_MODE: 'true' }, botOverridesLabel: 'dry-run' }));
-  if (flags.has('alpaca-paper-check')) return runAlpacaPaperCheck(config, stringFlag(flags, 'symbol') ?? 'SPY', out, extra.brokerOptions);
-  const speedText = stringFlag(flags, 'speed');
-  const speed = speedText === undefined ? undefined : Number(speedText);
-  if (speed !== undefined && !(speed >= 1 && speed <= 100000)) throw new UsageError(`--speed=${speedText} must be a number from 1 to 100000`);
-  const dateText = stringFlag(flags, 'date');
-  if (dateText !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(dateText)) throw new UsageError(`--date=${dateText} is not a date (expected YYYY-MM-DD)`);
-  const replay = stringFlag(flags, 'replay');
+  if (values['alpaca-paper-check']) return runAlpacaPaperCheck(config, values.symbol ?? 'SPY', out, extra.brokerOptions);
+  const replay = values.replay;
   const record = await runDryRun({
     config,
     cwd,
@@ -289,11 +317,11 @@ export async function runDryRunCommand(argv: string[], out: NodeJS.WritableStrea
     date: dateText,
     speed,
     replayFolder: replay,
-    symbols: (stringFlag(flags, 'symbols') ?? '').split(',').map((s) => s.trim().toUpperCase()).filter(Boolean),
+    symbols: symbolList(values.symbols),
     log: (s) => out.write(`${s}\n`),
     ...extra,
   });
-  if (flags.has('json')) out.write(`${JSON.stringify(record, null, 2)}\n`);
+  if (values.json) out.write(`${JSON.stringify(record, null, 2)}\n`);
   else {
     out.write(`dry run for ${record.version}, settings ${record.settingsHash.slice(0, 12)} (broker ${record.hashes.broker.slice(0, 8)}, strategy ${record.hashes.strategy.slice(0, 8)}, accounting ${record.hashes.accounting.slice(0, 8)})\n`);
     for (const c of record.checks) out.write(`  [${c.skipped ? 'SKIP' : c.ok ? 'PASS' : 'FAIL'}] ${c.name}: ${c.detail}\n`);
@@ -308,7 +336,7 @@ export async function runDryRunCommand(argv: string[], out: NodeJS.WritableStrea
 export async function runAlpacaPaperCheck(
   config: LoadedConfig,
   symbol: string,
-  out: NodeJS.WritableStream,
+  out: Writable,
   brokerOptions: Partial<BrokerFactoryOptions> = {},
 ): Promise<number> {
   const { bot, env } = config;

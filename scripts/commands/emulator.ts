@@ -3,49 +3,48 @@ import { isConfigError } from '../../domain/config/configError';
 import { regularSessionUtc } from '../../domain/market/exchangeCalendar';
 import { nyIso } from '../../domain/emulator/clock';
 import { startEmulator, type Emulator } from '../emulator';
-import { UsageError, dateFlag, parseArgs, stringFlag } from './shared';
+import { numberOption, UsageError, type CommandSpec, type OptionValues } from './args';
+import { leafCommand, runCommandLine, type CommandIo } from './command';
+import { dateOption } from './shared';
 
-/**
- * `emulator --replay DIR --date YYYY-MM-DD --speed N [--port P] [--seed S] [--facts FILE] [--journal FILE]
- * [--fault-rate R]`: serves the market emulator until SIGINT or SIGTERM and prints what to put in .env.
- */
+/** `emulator`: serves the market emulator until SIGINT or SIGTERM and prints what to put in .env. */
 
-export const EMULATOR_USAGE = 'emulator --replay DIR --date YYYY-MM-DD --speed N [--port P] [--seed S] [--facts FILE] [--journal FILE] [--fault-rate R]';
+const EMULATOR_OPTIONS = {
+  replay: { type: 'string', value: 'DIR', description: 'a folder of minute-bar CSVs, e.g. ../shared/data/minute (required)' },
+  date: { type: 'string', value: 'YYYY-MM-DD', description: 'the NYSE trading day to replay (required)' },
+  speed: { type: 'string', value: 'N', description: 'market seconds per real second, above 0 and at most 100000 (default 1)' },
+  port: { type: 'string', value: 'P', description: 'the port to listen on (default: any free port)' },
+  seed: { type: 'string', value: 'S', description: 'seed of the injected faults and latencies' },
+  facts: { type: 'string', value: 'FILE', description: 'a facts file (quotes, profiles, VIX) to serve' },
+  journal: { type: 'string', value: 'FILE', description: 'write every request and order to this file' },
+  'fault-rate': { type: 'string', value: 'R', description: 'probability of a broker fault per request, 0 to 1 (shared by error, rate limit, timeout, drop)' },
+} as const;
 
-export interface EmulatorCommandDeps {
+const EMULATOR_SPEC: CommandSpec<typeof EMULATOR_OPTIONS> = { name: 'emulator', summary: 'serve the local market emulator (Alpaca trading and data, Finnhub, VIX) until Ctrl-C', options: EMULATOR_OPTIONS };
+
+export interface EmulatorCommandDeps extends CommandIo {
   readonly out?: NodeJS.WritableStream;
   /** Resolves when the emulator should stop (default: SIGINT or SIGTERM). */
   readonly stopped?: (emulator: Emulator) => Promise<void>;
 }
 
-function numberFlag(flags: Map<string, string | true>, name: string, ok: (n: number) => boolean, allowed: string): number | undefined {
-  const v = stringFlag(flags, name);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new UsageError(`--${name}=${v} is invalid (allowed: ${allowed})`);
-  return n;
-}
-
-function fileFlag(flags: Map<string, string | true>, name: string): string | undefined {
-  const v = stringFlag(flags, name);
+function fileOption(name: string, v: string | undefined): string | undefined {
   if (v !== undefined && !fs.existsSync(v)) throw new UsageError(`--${name}=${v}: no such file`);
   return v;
 }
 
-function readArgs(argv: readonly string[]) {
-  const { flags, positionals } = parseArgs(argv);
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"; usage: ${EMULATOR_USAGE}`);
-  const replayDir = stringFlag(flags, 'replay');
-  if (replayDir === undefined) throw new UsageError(`--replay DIR is required (a folder of minute-bar CSVs, e.g. ../shared/data/minute); usage: ${EMULATOR_USAGE}`);
+function readArgs(values: OptionValues<typeof EMULATOR_OPTIONS>) {
+  const replayDir = values.replay;
+  if (replayDir === undefined) throw new UsageError('--replay DIR is required (a folder of minute-bar CSVs, e.g. ../shared/data/minute)');
   if (!fs.existsSync(replayDir)) throw new UsageError(`--replay=${replayDir}: no such folder`);
-  if (!flags.has('date')) throw new UsageError(`--date YYYY-MM-DD is required; usage: ${EMULATOR_USAGE}`);
-  const date = dateFlag(flags);
+  if (values.date === undefined) throw new UsageError('--date YYYY-MM-DD is required');
+  const date = dateOption(values.date);
   if (regularSessionUtc(date) === null) throw new UsageError(`--date=${date} is not an NYSE trading day (weekend or exchange holiday)`);
-  const speed = numberFlag(flags, 'speed', (n) => n > 0 && n <= 100_000, 'a number above 0 and at most 100000, market seconds per real second') ?? 1;
-  const port = numberFlag(flags, 'port', (n) => Number.isInteger(n) && n >= 0 && n <= 65_535, 'an integer port from 0 to 65535');
-  const seed = numberFlag(flags, 'seed', Number.isInteger, 'an integer');
-  const faultRate = numberFlag(flags, 'fault-rate', (n) => n >= 0 && n <= 1, 'a probability from 0 to 1');
-  return { replayDir, date, speed, port, seed, faultRate, factsFile: fileFlag(flags, 'facts'), journalPath: stringFlag(flags, 'journal') };
+  const speed = numberOption('speed', values.speed, (n) => n > 0 && n <= 100_000, 'a number above 0 and at most 100000, market seconds per real second') ?? 1;
+  const port = numberOption('port', values.port, (n) => Number.isInteger(n) && n >= 0 && n <= 65_535, 'an integer port from 0 to 65535');
+  const seed = numberOption('seed', values.seed, Number.isInteger, 'an integer');
+  const faultRate = numberOption('fault-rate', values['fault-rate'], (n) => n >= 0 && n <= 1, 'a probability from 0 to 1');
+  return { replayDir, date, speed, port, seed, faultRate, factsFile: fileOption('facts', values.facts), journalPath: values.journal };
 }
 
 function describe(e: Emulator, date: string, speed: number): string {
@@ -81,9 +80,16 @@ function untilSignal(): Promise<void> {
   });
 }
 
+export const emulatorCommand = leafCommand(EMULATOR_SPEC, serve);
+
+/** `emulator ...` on its own (tests): usage errors are thrown, with the usage attached. */
 export async function runEmulatorCommand(argv: readonly string[], deps: EmulatorCommandDeps = {}): Promise<number> {
-  const a = readArgs(argv);
-  const out = deps.out ?? process.stdout;
+  return runCommandLine(emulatorCommand, argv, deps, '');
+}
+
+async function serve({ values }: { values: OptionValues<typeof EMULATOR_OPTIONS> }, deps: EmulatorCommandDeps): Promise<number> {
+  const a = readArgs(values);
+  const out = deps.out ?? deps.stdout ?? process.stdout;
   const r = a.faultRate ?? 0;
   let emulator: Emulator;
   try {

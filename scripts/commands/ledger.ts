@@ -9,81 +9,90 @@ import type { LedgerBook } from '../../domain/ledger/chartOfAccounts';
 import { managerTsvProblems, parseManagerTsv } from '../../domain/ledger/manager';
 import { formatCents } from '../../domain/ledger/postings';
 import { outputMode, routingFlagsOf } from '../../domain/routing';
-import { parseArgs, reportFailure, stringFlag, UsageError } from './shared';
+import { UsageError } from './args';
+import { groupCommand, leafCommand, runCommandLine, type CommandIo, type Writable } from './command';
+import { reportFailure } from './shared';
 
-export const LEDGER_USAGE = `usage: ledger <command> [options]
-
-commands:
-  export [--mode paper|live] [--api] [--account-keys FILE]
-                 validate the book, then write output/ledgers/tbot_<mode>_ledger.manager.tsv and
-                 .manager.json for manual import; with --api also post new journal entries to
-                 Manager.io (MANAGER_API_URL, MANAGER_API_TOKEN); each Reference is posted once.
-                 --account-keys: a "Name<TAB>Key" file naming Manager.io account keys, for a
-                 Batch Create screen that wants keys instead of account names.
-                 Default mode: the one TEST_MODE / FORCE_PAPER_EXPORT route to.
-  check [--mode paper|live]
-                 validate the book(s) and any .manager.tsv, print a trial balance (read-only).
-`;
-
-export interface Writable {
-  write(chunk: string): unknown;
-}
-
-export interface LedgerCommandIO {
-  readonly stdout?: Writable;
-  readonly stderr?: Writable;
+export interface LedgerCommandIO extends CommandIo {
   /** Project folder (config, output/, backups/); default TRADEBOT_HOME or the working directory. */
   readonly cwd?: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-function modeFlag(flags: Map<string, string | true>): LedgerBook | undefined {
-  const m = stringFlag(flags, 'mode');
+const MODE = { type: 'string', value: 'paper|live', description: 'which book (default: the one TEST_MODE / FORCE_PAPER_EXPORT route to)' } as const;
+
+function modeOption(m: string | undefined): LedgerBook | undefined {
   if (m === undefined) return undefined;
   if (m !== 'paper' && m !== 'live') throw new UsageError(`--mode=${m} is not paper or live`);
   return m;
 }
 
-export async function runLedgerCommand(argv: string[], io: LedgerCommandIO = {}): Promise<number> {
-  const out = io.stdout ?? process.stdout;
-  const err = io.stderr ?? process.stderr;
+function context(io: LedgerCommandIO) {
   const cwd = path.resolve(io.cwd ?? process.env.TRADEBOT_HOME ?? process.cwd());
-  const args = argv[0] === 'ledger' ? argv.slice(1) : argv;
-  const [command, ...rest] = args;
+  return {
+    out: io.stdout ?? process.stdout,
+    cwd,
+    dirs: { outputDir: path.join(cwd, 'output'), backupsDir: path.join(cwd, 'backups') },
+    load: () => loadConfig({ cwd, processEnv: io.env ?? process.env, checkCredentials: false }),
+  };
+}
+
+const exportLeaf = leafCommand(
+  {
+    name: 'export',
+    summary: 'validate the book, then write the Manager.io files (and post them with --api)',
+    description: [
+      'writes output/ledgers/tbot_<mode>_ledger.manager.tsv and .manager.json for manual import; with --api',
+      'also posts new journal entries to Manager.io (MANAGER_API_URL, MANAGER_API_TOKEN); each Reference is',
+      'posted once.',
+    ].join('\n'),
+    options: {
+      mode: MODE,
+      api: { type: 'boolean', description: 'also post new journal entries to the Manager.io API' },
+      'account-keys': { type: 'string', value: 'FILE', description: 'a "Name<TAB>Key" file: write Manager.io account keys instead of names' },
+    },
+  },
+  async ({ values }, io: LedgerCommandIO) => {
+    const mode = modeOption(values.mode);
+    const c = context(io);
+    return exportCommand(await c.load(), c.dirs, { mode, api: values.api === true, keysFile: values['account-keys'] }, c.cwd, c.out);
+  },
+);
+
+const checkLeaf = leafCommand(
+  { name: 'check', summary: 'validate the book(s) and any .manager.tsv, print a trial balance (read-only)', options: { mode: { ...MODE, description: 'check one book (default: both)' } } },
+  async ({ values }, io: LedgerCommandIO) => {
+    const mode = modeOption(values.mode);
+    const c = context(io);
+    return checkCommand(c.dirs.outputDir, mode, c.out);
+  },
+);
+
+export const ledgerCommand = groupCommand<LedgerCommandIO>({
+  name: 'ledger',
+  summary: 'the double-entry ledger: Manager.io export and balance check',
+  subcommands: [exportLeaf, checkLeaf],
+});
+
+/** `ledger ...` on its own (tests; a leading `ledger` is tolerated): the exit code, failures printed to stderr. */
+export async function runLedgerCommand(argv: string[], io: LedgerCommandIO = {}): Promise<number> {
   try {
-    const { flags, positionals } = parseArgs(rest);
-    if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
-    const load = () => loadConfig({ cwd, processEnv: io.env ?? process.env, checkCredentials: false });
-    const dirs = { outputDir: path.join(cwd, 'output'), backupsDir: path.join(cwd, 'backups') };
-    switch (command) {
-      case 'export':
-        return await exportCommand(await load(), dirs, flags, cwd, out);
-      case 'check':
-        return checkCommand(dirs.outputDir, modeFlag(flags), out);
-      case undefined:
-      case 'help':
-      case '--help':
-        out.write(LEDGER_USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown ledger command "${command}"\n${LEDGER_USAGE}`);
-    }
+    return await runCommandLine(ledgerCommand, argv[0] === 'ledger' ? argv.slice(1) : argv, io, '');
   } catch (e) {
-    return reportFailure(e, err as NodeJS.WritableStream);
+    return reportFailure(e, io.stderr ?? process.stderr);
   }
 }
 
 async function exportCommand(
   config: LoadedConfig,
   dirs: { outputDir: string; backupsDir: string },
-  flags: Map<string, string | true>,
+  opts: { mode: LedgerBook | undefined; api: boolean; keysFile: string | undefined },
   cwd: string,
   out: Writable,
 ): Promise<number> {
   const routed = outputMode(routingFlagsOf(config.bot));
-  const mode = modeFlag(flags) ?? (routed === 'live' ? 'live' : 'paper');
-  const api = flags.get('api') === true;
-  const keysFile = stringFlag(flags, 'account-keys');
+  const mode = opts.mode ?? (routed === 'live' ? 'live' : 'paper');
+  const { api, keysFile } = opts;
   const acts = createAuditActivities({ ...dirs, env: config.env, bot: config.bot });
   const r = await acts.exportLedger({ mode, trigger: 'manual', api });
   if (keysFile) {

@@ -1,48 +1,62 @@
+import type { Client } from '@temporalio/client';
+import type { LoadedConfig } from '../../activities/config/loadConfig';
 import { connectClient } from '../temporal/connection';
 import { SCHEDULE_ID, ensureSchedule, nextScheduledRuns } from '../temporal/schedule';
-import { UsageError, loadProjectConfig, parseArgs } from './shared';
+import { groupCommand, leafCommand, type CommandIo, type LeafCommand } from './command';
+import { loadProjectConfig } from './shared';
 
-/** `schedule create|update|pause|unpause|trigger|list|delete`. */
-export async function runScheduleCommand(argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
-  const { positionals } = parseArgs(argv);
-  const sub = positionals[0] ?? 'list';
-  const config = await loadProjectConfig();
-  const client = await connectClient(config.env);
-  try {
-    const handle = client.schedule.getHandle(SCHEDULE_ID);
-    switch (sub) {
-      case 'create':
-      case 'update': {
-        const r = await ensureSchedule(client, config.bot, config.env.TEMPORAL_TASK_QUEUE);
-        out.write(`schedule ${SCHEDULE_ID} ${r} for ${config.bot.TRADING_DAYS.join(',')}\n`);
-        break;
-      }
-      case 'pause':
-        await handle.pause('paused from the CLI');
-        out.write(`schedule ${SCHEDULE_ID} paused\n`);
-        return 0;
-      case 'unpause':
-        await handle.unpause('unpaused from the CLI');
-        out.write(`schedule ${SCHEDULE_ID} unpaused\n`);
-        break;
-      case 'trigger':
-        await handle.trigger();
-        out.write(`schedule ${SCHEDULE_ID} triggered now\n`);
-        return 0;
-      case 'delete':
-        await handle.delete();
-        out.write(`schedule ${SCHEDULE_ID} deleted\n`);
-        return 0;
-      case 'list':
-        break;
-      default:
-        throw new UsageError(`unknown schedule command ${sub} (create, update, pause, unpause, trigger, list, delete)`);
+/** `schedule create|update|pause|unpause|trigger|list|delete`: the trading-day Schedule in Temporal. */
+
+type ScheduleAction = (client: Client, config: LoadedConfig) => Promise<{ line: string; thenList: boolean }>;
+
+function scheduleLeaf(name: string, summary: string, action: ScheduleAction): LeafCommand {
+  return leafCommand({ name, summary, options: {} }, async (_args, io: CommandIo) => {
+    const out = io.stdout ?? process.stdout;
+    const config = await loadProjectConfig();
+    const client = await connectClient(config.env);
+    try {
+      const r = await action(client, config);
+      if (r.line) out.write(`${r.line}\n`);
+      if (!r.thenList) return 0;
+      const runs = await nextScheduledRuns(client);
+      out.write(`schedule ${SCHEDULE_ID}${runs.paused ? ' (paused)' : ''}; next runs (UTC):\n`);
+      for (const d of runs.next) out.write(`  ${d.toISOString()}\n`);
+      return 0;
+    } finally {
+      await client.connection.close();
     }
-    const runs = await nextScheduledRuns(client);
-    out.write(`schedule ${SCHEDULE_ID}${runs.paused ? ' (paused)' : ''}; next runs (UTC):\n`);
-    for (const d of runs.next) out.write(`  ${d.toISOString()}\n`);
-    return 0;
-  } finally {
-    await client.connection.close();
-  }
+  });
 }
+
+const ensure: ScheduleAction = async (client, config) => {
+  const r = await ensureSchedule(client, config.bot, config.env.TEMPORAL_TASK_QUEUE);
+  return { line: `schedule ${SCHEDULE_ID} ${r} for ${config.bot.TRADING_DAYS.join(',')}`, thenList: true };
+};
+const handle = (client: Client) => client.schedule.getHandle(SCHEDULE_ID);
+
+export const scheduleCommand = groupCommand({
+  name: 'schedule',
+  summary: 'the trading-day Schedule in Temporal',
+  defaultSubcommand: 'list',
+  subcommands: [
+    scheduleLeaf('create', 'create the Schedule from TRADING_DAYS and the session times (updates it when present)', ensure),
+    scheduleLeaf('update', 'update the Schedule to the current settings (creates it when absent)', ensure),
+    scheduleLeaf('pause', 'pause the Schedule: no new trading day starts', async (c) => {
+      await handle(c).pause('paused from the CLI');
+      return { line: `schedule ${SCHEDULE_ID} paused`, thenList: false };
+    }),
+    scheduleLeaf('unpause', 'resume the Schedule', async (c) => {
+      await handle(c).unpause('unpaused from the CLI');
+      return { line: `schedule ${SCHEDULE_ID} unpaused`, thenList: true };
+    }),
+    scheduleLeaf('trigger', "start the Schedule's trading day now", async (c) => {
+      await handle(c).trigger();
+      return { line: `schedule ${SCHEDULE_ID} triggered now`, thenList: false };
+    }),
+    scheduleLeaf('list', 'the next scheduled runs', async () => ({ line: '', thenList: true })),
+    scheduleLeaf('delete', 'delete the Schedule', async (c) => {
+      await handle(c).delete();
+      return { line: `schedule ${SCHEDULE_ID} deleted`, thenList: false };
+    }),
+  ],
+});

@@ -3,39 +3,24 @@ import { loadConfig, type LoadedConfig } from '../../activities/config/loadConfi
 import { isConfigError } from '../../domain/config/configError';
 import { outputMode, routingFlagsOf } from '../../domain/routing';
 import { dayWorkflowId } from '../../workflows/tradingDayApi';
+import { UsageError } from './args';
 
 export const PROJECT_DIR = process.env.TRADEBOT_HOME ?? process.cwd();
 
-/** Parses `--key value`, `--key=value` and bare flags; positionals are kept in order. */
-export function parseArgs(argv: readonly string[]): { flags: Map<string, string | true>; positionals: string[] } {
-  const flags = new Map<string, string | true>();
-  const positionals: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
-      else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) flags.set(a.slice(2), argv[++i]);
-      else flags.set(a.slice(2), true);
-    } else positionals.push(a);
-  }
-  return { flags, positionals };
-}
+export { UsageError };
 
-export class UsageError extends Error {}
-
-export function stringFlag(flags: Map<string, string | true>, name: string): string | undefined {
-  const v = flags.get(name);
-  if (v === true) throw new UsageError(`--${name} needs a value`);
-  return v;
-}
-
-export function dateFlag(flags: Map<string, string | true>, name = 'date'): string {
-  const v = stringFlag(flags, name) ?? new Date().toISOString().slice(0, 10);
+/** The `--date` value (today, UTC, when absent), checked to be a real YYYY-MM-DD date. */
+export function dateOption(text: string | undefined, name = 'date'): string {
+  const v = text ?? new Date().toISOString().slice(0, 10);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`))) {
     throw new UsageError(`--${name}=${v} is not a date (expected YYYY-MM-DD)`);
   }
   return v;
+}
+
+/** A comma-separated list of symbols, upper-cased, blanks dropped. */
+export function symbolList(text: string | undefined): string[] {
+  return (text ?? '').split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
 }
 
 export async function loadProjectConfig(): Promise<LoadedConfig> {
@@ -51,9 +36,9 @@ export function operator(): string {
 }
 
 /** Prints a failure as one clear message (never a stack trace) and returns the exit code. */
-export function reportFailure(err: unknown, err_: NodeJS.WritableStream = process.stderr): number {
+export function reportFailure(err: unknown, err_: { write(chunk: string): unknown } = process.stderr): number {
   if (err instanceof UsageError) {
-    err_.write(`usage error: ${err.message}\n`);
+    err_.write(`usage error: ${err.message}\n${err.usage === null ? '' : `\n${err.usage}`}`);
     return 2;
   }
   if (isConfigError(err)) {
