@@ -13,6 +13,9 @@ const path = require('node:path');
 const { ensureTemporalCli } = require('./installTemporalCli');
 
 const root = path.resolve(__dirname, '..');
+// The bot's search attributes as workflows/searchAttributes.ts defines them (plain JS cannot import it;
+// tests/unit/searchAttributeSpecs.test.ts keeps the two lists equal).
+const BOT_SEARCH_ATTRIBUTE_SPECS = ['TradingDate=Keyword', 'TradingMode=Keyword', 'Broker=KeywordList', 'Strategy=KeywordList', 'DayState=Keyword', 'Halted=Bool'];
 
 function listTests(dir) {
   const out = [];
@@ -98,7 +101,8 @@ async function main() {
     // A second namespace for tests that start days under the production ids (tradebot-day-<mode>-<date>)
     // through the CLI, so they cannot collide with another test's day of the same date.
     ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--headless',
-      '--db-filename', path.join(dbDir, 'temporal.sqlite'), '--log-level', 'error', '--namespace', 'tradebot-isolated'],
+      '--db-filename', path.join(dbDir, 'temporal.sqlite'), '--log-level', 'error', '--namespace', 'tradebot-isolated',
+      ...BOT_SEARCH_ATTRIBUTE_SPECS.flatMap((spec) => ['--search-attribute', spec])],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const stopServer = () => {

@@ -10,6 +10,7 @@ import { createScreenerActivities } from '../activities/screening/screenerActivi
 import type { ScreeningDataProvider } from '../activities/screening/screeningDataProvider';
 import type { OutputMode } from '../domain/trades/tradeRecord';
 import { classifyActivityErrors } from '../domain/errors/errorClasses';
+import { createSearchAttributeActivities } from './searchAttributeActivities';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -81,6 +82,7 @@ export async function createTradingWorker(opts: TradingWorkerOptions): Promise<W
       ...createAccountActivities(opts.client, { mode: opts.mode, taskQueue: opts.taskQueue, workflowId: opts.accountWorkflowId }),
       ...createDisasterLogActivities({ outputDir: opts.deps.outputDir, alert: accountEventAlert(audit, opts.mode) }),
       ...createAuditActivities(audit),
+      ...createSearchAttributeActivities(opts.client, opts.namespace),
       ...(opts.extraActivities ?? {}),
     },
     // Two cores: a handful of concurrent activities is plenty and keeps bar fetches prompt.

@@ -13,11 +13,19 @@ export const PATCHES = {
   daySessionWaitEndsOnStop: 'tradebot-day-session-wait-ends-on-stop',
   /** The day lets signal and update handlers finish before it returns its summary. */
   dayHandlersFinishFirst: 'tradebot-day-handlers-finish-first',
+  /** The day asks whether the namespace has the bot's search attributes, then sets them on itself and its sessions. */
+  daySearchAttributes: 'tradebot-day-search-attributes',
   /**
    * For workflows/session.ts: a worker release other than the day's VERSION_TAG notes it and trades on,
    * instead of blocking the session (docs/temporal.md, "The build check in the session").
    */
   sessionBuildCheckNotesNewerRelease: 'tradebot-session-build-check-notes-newer-release',
+  /**
+   * The session's orders go out without waiting on what need not come first: a bar's exits run together,
+   * an entry's two quotes together, and the protective stop and fill alert no longer hold the next entry
+   * (docs/trading.md, "Order latency").
+   */
+  sessionConcurrentOrders: 'tradebot-session-concurrent-orders',
 } as const;
 
 export type PatchId = (typeof PATCHES)[keyof typeof PATCHES];

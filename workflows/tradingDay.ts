@@ -9,6 +9,7 @@ import {
   proxyActivities,
   setHandler,
   startChild,
+  upsertSearchAttributes,
   workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
@@ -50,6 +51,8 @@ import { brokerHaltedSignal, watchBrokerHaltsSignal, type BrokerHaltedNotice } f
 import type { DefenseSource, DefenseTrigger } from '../domain/risk/defenseMode';
 import { marketNowMs, sleepUntilMarket, workflowNowMs } from './workflowClock';
 import { PATCHES } from './patches';
+import { BROKER, DAY_STATE, HALTED, MODE, STRATEGY, TRADING_DATE } from './searchAttributes';
+import type { SearchAttributeActivities } from '../workers/searchAttributeActivities';
 
 const { startupChecks, brokerAccount } = proxyActivities<TradingActivities>({
   startToCloseTimeout: '1 minute',
@@ -66,6 +69,11 @@ const { notify, rotateLogs } = proxyActivities<AuditActivities>({
 const { closePosition } = proxyActivities<ProtectionActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: ['ConfigError', 'LogicError'] },
+});
+
+const { botSearchAttributesRegistered } = proxyActivities<SearchAttributeActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 3 },
 });
 
 const { writeDailySummary } = proxyActivities<TradingActivities>({
@@ -127,6 +135,32 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
     const b = brokerOf.get(s.workflowId);
     return b === undefined ? s : { ...s, broker: b };
   };
+
+  // Search attributes for the Web UI and visibility queries (docs/temporal.md, "Finding workflows"). Days
+  // begun before the patch, and namespaces without the attributes, go without them.
+  const searchable = patched(PATCHES.daySearchAttributes) && (await searchAttributesRegistered());
+  let publishedSearchState: string | null = null;
+  const publishSearchState = () => {
+    if (!searchable) return;
+    const halted = killed || haltReason !== null || halts.size > 0;
+    const current = `${state}|${halted}`;
+    if (current === publishedSearchState) return;
+    const first = publishedSearchState === null;
+    publishedSearchState = current;
+    if (first) {
+      upsertSearchAttributes([
+        { key: TRADING_DATE, value: date },
+        { key: MODE, value: mode },
+        { key: BROKER, value: [...brokers] },
+        { key: STRATEGY, value: [...plan.sessions] },
+      ]);
+    }
+    upsertSearchAttributes([
+      { key: DAY_STATE, value: state },
+      { key: HALTED, value: halted },
+    ]);
+  };
+  publishSearchState();
 
   const forward = async (fn: (childId: string) => Promise<void>, only?: BrokerName) => {
     for (const [id, child] of children) {
@@ -197,6 +231,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
       currentSession = s.strategy;
       if (!stopped && !killed) state = s.state === 'idle' ? state : s.state;
     }
+    publishSearchState();
   });
   setHandler(stopSignal, (a) => {
     stopped = true;
@@ -207,6 +242,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
     killed = true;
     state = 'halted';
     haltReason = `kill switch by ${a.by}${a.reason ? `: ${a.reason}` : ''}`;
+    publishSearchState();
     await forward((id) => getExternalWorkflowHandle(id).signal(sessionKillSignal, a));
     await alert('kill_switch', `kill switch: ${date}`, [haltReason]);
   });
@@ -233,6 +269,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
       haltReason = `every broker halted: ${brokers.map((b) => `${b}: ${halts.get(b)?.reason ?? ''}`).join('; ')}`;
       state = 'halted';
     }
+    publishSearchState();
     await forward((id) => getExternalWorkflowHandle(id).signal(brokerHaltedSignal, n), n.broker);
   });
 
@@ -343,6 +380,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
     // A kill or defense change still alerting finishes before the day closes (docs/temporal.md).
     if (patched(PATCHES.dayHandlersFinishFirst)) await condition(allHandlersFinished);
     if (state !== 'halted') state = 'done';
+    publishSearchState();
     return {
       date,
       mode,
@@ -435,6 +473,14 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
       const handle = await startChild(sessionWorkflow, {
         workflowId: id,
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        typedSearchAttributes: searchable
+          ? [
+              { key: TRADING_DATE, value: date },
+              { key: MODE, value: mode },
+              { key: BROKER, value: [b] },
+              { key: STRATEGY, value: [s] },
+            ]
+          : undefined,
         args: [
           {
             dayWorkflowId: info.workflowId,
@@ -470,6 +516,16 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
 
 function startTimeOf(s: StrategyName, cfg: DayInput['config']): string {
   return s === 'open' ? cfg.START_TIME_OPEN : s === 'mid' ? cfg.START_TIME_MID : cfg.START_TIME_CLOSE;
+}
+
+/** Whether the namespace has the bot's search attributes; an unanswered check counts as no. */
+async function searchAttributesRegistered(): Promise<boolean> {
+  try {
+    return await botSearchAttributesRegistered();
+  } catch (err) {
+    log.warn('search attributes not checked; the day goes without them', { error: String(err) });
+    return false;
+  }
 }
 
 /** Durable timer until market time `marketMs`, ended early once `interrupted` holds. */

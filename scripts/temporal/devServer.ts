@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { searchAttributeSpecs } from '../../workflows/searchAttributes';
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- plain JS installer shared with npm install
 const { ensureTemporalCli } = require('../installTemporalCli.js') as { ensureTemporalCli(o?: { quiet?: boolean }): string };
 
@@ -63,7 +64,11 @@ export async function ensureDevServer(opts: { address: string; dbFile?: string; 
   opts.log?.(`starting Temporal dev server on ${host}:${port} (database ${dbFile})`);
   const proc = spawn(
     cli,
-    ['server', 'start-dev', '--ip', host, '--port', String(port), '--ui-port', String(uiPort), '--db-filename', dbFile, '--log-level', 'warn'],
+    [
+      'server', 'start-dev', '--ip', host, '--port', String(port), '--ui-port', String(uiPort), '--db-filename', dbFile, '--log-level', 'warn',
+      // The bot's search attributes (workflows/searchAttributes.ts), so the Web UI can filter days and sessions.
+      ...searchAttributeSpecs().flatMap((spec) => ['--search-attribute', spec]),
+    ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   // Never leave an orphaned server behind, however this process ends.
