@@ -12,9 +12,8 @@
  * and, in another fresh process, one paper day at the market emulator (scripts/bench/emulatorDay.ts):
  * order latency from bar visibility to the emulator (p50, p99) and real seconds per session and for the day.
  * The last line of output is one JSON object with the figures.
- * Options: --quick (fewer repetitions), --no-emulator (skip the emulator day, about 6 minutes),
- * --year100-child and --emulator-day-child (internal: the runs in their own processes; the second one
- * alone is the emulator part by itself, its last line the figures' JSON).
+ * Options: BENCH_OPTIONS below (`npm run bench -- --help`); the two -child options are internal, the runs in
+ * their own processes.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +29,7 @@ import { openTiming, sessionWindowFor } from '../domain/market/sessionWindow';
 import { OPEN_TRAILING_STOP } from '../domain/strategies/openRangeBreakout';
 import type { ExitReason } from '../domain/strategies/strategy';
 import type { SimulatedTrade } from '../domain/strategies/simulate';
+import { formatUsage, parseCommandArgs, usageErrorText, UsageError, wantsHelp, type CommandSpec, type OptionValues } from './commands/args';
 import { runBacktestCommand } from './commands/backtest';
 import { seededRandom } from './seededRandom';
 // Type only: the emulator day's modules (Temporal worker, emulator) load in its child process alone.
@@ -305,9 +305,9 @@ function runEmulatorDay(): EmulatorDayFigures {
   }
 }
 
-async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick');
-  const withEmulator = !process.argv.includes('--no-emulator');
+async function main(values: BenchValues): Promise<void> {
+  const quick = values.quick === true;
+  const withEmulator = values['no-emulator'] !== true;
   // Best of several runs: a shared machine's other work only ever makes a run slower.
   const reps = quick ? 1 : 5;
   console.log(`bench: ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ''}, Node ${process.version}`);
@@ -408,12 +408,45 @@ async function main(): Promise<void> {
   );
 }
 
-if (process.argv.includes('--year100-child')) {
+const BENCH_OPTIONS = {
+  quick: { type: 'boolean', description: 'fewer repetitions' },
+  'no-emulator': { type: 'boolean', description: 'skip the emulator day (about 6 minutes)' },
+  'year100-child': { type: 'boolean', description: 'internal: the year of 100 symbols, in its own process' },
+  'emulator-day-child': { type: 'boolean', description: 'internal: the emulator day alone, its last line the figures as JSON' },
+} as const;
+
+type BenchValues = OptionValues<typeof BENCH_OPTIONS>;
+
+const BENCH_SPEC: CommandSpec<typeof BENCH_OPTIONS> = {
+  name: '',
+  summary: 'backtester speed on a fixed synthetic data set, and one paper day at the market emulator',
+  description: 'the last line of output is one JSON object with the figures (docs/backtest.md)',
+  options: BENCH_OPTIONS,
+};
+
+/** The bench's command line; help and usage errors end the process here (exit 0 and 2). */
+function benchValues(argv: readonly string[]): BenchValues {
+  const usage = formatUsage(BENCH_SPEC, 'npm run bench --');
+  if (wantsHelp(argv)) {
+    process.stdout.write(usage);
+    process.exit(0);
+  }
+  try {
+    return parseCommandArgs(BENCH_SPEC, argv).values;
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(usageErrorText(err, usage));
+    process.exit(2);
+  }
+}
+
+const benchArgs = benchValues(process.argv.slice(2));
+if (benchArgs['year100-child']) {
   year100Child().catch((err: unknown) => {
     console.error(err);
     process.exitCode = 1;
   });
-} else if (process.argv.includes('--emulator-day-child')) {
+} else if (benchArgs['emulator-day-child']) {
   // An explicit exit: the Temporal runtime's native threads need not keep the process for the bench to wait on.
   emulatorDayChild().then(
     () => process.exit(0),
@@ -423,7 +456,7 @@ if (process.argv.includes('--year100-child')) {
     },
   );
 } else {
-  main().catch((err: unknown) => {
+  main(benchArgs).catch((err: unknown) => {
     console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 1;
   });

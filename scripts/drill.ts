@@ -6,21 +6,83 @@
  * The last line of output is one JSON object with the figures; the exit code is 1 on any violation,
  * 2 on bad arguments. See README "Reliability drill".
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DrillUsageError, parseDrillArgs } from './drill/plan';
+import { formatUsage, numberOption, parseCommandArgs, usageErrorText, UsageError, wantsHelp, type CommandSpec, type OptionValues } from './commands/args';
+import { DRILL_DATE, DRILL_UNIVERSE, FIXTURE_MINUTE_DIR, SHARED_MINUTE_DIR, SHARED_VIX_CSV, type DrillOptions } from './drill/plan';
 import { runEmulatorDrill, type EmulatorDrillResult } from './drill/emulatorRun';
 import { runDrill, type DrillResult } from './drill/run';
 
-async function main(): Promise<number> {
-  let options;
+const DRILL_OPTIONS = {
+  emulator: { type: 'boolean', description: 'a paper day through the real Alpaca adapter against the market emulator' },
+  seed: { type: 'string', value: 'N', description: 'the seed of the kill, restart and fault schedule (default 1)' },
+  kills: { type: 'string', value: 'K', description: 'worker SIGKILLs, 0 to 50 (default 2)' },
+  restarts: { type: 'string', value: 'R', description: 'Temporal server restarts, 0 to 20 (default 1)' },
+  'fault-rate': { type: 'string', value: 'P', description: 'probability of a broker fault per call, 0 to 0.5 (default 0.1)' },
+  speed: { type: 'string', value: 'S', description: 'market minutes per real minute, 1 to 100000 (default 120)' },
+  sessions: { type: 'string', value: 'open|mid|close|all', description: 'the sessions to run (default all)' },
+  date: { type: 'string', value: 'YYYY-MM-DD', description: `the replayed day (default ${DRILL_DATE})` },
+  symbols: { type: 'string', value: 'A,B', description: `the universe (default ${DRILL_UNIVERSE.join(',')})` },
+  replay: { type: 'string', value: 'DIR', description: 'minute-bar folder (default ../shared/data/minute, else tests/fixtures/minute)' },
+  out: { type: 'string', value: 'DIR', description: 'outputs, journals and the dev server file (default: a new folder under the temp dir)' },
+} as const;
+
+const DRILL_SPEC: CommandSpec<typeof DRILL_OPTIONS> = {
+  name: '',
+  summary: 'the reliability drill: a compressed day while the worker is killed, the server restarted and the broker fails',
+  description: 'the last line is one JSON object with the figures; exit 1 on any violation, 2 on bad arguments (README "Reliability drill")',
+  options: DRILL_OPTIONS,
+};
+
+const DRILL_PROGRAM = 'npm run drill --';
+
+function drillOptionsFrom(values: OptionValues<typeof DRILL_OPTIONS>, defaultOutDir: (seed: number) => string): DrillOptions {
+  const int = (k: 'seed' | 'kills' | 'restarts', dflt: number, max: number) =>
+    numberOption(k, values[k], (n) => Number.isInteger(n) && n >= 0 && n <= max, `an integer from 0 to ${max}`) ?? dflt;
+  const seed = int('seed', 1, 2 ** 31 - 1);
+  const faultRate = numberOption('fault-rate', values['fault-rate'], (n) => n >= 0 && n <= 0.5, 'a number from 0 to 0.5') ?? 0.1;
+  const speed = numberOption('speed', values.speed, (n) => n >= 1 && n <= 100000, 'a number from 1 to 100000') ?? 120;
+  const sessions = values.sessions ?? 'all';
+  if (sessions !== 'open' && sessions !== 'mid' && sessions !== 'close' && sessions !== 'all') throw new UsageError(`--sessions=${sessions} must be open, mid, close or all`);
+  const date = values.date ?? DRILL_DATE;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new UsageError(`--date=${date} must be YYYY-MM-DD`);
+  const replayDir = path.resolve(values.replay ?? (fs.existsSync(SHARED_MINUTE_DIR) ? SHARED_MINUTE_DIR : FIXTURE_MINUTE_DIR));
+  if (!fs.existsSync(replayDir)) throw new UsageError(`--replay=${replayDir} does not exist`);
+  const symbols = (values.symbols ?? DRILL_UNIVERSE.join(','))
+    .split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean);
+  if (symbols.length === 0) throw new UsageError('--symbols lists no symbol');
+  return {
+    seed,
+    kills: int('kills', 2, 50),
+    restarts: int('restarts', 1, 20),
+    faultRate,
+    speed,
+    sessions,
+    date,
+    symbols,
+    replayDir,
+    vixCsv: fs.existsSync(SHARED_VIX_CSV) ? SHARED_VIX_CSV : null,
+    outDir: path.resolve(values.out ?? defaultOutDir(seed)),
+    emulator: values.emulator === true,
+  };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(formatUsage(DRILL_SPEC, DRILL_PROGRAM));
+    return 0;
+  }
+  let options: DrillOptions;
   try {
-    options = parseDrillArgs(process.argv.slice(2), (seed) =>
+    options = drillOptionsFrom(parseCommandArgs(DRILL_SPEC, argv).values, (seed) =>
       path.join(os.tmpdir(), `tradebot-drill-${seed}-${new Date().toISOString().replace(/[-:.]/g, '')}`),
     );
   } catch (err) {
-    if (err instanceof DrillUsageError) {
-      process.stderr.write(`${err.message}\n`);
+    if (err instanceof UsageError) {
+      process.stderr.write(usageErrorText(err, formatUsage(DRILL_SPEC, DRILL_PROGRAM)));
       return 2;
     }
     throw err;
@@ -51,7 +113,7 @@ function isEmulatorResult(r: DrillResult | EmulatorDrillResult): r is EmulatorDr
   return 'emulator' in r;
 }
 
-main().then(
+main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     // One line, no stack trace: a drill that cannot run is a failed drill.

@@ -3,12 +3,30 @@
 import { loadConfig } from '../activities/config/loadConfig';
 import { runWorkerProcess } from '../workers/runWorker';
 import { startConfiguredDashboard } from './commands/dashboard';
+import { formatUsage, parseCommandArgs, UsageError, wantsHelp } from './commands/args';
 import { reportFailure } from './commands/shared';
 import { connectClient } from './temporal/connection';
 import { ensureDevServer } from './temporal/devServer';
 import { ensureSchedule, nextScheduledRuns } from './temporal/schedule';
 
-async function main(): Promise<number> {
+const START_SPEC = {
+  name: '',
+  summary: 'the embedded default: the Temporal dev server when none answers, the worker, the Schedule (and the dashboard when DASHBOARD_ENABLED=true)',
+  options: {},
+} as const;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const usage = formatUsage(START_SPEC, 'npm start');
+  if (wantsHelp(argv)) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  try {
+    parseCommandArgs(START_SPEC, argv);
+  } catch (err) {
+    if (err instanceof UsageError) return reportFailure(err.withUsage(usage));
+    throw err;
+  }
   const cwd = process.env.TRADEBOT_HOME ?? process.cwd();
   const log = (s: string) => console.log(s);
   const config = await loadConfig({ cwd });
@@ -47,7 +65,7 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
+main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => process.exit(reportFailure(err)),
 );

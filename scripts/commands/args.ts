@@ -25,6 +25,11 @@ export class UsageError extends Error {
   }
 }
 
+/** How a usage error is printed everywhere: one line naming the problem, then the usage when known. */
+export function usageErrorText(err: UsageError, usage: string | null = err.usage): string {
+  return `usage error: ${err.message}\n${usage === null ? '' : `\n${usage}`}`;
+}
+
 export interface OptionSpec {
   readonly type: 'string' | 'boolean';
   /** One-letter alias, without the dash. */
@@ -124,7 +129,7 @@ function checkPositionals(spec: CommandSpec, given: readonly string[]): void {
   const declared = spec.positionals ?? [];
   if (given.length > declared.length) {
     const stray = given[declared.length];
-    throw new UsageError(declared.length === 0 ? `unexpected argument "${stray}" (${spec.name} takes options only)` : `unexpected argument "${stray}"`);
+    throw new UsageError(declared.length === 0 ? `unexpected argument "${stray}" (this command takes options only)` : `unexpected argument "${stray}"`);
   }
   declared.forEach((p, i) => {
     const v = given[i];

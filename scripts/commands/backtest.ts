@@ -15,7 +15,7 @@ import { formatSignalAuditCsv, type VixSeries } from '../../domain/backtest/sign
 import { BOT_CONFIG_KEYS, BOT_KEY_ALIASES, botConfigSchema, type BotConfig } from '../../domain/config/botConfigSchema';
 import { isConfigError } from '../../domain/config/configError';
 import { STRATEGY_NAMES, type StrategyName } from '../../domain/strategies/strategy';
-import { numberOption, parseCommandArgs, UsageError, type CommandSpec, type OptionValues } from './args';
+import { numberOption, parseCommandArgs, usageErrorText, UsageError, type CommandSpec, type OptionValues } from './args';
 import { leafCommand, runCommandLine } from './command';
 
 export const DEFAULT_RESULTS_DIR = join('output', 'backtest');
@@ -299,7 +299,8 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
     return await runCommandLine(backtestCommand, argv, {}, '');
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(`backtest: ${err.message}\n\n${err.usage ?? ''}`);
+      // console.error, as the rest of the command prints: the message is the first line, the usage follows.
+      console.error(usageErrorText(err).trimEnd());
       return 2;
     }
     throw err;

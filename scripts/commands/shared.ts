@@ -3,7 +3,7 @@ import { loadConfig, type LoadedConfig } from '../../activities/config/loadConfi
 import { isConfigError } from '../../domain/config/configError';
 import { outputMode, routingFlagsOf } from '../../domain/routing';
 import { dayWorkflowId } from '../../workflows/tradingDayApi';
-import { UsageError } from './args';
+import { UsageError, usageErrorText } from './args';
 
 export const PROJECT_DIR = process.env.TRADEBOT_HOME ?? process.cwd();
 
@@ -38,7 +38,7 @@ export function operator(): string {
 /** Prints a failure as one clear message (never a stack trace) and returns the exit code. */
 export function reportFailure(err: unknown, err_: { write(chunk: string): unknown } = process.stderr): number {
   if (err instanceof UsageError) {
-    err_.write(`usage error: ${err.message}\n${err.usage === null ? '' : `\n${err.usage}`}`);
+    err_.write(usageErrorText(err));
     return 2;
   }
   if (isConfigError(err)) {

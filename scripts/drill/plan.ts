@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { replayInput } from '../../activities/schedulingActivities';
 import { botConfigSchema, type BotConfig } from '../../domain/config/botConfigSchema';
@@ -43,75 +42,6 @@ export interface DrillOptions {
    * injects the broker faults at the HTTP level (scripts/drill/emulatorRun.ts).
    */
   readonly emulator: boolean;
-}
-
-export class DrillUsageError extends Error {}
-
-const USAGE =
-  'usage: npm run drill -- [--emulator] --seed N --kills K --restarts R --fault-rate P [--speed S] [--sessions open|mid|close|all] ' +
-  '[--date YYYY-MM-DD] [--symbols A,B] [--replay DIR] [--out DIR]';
-
-/** Options that take no value. */
-const SWITCHES = ['emulator'];
-
-export function parseDrillArgs(argv: readonly string[], defaultOutDir: (seed: number) => string): DrillOptions {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (!a.startsWith('--')) throw new DrillUsageError(`unexpected argument ${a}; ${USAGE}`);
-    if (SWITCHES.includes(a.slice(2))) {
-      flags.set(a.slice(2), 'true');
-      continue;
-    }
-    const eq = a.indexOf('=');
-    if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
-    else {
-      const v = argv[i + 1];
-      if (v === undefined || v.startsWith('--')) throw new DrillUsageError(`${a} needs a value; ${USAGE}`);
-      flags.set(a.slice(2), v);
-      i++;
-    }
-  }
-  const known = [...SWITCHES, 'seed', 'kills', 'restarts', 'fault-rate', 'speed', 'sessions', 'date', 'symbols', 'replay', 'out'];
-  for (const k of flags.keys()) if (!known.includes(k)) throw new DrillUsageError(`unknown option --${k}; ${USAGE}`);
-  const int = (k: string, dflt: number, max: number) => {
-    const t = flags.get(k);
-    const v = t === undefined ? dflt : Number(t);
-    if (!Number.isInteger(v) || v < 0 || v > max) throw new DrillUsageError(`--${k}=${t} must be an integer from 0 to ${max}`);
-    return v;
-  };
-  const seed = int('seed', 1, 2 ** 31 - 1);
-  const rateText = flags.get('fault-rate');
-  const faultRate = rateText === undefined ? 0.1 : Number(rateText);
-  if (!(faultRate >= 0 && faultRate <= 0.5)) throw new DrillUsageError(`--fault-rate=${rateText} must be a number from 0 to 0.5`);
-  const speedText = flags.get('speed');
-  const speed = speedText === undefined ? 120 : Number(speedText);
-  if (!(speed >= 1 && speed <= 100000)) throw new DrillUsageError(`--speed=${speedText} must be a number from 1 to 100000`);
-  const sessions = (flags.get('sessions') ?? 'all') as DrillOptions['sessions'];
-  if (!['open', 'mid', 'close', 'all'].includes(sessions)) throw new DrillUsageError(`--sessions=${sessions} must be open, mid, close or all`);
-  const date = flags.get('date') ?? DRILL_DATE;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new DrillUsageError(`--date=${date} must be YYYY-MM-DD`);
-  const replayDir = path.resolve(flags.get('replay') ?? (fs.existsSync(SHARED_MINUTE_DIR) ? SHARED_MINUTE_DIR : FIXTURE_MINUTE_DIR));
-  if (!fs.existsSync(replayDir)) throw new DrillUsageError(`--replay=${replayDir} does not exist`);
-  const symbols = (flags.get('symbols') ?? DRILL_UNIVERSE.join(','))
-    .split(',')
-    .map((s) => s.trim().toUpperCase())
-    .filter(Boolean);
-  if (symbols.length === 0) throw new DrillUsageError('--symbols lists no symbol');
-  return {
-    seed,
-    kills: int('kills', 2, 50),
-    restarts: int('restarts', 1, 20),
-    faultRate,
-    speed,
-    sessions,
-    date,
-    symbols,
-    replayDir,
-    vixCsv: fs.existsSync(SHARED_VIX_CSV) ? SHARED_VIX_CSV : null,
-    outDir: path.resolve(flags.get('out') ?? defaultOutDir(seed)),
-    emulator: flags.has('emulator'),
-  };
 }
 
 /**
