@@ -1,4 +1,4 @@
-import { condition, getExternalWorkflowHandle, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { BrokerOrder } from '../activities/broker/brokerTypes';
 import type { BearishFacts } from '../activities/entryCheckActivities';
 import type { AdoptedPosition } from '../activities/broker/protectionActivities';
@@ -48,6 +48,7 @@ import {
 import { groupByStart, mergeBars, positionView, round2, type OpenTrade } from './sessionPositions';
 import { sessionProgressSignal } from './tradingDayApi';
 import { marketNowMs, sleepUntilMarket, workflowNowMs } from './workflowClock';
+import { PATCHES } from './patches';
 
 /**
  * One strategy session (OPEN, MID or CLOSE) on one date: screening, analysis, entries and monitoring
@@ -105,6 +106,17 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   const open = new Map<string, OpenTrade>();
   const trackers = new Map<string, SymbolTracker>();
   const lastBar = new Map<string, Bar>();
+  // Sessions started by an earlier release replay their sequential orders (workflows/patches.ts).
+  const concurrentOrders = patched(PATCHES.sessionConcurrentOrders);
+  /** Work that must finish before the session returns but need not hold the next order (alerts). */
+  const background: Promise<void>[] = [];
+  /** Stops being placed, by underlying: an exit waits for its position's before it cancels anything. */
+  const protections = new Map<string, Promise<void>>();
+  /** Best-effort work (alerts) that need not hold the next order: in the background where the session may. */
+  const afterOrders = async (what: string, fn: () => Promise<unknown>) => {
+    if (concurrentOrders) background.push(bestEffort(what, fn));
+    else await bestEffort(what, fn);
+  };
   let logSeq = 0;
   let pendingLog: StrategyLogEvent[] = [];
 
@@ -537,24 +549,35 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       if (stopped || killed || brokerHalted) return refuse('kill switch or stop active');
       if (!answered || !confirmations.get(symbol)) return refuse(answered ? 'rejected by operator' : 'confirmation timed out');
     }
+    const quoteInput = { broker: input.broker, replayFolder, symbol: choice.choice.symbol, assetClass: choice.choice.assetClass, barStart: signal.barStart };
+    // Spread before a live entry (TEST_MODE skips it unless TEST_MODE_APPLY_SPREAD_CHECK, spec section 4).
+    const spreadChecked = !cfg.TEST_MODE || cfg.TEST_MODE_APPLY_SPREAD_CHECK;
+    const askSpreadQuote = async (): Promise<{ bid: number | null; ask: number | null }> => {
+      try {
+        return await entryQuote(quoteInput);
+      } catch (err) {
+        failedCall();
+        note('warning', `no quote for the spread check: ${describeError(err).message}`, symbol);
+        return { bid: null, ask: null };
+      }
+    };
+    // Both quotes at once when the session may (one round trip less before the order).
+    const spreadQuote = concurrentOrders && spreadChecked ? askSpreadQuote() : null;
     let price: number | null;
     try {
-      price = await quote({ broker: input.broker, replayFolder, symbol: choice.choice.symbol, assetClass: choice.choice.assetClass, barStart: signal.barStart });
+      price = await quote(quoteInput);
     } catch (err) {
+      await spreadQuote;
       failedCall();
       await escalate('quote', symbol, null, err);
       return refuse('broker failed to quote');
     }
-    if (price === null || !(price > 0)) return refuse(`no price for ${choice.choice.symbol}`);
-    // Spread before a live entry (TEST_MODE skips it unless TEST_MODE_APPLY_SPREAD_CHECK, spec section 4).
-    if (!cfg.TEST_MODE || cfg.TEST_MODE_APPLY_SPREAD_CHECK) {
-      let q: { bid: number | null; ask: number | null } = { bid: null, ask: null };
-      try {
-        q = await entryQuote({ broker: input.broker, replayFolder, symbol: choice.choice.symbol, assetClass: choice.choice.assetClass, barStart: signal.barStart });
-      } catch (err) {
-        failedCall();
-        note('warning', `no quote for the spread check: ${describeError(err).message}`, symbol);
-      }
+    if (price === null || !(price > 0)) {
+      await spreadQuote;
+      return refuse(`no price for ${choice.choice.symbol}`);
+    }
+    if (spreadChecked) {
+      const q = await (spreadQuote ?? askSpreadQuote());
       const sc = entrySpreadCheck(price, q.bid, q.ask, cfg.MAX_SPREAD_PCT);
       // A one-sided, crossed or missing quote says nothing about the trade: a later bar may signal again
       // (docs/screening.md, "Spread check and one-sided quotes"); a wide spread ends this symbol's session.
@@ -653,20 +676,30 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     }
     entries += 1;
     recordExecution(order);
-    const stop = await protect(symbol, choice.choice, order);
-    open.set(symbol, {
+    const trade: OpenTrade = {
       requestId,
       tags: grant.tags,
       underlying: symbol,
       choice: choice.choice,
       signal,
       order,
-      stopClientOrderId: stop?.id ?? null,
-      stopKind: stop?.kind ?? null,
+      stopClientOrderId: null,
+      stopKind: null,
       allocation,
       accountValue: grant.accountValue,
       lastUnderlying: signal.price,
-    });
+    };
+    const protectPosition = async () => {
+      const stop = await protect(symbol, choice.choice, order);
+      const held = open.get(symbol) ?? trade;
+      open.set(symbol, { ...held, stopClientOrderId: stop?.id ?? null, stopKind: stop?.kind ?? null });
+    };
+    if (concurrentOrders) {
+      open.set(symbol, trade);
+      protections.set(symbol, protectPosition());
+    } else {
+      await protectPosition();
+    }
     note('entry', `${signal.side} ${order.filledQty} ${choice.choice.symbol} at ${order.filledAvgPrice}`, symbol, {
       side: signal.side,
       signal_price: signal.price,
@@ -674,7 +707,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       instrument: choice.choice.instrument,
     });
     await report();
-    await bestEffort('fill alert', () =>
+    await afterOrders('fill alert', () =>
       notify({
         event: 'fill',
         mode: input.mode,
@@ -686,6 +719,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   };
 
   const exit = async (symbol: string, reason: ExitReason, price: number, barStart: number) => {
+    // The stop must be at the broker (or known absent) before the exit cancels it: never sell twice.
+    await protections.get(symbol);
     const t = open.get(symbol);
     if (!t) return;
     open.delete(symbol);
@@ -783,7 +818,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     await mustWrite('trade record', symbol, exitId, () => recordTrade({ mode: input.mode, trade }));
     await mustWrite('ledger posting', symbol, exitId, () => postTradeToLedger({ mode: input.mode, trade }));
     await bestEffort('ledger export', () => exportLedger({ mode: input.mode, trigger: 'auto' }));
-    await bestEffort('exit alert', () =>
+    await afterOrders('exit alert', () =>
       notify({
         event: 'exit',
         mode: input.mode,
@@ -852,6 +887,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   }
 
   await exitAll(killed || brokerHalted || dataLost || failure !== null ? 'kill_switch' : stopped ? 'stopped' : end.reason);
+  // Alerts still on their way are part of the session (and of its backup).
+  await Promise.all(background);
   await flushLog();
   // After each session: logs, trade history, summaries and the ledger are archived.
   await bestEffort('backup', () => backupOutputs({ mode: input.mode, label: `${date}-${strategyName}` }));
@@ -917,6 +954,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       // Exits before entries on the same bar, so a freed slot can be used; entries strongest first.
       for (const group of groupByStart(merged)) {
         const entriesHere: { symbol: string; tracker: SymbolTracker; signal: EntrySignal }[] = [];
+        const exitsHere: Promise<void>[] = [];
         for (const { symbol, bar } of group) {
           const tracker = trackers.get(symbol) as SymbolTracker;
           lastBar.set(symbol, bar);
@@ -924,18 +962,23 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
           if (t) t.lastUnderlying = bar.c;
           const d = tracker.onBar(bar);
           if (d?.kind === 'entry') entriesHere.push({ symbol, tracker, signal: d });
+          else if (concurrentOrders) exitsHere.push(handle(symbol, tracker, d));
           else await handle(symbol, tracker, d);
         }
+        await Promise.all(exitsHere);
         entriesHere.sort((a, b) => b.signal.strength - a.signal.strength || a.symbol.localeCompare(b.symbol));
         const acceptedSignals = grantsTaken + entriesHere.length;
         for (const e of entriesHere) await enter(e.signal, e.symbol, e.tracker, acceptedSignals);
       }
       const exhausted = new Set(res.exhausted);
-      for (const symbol of active) {
+      // Time exits (the session's end among them): every position's at once where the session may.
+      const timeExits = async (symbol: string) => {
         const tracker = trackers.get(symbol) as SymbolTracker;
         await handle(symbol, tracker, tracker.onTime(through) as ExitSignal | null);
         if (exhausted.has(symbol)) await handle(symbol, tracker, tracker.onEndOfData() as ExitSignal | null);
-      }
+      };
+      if (concurrentOrders) await Promise.all(active.map(timeExits));
+      else for (const symbol of active) await timeExits(symbol);
       if (stateIs('trading') && through >= window.entryEndMs) await setState('monitoring');
       if (!brokerHalted) await heartbeat(through);
       await flushLog();

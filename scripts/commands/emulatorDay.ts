@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { LoadedConfig } from '../../activities/config/loadConfig';
 import { loadMinuteBars } from '../../activities/marketData/minuteBarCsv';
 import { alertsLogFile } from '../../activities/notify/notifier';
@@ -147,6 +147,7 @@ async function runDayThroughProductionWorker(
   fs.writeFileSync(symbolsFile, `${universe.join('\n')}\n`);
   const config = rehearsalConfig(opts.config, emulator, keys, symbolsFile, `${opts.config.env.TEMPORAL_TASK_QUEUE}-rehearsal-${process.pid}`);
   const stamp = `${opts.date}-${Date.now()}`;
+  const accountWorkflowId = `tradebot-account-rehearsal-${stamp}`;
   const connection = await connectWorkerConnection(config.env);
   const runtime = await createWorkerRuntime({
     config,
@@ -154,7 +155,7 @@ async function runDayThroughProductionWorker(
     connection,
     client: opts.client,
     outputDir: opts.outputDir,
-    accountWorkflowId: `tradebot-account-rehearsal-${stamp}`,
+    accountWorkflowId,
     marketClock: () => emulator.clock,
   });
   const running = runtime.worker.run();
@@ -170,10 +171,24 @@ async function runDayThroughProductionWorker(
     opts.log(`started ${workflowId}: ${opts.date} against the emulator at ${emulator.baseUrl}, ${opts.speed}x`);
     return await handle.result();
   } finally {
+    await endRehearsalAccount(opts.client, accountWorkflowId);
     runtime.worker.shutdown();
     await running;
     await runtime.close?.();
     await connection.close();
+  }
+}
+
+/**
+ * The rehearsal's risk account lives only as long as its day: left running, every rehearsal would leave
+ * a workflow open on the user's server. It has no trades to keep (its book is the emulator's).
+ */
+async function endRehearsalAccount(client: Client, workflowId: string): Promise<void> {
+  try {
+    await client.workflow.getHandle(workflowId).terminate('the paper rehearsal finished; its risk account ends with it');
+  } catch (err) {
+    // Never started (the day failed before its first grant) or already ended: nothing is left open.
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
   }
 }
 

@@ -19,6 +19,8 @@ export interface PaperDayRun {
   readonly report: RehearsalReport;
   /** Subjects of the alert e-mails the loopback SMTP server received. */
   readonly alertSubjects: readonly string[];
+  /** Workflows of the rehearsal still running on the server after it returned (its account must not be). */
+  readonly leftRunning: readonly string[];
   readonly config: BotConfig;
 }
 
@@ -63,7 +65,11 @@ export async function runPaperDay(a: {
       onEmulator: a.onEmulator,
       log: () => undefined,
     });
-    return { report, alertSubjects: smtp.subjects(), config: bot };
+    const leftRunning: string[] = [];
+    for await (const w of temporal.client.workflow.list({ query: `TaskQueue STARTS_WITH "${env.TEMPORAL_TASK_QUEUE}" AND ExecutionStatus = "Running"` })) {
+      leftRunning.push(w.workflowId);
+    }
+    return { report, alertSubjects: smtp.subjects(), config: bot, leftRunning };
   } finally {
     await temporal.close();
     await smtp.close();
