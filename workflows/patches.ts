@@ -20,6 +20,8 @@ export const PATCHES = {
    * instead of blocking the session (docs/temporal.md, "The build check in the session").
    */
   sessionBuildCheckNotesNewerRelease: 'tradebot-session-build-check-notes-newer-release',
+  /** For workflows/session.ts: a session the day gave search attributes keeps DayState and Halted current. */
+  sessionSearchState: 'tradebot-session-search-state',
   /**
    * The session's orders go out without waiting on what need not come first: a bar's exits run together,
    * an entry's two quotes together, and the protective stop and fill alert no longer hold the next entry
