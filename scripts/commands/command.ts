@@ -94,6 +94,7 @@ async function dispatch<Io extends CommandIo>(cmd: CliCommand<Io>, argv: readonl
   const fallback = cmd.subcommands.find((s) => s.name === cmd.defaultSubcommand);
   if (fallback && (first === undefined || first.startsWith('-'))) return dispatch(fallback, argv, io, program);
   if (first === undefined) throw new UsageError(`${program} needs a command`);
+  if (first.startsWith('-')) throw new UsageError(`unknown option ${first} (${program} needs a command first)`);
   throw new UsageError(`unknown ${program} command "${first}"`);
 }
 
