@@ -58,6 +58,8 @@ export interface TradingWorkerOptions {
   readonly audit: Omit<AuditActivityDeps, 'outputDir'>;
   /** Extra activities (risk account client, ledger, notifications) merged with the trading ones. */
   readonly extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
+  /** Workflow code other than this checkout's (another release's, for the deploy test); default: this one. */
+  readonly workflowBundle?: WorkflowBundleWithSourceMap;
 }
 
 /** The worker: registers every workflow and the activities built from `deps`. */
@@ -67,7 +69,7 @@ export async function createTradingWorker(opts: TradingWorkerOptions): Promise<W
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: opts.workflowBundle ?? (await workflowBundle()),
     activities: {
       // Broker and data failures reach Temporal classified (type = error class, code in details), so retry
       // policies match on the class and escalations log the code. Unknown errors stay retryable, as before.

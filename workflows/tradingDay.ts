@@ -137,8 +137,9 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
   };
 
   // Search attributes for the Web UI and visibility queries (docs/temporal.md, "Finding workflows"). Days
-  // begun before the patch, and namespaces without the attributes, go without them.
-  const searchable = patched(PATCHES.daySearchAttributes) && (await searchAttributesRegistered());
+  // begun before the patch, and namespaces without the attributes, go without them. Decided once the
+  // handlers are registered (a query must never find the day without them); until then nothing is published.
+  let searchable = false;
   let publishedSearchState: string | null = null;
   const publishSearchState = () => {
     if (!searchable) return;
@@ -160,7 +161,6 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
       { key: HALTED, value: halted },
     ]);
   };
-  publishSearchState();
 
   const forward = async (fn: (childId: string) => Promise<void>, only?: BrokerName) => {
     for (const [id, child] of children) {
@@ -391,6 +391,9 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
       finalStatus: currentStatus(),
     };
   };
+
+  searchable = patched(PATCHES.daySearchAttributes) && (await searchAttributesRegistered());
+  publishSearchState();
 
   // 1. Calendar: TRADING_DAYS and the exchange's holidays.
   if (!cfg.TRADING_DAYS.includes(weekdayOf(date))) {
