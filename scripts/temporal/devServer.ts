@@ -7,6 +7,13 @@ import { searchAttributeSpecs } from '../../workflows/searchAttributes';
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- plain JS installer shared with npm install
 const { ensureTemporalCli } = require('../installTemporalCli.js') as { ensureTemporalCli(o?: { quiet?: boolean }): string };
 
+/**
+ * The server fires a timer up to `history.timerProcessorMaxTimeShift` late (1 s by default); a session
+ * sleeps to each minute's bar, so that second would be order latency. At 50 ms timers fire within a few
+ * milliseconds (docs/temporal.md, "Timer precision"). Every dev server the project starts passes these.
+ */
+export const TIMER_PRECISION_ARGS = ['--dynamic-config-value', 'history.timerProcessorMaxTimeShift="50ms"'] as const;
+
 export interface DevServer {
   readonly address: string;
   readonly uiUrl: string;
@@ -68,6 +75,7 @@ export async function ensureDevServer(opts: { address: string; dbFile?: string; 
       'server', 'start-dev', '--ip', host, '--port', String(port), '--ui-port', String(uiPort), '--db-filename', dbFile, '--log-level', 'warn',
       // The bot's search attributes (workflows/searchAttributes.ts), so the Web UI can filter days and sessions.
       ...searchAttributeSpecs().flatMap((spec) => ['--search-attribute', spec]),
+      ...TIMER_PRECISION_ARGS,
     ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { TIMER_PRECISION_ARGS } from '../../scripts/temporal/devServer';
 import { searchAttributeSpecs } from '../../workflows/searchAttributes';
 
 /** Every dev server the project starts registers the same search attributes the workflows set. */
@@ -25,4 +26,14 @@ test('the systemd dev server unit registers exactly those', () => {
   const exec = text.split('\n').find((l) => l.startsWith('ExecStart='));
   assert.ok(exec);
   assert.deepEqual([...exec.matchAll(/--search-attribute (\S+)/g)].map((m) => m[1]), searchAttributeSpecs());
+});
+
+test('every dev server the project starts fires timers on time: runTests.js and the systemd unit pass the same dynamic config', () => {
+  const [flag, value] = TIMER_PRECISION_ARGS;
+  assert.equal(flag, '--dynamic-config-value');
+  const runTests = fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'runTests.js'), 'utf8');
+  assert.ok(runTests.includes(`const TIMER_PRECISION_ARGS = ['${flag}', '${value}'];`), 'runTests.js lists TIMER_PRECISION_ARGS');
+  assert.match(runTests, /\.\.\.TIMER_PRECISION_ARGS\]/);
+  const unit = fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'systemd', 'tradebot-temporal.service'), 'utf8');
+  assert.ok(unit.split('\n').some((l) => l.startsWith('ExecStart=') && l.includes(`${flag} '${value}'`)), 'the systemd unit passes it (single-quoted: systemd keeps the JSON quotes inside)');
 });
