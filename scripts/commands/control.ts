@@ -1,7 +1,7 @@
 import readline from 'node:readline';
-import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import type { LoadedConfig } from '../../activities/config/loadConfig';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { outputMode, routingFlagsOf } from '../../domain/routing';
+import type { OutputMode } from '../../domain/trades/tradeRecord';
 import { connectClient } from '../temporal/connection';
 import {
   confirmTradeSignal,
@@ -36,12 +36,15 @@ const YES = { type: 'boolean', short: 'y', description: 'do not ask for confirma
 /** How long the status query may take before the command decides without it. */
 const STATUS_TIMEOUT_MS = 10_000;
 
-interface DayTarget {
-  readonly config: LoadedConfig;
+export interface DayTarget {
   readonly date: string;
   readonly workflowId: string;
-  readonly client: Client;
+  /** The mode the configuration routes to: what the day is taken to be when its status does not answer. */
+  readonly configuredMode: OutputMode;
 }
+
+/** What a stop or kill needs of the day's workflow handle (a test passes a fake). */
+export type StatusHandle = Pick<WorkflowHandle, 'describe' | 'query'>;
 
 /** Loads the configuration, names the day and connects; the caller's `act` runs with the handle, then the connection closes. */
 async function withDay(values: { date?: string; 'workflow-id'?: string }, act: (day: DayTarget, handle: WorkflowHandle) => Promise<number>): Promise<number> {
@@ -50,7 +53,7 @@ async function withDay(values: { date?: string; 'workflow-id'?: string }, act: (
   const workflowId = values['workflow-id'] ?? dayIdFor(config, date);
   const client = await connectClient(config.env);
   try {
-    return await act({ config, date, workflowId, client }, client.workflow.getHandle(workflowId));
+    return await act({ date, workflowId, configuredMode: outputMode(routingFlagsOf(config.bot)) }, client.workflow.getHandle(workflowId));
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
       throw new Error(`no trading day workflow ${workflowId} (start one with \`day --date ${date}\` or wait for the Schedule)`, { cause: err });
@@ -133,7 +136,7 @@ export const confirmCommand = leafCommand(
 );
 
 /** What a stop or kill would liquidate: the day's mode and open positions, from its status query. */
-async function openPositions(day: DayTarget, handle: WorkflowHandle): Promise<{ mode: string; positions: string[] } | null> {
+async function openPositions(handle: StatusHandle): Promise<{ mode: string; positions: string[] } | null> {
   try {
     if ((await handle.describe()).status.name !== 'RUNNING') return { mode: 'finished', positions: [] };
     const status = await Promise.race([
@@ -152,18 +155,17 @@ async function openPositions(day: DayTarget, handle: WorkflowHandle): Promise<{ 
  * Before a stop or kill: names the workflow, and on a live day with open positions (or one whose status
  * cannot be read) asks at a terminal, or refuses without one, unless --yes was given. Never acts silently.
  */
-async function confirmLiquidation(what: 'stop' | 'kill', day: DayTarget, handle: WorkflowHandle, yes: boolean, io: ControlIo): Promise<void> {
+export async function confirmLiquidation(what: 'stop' | 'kill', day: DayTarget, handle: StatusHandle, yes: boolean, io: ControlIo): Promise<void> {
   const out = io.stdout ?? process.stdout;
   out.write(`signalling ${day.workflowId}\n`);
   if (yes) return;
-  const seen = await openPositions(day, handle);
-  const configuredLive = outputMode(routingFlagsOf(day.config.bot)) === 'live';
-  const live = seen === null ? configuredLive : seen.mode === 'live';
+  const seen = await openPositions(handle);
+  const live = seen === null ? day.configuredMode === 'live' : seen.mode === 'live';
   if (!live || (seen !== null && seen.positions.length === 0)) return;
-  const what_ = seen === null ? 'a live day whose status did not answer (it may hold positions)' : `a live day holding ${seen.positions.length} position(s): ${seen.positions.join(', ')}`;
+  const state = seen === null ? 'a live day whose status did not answer (it may hold positions)' : `a live day holding ${seen.positions.length} position(s): ${seen.positions.join(', ')}`;
   const stdin = io.stdin ?? process.stdin;
-  if (!stdin.isTTY) throw new UsageError(`${day.workflowId} is ${what_}; refusing to ${what} it without a terminal to confirm (add --yes)`);
-  const answer = await ask(stdin, io.stderr ?? process.stderr, `${day.workflowId} is ${what_}. ${what} it? Type yes to continue: `);
+  if (!stdin.isTTY) throw new UsageError(`${day.workflowId} is ${state}; refusing to ${what} it without a terminal to confirm (add --yes)`);
+  const answer = await ask(stdin, io.stderr ?? process.stderr, `${day.workflowId} is ${state}. ${what} it? Type yes to continue: `);
   if (answer.trim().toLowerCase() !== 'yes') throw new Error(`${what} not sent: not confirmed`);
 }
 
@@ -172,8 +174,9 @@ function ask(stdin: NodeJS.ReadableStream, prompt: Writable, question: string): 
     prompt.write(question);
     const rl = readline.createInterface({ input: stdin, terminal: false });
     rl.once('line', (line) => {
-      rl.close();
+      // Before close(): closing emits 'close' at once, whose empty answer would win.
       resolve(line);
+      rl.close();
     });
     rl.once('close', () => resolve(''));
   });
