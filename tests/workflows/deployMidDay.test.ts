@@ -24,13 +24,13 @@ const PREVIOUS_BUILD_COMMIT = '65cd1f7';
 const FIXTURE = path.join(REPO_ROOT, 'tests', 'fixtures', 'minute');
 const DATE = '2025-04-09';
 const UNIVERSE = ['SQQQ', 'SVIX', 'TNA', 'TQQQ', 'TZA', 'UVXY'];
-// MID starts at 15:30 UTC, the day starts it a market minute early: from 15:28 at 6x, a 10 s timer.
+// MID starts at 15:30 UTC, the day starts it a market minute early: from 15:28 at 3x, a wait of about 20 s.
 const input = {
   date: DATE,
   config: testConfig({ STRATEGY_OVERRIDE: 'mid' }),
   broker: 'sim' as const,
   universe: UNIVERSE,
-  replay: { folder: FIXTURE, speed: 6, marketStartMs: Date.parse(`${DATE}T15:28:00Z`) },
+  replay: { folder: FIXTURE, speed: 3, marketStartMs: Date.parse(`${DATE}T15:28:00Z`) },
 };
 
 function previousBuildAvailable(): boolean {
@@ -124,7 +124,9 @@ describe('deploying while a day is open', { skip: previousBuildAvailable() ? fal
     assert.deepEqual(summary.sessions, [], 'the stop came before MID');
     const events = await historyEvents(handle);
     assert.equal(events.filter((e) => e.workflowTaskFailedEventAttributes).length, 0, 'no workflow task failed (no non-determinism)');
-    assert.ok(events.some((e) => e.timerFiredEventAttributes), 'the old branch: the wait ran out its timer');
+    const signalledAt = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
+    const firedAt = events.findIndex((e) => e.timerFiredEventAttributes);
+    assert.ok(signalledAt >= 0 && firedAt > signalledAt, 'the stop arrived during the wait, and the old branch ran the timer out');
     assert.ok(!events.some((e) => e.timerCanceledEventAttributes), 'the old branch: the timer was not cancelled');
     // Code past the replayed part is new: the patches met there apply (the wait's did not, it was replayed).
     assert.deepEqual(patchMarkers(events), [PATCHES.dayHandlersFinishFirst]);
