@@ -315,7 +315,14 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   }
   const build = buildCheck({ configuredTag: cfg.VERSION_TAG, runningTag, buildMode: cfg.BUILD_MODE, liveMoney: input.mode === 'live' });
   if (build.warning) note('warning', build.warning);
-  if (!build.allow) return blockSession([build.reason ?? 'build check failed']);
+  // A newer release continuing a day an older one started trades on: its patches keep the day's history
+  // valid, and a worker only starts on its own VERSION_TAG (docs/temporal.md, "The build check in the
+  // session"). An older worker still blocks; histories that recorded a block replay as a block.
+  if (!build.allow && build.runningNewer && patched(PATCHES.sessionBuildCheckNotesNewerRelease)) {
+    note('warning', `${build.reason}; trading on: the day continues on the release now deployed`);
+  } else if (!build.allow) {
+    return blockSession([build.reason ?? 'build check failed']);
+  }
   let screened: Awaited<ReturnType<typeof screenCandidates>>;
   try {
     screened = await screenCandidates({

@@ -19,3 +19,12 @@ export function extractVersionTag(versionMd: string): string | null {
   const tag = m?.[1];
   return tag !== undefined && VERSION_TAG_RE.test(tag) ? tag : null;
 }
+
+/** Release order of two tags (`v1.2.3`, suffix ignored): negative when a is older, 0 when equal or unreadable. */
+export function compareVersionTags(a: string, b: string): number {
+  const parts = (t: string) => /^v(\d+)\.(\d+)\.(\d+)/.exec(t)?.slice(1).map(Number) ?? null;
+  const [x, y] = [parts(a), parts(b)];
+  if (x === null || y === null) return 0;
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number);
+  return 0;
+}

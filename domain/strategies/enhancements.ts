@@ -1,5 +1,6 @@
 import type { BollingerBands } from '../indicators/bollinger';
 import type { Side } from './strategy';
+import { compareVersionTags } from '../config/versionTag';
 
 /**
  * Enhancements: small allow/block rules layered on a strategy's core signal (spec section 6).
@@ -79,15 +80,16 @@ export function buildCheck(a: {
   runningTag: string | null;
   buildMode: 'release' | 'debug';
   liveMoney: boolean;
-}): EnhancementResult & { readonly reason: string | null } {
+}): EnhancementResult & { readonly reason: string | null; readonly runningNewer: boolean } {
   if (a.liveMoney && a.buildMode === 'debug') {
-    return { allow: false, warning: null, reason: 'build check: BUILD_MODE=debug never trades live money' };
+    return { allow: false, warning: null, reason: 'build check: BUILD_MODE=debug never trades live money', runningNewer: false };
   }
   if (a.runningTag === null) {
-    return { allow: true, warning: 'build check: the worker could not read its VERSION.md tag', reason: null };
+    return { allow: true, warning: 'build check: the worker could not read its VERSION.md tag', reason: null, runningNewer: false };
   }
   if (a.runningTag !== a.configuredTag) {
-    return { allow: false, warning: null, reason: `build check: this worker runs ${a.runningTag} but the day was configured for VERSION_TAG=${a.configuredTag}` };
+    const runningNewer = compareVersionTags(a.runningTag, a.configuredTag) > 0;
+    return { allow: false, warning: null, reason: `build check: this worker runs ${a.runningTag} but the day was configured for VERSION_TAG=${a.configuredTag}`, runningNewer };
   }
-  return { allow: true, warning: null, reason: null };
+  return { allow: true, warning: null, reason: null, runningNewer: false };
 }

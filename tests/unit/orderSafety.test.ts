@@ -61,11 +61,16 @@ void test('imbalance gate: blocks only a strong opposing imbalance; no data warn
   assert.equal(imbalanceGate('short', { imbalance: 5, auctionVolume: 0 }, 0.5).allow, true);
 });
 
-void test('build check: another release or a live debug build blocks; an unknown running version warns', () => {
+void test('build check: a newer running release is told apart (runningNewer), a live debug build blocks; an unknown running version warns', () => {
   assert.equal(buildCheck({ configuredTag: 'v1.0.0', runningTag: 'v1.0.0', buildMode: 'release', liveMoney: true }).allow, true);
   const other = buildCheck({ configuredTag: 'v1.1.0', runningTag: 'v1.0.0', buildMode: 'release', liveMoney: false });
   assert.equal(other.allow, false);
   assert.match(other.reason ?? '', /runs v1\.0\.0 but the day was configured for VERSION_TAG=v1\.1\.0/);
+  assert.equal(other.runningNewer, false, 'an older worker on a newer day: blocked');
+  const deployed = buildCheck({ configuredTag: 'v1.0.0', runningTag: 'v1.2.0', buildMode: 'release', liveMoney: true });
+  assert.equal(deployed.allow, false);
+  assert.equal(deployed.runningNewer, true, 'a newer release continuing an older day: the session trades on with a note');
+  assert.equal(buildCheck({ configuredTag: 'v1.0.0', runningTag: 'v1.0.0', buildMode: 'debug', liveMoney: true }).runningNewer, false);
   assert.equal(buildCheck({ configuredTag: 'v1.0.0', runningTag: 'v1.0.0', buildMode: 'debug', liveMoney: true }).allow, false);
   assert.equal(buildCheck({ configuredTag: 'v1.0.0', runningTag: 'v1.0.0', buildMode: 'debug', liveMoney: false }).allow, true);
   const unknown = buildCheck({ configuredTag: 'v1.0.0', runningTag: null, buildMode: 'release', liveMoney: false });
