@@ -15,6 +15,8 @@ export const PATCHES = {
   dayHandlersFinishFirst: 'tradebot-day-handlers-finish-first',
   /** The day asks whether the namespace has the bot's search attributes, then sets them on itself and its sessions. */
   daySearchAttributes: 'tradebot-day-search-attributes',
+  /** Web UI summaries: on the sessions the day starts, on the day the Schedule's launcher starts, on the day's wait. */
+  daySummaries: 'tradebot-day-summaries',
   /**
    * For workflows/session.ts: a worker release other than the day's VERSION_TAG notes it and trades on,
    * instead of blocking the session (docs/temporal.md, "The build check in the session").
@@ -28,6 +30,11 @@ export const PATCHES = {
    * (docs/trading.md, "Order latency").
    */
   sessionConcurrentOrders: 'tradebot-session-concurrent-orders',
+  /**
+   * A position exited at reconciliation releases its owner's risk grant with the trade's PnL, so the daily
+   * loss limit counts it and the slot is freed (docs/brokers.md, "Ownership and adoption").
+   */
+  sessionAdoptionReleasesGrant: 'tradebot-session-adoption-releases-grant',
 } as const;
 
 export type PatchId = (typeof PATCHES)[keyof typeof PATCHES];

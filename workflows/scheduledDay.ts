@@ -1,4 +1,5 @@
-import { ParentClosePolicy, WorkflowIdReusePolicy, log, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
+import { ParentClosePolicy, WorkflowIdReusePolicy, log, patched, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
+import { PATCHES } from './patches';
 import type { SchedulingActivities } from '../activities/schedulingActivities';
 import { dayWorkflowId } from './tradingDayApi';
 import { tradingDayWorkflow } from './tradingDay';
@@ -23,6 +24,7 @@ export async function scheduledDayWorkflow(): Promise<string> {
       args: [plan.input],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      ...(patched(PATCHES.daySummaries) ? { staticSummary: `Trading day ${plan.runDate} (${plan.mode}), started by the Schedule` } : {}),
     });
     return `started ${id}`;
   } catch (err) {

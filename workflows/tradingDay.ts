@@ -7,6 +7,7 @@ import {
   log,
   patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -141,7 +142,9 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
   // handlers are registered (a query must never find the day without them); until then nothing is published.
   let searchable = false;
   let publishedSearchState: string | null = null;
-  const publishSearchState = () => {
+  /** What the Web UI shows of the day: current details (no command, so no patch) and the search attributes. */
+  const publishDayView = () => {
+    setCurrentDetails(dayDetails(currentStatus()));
     if (!searchable) return;
     const halted = killed || haltReason !== null || halts.size > 0;
     const current = `${state}|${halted}`;
@@ -231,7 +234,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
       currentSession = s.strategy;
       if (!stopped && !killed) state = s.state === 'idle' ? state : s.state;
     }
-    publishSearchState();
+    publishDayView();
   });
   setHandler(stopSignal, (a) => {
     stopped = true;
@@ -242,7 +245,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
     killed = true;
     state = 'halted';
     haltReason = `kill switch by ${a.by}${a.reason ? `: ${a.reason}` : ''}`;
-    publishSearchState();
+    publishDayView();
     await forward((id) => getExternalWorkflowHandle(id).signal(sessionKillSignal, a));
     await alert('kill_switch', `kill switch: ${date}`, [haltReason]);
   });
@@ -269,7 +272,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
       haltReason = `every broker halted: ${brokers.map((b) => `${b}: ${halts.get(b)?.reason ?? ''}`).join('; ')}`;
       state = 'halted';
     }
-    publishSearchState();
+    publishDayView();
     await forward((id) => getExternalWorkflowHandle(id).signal(brokerHaltedSignal, n), n.broker);
   });
 
@@ -380,7 +383,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
     // A kill or defense change still alerting finishes before the day closes (docs/temporal.md).
     if (patched(PATCHES.dayHandlersFinishFirst)) await condition(allHandlersFinished);
     if (state !== 'halted') state = 'done';
-    publishSearchState();
+    publishDayView();
     return {
       date,
       mode,
@@ -393,7 +396,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
   };
 
   searchable = patched(PATCHES.daySearchAttributes) && (await searchAttributesRegistered());
-  publishSearchState();
+  publishDayView();
 
   // 1. Calendar: TRADING_DAYS and the exchange's holidays.
   if (!cfg.TRADING_DAYS.includes(weekdayOf(date))) {
@@ -456,7 +459,8 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
     const startMs = Date.parse(scheduledStarts[s] as string);
     // Start the child slightly early (one market minute) so it can screen before its analysis phase.
     // A stop or kill ends the wait at once; days begun before that patch keep their plain timer.
-    if (patched(PATCHES.daySessionWaitEndsOnStop)) await waitUntilMarketOr(clock, startMs - 60_000, () => stopped || killed);
+    const waitSummary = `waiting for ${s.toUpperCase()} (${new Date(startMs - 60_000).toISOString().slice(11, 16)} UTC market time)`;
+    if (patched(PATCHES.daySessionWaitEndsOnStop)) await waitUntilMarketOr(clock, startMs - 60_000, () => stopped || killed, waitSummary);
     else await sleepUntilMarket(clock, startMs - 60_000);
     if (stopped || killed) break;
     // Automatic triggers (win rate, drawdown, kill history) may have switched defense mode since.
@@ -476,6 +480,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
       const handle = await startChild(sessionWorkflow, {
         workflowId: id,
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        ...(patched(PATCHES.daySummaries) ? { staticSummary: `${s.toUpperCase()} session at ${b}, ${date} (${mode})` } : {}),
         typedSearchAttributes: searchable
           ? [
               { key: TRADING_DATE, value: date },
@@ -532,10 +537,25 @@ async function searchAttributesRegistered(): Promise<boolean> {
 }
 
 /** Durable timer until market time `marketMs`, ended early once `interrupted` holds. */
-async function waitUntilMarketOr(clock: ReplayClock, marketMs: number, interrupted: () => boolean): Promise<void> {
+async function waitUntilMarketOr(clock: ReplayClock, marketMs: number, interrupted: () => boolean, summary: string): Promise<void> {
   const delay = realDelayUntil(clock, workflowNowMs(), marketMs);
   if (delay <= 0 || interrupted()) return;
-  await condition(interrupted, delay);
+  // The timer's summary shows in the Web UI's timeline; days begun before that patch have none.
+  if (patched(PATCHES.daySummaries)) await condition(interrupted, delay, { summary });
+  else await condition(interrupted, delay);
+}
+
+/** The day's current details for the Web UI (Markdown): date, mode, state, what runs, the figures, a halt. */
+function dayDetails(s: DayStatus): string {
+  const lines = [
+    `**${s.date}** ${s.mode}${s.testMode ? ' (TEST_MODE)' : ''}: ${s.state}${s.currentSession ? `, ${s.currentSession.toUpperCase()} session` : ''}`,
+    `entries ${s.entries}, exits ${s.exits}, realized PnL ${s.realizedPnl.toFixed(2)}, unrealized ${s.unrealizedPnl.toFixed(2)}`,
+  ];
+  if (s.defenseMode) lines.push('defense mode on');
+  if (s.haltReason) lines.push(`halted: ${s.haltReason}`);
+  for (const b of s.brokers ?? []) if (b.halted) lines.push(`broker ${b.broker} halted: ${b.haltReason ?? ''}`);
+  for (const x of s.sessions) if (x.failure) lines.push(`failed: ${x.failure}`);
+  return lines.join('\n');
 }
 
 /** Every message along a failure's cause chain (a child's failure wraps the activity failure that caused it). */

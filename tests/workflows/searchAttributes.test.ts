@@ -7,7 +7,7 @@ import { BROKER, DAY_STATE, HALTED, MODE, STRATEGY, TRADING_DATE } from '../../w
 import { REPO_ROOT, ROOMY_OPEN_LIMITS, startDay, startDayHarness, testConfig, type DayHarness } from '../helpers/tradingDayHarness';
 
 /**
- * Days and sessions carry the bot's search attributes (workflows/searchAttributes.ts; docs/temporal.md,
+ * Days and sessions carry the bot's search attributes and Web UI summaries (workflows/searchAttributes.ts; docs/temporal.md,
  * "Finding workflows"), so visibility queries find them: run on the test server, which registers them
  * (scripts/runTests.js). An OPEN day on the committed fixture, and a MID day killed before MID.
  */
@@ -60,6 +60,11 @@ describe('search attributes on days and sessions', { concurrency: false }, () =>
     assert.deepEqual(attrs.get(STRATEGY), ['open']);
     assert.equal(attrs.get(DAY_STATE), 'done');
     assert.equal(attrs.get(HALTED), false);
+    // The Web UI's summary of the session and the day's current details.
+    const session = h.temporal.client.workflow.getHandle(`${id}-open`);
+    assert.equal(await (await session.describe()).staticSummary(), `OPEN session at sim, ${DATE} (paper)`);
+    const metadata = await handle.query<{ currentDetails?: string | null }>('__temporal_workflow_metadata');
+    assert.match(metadata.currentDetails ?? '', new RegExp(`^\\*\\*${DATE}\\*\\* paper \\(TEST_MODE\\): done\nentries \\d+, exits \\d+, realized PnL -?\\d+\\.\\d{2}`));
   });
 
   test('a day killed before MID is found as halted', { timeout: 120_000 }, async () => {
@@ -68,8 +73,17 @@ describe('search attributes on days and sessions', { concurrency: false }, () =>
     // Halted only once killed: the day is listed as running, not halted, while it waits.
     const waiting = `TaskQueue = '${h.taskQueue}' AND WorkflowId = '${id}' AND Halted = false AND DayState = 'idle'`;
     assert.deepEqual(await listedIds(h.temporal.client, waiting, 1), [id]);
+    const waitStarted = Date.now() + 60_000;
+    while (!((await handle.fetchHistory()).events ?? []).some((e) => e.timerStartedEventAttributes)) {
+      assert.ok(Date.now() < waitStarted, 'the day never started its wait for MID');
+      await new Promise((r) => setTimeout(r, 250));
+    }
     await handle.signal(killSignal, { by: 'test' });
     await handle.result();
+    const timer = ((await handle.fetchHistory()).events ?? []).find((e) => e.timerStartedEventAttributes);
+    const summary = timer?.userMetadata?.summary?.data;
+    assert.ok(summary, 'the wait has a summary');
+    assert.equal(JSON.parse(Buffer.from(summary).toString('utf8')), 'waiting for MID (15:29 UTC market time)');
     const halted = `TaskQueue = '${h.taskQueue}' AND Halted = true AND DayState = 'halted' AND Strategy = 'mid'`;
     assert.deepEqual(await listedIds(h.temporal.client, halted, 1), [id]);
   });
