@@ -45,7 +45,7 @@ import {
   vixPreviousClose,
   writeStrategyLog,
 } from './sessionActivities';
-import { groupByStart, mergeBars, positionView, round2, type OpenTrade } from './sessionPositions';
+import { grantRequestId, groupByStart, mergeBars, positionView, round2, type OpenTrade } from './sessionPositions';
 import { sessionProgressSignal } from './tradingDayApi';
 import { marketNowMs, sleepUntilMarket, workflowNowMs } from './workflowClock';
 import { PATCHES } from './patches';
@@ -413,6 +413,17 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
         lines: [`${a.qty} ${a.symbol} from ${a.ownerWorkflowId} closed at ${trade.exit_price ?? 'unfilled'}, PnL ${trade.pnl}`],
       }),
     );
+    // The owner's grant, if the account still holds it (today's crashed session): the loss limit counts
+    // the PnL and the slot is free. A grant of another day is unknown to it and nothing changes.
+    if (a.filledQty >= a.qty && patched(PATCHES.sessionAdoptionReleasesGrant)) {
+      const released = await mustWrite('capacity release', a.underlying, a.exitClientOrderId ?? a.tradeId, () =>
+        releaseCapacity({ requestId: grantRequestId(a.ownerWorkflowId, a.underlying), realizedPnl: trade.pnl, filled: true }),
+      );
+      if (released?.brokerHalted && !brokerHalted) {
+        brokerHalted = true;
+        note('kill', `daily loss limit reached at ${input.broker}: trading halted for the day`);
+      }
+    }
   };
 
   // Start from the broker's truth (spec section 8 watchdog, issue 5 reconciliation): the broker must answer,
@@ -603,7 +614,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       if (!gate.allow) return refuse(`imbalance: strong opposing closing imbalance (${data?.[symbol]?.imbalance} of ${data?.[symbol]?.auctionVolume} paired)`);
     }
     // Limits, weights and sizing are decided atomically by the account workflow, across sessions and brokers.
-    const requestId = `${info.workflowId}:${symbol}:entry`;
+    const requestId = grantRequestId(info.workflowId, symbol);
     let grant: Awaited<ReturnType<typeof requestCapacity>>;
     try {
       grant = await requestCapacity({

@@ -87,3 +87,8 @@ export function groupByStart<T extends { bar: Bar }>(items: T[]): T[][] {
 }
 
 export const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** The id of a session's risk grant for an underlying at the account workflow (released on exit). */
+export function grantRequestId(sessionWorkflowId: string, underlying: string): string {
+  return `${sessionWorkflowId}:${underlying}:entry`;
+}
