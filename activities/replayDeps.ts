@@ -29,8 +29,6 @@ export interface ReplayDepsOptions {
     marketData?(): Promise<MarketDataSource>;
     /** VIX for live days (VIX_SOURCE); replaces vixCsvPath when given. */
     vixSeries?(): Promise<VixSeries | null>;
-    /** Market time now (the rehearsal's market clock); absent: the wall clock. */
-    marketNowMs?: () => number;
   };
 }
 
@@ -73,7 +71,6 @@ export function createActivityDeps(opts: ReplayDepsOptions): ActivityDeps {
 
   return {
     outputDir: opts.outputDir,
-    marketNowMs: opts.live?.marketNowMs,
     async broker(name, replayFolder) {
       if (replayFolder !== null) {
         if (!isSimulatedBroker(name)) throw new Error(`a replay runs on simulated brokers (sim, sim-alpaca, sim-ibkr), not ${name}`);

@@ -12,7 +12,8 @@ import { appendTradeRecord, readTradeHistory } from './outputs/tradeHistory';
 import { appendStrategyLog, type StrategyLogEvent } from './outputs/strategyLog';
 import { writeDailySummary as writeSummaryFile } from './outputs/dailySummary';
 import { rejectedOrder } from './broker/rejectedOrder';
-import { ORDER_DEADLINE_PASSED } from '../domain/orders/orderDeadline';
+import { ORDER_DEADLINE_PASSED, type OrderDeadline } from '../domain/orders/orderDeadline';
+import { marketNow } from '../domain/time/replayClock';
 
 /**
  * Where activities get their brokers and market data. A TEST_MODE replay names its folder of minute
@@ -24,8 +25,6 @@ export interface ActivityDeps {
   marketData(replayFolder: string | null): Promise<MarketDataSource>;
   /** VIX daily closes for the CLOSE gate; null when no source is configured. */
   vixSeries(): Promise<VixSeries | null>;
-  /** Market time now (epoch ms): the rehearsal's market clock, else the wall clock. */
-  readonly marketNowMs?: () => number;
 }
 
 /** The running activity's attempt (1 = first); 1 outside an activity (unit tests). */
@@ -132,17 +131,19 @@ export function createTradingActivities(deps: ActivityDeps) {
     },
 
     /**
-     * `notAfterMs` (market time): an order that would reach the broker later is not sent; it comes back
-     * rejected with code `deadline_passed` (a retry after downtime must not trade an old decision;
-     * docs/trading.md, "Stale signals").
+     * `deadline`: an order that would reach the broker after `notAfterMs` on the day's market clock is not
+     * sent; it comes back rejected with code `deadline_passed` (a retry after downtime must not trade an old
+     * decision; docs/trading.md, "Stale signals"). The clock travels with it: a rehearsal's market time is
+     * not the worker's wall clock.
      */
-    async submitOrder(input: { broker: BrokerName; request: OrderRequest; notAfterMs?: number | null } & DataScope): Promise<BrokerOrder> {
+    async submitOrder(input: { broker: BrokerName; request: OrderRequest; deadline?: OrderDeadline | null } & DataScope): Promise<BrokerOrder> {
       const b = await broker(input.broker, input);
       // Ask first: after a crash between submit and acknowledgement the order may already exist.
       const existing = await b.getOrderByClientId(input.request.clientOrderId);
       if (existing) return existing;
-      const nowMs = (deps.marketNowMs ?? Date.now)();
-      if (input.notAfterMs != null && nowMs > input.notAfterMs) return rejectedOrder(input.request, ORDER_DEADLINE_PASSED, nowMs);
+      const d = input.deadline;
+      const marketNowMs = d ? marketNow(d.clock, Date.now()) : null;
+      if (d && marketNowMs !== null && marketNowMs > d.notAfterMs) return rejectedOrder(input.request, ORDER_DEADLINE_PASSED, marketNowMs);
       return b.submitOrder(input.request);
     },
 

@@ -121,7 +121,6 @@ async function createLiveWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Work
       },
       marketData: async () => wiring.marketData,
       vixSeries: () => wiring.vixSeries(),
-      marketNowMs: time?.now,
     },
   });
   // Every enabled broker trades its own sessions (allocation is per session and broker, spec section 7).

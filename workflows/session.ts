@@ -657,11 +657,11 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     const entryId = clientOrderId({ workflowId: info.workflowId, session: strategyName, ticker: symbol, leg: 'entry' });
     // A real broker fills at the market: the submit activity refuses to post past the deadline (a retry
     // after downtime); the simulated broker fills at the decision bar, so a replay has none.
-    const notAfterMs = cfg.TEST_MODE ? null : entryDeadlineMs({ barStart: signal.barStart, maxSignalAgeMs, sessionEndMs: hardEndMs });
+    const deadline = cfg.TEST_MODE ? null : { notAfterMs: entryDeadlineMs({ barStart: signal.barStart, maxSignalAgeMs, sessionEndMs: hardEndMs }), clock };
     const submitted = await submitOrSettle(entryId, () => submitOrder({
       broker: input.broker,
       replayFolder,
-      notAfterMs,
+      deadline,
       request: {
         clientOrderId: entryId,
         symbol: choice.choice.symbol,

@@ -1,4 +1,5 @@
 import { MINUTE_MS } from '../market/bar';
+import type { ReplayClock } from '../time/replayClock';
 
 /**
  * The last market instant an entry may reach a real broker: its decision bar's close plus the signal age
@@ -12,3 +13,9 @@ export function entryDeadlineMs(a: { readonly barStart: number; readonly maxSign
 
 /** The reject code of an order not sent because its deadline had passed. */
 export const ORDER_DEADLINE_PASSED = 'deadline_passed';
+
+/** An entry's deadline as the submit activity checks it: market time on the day's own clock. */
+export interface OrderDeadline {
+  readonly notAfterMs: number;
+  readonly clock: ReplayClock;
+}

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createTradingActivities } from '../../activities/tradingActivities';
 import { entryDeadlineMs, ORDER_DEADLINE_PASSED } from '../../domain/orders/orderDeadline';
+import type { Emulator } from '../../scripts/emulator';
 import { at, brokerFor, emulatorAt } from './emulatorHarness';
 
 // The submit activity's market-time deadline (docs/trading.md, "Stale signals"): a retry after downtime
@@ -12,7 +13,7 @@ import { at, brokerFor, emulatorAt } from './emulatorHarness';
 
 const order = (clientOrderId: string) => ({ clientOrderId, symbol: 'TQQQ', assetClass: 'us_equity' as const, side: 'buy' as const, qty: 5, type: 'market' as const });
 
-async function withActivities(run: (a: ReturnType<typeof createTradingActivities>, posts: () => number) => Promise<void>): Promise<void> {
+async function withActivities(run: (a: ReturnType<typeof createTradingActivities>, posts: () => number, emu: Emulator) => Promise<void>): Promise<void> {
   const emu = await emulatorAt(at('14:00', 10));
   const outputDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tradebot-deadline-'));
   try {
@@ -24,10 +25,9 @@ async function withActivities(run: (a: ReturnType<typeof createTradingActivities
         throw new Error('not used');
       },
       vixSeries: async () => null,
-      marketNowMs: () => emu.marketNow(),
     });
     const posts = () => emu.journal().filter((e) => e.kind === 'request' && e.method === 'POST' && /\/v2\/orders$/.test(e.path ?? '')).length;
-    await run(activities, posts);
+    await run(activities, posts, emu);
   } finally {
     await emu.close();
     fs.rmSync(outputDir, { recursive: true, force: true });
@@ -35,10 +35,10 @@ async function withActivities(run: (a: ReturnType<typeof createTradingActivities
 }
 
 test('an entry past its deadline is not posted: it comes back rejected as deadline_passed', async () => {
-  await withActivities(async (a, posts) => {
+  await withActivities(async (a, posts, emu) => {
     // Decided on the 13:57 bar with a 90 s bound: the deadline was 13:59:30, the market is at 14:00:10.
     const notAfterMs = entryDeadlineMs({ barStart: at('13:57'), maxSignalAgeMs: 90_000, sessionEndMs: at('19:58') });
-    const r = await a.submitOrder({ broker: 'alpaca', replayFolder: null, request: order('tb-late-TQQQ-entry'), notAfterMs });
+    const r = await a.submitOrder({ broker: 'alpaca', replayFolder: null, request: order('tb-late-TQQQ-entry'), deadline: { notAfterMs, clock: emu.clock } });
     assert.equal(r.status, 'rejected');
     assert.equal(r.rejectReason, ORDER_DEADLINE_PASSED);
     assert.equal(posts(), 0, 'nothing reached the broker');
@@ -46,13 +46,13 @@ test('an entry past its deadline is not posted: it comes back rejected as deadli
 });
 
 test('an entry within its deadline is posted and fills; one an earlier attempt posted is settled even past it', async () => {
-  await withActivities(async (a, posts) => {
+  await withActivities(async (a, posts, emu) => {
     const inTime = entryDeadlineMs({ barStart: at('13:59'), maxSignalAgeMs: 90_000, sessionEndMs: at('19:58') });
-    const first = await a.submitOrder({ broker: 'alpaca', replayFolder: null, request: order('tb-ok-TQQQ-entry'), notAfterMs: inTime });
+    const first = await a.submitOrder({ broker: 'alpaca', replayFolder: null, request: order('tb-ok-TQQQ-entry'), deadline: { notAfterMs: inTime, clock: emu.clock } });
     assert.equal(first.status, 'filled');
     assert.equal(posts(), 1);
     // A retry of the same order after its deadline finds it at the broker: the position is the bot's.
-    const retried = await a.submitOrder({ broker: 'alpaca', replayFolder: null, request: order('tb-ok-TQQQ-entry'), notAfterMs: at('13:00') });
+    const retried = await a.submitOrder({ broker: 'alpaca', replayFolder: null, request: order('tb-ok-TQQQ-entry'), deadline: { notAfterMs: at('13:00'), clock: emu.clock } });
     assert.equal(retried.id, first.id);
     assert.equal(retried.status, 'filled');
     assert.equal(posts(), 1, 'no second post');
