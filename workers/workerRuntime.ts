@@ -11,6 +11,7 @@ import { outputMode, routingFlagsOf } from '../domain/routing';
 import { createSchedulingActivities } from '../activities/schedulingActivities';
 import { readSymbolListFile } from '../activities/screening/symbolListFile';
 import { createTradingWorker } from './createWorker';
+import { metricsTelemetry } from './metrics';
 import { marketTimeSource } from '../activities/marketData/rateLimiter';
 import type { ReplayClock } from '../domain/time/replayClock';
 
@@ -43,12 +44,15 @@ export interface WorkerRuntime {
 
 let runtimeInstalled = false;
 
-/** Worker logs follow DEBUG_LOG_LEVEL: quiet shows warnings and errors only. Call before any connection. */
+/**
+ * Worker logs follow DEBUG_LOG_LEVEL: quiet shows warnings and errors only; metrics go to the Prometheus
+ * endpoint when TRADEBOT_METRICS_ADDRESS is set (workers/metrics.ts). Call before any connection.
+ */
 export function installRuntimeLogging(level: 'quiet' | 'info' | 'verbose'): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const map: Record<typeof level, LogLevel> = { quiet: 'WARN', info: 'INFO', verbose: 'DEBUG' };
-  Runtime.install({ logger: new DefaultLogger(map[level]) });
+  Runtime.install({ logger: new DefaultLogger(map[level]), telemetryOptions: metricsTelemetry() });
 }
 
 /**

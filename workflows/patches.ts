@@ -17,6 +17,8 @@ export const PATCHES = {
   daySearchAttributes: 'tradebot-day-search-attributes',
   /** Web UI summaries: on the sessions the day starts, on the day the Schedule's launcher starts, on the day's wait. */
   daySummaries: 'tradebot-day-summaries',
+  /** The day settles each session once (a failed one was handled twice: two warnings, two shutdown alerts). */
+  daySettlesSessionOnce: 'tradebot-day-settles-session-once',
   /**
    * For workflows/session.ts: a worker release other than the day's VERSION_TAG notes it and trades on,
    * instead of blocking the session (docs/temporal.md, "The build check in the session").

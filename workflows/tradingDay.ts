@@ -52,6 +52,7 @@ import { brokerHaltedSignal, watchBrokerHaltsSignal, type BrokerHaltedNotice } f
 import type { DefenseSource, DefenseTrigger } from '../domain/risk/defenseMode';
 import { marketNowMs, sleepUntilMarket, workflowNowMs } from './workflowClock';
 import { PATCHES } from './patches';
+import { recordBrokerHalt, recordKillSwitch, recordSessionEnd } from './dayMetrics';
 import { BROKER, DAY_STATE, HALTED, MODE, STRATEGY, TRADING_DATE } from './searchAttributes';
 import type { SearchAttributeActivities } from '../workers/searchAttributeActivities';
 
@@ -245,6 +246,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
     killed = true;
     state = 'halted';
     haltReason = `kill switch by ${a.by}${a.reason ? `: ${a.reason}` : ''}`;
+    recordKillSwitch({ mode });
     publishDayView();
     await forward((id) => getExternalWorkflowHandle(id).signal(sessionKillSignal, a));
     await alert('kill_switch', `kill switch: ${date}`, [haltReason]);
@@ -265,6 +267,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
   setHandler(brokerHaltedSignal, async (n) => {
     if (n.date !== date || !brokers.includes(n.broker) || halts.has(n.broker)) return;
     halts.set(n.broker, n);
+    recordBrokerHalt({ mode, broker: n.broker, cause: n.cause });
     const line = `broker ${n.broker} halted for the day (${n.cause}): ${n.reason}`;
     warnings.push(line);
     log.warn(line);
@@ -311,7 +314,9 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
   const settled = new Set<string>();
   const settleSession = async (id: string, handle: ChildWorkflowHandle<typeof sessionWorkflow>) => {
     try {
-      sessions.set(id, withBroker(await handle.result()));
+      const result = withBroker(await handle.result());
+      sessions.set(id, result);
+      if (!settled.has(id)) recordSessionEnd(result, { mode, broker: brokerOf.get(id) ?? input.broker }, false);
       settled.add(id);
       return;
     } catch (err) {
@@ -322,8 +327,19 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
       const exits = await exitFailedSession(brokerOf.get(id) ?? input.broker, last.positions);
       // The status query names the failed session and why, also when it failed before its first report.
       sessions.set(id, withBroker({ ...last, state: 'halted', failure: why, positions: [], notes: [...last.notes, why, ...exits] }));
+      recordSessionEnd(last, { mode, broker: brokerOf.get(id) ?? input.broker }, true);
       await alert('shutdown', `${date}: ${why}`, [why, ...exits, 'The day goes on with its other sessions; check the broker.']);
     }
+  };
+  // Each session is settled once: the loop settles it, the day's end settles every child again. Before
+  // that patch a failed session was handled twice (its warning and shutdown alert went out twice).
+  const settlements = new Map<string, Promise<void>>();
+  const settleSessionOnce = (id: string, handle: ChildWorkflowHandle<typeof sessionWorkflow>): Promise<void> => {
+    const first = settlements.get(id);
+    if (first && patched(PATCHES.daySettlesSessionOnce)) return first;
+    const settling = settleSession(id, handle);
+    settlements.set(id, settling);
+    return settling;
   };
   const unreportedSession = (id: string, strategy: StrategyName): SessionStatus => ({
     strategy,
@@ -513,10 +529,10 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
     // Sessions run one after another unless their windows overlap: wait for this one only if the next starts later.
     const next = plan.sessions[plan.sessions.indexOf(s) + 1];
     const nextStart = next ? Date.parse(scheduledStarts[next] as string) : Number.POSITIVE_INFINITY;
-    const results = Promise.all(started.map((c) => settleSession(c.id, c.handle)));
+    const results = Promise.all(started.map((c) => settleSessionOnce(c.id, c.handle)));
     await Promise.race([results, waitUntilMarket(clock, nextStart - 60_000)]);
   }
-  for (const [id, child] of children) await settleSession(id, child.handle);
+  for (const [id, child] of children) await settleSessionOnce(id, child.handle);
   currentSession = null;
   log.info('trading day finished', { date, at: new Date(marketNowMs(clock)).toISOString() });
   return finish();

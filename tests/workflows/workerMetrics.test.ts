@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import path from 'node:path';
+import { test } from 'node:test';
+import { METRICS_ADDRESS_ENV } from '../../workers/metrics';
+import { installRuntimeLogging } from '../../workers/workerRuntime';
+import { tradingDayWorkflow } from '../../workflows/tradingDay';
+import { DAY_METRICS } from '../../workflows/dayMetrics';
+import { REPO_ROOT, ROOMY_OPEN_LIMITS, createTestWorker, tempOutputDir, testConfig } from '../helpers/tradingDayHarness';
+import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporalTestServer';
+
+/**
+ * The worker's Prometheus endpoint (workers/metrics.ts; docs/temporal.md, "Metrics"): after a TEST_MODE
+ * OPEN day on the committed fixture it serves the SDK runtime's series and the bot's. The runtime is
+ * installed as the worker process installs it (installRuntimeLogging), with the address in the environment.
+ */
+const FIXTURE = path.join(REPO_ROOT, 'tests', 'fixtures', 'minute');
+const DATE = '2025-04-09';
+const UNIVERSE = ['SQQQ', 'SVIX', 'TNA', 'TQQQ', 'TZA', 'UVXY'];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** One series' samples: `name{labels} value` lines, the value summed over every label set. */
+function sampleSum(text: string, name: string): number | null {
+  const lines = text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+  if (lines.length === 0) return null;
+  return lines.reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
+test('after a TEST_MODE day the endpoint serves the SDK series and the bot series', { timeout: 240_000 }, async () => {
+  const address = `127.0.0.1:${await freePort()}`;
+  process.env[METRICS_ADDRESS_ENV] = address;
+  installRuntimeLogging('quiet');
+  const temporal = await connectTestTemporal();
+  const taskQueue = uniqueTaskQueue('metrics');
+  const worker = await createTestWorker({ connection: temporal.nativeConnection, client: temporal.client, taskQueue, outputDir: tempOutputDir('metrics'), symbols: UNIVERSE, vixCsvPath: null });
+  try {
+    const summary = await worker.runUntil(async () => {
+      const handle = await temporal.client.workflow.start(tradingDayWorkflow, {
+        taskQueue,
+        workflowId: `test-metrics-${Date.now()}`,
+        args: [{ date: DATE, config: testConfig(ROOMY_OPEN_LIMITS), broker: 'sim', universe: UNIVERSE, replay: { folder: FIXTURE, speed: 600, marketStartMs: Date.parse(`${DATE}T14:28:00Z`) } }],
+      });
+      return handle.result();
+    });
+    const open = summary.sessions.find((s) => s.strategy === 'open');
+    assert.ok(open && open.entries > 0, 'the OPEN session traded');
+    // The exporter serves what the runtime last collected; give it a moment after the day.
+    let text = '';
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      text = await (await fetch(`http://${address}/metrics`)).text();
+      if (sampleSum(text, `${DAY_METRICS.entries}_total`) !== null) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const series = (name: string) => sampleSum(text, name);
+    assert.ok((series('temporal_workflow_completed_total') ?? 0) > 0, 'the SDK series are there');
+    assert.ok((series('temporal_activity_execution_latency_count') ?? 0) > 0);
+    assert.equal(series(`${DAY_METRICS.entries}_total`), open.entries, 'entries as the session counted them');
+    assert.equal(series(`${DAY_METRICS.exits}_total`), open.exits);
+    assert.equal(series(`${DAY_METRICS.escalations}_total`), open.escalations);
+    assert.ok(Math.abs((series(DAY_METRICS.realizedPnl) ?? Number.NaN) - open.realizedPnl) < 0.01, 'the realized PnL gauge');
+    assert.match(text, new RegExp(`${DAY_METRICS.entries}_total\\{[^}]*strategy="open"`));
+  } finally {
+    await temporal.close();
+  }
+});
