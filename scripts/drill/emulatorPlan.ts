@@ -77,6 +77,11 @@ export interface EmulatorWorkerSettings {
   readonly urls: Pick<EmulatorHandle, 'tradingUrl' | 'dataUrl' | 'finnhubUrl' | 'vixUrl'>;
   readonly symbolsFile: string;
   readonly alertWebhookUrl: string;
+  /**
+   * Where the drill writes the day's market clock once it starts it: the worker keeps time by it (rate-limit
+   * waits, order deadlines), as the rehearsal's worker does (docs/emulator.md, "The worker on the market clock").
+   */
+  readonly clockFile: string;
 }
 
 /** The emulator's keys reach a worker by these two variables only: never an argument, a file or a log line. */

@@ -89,6 +89,7 @@ export async function runEmulatorDrill(o: DrillOptions, log: (line: string) => v
     urls: { tradingUrl: emulator.tradingUrl, dataUrl: emulator.dataUrl, finnhubUrl: emulator.finnhubUrl, vixUrl: emulator.vixUrl },
     symbolsFile,
     alertWebhookUrl: sink.url,
+    clockFile: path.join(dirs.project, 'market-clock.json'),
   };
   const config = emulatorDrillConfig(settings, keys);
   let workerCount = 0;
@@ -110,6 +111,7 @@ export async function runEmulatorDrill(o: DrillOptions, log: (line: string) => v
     try {
       const clock: ReplayClock = { anchorRealMs: Date.now(), anchorMarketMs: startMarketMs, speed: o.speed };
       emulator.setClock(clock);
+      fs.writeFileSync(settings.clockFile, JSON.stringify(clock));
       // Faults from the day's start: the first worker's start-up checks ran clean, later workers' do not.
       if (o.faultRate > 0) emulator.setFaults(emulatorFaults(o.faultRate));
       const handle = await client.workflow.start(tradingDayWorkflow, {

@@ -1,8 +1,10 @@
 // The emulator drill's worker, in its own process so that the drill can SIGKILL it. It is the production
 // wiring (createWorkerRuntime with TEST_MODE=false: the real AlpacaBroker, bar source and Finnhub client),
 // configured as the paper rehearsal configures it; nothing here injects faults (the emulator does, over HTTP).
+import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { liveClock, type ReplayClock } from '../../domain/time/replayClock';
 import { createWorkerRuntime, installRuntimeLogging } from '../../workers/workerRuntime';
 import { KEY_ID_VAR, SECRET_VAR, SETTINGS_VAR, emulatorDrillConfig, type EmulatorWorkerSettings } from './emulatorPlan';
 
@@ -10,6 +12,15 @@ function need(k: string): string {
   const v = process.env[k];
   if (v === undefined || v === '') throw new Error(`${k} is not set (this process is started by scripts/drill.ts --emulator)`);
   return v;
+}
+
+/** The day's clock once the drill has written it; the wall clock before (start-up checks only). */
+function marketClockFrom(file: string): () => ReplayClock {
+  let clock: ReplayClock | null = null;
+  return () => {
+    if (clock === null && fs.existsSync(file)) clock = JSON.parse(fs.readFileSync(file, 'utf8')) as ReplayClock;
+    return clock ?? liveClock();
+  };
 }
 
 async function main(): Promise<void> {
@@ -29,6 +40,7 @@ async function main(): Promise<void> {
     client,
     outputDir: settings.outputDir,
     accountWorkflowId: settings.accountWorkflowId,
+    marketClock: marketClockFrom(settings.clockFile),
   });
   process.stderr.write(`${runtime.description}\n`);
   process.stdout.write('worker-ready\n');
