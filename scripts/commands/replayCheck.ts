@@ -4,6 +4,8 @@ import { Worker } from '@temporalio/worker';
 import { loadConfig } from '../../activities/config/loadConfig';
 import { WORKFLOWS_PATH } from '../../workers/createWorker';
 import { connectClient } from '../temporal/connection';
+import { UsageError } from './args';
+import { leafCommand } from './command';
 
 export const REPLAY_CHECK_USAGE = `usage: tradebot replay-check [--since YYYY-MM-DD] [--workflows-path FILE]
 
@@ -38,6 +40,28 @@ export async function runReplayCheckCommand(argv: string[], out: NodeJS.Writable
   const options = readOptions(argv, out);
   if (options === 'help') return 0;
   if (options === 'usage') return 2;
+  return runReplayCheck(options, out);
+}
+
+/** The same command for the CLI's command table (scripts/cli.ts, scripts/commands/command.ts). */
+export const replayCheckCommand = leafCommand(
+  {
+    name: 'replay-check',
+    summary: 'replay open and recent workflows from the server against this code (exit 1: do not deploy)',
+    description: 'Closed workflows from --since on (default: 7 days ago) and every open one, of the namespace and task queue in .env.',
+    options: {
+      since: { type: 'string', value: 'YYYY-MM-DD', description: 'closed workflows from this UTC date on (open ones always)' },
+      'workflows-path': { type: 'string', value: 'FILE', description: "the workflow code to check (default: this checkout's workflows/index.ts)" },
+    },
+  },
+  async ({ values }, io) => {
+    const since = values.since ?? defaultSince();
+    if (!isDate(since)) throw new UsageError(`--since ${since} is not a date (expected YYYY-MM-DD)`);
+    return runReplayCheck({ since, workflowsPath: values['workflows-path'] ?? WORKFLOWS_PATH }, (io.stdout ?? process.stdout) as NodeJS.WritableStream);
+  },
+);
+
+async function runReplayCheck(options: ReplayCheckOptions, out: NodeJS.WritableStream): Promise<number> {
   const config = await loadConfig({ cwd: process.env.TRADEBOT_HOME ?? process.cwd() });
   const { TEMPORAL_NAMESPACE: namespace, TEMPORAL_TASK_QUEUE: taskQueue } = config.env;
   const client = await connectClient(config.env);
@@ -74,12 +98,20 @@ function readOptions(argv: string[], out: NodeJS.WritableStream): ReplayCheckOpt
     out.write(REPLAY_CHECK_USAGE);
     return 'help';
   }
-  const since = values.since ?? new Date(Date.now() - DEFAULT_LOOKBACK_DAYS * DAY_MS).toISOString().slice(0, 10);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(since) || Number.isNaN(Date.parse(`${since}T00:00:00Z`))) {
+  const since = values.since ?? defaultSince();
+  if (!isDate(since)) {
     out.write(`usage error: --since ${since} is not a date (expected YYYY-MM-DD)\n${REPLAY_CHECK_USAGE}`);
     return 'usage';
   }
   return { since, workflowsPath: values['workflows-path'] ?? WORKFLOWS_PATH };
+}
+
+function defaultSince(): string {
+  return new Date(Date.now() - DEFAULT_LOOKBACK_DAYS * DAY_MS).toISOString().slice(0, 10);
+}
+
+function isDate(text: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(`${text}T00:00:00Z`));
 }
 
 /** Open runs of the task queue, and runs closed from `since` (UTC midnight) on. */

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type { Worker } from '@temporalio/worker';
-import { REPLAY_CHECK_USAGE, runReplayCheckCommand, visibilityQuery } from '../../scripts/commands/replayCheck';
+import { REPLAY_CHECK_USAGE, replayCheckCommand, runReplayCheckCommand, visibilityQuery } from '../../scripts/commands/replayCheck';
+import { runCommandLine } from '../../scripts/commands/command';
 import { tradingDayWorkflow } from '../../workflows/tradingDay';
 import { REPO_ROOT, createTestWorker, quietRuntime, tempOutputDir, testConfig } from '../helpers/tradingDayHarness';
 import { connectTestTemporal, testServerAddress, uniqueTaskQueue, type TestTemporal } from '../helpers/temporalTestServer';
@@ -103,6 +104,16 @@ describe('replay-check', { concurrency: false }, () => {
     assert.equal(code, 1, out.text());
     assert.match(out.text(), new RegExp(`^ {2}FAILED {2}${dayId} \\(tradingDayWorkflow, completed\\): \\S+`, 'm'));
     assert.match(out.text(), /do NOT replay/);
+  });
+
+  test('as a CLI table command: --help prints its usage, a run checks the same histories', async () => {
+    const help = captured();
+    assert.equal(await runCommandLine(replayCheckCommand, ['--help'], { stdout: help.stream }, 'tradebot'), 0);
+    assert.match(help.text(), /usage: tradebot replay-check/);
+    assert.match(help.text(), /--workflows-path/);
+    const run = captured();
+    assert.equal(await runCommandLine(replayCheckCommand, ['--workflows-path', ALTERED_WORKFLOWS], { stdout: run.stream }, 'tradebot'), 1, run.text());
+    assert.match(run.text(), new RegExp(`FAILED {2}${dayId}`));
   });
 
   test('--since after today lists nothing closed: nothing to replay, exit 0', async () => {
