@@ -27,16 +27,26 @@ export interface CheckItem {
  * Exit code 1 when any item fails; `skip` marks items that do not apply to this configuration.
  */
 export const checkCommand = leafCommand(
-  { name: 'check', summary: 'startup self-checks and the pre-deployment checklist, item by item', options: {} },
-  async (_args, io: CommandIo) => printChecklist(io.stdout ?? process.stdout, PROJECT_DIR),
+  {
+    name: 'check',
+    summary: 'startup self-checks and the pre-deployment checklist, item by item',
+    description: 'exit code 1 when any item fails',
+    options: { json: { type: 'boolean', description: 'print the items as JSON: { passed, failed, items: [{ n, title, outcome, detail }] }' } },
+  },
+  async ({ values }, io: CommandIo) => printChecklist(io.stdout ?? process.stdout, PROJECT_DIR, values.json === true),
 );
 
 export async function runCheckCommand(argv: string[], out: Writable = process.stdout): Promise<number> {
   return runCommandLine(checkCommand, argv, { stdout: out }, '');
 }
 
-async function printChecklist(out: Writable, cwd: string): Promise<number> {
+async function printChecklist(out: Writable, cwd: string, json: boolean): Promise<number> {
   const items = await runChecklist(cwd);
+  const failedCount = items.filter((i) => i.outcome === 'fail').length;
+  if (json) {
+    out.write(`${JSON.stringify({ passed: failedCount === 0, failed: failedCount, items }, null, 2)}\n`);
+    return failedCount === 0 ? 0 : 1;
+  }
   for (const i of items) out.write(`${String(i.n).padStart(2)}. [${i.outcome.toUpperCase()}] ${i.title}: ${i.detail}\n`);
   const failed = items.filter((i) => i.outcome === 'fail').length;
   out.write(failed === 0 ? 'all checks passed\n' : `${failed} check(s) failed\n`);

@@ -4,7 +4,7 @@ import { createAuditActivities } from '../../activities/auditActivities';
 import { loadConfig, type LoadedConfig } from '../../activities/config/loadConfig';
 import { accountRefFrom, loadValidBook, managerExportPaths, parseAccountKeyMap, writeManagerFiles } from '../../activities/ledger/ledgerExport';
 import { readBook } from '../../activities/ledger/ledgerStore';
-import { bookProblems, trialBalance } from '../../domain/ledger/balance';
+import { bookProblems, trialBalance, type TrialBalanceRow } from '../../domain/ledger/balance';
 import type { LedgerBook } from '../../domain/ledger/chartOfAccounts';
 import { managerTsvProblems, parseManagerTsv } from '../../domain/ledger/manager';
 import { formatCents } from '../../domain/ledger/postings';
@@ -60,11 +60,18 @@ const exportLeaf = leafCommand(
 );
 
 const checkLeaf = leafCommand(
-  { name: 'check', summary: 'validate the book(s) and any .manager.tsv, print a trial balance (read-only)', options: { mode: { ...MODE, description: 'check one book (default: both)' } } },
+  {
+    name: 'check',
+    summary: 'validate the book(s) and any .manager.tsv, print a trial balance (read-only)',
+    options: {
+      mode: { ...MODE, description: 'check one book (default: both)' },
+      json: { type: 'boolean', description: 'print { ok, books: [{ book, entries, problems, trialBalance, managerTsv }] } as JSON' },
+    },
+  },
   async ({ values }, io: LedgerCommandIO) => {
     const mode = modeOption(values.mode);
     const c = context(io);
-    return checkCommand(c.dirs.outputDir, mode, c.out);
+    return checkCommand(c.dirs.outputDir, mode, c.out, values.json === true);
   },
 );
 
@@ -107,35 +114,55 @@ async function exportCommand(
   return 0;
 }
 
-function checkCommand(outputDir: string, only: LedgerBook | undefined, out: Writable): number {
-  let problems = 0;
-  for (const book of only ? [only] : (['paper', 'live'] as const)) {
-    const entries = readBook(outputDir, book);
-    const p = bookProblems(entries, book);
-    out.write(`${book} book: ${entries.length} entries, ${p.length === 0 ? 'every entry balances' : `${p.length} problem(s)`}\n`);
-    for (const x of p) out.write(`  problem: ${x}\n`);
-    problems += p.length;
-    const tb = trialBalance(entries, book);
+interface BookCheck {
+  readonly book: LedgerBook;
+  readonly entries: number;
+  readonly problems: readonly string[];
+  readonly trialBalance: readonly TrialBalanceRow[];
+  /** The manual-import file beside the book, when there is one. */
+  readonly managerTsv: { readonly file: string; readonly problems: readonly string[] } | null;
+}
+
+function checkBook(outputDir: string, book: LedgerBook): BookCheck {
+  const entries = readBook(outputDir, book);
+  const tsv = managerExportPaths(outputDir, book).tsv;
+  let managerTsv: BookCheck['managerTsv'] = null;
+  if (fs.existsSync(tsv)) {
+    let fp: string[];
+    try {
+      fp = managerTsvProblems(parseManagerTsv(fs.readFileSync(tsv, 'utf8')));
+    } catch (e) {
+      fp = [(e as Error).message];
+    }
+    managerTsv = { file: tsv, problems: fp };
+  }
+  return { book, entries: entries.length, problems: bookProblems(entries, book), trialBalance: trialBalance(entries, book), managerTsv };
+}
+
+function checkCommand(outputDir: string, only: LedgerBook | undefined, out: Writable, json: boolean): number {
+  const checks = (only ? [only] : (['paper', 'live'] as const)).map((book) => checkBook(outputDir, book));
+  const problems = checks.reduce((n, c) => n + c.problems.length + (c.managerTsv?.problems.length ?? 0), 0);
+  if (json) {
+    out.write(`${JSON.stringify({ ok: problems === 0, books: checks }, null, 2)}\n`);
+    return problems === 0 ? 0 : 1;
+  }
+  for (const c of checks) {
+    out.write(`${c.book} book: ${c.entries} entries, ${c.problems.length === 0 ? 'every entry balances' : `${c.problems.length} problem(s)`}\n`);
+    for (const x of c.problems) out.write(`  problem: ${x}\n`);
+    const tb = c.trialBalance;
     if (tb.length > 0) {
       out.write(`  ${'account'.padEnd(40)} ${'debit'.padStart(14)} ${'credit'.padStart(14)} ${'balance'.padStart(14)}\n`);
       for (const r of tb) {
         out.write(`  ${`${r.code} ${r.name}`.padEnd(40)} ${formatCents(r.debitCents).padStart(14)} ${formatCents(r.creditCents).padStart(14)} ${formatCents(r.balanceCents).padStart(14)}\n`);
       }
       const d = tb.reduce((a, r) => a + r.debitCents, 0);
-      const c = tb.reduce((a, r) => a + r.creditCents, 0);
-      out.write(`  ${'total'.padEnd(40)} ${formatCents(d).padStart(14)} ${formatCents(c).padStart(14)}\n`);
+      const cr = tb.reduce((a, r) => a + r.creditCents, 0);
+      out.write(`  ${'total'.padEnd(40)} ${formatCents(d).padStart(14)} ${formatCents(cr).padStart(14)}\n`);
     }
-    const tsv = managerExportPaths(outputDir, book).tsv;
-    if (fs.existsSync(tsv)) {
-      let fp: string[];
-      try {
-        fp = managerTsvProblems(parseManagerTsv(fs.readFileSync(tsv, 'utf8')));
-      } catch (e) {
-        fp = [(e as Error).message];
-      }
-      out.write(`  ${path.basename(tsv)}: ${fp.length === 0 ? 'format ok, balanced' : `${fp.length} problem(s)`}\n`);
+    if (c.managerTsv) {
+      const fp = c.managerTsv.problems;
+      out.write(`  ${path.basename(c.managerTsv.file)}: ${fp.length === 0 ? 'format ok, balanced' : `${fp.length} problem(s)`}\n`);
       for (const x of fp) out.write(`  problem: ${x}\n`);
-      problems += fp.length;
     }
   }
   return problems === 0 ? 0 : 1;

@@ -9,8 +9,10 @@ import { loadProjectConfig } from './shared';
 
 type ScheduleAction = (client: Client, config: LoadedConfig) => Promise<{ line: string; thenList: boolean }>;
 
-function scheduleLeaf(name: string, summary: string, action: ScheduleAction): LeafCommand {
-  return leafCommand({ name, summary, options: {} }, async (_args, io: CommandIo) => {
+const JSON_OPTION = { json: { type: 'boolean', description: 'print the schedule id, paused and the next runs as JSON' } } as const;
+
+function scheduleLeaf(name: string, summary: string, action: ScheduleAction, options: { readonly json?: typeof JSON_OPTION.json } = {}): LeafCommand {
+  return leafCommand({ name, summary, options }, async ({ values }, io: CommandIo) => {
     const out = io.stdout ?? process.stdout;
     const config = await loadProjectConfig();
     const client = await connectClient(config.env);
@@ -19,6 +21,10 @@ function scheduleLeaf(name: string, summary: string, action: ScheduleAction): Le
       if (r.line) out.write(`${r.line}\n`);
       if (!r.thenList) return 0;
       const runs = await nextScheduledRuns(client);
+      if (values.json === true) {
+        out.write(`${JSON.stringify({ scheduleId: SCHEDULE_ID, paused: runs.paused, next: runs.next.map((d) => d.toISOString()) }, null, 2)}\n`);
+        return 0;
+      }
       out.write(`schedule ${SCHEDULE_ID}${runs.paused ? ' (paused)' : ''}; next runs (UTC):\n`);
       for (const d of runs.next) out.write(`  ${d.toISOString()}\n`);
       return 0;
@@ -53,7 +59,7 @@ export const scheduleCommand = groupCommand({
       await handle(c).trigger();
       return { line: `schedule ${SCHEDULE_ID} triggered now`, thenList: false };
     }),
-    scheduleLeaf('list', 'the next scheduled runs', async () => ({ line: '', thenList: true })),
+    scheduleLeaf('list', 'the next scheduled runs', async () => ({ line: '', thenList: true }), JSON_OPTION),
     scheduleLeaf('delete', 'delete the Schedule', async (c) => {
       await handle(c).delete();
       return { line: `schedule ${SCHEDULE_ID} deleted`, thenList: false };
