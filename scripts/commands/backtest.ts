@@ -44,6 +44,8 @@ export interface BacktestArgs {
   readonly sweeps: readonly SweepAxis[];
   readonly workers: number | null;
   readonly temporal: boolean;
+  /** The figures as one JSON object on stdout; the human lines go to stderr. */
+  readonly json: boolean;
 }
 
 const BACKTEST_OPTIONS = {
@@ -65,6 +67,7 @@ const BACKTEST_OPTIONS = {
   sweep: { type: 'string', value: 'KEY=v1,v2,...', multiple: true, description: 'one axis of a parameter sweep (portfolio mode)' },
   workers: { type: 'string', value: 'N', description: 'sweep worker threads, 1 to 64 (default: the CPUs)' },
   temporal: { type: 'boolean', description: 'run the sweep cells as Temporal activities (on --sweep-worker processes)' },
+  json: { type: 'boolean', description: 'print the metrics (portfolio), the cells (sweep) or the audit figures (signals) as JSON on stdout' },
   'sweep-worker': { type: 'boolean', description: 'instead: be a worker that runs --temporal sweep cells' },
   'task-queue': { type: 'string', value: 'Q', description: "with --sweep-worker: the task queue (default: the sweep's queue)" },
   label: { type: 'string', value: 'NAME', description: 'with --sweep-worker: its name in the results' },
@@ -191,6 +194,7 @@ function backtestArgsFrom(values: BacktestValues): BacktestArgs {
     sweeps,
     workers,
     temporal: values.temporal === true,
+    json: values.json === true,
   };
 }
 
@@ -308,6 +312,8 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
 }
 
 async function runBacktest(args: BacktestArgs): Promise<number> {
+  // With --json, stdout holds the JSON alone.
+  const say = args.json ? console.error : console.log;
   const loaded = await loadOrReport(args.sets);
   if (typeof loaded === 'number') return loaded;
   for (const w of loaded.warnings) console.error(`backtest: warning: ${w}`);
@@ -319,7 +325,7 @@ async function runBacktest(args: BacktestArgs): Promise<number> {
     if (vixFile === null && args.strategies.includes('close')) {
       console.error('backtest: warning: no VIX history (--vix or VIX_SOURCE): the CLOSE VIX gate does not block');
     }
-    if (args.signalsOnly) return runSignalsOnly(args, cfg, cacheDir, vixFile);
+    if (args.signalsOnly) return runSignalsOnly(args, cfg, cacheDir, vixFile, say);
 
     // The universe as live screening takes it: SYMBOL_LIST_PATH when set (narrowed to --symbols), else --symbols, else all.
     let symbols = args.symbols;
@@ -365,26 +371,28 @@ async function runBacktest(args: BacktestArgs): Promise<number> {
         }
       });
       const sweep = await runSweep({ base, cells, workers: args.workers, temporal: args.temporal, env: loaded.env });
-      console.log(sweep.text);
-      console.log(`sweep: ${cells.length} cells in ${(sweep.ms / 1000).toFixed(2)}s (${sweep.where}) -> ${sweep.files.join(', ')}`);
+      say(sweep.text);
+      say(`sweep: ${cells.length} cells in ${(sweep.ms / 1000).toFixed(2)}s (${sweep.where}) -> ${sweep.files.join(', ')}`);
+      if (args.json) console.log(JSON.stringify({ kind: 'sweep', cells: sweep.results, files: sweep.files }));
       return 0;
     }
 
     const out = runPortfolioBacktest(base);
     for (const w of out.result.warnings) console.error(`backtest: warning: ${w}`);
     const t = out.timings;
-    console.log(
+    say(
       `portfolio backtest: ${out.metrics.overall.trades} trades over ${out.result.days.length} trading days, ` +
         `${out.result.symbolDays} symbol-days (${out.loaded.files.length} files, ${out.loaded.rowCount} bars; ` +
         `load ${(t.loadMs / 1000).toFixed(2)}s, run ${(t.runMs / 1000).toFixed(2)}s, write ${(t.writeMs / 1000).toFixed(2)}s)`,
     );
-    console.log(`fill ${args.fill}, slippage ${args.slippageBps} bps, fee ${args.feePerOrder.toFixed(2)} per order; ` +
+    say(`fill ${args.fill}, slippage ${args.slippageBps} bps, fee ${args.feePerOrder.toFixed(2)} per order; ` +
       `equity ${out.result.startingCash.toFixed(2)} -> ${out.metrics.endingEquity.toFixed(2)}`);
-    console.log(metricsText(out, args.strategies));
+    say(metricsText(out, args.strategies));
     if (out.files) {
-      console.log(`outputs: ${out.files.tradeHistoryCsv}, ${out.files.tradeHistoryJson}, ${out.files.dailySummary}, ${out.files.metrics}`);
+      say(`outputs: ${out.files.tradeHistoryCsv}, ${out.files.tradeHistoryJson}, ${out.files.dailySummary}, ${out.files.metrics}`);
     }
-    if (out.reportFile) console.log(`report: ${out.reportFile}`);
+    if (out.reportFile) say(`report: ${out.reportFile}`);
+    if (args.json) console.log(JSON.stringify({ kind: 'portfolio', metrics: out.metrics, files: out.files ?? null, report: out.reportFile ?? null }));
     return 0;
   } catch (err) {
     console.error(`backtest: ${err instanceof Error ? err.message : String(err)}`);
@@ -392,7 +400,7 @@ async function runBacktest(args: BacktestArgs): Promise<number> {
   }
 }
 
-function runSignalsOnly(args: BacktestArgs, cfg: BotConfig, cacheDir: string | null, vixFile: string | null): number {
+function runSignalsOnly(args: BacktestArgs, cfg: BotConfig, cacheDir: string | null, vixFile: string | null, say: (line: string) => void): number {
   const started = performance.now();
   const data = loadColumns(args.dataSource, { cacheDir, ...(args.symbols ? { symbols: args.symbols } : {}) });
   if (args.symbols) {
@@ -416,9 +424,10 @@ function runSignalsOnly(args: BacktestArgs, cfg: BotConfig, cacheDir: string | n
   const out = join(dir, SIGNALS_FILE);
   writeFileSync(out, formatSignalAuditCsv(audit.rows));
   const secs = ((performance.now() - started) / 1000).toFixed(2);
-  console.log(
+  say(
     `signal audit: ${audit.rows.length} trades over ${audit.symbolDays} symbol-days ` +
       `(${data.files.length} files, ${data.rowCount} bars) in ${secs}s -> ${out}`,
   );
+  if (args.json) console.log(JSON.stringify({ kind: 'signals', trades: audit.rows.length, symbolDays: audit.symbolDays, file: out }));
   return 0;
 }
