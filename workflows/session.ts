@@ -1,4 +1,4 @@
-import { condition, getExternalWorkflowHandle, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, getExternalWorkflowHandle, log, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { BrokerOrder } from '../activities/broker/brokerTypes';
 import type { BearishFacts } from '../activities/entryCheckActivities';
 import type { AdoptedPosition } from '../activities/broker/protectionActivities';
@@ -49,6 +49,7 @@ import { grantRequestId, groupByStart, mergeBars, positionView, round2, type Ope
 import { sessionProgressSignal } from './tradingDayApi';
 import { marketNowMs, sleepUntilMarket, workflowNowMs } from './workflowClock';
 import { PATCHES } from './patches';
+import { DAY_STATE, HALTED, TRADING_DATE } from './searchAttributes';
 
 /**
  * One strategy session (OPEN, MID or CLOSE) on one date: screening, analysis, entries and monitoring
@@ -158,8 +159,21 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   };
   // A function, not a comparison on `state`, because handlers and helpers change it between awaits.
   const stateIs = (s: SessionState) => state === s;
+  // The Web UI filters sessions by state (docs/temporal.md, "Finding workflows"). The day gives a session
+  // TradingDate only when the namespace has the bot's attributes, so its presence is the check.
+  const searchable = info.typedSearchAttributes.get(TRADING_DATE) !== undefined;
+  let publishedState: SessionState | null = null;
+  const publishSearchState = (s: SessionState) => {
+    if (!searchable || s === publishedState || !patched(PATCHES.sessionSearchState)) return;
+    publishedState = s;
+    upsertSearchAttributes([
+      { key: DAY_STATE, value: s },
+      { key: HALTED, value: s === 'halted' },
+    ]);
+  };
   const setState = async (s: SessionState) => {
     state = s;
+    publishSearchState(s);
     await report();
   };
 
@@ -300,6 +314,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     notes.push(...problems);
     await flushLog();
     await setState('halted');
+    await condition(allHandlersFinished);
     return status();
   };
 
@@ -438,6 +453,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     await escalate('session start (broker unreachable)', null, null, err);
     await flushLog();
     await setState('halted');
+    await condition(allHandlersFinished);
     return status();
   }
   await setState('analyzing');
@@ -912,6 +928,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   await bestEffort('backup', () => backupOutputs({ mode: input.mode, label: `${date}-${strategyName}` }));
   await setState(killed || stopped || brokerHalted || dataLost || failure !== null ? 'halted' : 'done');
   log.info('session finished', { strategy: strategyName, entries, exits, realizedPnl, at: workflowNowMs() });
+  // Every handler is synchronous today; this keeps it so if one ever awaits (docs/temporal.md).
+  await condition(allHandlersFinished);
   return status();
 
   async function runBarLoop(): Promise<void> {

@@ -51,7 +51,8 @@ describe('search attributes on days and sessions', { concurrency: false }, () =>
     assert.equal(summary.halted, false);
     const base = `TaskQueue = '${h.taskQueue}' AND TradingDate = '${DATE}' AND TradingMode = 'paper'`;
     assert.deepEqual(await listedIds(h.temporal.client, `${base} AND Broker = 'sim' AND Strategy = 'open'`, 2), [id, `${id}-open`]);
-    assert.deepEqual(await listedIds(h.temporal.client, `${base} AND DayState = 'done' AND Halted = false`, 1), [id]);
+    // The day and its session, each by its own final state (the session's: patch tradebot-session-search-state).
+    assert.deepEqual(await listedIds(h.temporal.client, `${base} AND DayState = 'done' AND Halted = false`, 2), [id, `${id}-open`]);
     assert.deepEqual(await listedIds(h.temporal.client, `${base} AND Strategy = 'mid'`, 0), [], 'no MID here');
     const attrs = (await handle.describe()).typedSearchAttributes;
     assert.equal(attrs.get(TRADING_DATE), DATE);
@@ -62,7 +63,10 @@ describe('search attributes on days and sessions', { concurrency: false }, () =>
     assert.equal(attrs.get(HALTED), false);
     // The Web UI's summary of the session and the day's current details.
     const session = h.temporal.client.workflow.getHandle(`${id}-open`);
-    assert.equal(await (await session.describe()).staticSummary(), `OPEN session at sim, ${DATE} (paper)`);
+    const sessionDescription = await session.describe();
+    assert.equal(await sessionDescription.staticSummary(), `OPEN session at sim, ${DATE} (paper)`);
+    assert.equal(sessionDescription.typedSearchAttributes.get(DAY_STATE), 'done');
+    assert.equal(sessionDescription.typedSearchAttributes.get(HALTED), false);
     const metadata = await handle.query<{ currentDetails?: string | null }>('__temporal_workflow_metadata');
     assert.match(metadata.currentDetails ?? '', new RegExp(`^\\*\\*${DATE}\\*\\* paper \\(TEST_MODE\\): done\nentries \\d+, exits \\d+, realized PnL -?\\d+\\.\\d{2}`));
   });
