@@ -30,6 +30,7 @@ export const CLI_COMMANDS: readonly CommandEntry[] = [
   { name: 'ledger', load: async () => (await import('./commands/ledger')).ledgerCommand },
   { name: 'backup', load: async () => (await import('./commands/backup')).backupCommand },
   { name: 'backtest', load: async () => (await import('./commands/backtest')).backtestCommand },
+  { name: 'replay-check', load: async () => (await import('./commands/replayCheck')).replayCheckCommand },
 ];
 
 export const PROGRAM = 'tradebot';
