@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { loadConfig } from '../../activities/config/loadConfig';
@@ -6,18 +5,6 @@ import { WORKFLOWS_PATH } from '../../workers/createWorker';
 import { connectClient } from '../temporal/connection';
 import { UsageError } from './args';
 import { leafCommand } from './command';
-
-export const REPLAY_CHECK_USAGE = `usage: tradebot replay-check [--since YYYY-MM-DD] [--workflows-path FILE]
-
-Replays the histories of the open workflows and of those closed since --since (default: 7 days ago) on the
-bot's namespace and task queue (.env) against workflow code, and prints one line per workflow. Exit code 1
-when any history does not replay (non-determinism): deploying that code would break those workflows.
-
-  --since YYYY-MM-DD       closed workflows from this UTC date on (open ones always)
-  --workflows-path FILE    the workflow code to check (default: this checkout's workflows/index.ts);
-                           point it at a release candidate's workflows before deploying it
-  -h, --help               this text
-`;
 
 const DEFAULT_LOOKBACK_DAYS = 7;
 const DAY_MS = 86_400_000;
@@ -36,14 +23,6 @@ interface ListedRun {
 }
 
 /** `replay-check`: histories from the server replayed against the current (or given) workflow code (docs/temporal.md). */
-export async function runReplayCheckCommand(argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
-  const options = readOptions(argv, out);
-  if (options === 'help') return 0;
-  if (options === 'usage') return 2;
-  return runReplayCheck(options, out);
-}
-
-/** The same command for the CLI's command table (scripts/cli.ts, scripts/commands/command.ts). */
 export const replayCheckCommand = leafCommand(
   {
     name: 'replay-check',
@@ -74,36 +53,6 @@ async function runReplayCheck(options: ReplayCheckOptions, out: NodeJS.WritableS
   } finally {
     await client.connection.close();
   }
-}
-
-/** The parsed options, or 'help' / 'usage' once the text is printed. */
-function readOptions(argv: string[], out: NodeJS.WritableStream): ReplayCheckOptions | 'help' | 'usage' {
-  let values: { since?: string; 'workflows-path'?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        since: { type: 'string' },
-        'workflows-path': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    out.write(`usage error: ${(err as Error).message}\n${REPLAY_CHECK_USAGE}`);
-    return 'usage';
-  }
-  if (values.help) {
-    out.write(REPLAY_CHECK_USAGE);
-    return 'help';
-  }
-  const since = values.since ?? defaultSince();
-  if (!isDate(since)) {
-    out.write(`usage error: --since ${since} is not a date (expected YYYY-MM-DD)\n${REPLAY_CHECK_USAGE}`);
-    return 'usage';
-  }
-  return { since, workflowsPath: values['workflows-path'] ?? WORKFLOWS_PATH };
 }
 
 function defaultSince(): string {

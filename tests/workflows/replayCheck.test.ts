@@ -4,8 +4,9 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type { Worker } from '@temporalio/worker';
-import { REPLAY_CHECK_USAGE, replayCheckCommand, runReplayCheckCommand, visibilityQuery } from '../../scripts/commands/replayCheck';
-import { runCommandLine } from '../../scripts/commands/command';
+import { usageErrorText, UsageError } from '../../scripts/commands/args';
+import { replayCheckCommand, visibilityQuery } from '../../scripts/commands/replayCheck';
+import { runCommandLine, usageOf } from '../../scripts/commands/command';
 import { tradingDayWorkflow } from '../../workflows/tradingDay';
 import { REPO_ROOT, createTestWorker, quietRuntime, tempOutputDir, testConfig } from '../helpers/tradingDayHarness';
 import { connectTestTemporal, testServerAddress, uniqueTaskQueue, type TestTemporal } from '../helpers/temporalTestServer';
@@ -46,6 +47,17 @@ async function waitUntilListed(temporal: TestTemporal, query: string, count: num
   throw new Error(`visibility never listed ${count} workflow(s) for ${query}`);
 }
 
+/** The command as the CLI runs it: a usage error is printed with the usage and exits 2 (scripts/cli.ts). */
+async function runReplayCheckCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
+  try {
+    return await runCommandLine(replayCheckCommand, argv, { stdout: out, stderr: out }, 'tradebot');
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    out.write(usageErrorText(err));
+    return 2;
+  }
+}
+
 describe('replay-check', { concurrency: false }, () => {
   let temporal: TestTemporal;
   let worker: Worker;
@@ -81,7 +93,7 @@ describe('replay-check', { concurrency: false }, () => {
   test('--help prints the usage and does nothing else', async () => {
     const out = captured();
     assert.equal(await runReplayCheckCommand(['--help'], out.stream), 0);
-    assert.equal(out.text(), REPLAY_CHECK_USAGE);
+    assert.equal(out.text(), usageOf(replayCheckCommand, 'tradebot'));
   });
 
   test('an unknown option is a usage error', async () => {
