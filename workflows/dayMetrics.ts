@@ -1,15 +1,18 @@
-import { metricMeter } from '@temporalio/workflow';
+import { log, metricMeter } from '@temporalio/workflow';
 import type { SessionStatus } from './sessionApi';
 
 /**
  * The bot's own Prometheus series, emitted from the day workflow through the worker's metric meter
  * (docs/temporal.md, "Metrics"). The SDK drops them while a history replays, so each counts once.
- * Metrics are not workflow commands: emitting them needs no patch.
+ * Metrics are not workflow commands: emitting them needs no patch. They must never fail a workflow task
+ * (a gauge refuses a negative value, and a failed task would stall the day): every emission is guarded.
  */
 export const DAY_METRICS = {
   entries: 'tradebot_entries',
   exits: 'tradebot_exits',
-  realizedPnl: 'tradebot_session_realized_pnl',
+  /** Gauges take no negative value: a session's realized PnL is its profit and its loss, each >= 0. */
+  realizedProfit: 'tradebot_session_realized_profit',
+  realizedLoss: 'tradebot_session_realized_loss',
   escalations: 'tradebot_escalations',
   sessionsFailed: 'tradebot_sessions_failed',
   brokerHalts: 'tradebot_broker_halts',
@@ -18,18 +21,29 @@ export const DAY_METRICS = {
 
 /** A session's figures once it has ended (or failed), tagged by mode, broker and strategy. */
 export function recordSessionEnd(status: SessionStatus, tags: { readonly mode: string; readonly broker: string }, failed: boolean): void {
-  const meter = metricMeter.withTags({ mode: tags.mode, broker: tags.broker, strategy: status.strategy });
-  meter.createCounter(DAY_METRICS.entries, 'orders', 'entries filled by a session').add(status.entries);
-  meter.createCounter(DAY_METRICS.exits, 'orders', 'exits filled by a session (closed trades)').add(status.exits);
-  meter.createCounter(DAY_METRICS.escalations, 'failures', 'failures escalated (alert, unresolved orders log, broker halt)').add(status.escalations);
-  meter.createGauge(DAY_METRICS.realizedPnl, 'float', 'USD', 'realized PnL of the latest session of this strategy and broker').set(status.realizedPnl);
-  if (failed) meter.createCounter(DAY_METRICS.sessionsFailed, 'sessions', 'session workflows that failed').add(1);
+  emitSafely('session end', () => {
+    const meter = metricMeter.withTags({ mode: tags.mode, broker: tags.broker, strategy: status.strategy });
+    meter.createCounter(DAY_METRICS.entries, 'orders', 'entries filled by a session').add(Math.max(0, status.entries));
+    meter.createCounter(DAY_METRICS.exits, 'orders', 'exits filled by a session (closed trades)').add(Math.max(0, status.exits));
+    meter.createCounter(DAY_METRICS.escalations, 'failures', 'failures escalated (alert, unresolved orders log, broker halt)').add(Math.max(0, status.escalations));
+    meter.createGauge(DAY_METRICS.realizedProfit, 'float', 'USD', 'realized PnL of the latest session of this strategy and broker, when positive').set(Math.max(0, status.realizedPnl));
+    meter.createGauge(DAY_METRICS.realizedLoss, 'float', 'USD', 'realized loss of the latest session of this strategy and broker, as a positive amount').set(Math.max(0, -status.realizedPnl));
+    if (failed) meter.createCounter(DAY_METRICS.sessionsFailed, 'sessions', 'session workflows that failed').add(1);
+  });
 }
 
 export function recordBrokerHalt(tags: { readonly mode: string; readonly broker: string; readonly cause: string }): void {
-  metricMeter.withTags(tags).createCounter(DAY_METRICS.brokerHalts, 'halts', 'brokers halted for the day by the account').add(1);
+  emitSafely('broker halt', () => metricMeter.withTags(tags).createCounter(DAY_METRICS.brokerHalts, 'halts', 'brokers halted for the day by the account').add(1));
 }
 
 export function recordKillSwitch(tags: { readonly mode: string }): void {
-  metricMeter.withTags(tags).createCounter(DAY_METRICS.killSwitches, 'kills', 'kill switches pulled on a day').add(1);
+  emitSafely('kill switch', () => metricMeter.withTags(tags).createCounter(DAY_METRICS.killSwitches, 'kills', 'kill switches pulled on a day').add(1));
+}
+
+function emitSafely(what: string, emit: () => void): void {
+  try {
+    emit();
+  } catch (err) {
+    log.warn(`metric not recorded (${what}): ${String(err)}`);
+  }
 }
