@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { botConfigSchema, type BotConfig } from '../../domain/config/botConfigSchema';
 import { defaultEnvConfig } from '../../domain/config/envSchema';
 import { createActivityDeps } from '../../activities/replayDeps';
@@ -88,6 +88,8 @@ export function createTestWorker(a: {
   wrapBroker?: (broker: Broker, name: BrokerName) => Broker;
   /** Activities that replace the production ones of the same name (a failing ledger, for failure tests). */
   overrideActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
+  /** Workflow code other than this checkout's (another build's bundle, or a test workflow). */
+  workflowBundle?: WorkflowBundleWithSourceMap;
 }): Promise<Worker> {
   const base = createActivityDeps({
     outputDir: a.outputDir,
@@ -107,6 +109,7 @@ export function createTestWorker(a: {
     taskQueue: a.taskQueue,
     deps,
     extraActivities: a.overrideActivities,
+    workflowBundle: a.workflowBundle,
   });
 }
 

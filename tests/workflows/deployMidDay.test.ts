@@ -5,12 +5,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createActivityDeps } from '../../activities/replayDeps';
-import { createTradingWorker } from '../../workers/createWorker';
 import { stopSignal } from '../../workflows/tradingDayApi';
 import { PATCHES } from '../../workflows/patches';
 import type { tradingDayWorkflow } from '../../workflows/tradingDay';
-import { REPO_ROOT, quietRuntime, tempOutputDir, testAuditDeps, testConfig } from '../helpers/tradingDayHarness';
+import { REPO_ROOT, createTestWorker, quietRuntime, tempOutputDir, testConfig } from '../helpers/tradingDayHarness';
 import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporalTestServer';
 
 /**
@@ -80,17 +78,7 @@ describe('deploying while a day is open', { skip: previousBuildAvailable() ? fal
   const taskQueue = uniqueTaskQueue('deploy');
   const outputDir = tempOutputDir('deploy');
   const workerOn = async (bundle?: WorkflowBundleWithSourceMap): Promise<Worker> =>
-    createTradingWorker({
-      connection: temporal.nativeConnection,
-      client: temporal.client,
-      mode: 'paper',
-      accountWorkflowId: `account-${taskQueue}`,
-      audit: testAuditDeps(),
-      namespace: 'default',
-      taskQueue,
-      deps: createActivityDeps({ outputDir, startingCash: 100_000, vixCsvPath: null, symbols: UNIVERSE }),
-      workflowBundle: bundle,
-    });
+    createTestWorker({ connection: temporal.nativeConnection, client: temporal.client, taskQueue, outputDir, symbols: UNIVERSE, vixCsvPath: null, workflowBundle: bundle });
   before(async () => {
     quietRuntime();
     temporal = await connectTestTemporal();

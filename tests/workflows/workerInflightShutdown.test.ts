@@ -3,9 +3,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { Context } from '@temporalio/activity';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { createActivityDeps } from '../../activities/replayDeps';
-import { SHUTDOWN_GRACE_TIME_MS, createTradingWorker } from '../../workers/createWorker';
-import { quietRuntime, tempOutputDir, testAuditDeps } from '../helpers/tradingDayHarness';
+import { SHUTDOWN_GRACE_TIME_MS } from '../../workers/createWorker';
+import { createTestWorker, quietRuntime, tempOutputDir } from '../helpers/tradingDayHarness';
 import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporalTestServer';
 
 /**
@@ -32,17 +31,14 @@ test('shutdown during an activity: the activity completes, the next worker finis
     return 'step done';
   };
   const workerOn = () =>
-    createTradingWorker({
+    createTestWorker({
       connection: temporal.nativeConnection,
       client: temporal.client,
-      mode: 'paper',
-      accountWorkflowId: `account-${taskQueue}`,
-      audit: testAuditDeps(),
-      namespace: 'default',
       taskQueue,
-      deps: createActivityDeps({ outputDir: tempOutputDir('inflight'), startingCash: 100_000, vixCsvPath: null }),
+      outputDir: tempOutputDir('inflight'),
+      vixCsvPath: null,
       workflowBundle: bundle,
-      extraActivities: { slowStep },
+      overrideActivities: { slowStep },
     });
   try {
     const first = await workerOn();
