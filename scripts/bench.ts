@@ -29,7 +29,7 @@ import { openTiming, sessionWindowFor } from '../domain/market/sessionWindow';
 import { OPEN_TRAILING_STOP } from '../domain/strategies/openRangeBreakout';
 import type { ExitReason } from '../domain/strategies/strategy';
 import type { SimulatedTrade } from '../domain/strategies/simulate';
-import { formatUsage, parseCommandArgs, usageErrorText, UsageError, wantsHelp, type CommandSpec, type OptionValues } from './commands/args';
+import { scriptArgs, type CommandSpec, type OptionValues } from './commands/args';
 import { runBacktestCommand } from './commands/backtest';
 import { seededRandom } from './seededRandom';
 // Type only: the emulator day's modules (Temporal worker, emulator) load in its child process alone.
@@ -426,18 +426,9 @@ const BENCH_SPEC: CommandSpec<typeof BENCH_OPTIONS> = {
 
 /** The bench's command line; help and usage errors end the process here (exit 0 and 2). */
 function benchValues(argv: readonly string[]): BenchValues {
-  const usage = formatUsage(BENCH_SPEC, 'npm run bench --');
-  if (wantsHelp(argv)) {
-    process.stdout.write(usage);
-    process.exit(0);
-  }
-  try {
-    return parseCommandArgs(BENCH_SPEC, argv).values;
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(usageErrorText(err, usage));
-    process.exit(2);
-  }
+  const args = scriptArgs(BENCH_SPEC, argv, 'npm run bench --');
+  if (typeof args === 'number') process.exit(args);
+  return args.values;
 }
 
 const benchArgs = benchValues(process.argv.slice(2));

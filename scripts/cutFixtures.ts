@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from './commands/args';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 /** Laid out as ../shared/data: minute/ holds the bar files, vix_daily.csv the VIX cut. */
@@ -93,8 +93,19 @@ export function cutDayFixture(sharedDir: string): Map<string, Buffer> {
   return out;
 }
 
+const CUT_SPEC = {
+  name: '',
+  summary: 'cut tests/fixtures/days from ../shared/data (tests/fixtures/days/README.md)',
+  options: {
+    check: { type: 'boolean', description: 'compare the committed files with a fresh cut instead of writing them' },
+    shared: { type: 'string', value: 'DIR', description: 'the shared folder (default: ../shared beside the clone)' },
+  },
+} as const;
+
 function main(): number {
-  const { values } = parseArgs({ options: { check: { type: 'boolean' }, shared: { type: 'string' } }, strict: true });
+  const args = scriptArgs(CUT_SPEC, process.argv.slice(2), 'npx tsx scripts/cutFixtures.ts');
+  if (typeof args === 'number') return args;
+  const { values } = args;
   const shared = path.resolve(values.shared ?? path.join(REPO_ROOT, '..', 'shared'));
   const files = cutDayFixture(shared);
   if (values.check) {

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { formatUsage, numberOption, parseCommandArgs, usageErrorText, UsageError, wantsHelp, type CommandSpec, type OptionValues } from './commands/args';
+import { formatUsage, numberOption, scriptArgs, usageErrorText, UsageError, type CommandSpec, type OptionValues } from './commands/args';
 import { DRILL_DATE, DRILL_UNIVERSE, FIXTURE_MINUTE_DIR, SHARED_MINUTE_DIR, SHARED_VIX_CSV, type DrillOptions } from './drill/plan';
 import { runEmulatorDrill, type EmulatorDrillResult } from './drill/emulatorRun';
 import { runDrill, type DrillResult } from './drill/run';
@@ -71,13 +71,12 @@ function drillOptionsFrom(values: OptionValues<typeof DRILL_OPTIONS>, defaultOut
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  if (wantsHelp(argv)) {
-    process.stdout.write(formatUsage(DRILL_SPEC, DRILL_PROGRAM));
-    return 0;
-  }
+  const args = scriptArgs(DRILL_SPEC, argv, DRILL_PROGRAM);
+  if (typeof args === 'number') return args;
   let options: DrillOptions;
   try {
-    options = drillOptionsFrom(parseCommandArgs(DRILL_SPEC, argv).values, (seed) =>
+    // The values are checked here (ranges, combinations): a bad one is a usage error too.
+    options = drillOptionsFrom(args.values, (seed) =>
       path.join(os.tmpdir(), `tradebot-drill-${seed}-${new Date().toISOString().replace(/[-:.]/g, '')}`),
     );
   } catch (err) {

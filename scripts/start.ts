@@ -3,7 +3,7 @@
 import { loadConfig } from '../activities/config/loadConfig';
 import { runWorkerProcess } from '../workers/runWorker';
 import { startConfiguredDashboard } from './commands/dashboard';
-import { formatUsage, parseCommandArgs, UsageError, wantsHelp } from './commands/args';
+import { scriptArgs } from './commands/args';
 import { reportFailure } from './commands/shared';
 import { connectClient } from './temporal/connection';
 import { ensureDevServer } from './temporal/devServer';
@@ -16,17 +16,8 @@ const START_SPEC = {
 } as const;
 
 async function main(argv: readonly string[]): Promise<number> {
-  const usage = formatUsage(START_SPEC, 'npm start');
-  if (wantsHelp(argv)) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  try {
-    parseCommandArgs(START_SPEC, argv);
-  } catch (err) {
-    if (err instanceof UsageError) return reportFailure(err.withUsage(usage));
-    throw err;
-  }
+  const args = scriptArgs(START_SPEC, argv, 'npm start');
+  if (typeof args === 'number') return args;
   const cwd = process.env.TRADEBOT_HOME ?? process.cwd();
   const log = (s: string) => console.log(s);
   const config = await loadConfig({ cwd });

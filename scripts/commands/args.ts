@@ -86,6 +86,25 @@ export function wantsHelp(argv: readonly string[]): boolean {
   return false;
 }
 
+/**
+ * The command line of a standalone script (npm start, the drill, the bench, the fixture cut): the parsed
+ * arguments, or the exit code once help (0) or a usage error followed by the usage (2) is printed.
+ */
+export function scriptArgs<O extends OptionSpecs>(spec: CommandSpec<O>, argv: readonly string[], program: string): ParsedArgs<O> | 0 | 2 {
+  const usage = formatUsage(spec, program);
+  if (wantsHelp(argv)) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  try {
+    return parseCommandArgs(spec, argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(usageErrorText(err, usage));
+    return 2;
+  }
+}
+
 /** Parses `argv` against the command's declaration; throws a UsageError naming the first problem. */
 export function parseCommandArgs<O extends OptionSpecs>(spec: CommandSpec<O>, argv: readonly string[]): ParsedArgs<O> {
   const options = { ...spec.options, help: HELP_OPTION };
