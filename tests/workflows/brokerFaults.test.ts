@@ -59,25 +59,28 @@ function simJournal(outputDir: string) {
 
 
 /**
- * Passes calls through, except the methods given, which throw a NetworkError. Activities get a broker per
- * call, so the call count lives in the factory, not in the wrapper.
+ * Passes calls through, except the methods given, which throw a NetworkError. `accountWhileHolding`: account
+ * calls answer until one arrives while the broker holds a position, and from then on never again; the
+ * watchdog's heartbeat is such a call, so it finds the broker silent with positions open, whatever the
+ * phase of its interval and however far the replay lags. Activities get a broker per call, so that state
+ * lives in the factory, not in the wrapper.
  */
-function failing(methods: { submitOrder?: boolean; accountAfterFirstOrder?: boolean }): (inner: Broker) => Broker {
-  let orders = 0;
+function failing(methods: { submitOrder?: boolean; accountWhileHolding?: boolean }): (inner: Broker) => Broker {
+  let silent = false;
   return (inner) => ({
     name: inner.name,
     capabilities: inner.capabilities,
     authenticate: () => inner.authenticate(),
     submitOrder: async (req) => {
       if (methods.submitOrder) throw new NetworkError('connect ECONNREFUSED 127.0.0.1:1 (test broker down)', { code: 'ECONNREFUSED' });
-      orders += 1;
       return inner.submitOrder(req);
     },
     getOrderByClientId: (id) => inner.getOrderByClientId(id),
     cancelOrder: (id) => inner.cancelOrder(id),
     positions: () => inner.positions(),
     account: async () => {
-      if (methods.accountAfterFirstOrder && orders > 0) throw new NetworkError('socket hang up (test broker stopped answering)', { code: 'ECONNRESET' });
+      if (methods.accountWhileHolding && !silent) silent = (await inner.positions()).length > 0;
+      if (silent) throw new NetworkError('socket hang up (test broker stopped answering)', { code: 'ECONNRESET' });
       return inner.account();
     },
     quote: (s, a, t) => inner.quote(s, a, t),
@@ -170,8 +173,8 @@ describe('broker faults in a TEST_MODE day on the real dev server', () => {
   });
 
   test('a broker that stops answering mid-session: the watchdog halts it and the open positions are exited', async () => {
-    // Account calls (sizing, heartbeats) answer until the first order went in; then the broker goes silent.
-    const h = await faultyHarness('silent', failing({ accountAfterFirstOrder: true }));
+    // Account calls (sizing, heartbeats) answer until the broker holds a position; then it goes silent.
+    const h = await faultyHarness('silent', failing({ accountWhileHolding: true }));
     try {
       const summary = await runOpenDay(h, { API_RETRY_LIMIT: '1' }, 'test-silent');
       const open = summary.sessions.find((s) => s.strategy === 'open');
