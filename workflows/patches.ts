@@ -37,6 +37,11 @@ export const PATCHES = {
    * loss limit counts it and the slot is freed (docs/brokers.md, "Ownership and adoption").
    */
   sessionAdoptionReleasesGrant: 'tradebot-session-adoption-releases-grant',
+  /**
+   * A bar's entries prepare together (instrument facts, quotes, spread), ask for grants one at a time in
+   * strength order, and each order goes out as soon as its grant returns (docs/trading.md, "Order latency").
+   */
+  sessionPipelinedEntries: 'tradebot-session-pipelined-entries',
 } as const;
 
 export type PatchId = (typeof PATCHES)[keyof typeof PATCHES];

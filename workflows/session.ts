@@ -17,7 +17,7 @@ import { getStrategy } from '../domain/strategies/strategies';
 import type { Decision, EntrySignal, ExitReason, ExitSignal, SymbolTracker } from '../domain/strategies/strategy';
 import { chooseInstrument, type InstrumentChoice } from '../domain/instruments/bearishInstrument';
 import type { TradeRecord } from '../domain/trades/tradeRecord';
-import { brokerHaltedSignal } from './accountApi';
+import { brokerHaltedSignal, type CapacityGrant } from './accountApi';
 import {
   sessionConfirmSignal,
   sessionKillSignal,
@@ -109,6 +109,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   const lastBar = new Map<string, Bar>();
   // Sessions started by an earlier release replay their sequential orders (workflows/patches.ts).
   const concurrentOrders = patched(PATCHES.sessionConcurrentOrders);
+  // One pending confirmation at a time: with TRADE_CONFIRMATION_REQUIRED the entries stay one after another.
+  const pipelinedEntries = concurrentOrders && !cfg.TRADE_CONFIRMATION_REQUIRED && patched(PATCHES.sessionPipelinedEntries);
   /** Work that must finish before the session returns but need not hold the next order (alerts). */
   const background: Promise<void>[] = [];
   /** Stops being placed, by underlying: an exit waits for its position's before it cancels anything. */
@@ -532,17 +534,49 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
    */
   const pastSessionEnd = () => !cfg.TEST_MODE && marketNowMs(clock) >= hardEndMs;
 
-  /** `acceptedSignals`: grants so far plus the signals of this bar, the n of the weights table. */
-  const enter = async (signal: EntrySignal, symbol: string, tracker: SymbolTracker, acceptedSignals: number) => {
-    signals += 1;
-    const refuse = (why: string, opts: { laterEntry?: boolean } = {}) => {
+  /** Refusals of one entry signal: each ends the signal with a note (and may allow a later one). */
+  const entryRefusals = (signal: EntrySignal, symbol: string, tracker: SymbolTracker) => {
+    const refuse = (why: string, opts: { laterEntry?: boolean } = {}): null => {
       tracker.cancelEntry(opts);
       note('skipped', why, symbol, { side: signal.side, price: signal.price });
+      return null;
     };
-    const staleRefusal = () => {
+    const staleRefusal = (): null => {
       staleSignalsSkipped += 1;
       return refuse(`stale signal: its bar closed ${Math.round(signalAgeMs(signal) / 1000)} s ago (MAX_SIGNAL_AGE_SECONDS=${cfg.MAX_SIGNAL_AGE_SECONDS})`);
     };
+    return { refuse, staleRefusal };
+  };
+
+  /** An entry, strongest first: prepared, granted, placed (docs/trading.md, "Order latency"). */
+  const enter = async (signal: EntrySignal, symbol: string, tracker: SymbolTracker, acceptedSignals: number) => {
+    const prepared = await prepareEntry(signal, symbol, tracker);
+    const granted = prepared && (await grantEntry(prepared, acceptedSignals));
+    if (granted) await placeEntry(granted);
+  };
+
+  /**
+   * A bar's entries at once: every entry prepares together; grants go one at a time in strength order (the
+   * weights table's rank); each order goes out as soon as its grant returns, while the next grant is asked.
+   */
+  const enterPipelined = async (entriesHere: readonly { symbol: string; tracker: SymbolTracker; signal: EntrySignal }[], acceptedSignals: number) => {
+    const preparing = entriesHere.map((e) => prepareEntry(e.signal, e.symbol, e.tracker));
+    const placing: Promise<void>[] = [];
+    for (const next of preparing) {
+      const prepared = await next;
+      const granted = prepared && (await grantEntry(prepared, acceptedSignals));
+      if (granted) placing.push(placeEntry(granted));
+    }
+    await Promise.all(placing);
+  };
+
+  /**
+   * Everything an entry settles before it asks the account for a grant: the checks, the instrument, the
+   * operator's confirmation, its price, spread and closing imbalance. Null when the signal was refused.
+   */
+  const prepareEntry = async (signal: EntrySignal, symbol: string, tracker: SymbolTracker): Promise<PreparedEntry | null> => {
+    signals += 1;
+    const { refuse, staleRefusal } = entryRefusals(signal, symbol, tracker);
     if (killed || stopped || brokerHalted) return refuse('kill switch or stop active');
     if (pastSessionEnd()) return refuse('too late: the session has reached its end');
     if (signalAgeMs(signal) > maxSignalAgeMs) return staleRefusal();
@@ -629,7 +663,19 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       if (gate.warning) note('warning', gate.warning, symbol);
       if (!gate.allow) return refuse(`imbalance: strong opposing closing imbalance (${data?.[symbol]?.imbalance} of ${data?.[symbol]?.auctionVolume} paired)`);
     }
-    // Limits, weights and sizing are decided atomically by the account workflow, across sessions and brokers.
+    return { signal, symbol, tracker, choice: choice.choice, price };
+  };
+
+  /**
+   * The account's grant for a prepared entry (limits, weights and sizing decided atomically by the account
+   * workflow, across sessions and brokers). `acceptedSignals`: grants so far plus the signals of this bar,
+   * the n of the weights table. Null when refused.
+   */
+  const grantEntry = async (prepared: PreparedEntry, acceptedSignals: number): Promise<GrantedEntry | null> => {
+    const { signal, symbol, tracker, choice, price } = prepared;
+    const { refuse } = entryRefusals(signal, symbol, tracker);
+    // Prepared alongside others, an entry checks again what may have changed while it waited.
+    if (pipelinedEntries && (killed || stopped || brokerHalted)) return refuse('kill switch or stop active');
     const requestId = grantRequestId(info.workflowId, symbol);
     let grant: Awaited<ReturnType<typeof requestCapacity>>;
     try {
@@ -640,11 +686,11 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       broker: input.broker,
       symbol,
       side: signal.side,
-      instrument: choice.choice.instrument,
+      instrument: choice.instrument,
       signalStrength: signal.strength,
       price,
       brokerFloat: account.accountValue,
-      assetFractionable: cfg.FRACTIONAL && choice.choice.assetClass === 'us_equity',
+      assetFractionable: cfg.FRACTIONAL && choice.assetClass === 'us_equity',
       notifyWorkflowId: info.workflowId,
         acceptedSignals,
         // Its place among this session's accepted signals (the account's book may hold an earlier run's).
@@ -658,18 +704,27 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     }
     if (!grant.granted) return refuse(`risk: ${grant.reason}`);
     grantsTaken += 1;
+    return { ...prepared, requestId, grant };
+  };
+
+  /** The granted entry's order, its record and its protective stop; a failure is escalated, never thrown. */
+  const placeEntry = async (granted: GrantedEntry): Promise<void> => {
+    const { signal, symbol, tracker, choice: chosen, requestId, grant } = granted;
+    const { refuse, staleRefusal } = entryRefusals(signal, symbol, tracker);
     // Signals may have arrived while awaiting the quote, the confirmation or the grant: check again, with no
     // await between this check and scheduling the order.
     const late = signalAgeMs(signal) > maxSignalAgeMs;
     if (killed || stopped || brokerHalted || late || pastSessionEnd()) {
       await releaseQuietly(requestId);
-      return late ? staleRefusal() : refuse(pastSessionEnd() ? 'too late: the session has reached its end' : 'kill switch or stop active');
+      if (late) staleRefusal();
+      else refuse(pastSessionEnd() ? 'too late: the session has reached its end' : 'kill switch or stop active');
+      return;
     }
-    const qty = grant.quantity;
-    const allocation = grant.allocationDollars;
     blocked.add(symbol);
     tradedTickers.push(symbol);
-    note('order', `submitting ${choice.choice.openSide} ${qty} ${choice.choice.symbol}`, symbol);
+    const qty = grant.quantity;
+    const allocation = grant.allocationDollars;
+    note('order', `submitting ${chosen.openSide} ${qty} ${chosen.symbol}`, symbol);
     const entryId = clientOrderId({ workflowId: info.workflowId, session: strategyName, ticker: symbol, leg: 'entry' });
     // A real broker fills at the market: the submit activity refuses to post past the deadline (a retry
     // after downtime); the simulated broker fills at the decision bar, so a replay has none.
@@ -680,9 +735,9 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       deadline,
       request: {
         clientOrderId: entryId,
-        symbol: choice.choice.symbol,
-        assetClass: choice.choice.assetClass,
-        side: choice.choice.openSide,
+        symbol: chosen.symbol,
+        assetClass: chosen.assetClass,
+        side: chosen.openSide,
         qty,
         type: 'market',
         simFillBarStart: signal.barStart,
@@ -699,7 +754,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     const order = submitted.order;
     if (order.rejectReason === ORDER_DEADLINE_PASSED) {
       await releaseQuietly(requestId);
-      return staleRefusal();
+      staleRefusal();
+      return;
     }
     if (order.status !== 'filled' && order.status !== 'partially_filled') {
       errors += 1;
@@ -714,7 +770,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       requestId,
       tags: grant.tags,
       underlying: symbol,
-      choice: choice.choice,
+      choice: chosen,
       signal,
       order,
       stopClientOrderId: null,
@@ -724,7 +780,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       lastUnderlying: signal.price,
     };
     const protectPosition = async () => {
-      const stop = await protect(symbol, choice.choice, order);
+      const stop = await protect(symbol, chosen, order);
       const held = open.get(symbol) ?? trade;
       open.set(symbol, { ...held, stopClientOrderId: stop?.id ?? null, stopKind: stop?.kind ?? null });
     };
@@ -734,11 +790,11 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     } else {
       await protectPosition();
     }
-    note('entry', `${signal.side} ${order.filledQty} ${choice.choice.symbol} at ${order.filledAvgPrice}`, symbol, {
+    note('entry', `${signal.side} ${order.filledQty} ${chosen.symbol} at ${order.filledAvgPrice}`, symbol, {
       side: signal.side,
       signal_price: signal.price,
       bar: new Date(signal.barStart).toISOString(),
-      instrument: choice.choice.instrument,
+      instrument: chosen.instrument,
     });
     await report();
     await afterOrders('fill alert', () =>
@@ -746,8 +802,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
         event: 'fill',
         mode: input.mode,
         eventId: `${info.workflowId}:fill:${symbol}`,
-        subject: `${strategyName.toUpperCase()} entry ${choice.choice.symbol}`,
-        lines: [`${signal.side} ${order.filledQty} ${choice.choice.symbol} at ${order.filledAvgPrice} (${symbol} signal at ${signal.price})`],
+        subject: `${strategyName.toUpperCase()} entry ${chosen.symbol}`,
+        lines: [`${signal.side} ${order.filledQty} ${chosen.symbol} at ${order.filledAvgPrice} (${symbol} signal at ${signal.price})`],
       }),
     );
   };
@@ -1004,7 +1060,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
         await Promise.all(exitsHere);
         entriesHere.sort((a, b) => b.signal.strength - a.signal.strength || a.symbol.localeCompare(b.symbol));
         const acceptedSignals = grantsTaken + entriesHere.length;
-        for (const e of entriesHere) await enter(e.signal, e.symbol, e.tracker, acceptedSignals);
+        if (pipelinedEntries) await enterPipelined(entriesHere, acceptedSignals);
+        else for (const e of entriesHere) await enter(e.signal, e.symbol, e.tracker, acceptedSignals);
       }
       const exhausted = new Set(res.exhausted);
       // Time exits (the session's end among them): every position's at once where the session may.
@@ -1021,6 +1078,21 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       if (through >= hardEndMs) break;
     }
   }
+}
+
+/** An entry signal whose instrument and price are settled; next it asks the account for a grant. */
+interface PreparedEntry {
+  readonly signal: EntrySignal;
+  readonly symbol: string;
+  readonly tracker: SymbolTracker;
+  readonly choice: InstrumentChoice;
+  readonly price: number;
+}
+
+/** A prepared entry the account granted: its quantity and allocation, under its request id. */
+interface GrantedEntry extends PreparedEntry {
+  readonly requestId: string;
+  readonly grant: CapacityGrant;
 }
 
 /** Runs an activity whose failure must not stop trading; the failure is logged. */
