@@ -557,17 +557,18 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
 
   /**
    * A bar's entries at once: every entry prepares together; grants go one at a time in strength order (the
-   * weights table's rank); each order goes out as soon as its grant returns, while the next grant is asked.
+   * weights table's rank), the next asked while the previous order is out; each order goes out once its
+   * grant returned and the order before it was answered, so a broker that failed one is not sent the next.
    */
   const enterPipelined = async (entriesHere: readonly { symbol: string; tracker: SymbolTracker; signal: EntrySignal }[], acceptedSignals: number) => {
     const preparing = entriesHere.map((e) => prepareEntry(e.signal, e.symbol, e.tracker));
-    const placing: Promise<void>[] = [];
+    let placing: Promise<void> = Promise.resolve();
     for (const next of preparing) {
       const prepared = await next;
       const granted = prepared && (await grantEntry(prepared, acceptedSignals));
-      if (granted) placing.push(placeEntry(granted));
+      if (granted) placing = placing.then(() => placeEntry(granted));
     }
-    await Promise.all(placing);
+    await placing;
   };
 
   /**
