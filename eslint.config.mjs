@@ -38,6 +38,15 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
+      // One error model (domain/errors/errorClasses.ts): an error's name is its type in logs and in Temporal failures.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "ClassDeclaration[superClass.name=/Error$/]:not([abstract=true]):not(:has(AssignmentExpression[left.property.name='name'])):not(:has(PropertyDefinition[key.name='name']))",
+          message: 'an Error subclass sets its name (this.name = ... or a name field)',
+        },
+      ],
     },
   },
   {

@@ -15,8 +15,9 @@ const { ensureTemporalCli } = require('./installTemporalCli');
 const root = path.resolve(__dirname, '..');
 // The bot's search attributes as workflows/searchAttributes.ts defines them (plain JS cannot import it;
 // tests/unit/searchAttributeSpecs.test.ts keeps the two lists equal).
-// scripts/temporal/devServer.ts TIMER_PRECISION_ARGS (the same test keeps them equal): timers on time.
-const TIMER_PRECISION_ARGS = ['--dynamic-config-value', 'history.timerProcessorMaxTimeShift="50ms"'];
+// scripts/temporal/devServer.ts SERVER_LATENCY_ARGS (the same test keeps them equal): timers on time,
+// activities handed straight back to the worker.
+const SERVER_LATENCY_ARGS = ['--dynamic-config-value', 'history.timerProcessorMaxTimeShift="50ms"', '--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
 const BOT_SEARCH_ATTRIBUTE_SPECS = ['TradingDate=Keyword', 'TradingMode=Keyword', 'Broker=KeywordList', 'Strategy=KeywordList', 'DayState=Keyword', 'Halted=Bool'];
 
 function listTests(dir) {
@@ -104,7 +105,7 @@ async function main() {
     // through the CLI, so they cannot collide with another test's day of the same date.
     ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--headless',
       '--db-filename', path.join(dbDir, 'temporal.sqlite'), '--log-level', 'error', '--namespace', 'tradebot-isolated',
-      ...BOT_SEARCH_ATTRIBUTE_SPECS.flatMap((spec) => ['--search-attribute', spec]), ...TIMER_PRECISION_ARGS],
+      ...BOT_SEARCH_ATTRIBUTE_SPECS.flatMap((spec) => ['--search-attribute', spec]), ...SERVER_LATENCY_ARGS],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const stopServer = () => {

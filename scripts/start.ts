@@ -32,7 +32,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const runs = await nextScheduledRuns(client, 3);
   await client.connection.close();
   log(`Temporal ${server.started ? 'dev server started' : 'server'} at ${config.env.TEMPORAL_ADDRESS} (namespace ${config.env.TEMPORAL_NAMESPACE})`);
-  log(`Temporal Web UI: ${server.uiUrl}`);
+  log(`Temporal Web UI: ${config.env.TEMPORAL_UI_URL ?? server.uiUrl}`);
   log(`schedule ${r}; next scheduled run${runs.paused ? ' (paused)' : ''}: ${runs.next[0]?.toISOString() ?? 'none'}`);
   // The dashboard is optional: a failure to serve it (a busy port) is a warning, never a stop.
   let dashboard: { url: string; close(): Promise<void> } | null = null;

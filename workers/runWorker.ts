@@ -6,6 +6,7 @@ import { outputMode, routingFlagsOf } from '../domain/routing';
 import { dayWorkflowId, stopSignal } from '../workflows/tradingDayApi';
 import { watchControlFiles } from './controlFiles';
 import { SHUTDOWN_GRACE_TIME_MS } from './createWorker';
+import { refuseSecondTradingHost } from './singleTradingWorker';
 import { createWorkerRuntime, installRuntimeLogging } from './workerRuntime';
 
 /** Runs the worker until SIGINT/SIGTERM, honouring the control files in CONTROL_DIR. */
@@ -13,6 +14,13 @@ export async function runWorkerProcess(config: LoadedConfig, cwd: string, log: (
   installRuntimeLogging(config.bot.DEBUG_LOG_LEVEL);
   const connection = await connectWorkerConnection(config.env);
   const client = await connectClient(config.env);
+  try {
+    await refuseSecondTradingHost(client, { namespace: config.env.TEMPORAL_NAMESPACE, taskQueue: config.env.TEMPORAL_TASK_QUEUE });
+  } catch (err) {
+    await client.connection.close();
+    await connection.close();
+    throw err;
+  }
   const runtime = await createWorkerRuntime({ config, cwd, connection, client });
   log(runtime.description);
   log(`worker polling task queue ${config.env.TEMPORAL_TASK_QUEUE} on ${config.env.TEMPORAL_ADDRESS} (namespace ${config.env.TEMPORAL_NAMESPACE})`);

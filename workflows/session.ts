@@ -49,6 +49,7 @@ import { grantRequestId, groupByStart, mergeBars, positionView, round2, type Ope
 import { sessionProgressSignal } from './tradingDayApi';
 import { marketNowMs, sleepUntilMarket, workflowNowMs } from './workflowClock';
 import { PATCHES } from './patches';
+import { recordBarFetch, recordOrder } from './botMetrics';
 import { DAY_STATE, HALTED, TRADING_DATE } from './searchAttributes';
 
 /**
@@ -465,6 +466,9 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   // asked for again (up to LATE_BAR_WINDOW_MS), and a bar already seen is never decided on twice.
   const dayStartMs = Date.parse(`${date}T00:00:00Z`);
   const nextBarFrom = new Map<string, number>();
+  /** The end of the newest bar the session has of any symbol (each symbol's next bar start is its last end). */
+  const newestBarEnd = (): number | null => (nextBarFrom.size === 0 ? null : Math.max(...nextBarFrom.values()));
+  const metricTags = { mode: input.mode, broker: input.broker, strategy: strategyName };
   let lastThroughMs: number | null = null;
   const fetchFromMs = (symbols: readonly string[]) => {
     const earliest = Math.min(...symbols.map((s) => nextBarFrom.get(s) ?? dayStartMs));
@@ -758,6 +762,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       staleRefusal();
       return;
     }
+    recordOrder(metricTags, 'entry', order.status === 'filled' || order.status === 'partially_filled');
     if (order.status !== 'filled' && order.status !== 'partially_filled') {
       errors += 1;
       tracker.cancelEntry();
@@ -846,6 +851,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     }
     const exitOrder = closed?.exit ?? null;
     const filled = closed !== null && closed.filledQty > 0 && closed.avgPrice !== null;
+    if (exitOrder) recordOrder(metricTags, 'exit', exitOrder.filledQty > 0);
     if (exitOrder && exitOrder.filledAt !== null) recordExecution(exitOrder);
     if (closed?.stop && closed.stop.filledQty > 0) note('stop', `the broker's stop had filled ${closed.stop.filledQty} at ${closed.stop.filledAvgPrice}`, symbol);
     const mult = t.choice.assetClass === 'us_option' ? 100 : 1;
@@ -1034,11 +1040,19 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
         openReconciled = true;
         await reconcile('open', account.accountValue);
       }
+      // The first fetch brings the day's history for the indicators: those bars are not late, only old.
+      const warmUp = lastThroughMs === null;
       lastThroughMs = through;
       // A bar already decided on (a re-delivery, an out-of-order page) is dropped before any tracker sees it.
       const merged = mergeBars(res.bars).filter(({ symbol, bar }) => bar.t >= (nextBarFrom.get(symbol) ?? dayStartMs));
       for (const { symbol, bar } of merged) nextBarFrom.set(symbol, bar.t + MINUTE_MS);
       barsSeen += merged.length;
+      recordBarFetch(metricTags, {
+        nowMs: marketNowMs(clock),
+        newBars: merged.length,
+        latencyBarEndsMs: warmUp ? [] : merged.map(({ bar }) => bar.t + MINUTE_MS),
+        newestBarEndMs: newestBarEnd(),
+      });
     for (const { symbol, bar } of merged) {
       const c = barCoverage[symbol];
       barCoverage[symbol] = c ? [c[0], bar.t, c[2] + 1] : [bar.t, bar.t, 1];

@@ -52,7 +52,7 @@ import { brokerHaltedSignal, watchBrokerHaltsSignal, type BrokerHaltedNotice } f
 import type { DefenseSource, DefenseTrigger } from '../domain/risk/defenseMode';
 import { marketNowMs, sleepUntilMarket, workflowNowMs } from './workflowClock';
 import { PATCHES } from './patches';
-import { recordBrokerHalt, recordKillSwitch, recordSessionEnd } from './dayMetrics';
+import { recordBrokerHalt, recordKillSwitch, recordSessionEnd } from './botMetrics';
 import { BROKER, DAY_STATE, HALTED, MODE, STRATEGY, TRADING_DATE } from './searchAttributes';
 import type { SearchAttributeActivities } from '../workers/searchAttributeActivities';
 

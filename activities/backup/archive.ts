@@ -25,7 +25,9 @@ export const ENC_MAGIC = Buffer.from('TBOTBAK1', 'ascii');
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-export class BackupError extends Error {}
+export class BackupError extends Error {
+  override name = 'BackupError';
+}
 
 export interface ManifestFile {
   readonly path: string;

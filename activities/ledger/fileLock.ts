@@ -21,7 +21,9 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-export class LockTimeoutError extends Error {}
+export class LockTimeoutError extends Error {
+  override name = 'LockTimeoutError';
+}
 
 /** Runs `fn` holding `<file>.lock`. A lock left by a dead process, or older than staleMs, is broken. */
 export function withFileLockSync<T>(file: string, fn: () => T, opts: { timeoutMs?: number; staleMs?: number } = {}): T {

@@ -8,7 +8,9 @@ import { outputPaths } from '../outputs/outputPaths';
 import { readBook } from './ledgerStore';
 import { ManagerApiError, type ManagerAccountRef, type ManagerApiClient } from './managerApi';
 
-export class LedgerExportError extends Error {}
+export class LedgerExportError extends Error {
+  override name = 'LedgerExportError';
+}
 
 export function managerExportPaths(outputDir: string, book: LedgerBook) {
   const dir = outputPaths(outputDir, book).ledgerDir;

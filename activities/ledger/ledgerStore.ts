@@ -33,7 +33,9 @@ export function ledgerBackupDir(backupsDir: string): string {
   return path.join(backupsDir, 'ledger');
 }
 
-export class LedgerCorruptError extends Error {}
+export class LedgerCorruptError extends Error {
+  override name = 'LedgerCorruptError';
+}
 
 const hashOf = (entryJson: string) => createHash('sha256').update(entryJson).digest('hex');
 

@@ -19,6 +19,7 @@ export class ManagerApiError extends Error {
     readonly status: number | null = null,
   ) {
     super(message);
+    this.name = 'ManagerApiError';
   }
 }
 

@@ -94,6 +94,7 @@ class HttpStatusError extends Error {
     readonly retryAfterMs: number | null,
   ) {
     super(`HTTP ${status}`);
+    this.name = 'HttpStatusError';
   }
 }
 

@@ -193,6 +193,7 @@ export class NotifyDeliveryError extends Error {
     readonly result: NotifyResult,
   ) {
     super(message);
+    this.name = 'NotifyDeliveryError';
   }
 }
 

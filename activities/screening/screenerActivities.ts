@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
 import type { BotConfig } from '../../domain/config/botConfigSchema';
 import { ConfigError } from '../../domain/config/configError';
 import { NetworkError } from '../../domain/errors/errorClasses';
@@ -122,12 +123,20 @@ export function replayFactsFromBars(symbol: string, date: string, firstSessionBa
   return { symbol, previousClose, open, price: price ?? previousClose ?? open, averageDailyVolume, marketCap: null, spread: null };
 }
 
-function heartbeat(details: unknown): void {
+/**
+ * Reports progress and stops a cancelled scan: Temporal delivers an activity's cancellation (a worker's
+ * graceful shutdown, the session ending) through heartbeats, and a scan of a live universe can run for
+ * minutes, so it must not finish first (docs/temporal.md, "Stopping a worker").
+ */
+function heartbeatOrStop(details: { symbol: string; examined: number }, total: number): void {
+  let ctx: Context;
   try {
-    Context.current().heartbeat(details);
+    ctx = Context.current();
   } catch {
-    // Called outside an activity (unit tests): nothing to report to.
+    return; // Called outside an activity (unit tests): nothing to report to.
   }
+  ctx.heartbeat(details);
+  if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`screening cancelled after ${details.examined} of ${total} symbols`);
 }
 
 export function createScreenerActivities(deps: ScreenerDeps) {
@@ -190,7 +199,7 @@ export function createScreenerActivities(deps: ScreenerDeps) {
           notes.push(`screening deadline: ${left.length} of ${universe.length} symbols not examined (${left.join(' ')})`);
           break;
         }
-        heartbeat({ symbol, examined: i });
+        heartbeatOrStop({ symbol, examined: i }, universe.length);
         if (source) {
           // One minute past the first bar's start: that bar's open is known when it starts.
           const got = await source.closedBars([symbol], lookbackFrom, input.firstSessionBarMs + 60_000);

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { ConfigError, isConfigError } from '../config/configError';
 
 /**
@@ -183,7 +183,8 @@ export function classifyActivityErrors<T extends Record<string, (...args: never[
       try {
         return await fn(...args);
       } catch (err) {
-        if (err instanceof ApplicationFailure) throw err;
+        // A cancelled activity says so: classified, it would become a non-retryable failure.
+        if (err instanceof ApplicationFailure || err instanceof CancelledFailure) throw err;
         const known = innermostClassified(err) !== null;
         if (!known && opts.unknownIsTransient) {
           throw toApplicationFailure(new NetworkError((err as Error)?.message ?? String(err), { cause: err }));

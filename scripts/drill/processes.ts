@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { TIMER_PRECISION_ARGS, portOpen } from '../temporal/devServer';
+import { SERVER_LATENCY_ARGS, portOpen } from '../temporal/devServer';
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- plain JS installer shared with npm install
 const { ensureTemporalCli } = require('../installTemporalCli.js') as { ensureTemporalCli(o?: { quiet?: boolean }): string };
 
@@ -133,7 +133,7 @@ export async function startDrillDevServer(opts: { port: number; uiPort: number; 
   const proc = spawn(
     ensureTemporalCli({ quiet: true }),
     ['server', 'start-dev', '--ip', host, '--port', String(opts.port), '--ui-port', String(opts.uiPort), '--headless',
-      '--db-filename', opts.dbFile, '--log-level', 'warn', ...TIMER_PRECISION_ARGS],
+      '--db-filename', opts.dbFile, '--log-level', 'warn', ...SERVER_LATENCY_ARGS],
     { stdio: ['ignore', log, log] },
   );
   fs.closeSync(log);

@@ -8,11 +8,19 @@ import { searchAttributeSpecs } from '../../workflows/searchAttributes';
 const { ensureTemporalCli } = require('../installTemporalCli.js') as { ensureTemporalCli(o?: { quiet?: boolean }): string };
 
 /**
- * The server fires a timer up to `history.timerProcessorMaxTimeShift` late (1 s by default); a session
- * sleeps to each minute's bar, so that second would be order latency. At 50 ms timers fire within a few
- * milliseconds (docs/temporal.md, "Timer precision"). Every dev server the project starts passes these.
+ * Server settings that are order latency (docs/temporal.md, "Timer precision" and "Eager activities"):
+ * the server fires a timer up to `history.timerProcessorMaxTimeShift` late (1 s by default) and a session
+ * sleeps to each minute's bar; at 50 ms timers fire within a few milliseconds. With eager activity
+ * execution the server hands an activity the workflow schedules straight back to the worker that
+ * completed the workflow task, instead of through the task queue. Every dev server the project starts
+ * passes these.
  */
-export const TIMER_PRECISION_ARGS = ['--dynamic-config-value', 'history.timerProcessorMaxTimeShift="50ms"'] as const;
+export const SERVER_LATENCY_ARGS = [
+  '--dynamic-config-value',
+  'history.timerProcessorMaxTimeShift="50ms"',
+  '--dynamic-config-value',
+  'system.enableActivityEagerExecution=true',
+] as const;
 
 export interface DevServer {
   readonly address: string;
@@ -75,7 +83,7 @@ export async function ensureDevServer(opts: { address: string; dbFile?: string; 
       'server', 'start-dev', '--ip', host, '--port', String(port), '--ui-port', String(uiPort), '--db-filename', dbFile, '--log-level', 'warn',
       // The bot's search attributes (workflows/searchAttributes.ts), so the Web UI can filter days and sessions.
       ...searchAttributeSpecs().flatMap((spec) => ['--search-attribute', spec]),
-      ...TIMER_PRECISION_ARGS,
+      ...SERVER_LATENCY_ARGS,
     ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );

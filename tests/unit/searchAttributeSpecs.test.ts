@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { TIMER_PRECISION_ARGS } from '../../scripts/temporal/devServer';
+import { SERVER_LATENCY_ARGS } from '../../scripts/temporal/devServer';
 import { searchAttributeSpecs } from '../../workflows/searchAttributes';
 
 /** Every dev server the project starts registers the same search attributes the workflows set. */
@@ -28,12 +28,17 @@ test('the systemd dev server unit registers exactly those', () => {
   assert.deepEqual([...exec.matchAll(/--search-attribute (\S+)/g)].map((m) => m[1]), searchAttributeSpecs());
 });
 
-test('every dev server the project starts fires timers on time: runTests.js and the systemd unit pass the same dynamic config', () => {
-  const [flag, value] = TIMER_PRECISION_ARGS;
-  assert.equal(flag, '--dynamic-config-value');
+test('every dev server the project starts has the latency settings: runTests.js and the systemd unit pass the same dynamic config', () => {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < SERVER_LATENCY_ARGS.length; i += 2) pairs.push([SERVER_LATENCY_ARGS[i] as string, SERVER_LATENCY_ARGS[i + 1] as string]);
+  assert.deepEqual(pairs.map(([, v]) => v.split('=')[0]), ['history.timerProcessorMaxTimeShift', 'system.enableActivityEagerExecution']);
   const runTests = fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'runTests.js'), 'utf8');
-  assert.ok(runTests.includes(`const TIMER_PRECISION_ARGS = ['${flag}', '${value}'];`), 'runTests.js lists TIMER_PRECISION_ARGS');
-  assert.match(runTests, /\.\.\.TIMER_PRECISION_ARGS\]/);
+  const literal = runTests.split('\n').find((l) => l.startsWith('const SERVER_LATENCY_ARGS = ['));
+  assert.ok(literal, 'runTests.js lists SERVER_LATENCY_ARGS');
+  assert.equal(literal, `const SERVER_LATENCY_ARGS = [${SERVER_LATENCY_ARGS.map((a) => `'${a}'`).join(', ')}];`);
+  assert.match(runTests, /\.\.\.SERVER_LATENCY_ARGS\]/);
   const unit = fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'systemd', 'tradebot-temporal.service'), 'utf8');
-  assert.ok(unit.split('\n').some((l) => l.startsWith('ExecStart=') && l.includes(`${flag} '${value}'`)), 'the systemd unit passes it (single-quoted: systemd keeps the JSON quotes inside)');
+  const exec = unit.split('\n').find((l) => l.startsWith('ExecStart=')) ?? '';
+  // Single-quoted: systemd keeps the JSON quotes inside.
+  for (const [flag, value] of pairs) assert.ok(exec.includes(`${flag} '${value}'`), `the systemd unit passes ${value}`);
 });

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { METRICS_ADDRESS_ENV } from '../../workers/metrics';
 import { installRuntimeLogging } from '../../workers/workerRuntime';
 import { tradingDayWorkflow } from '../../workflows/tradingDay';
-import { DAY_METRICS } from '../../workflows/dayMetrics';
+import { DAY_METRICS, SESSION_METRICS } from '../../workflows/botMetrics';
 import { REPO_ROOT, ROOMY_OPEN_LIMITS, createTestWorker, tempOutputDir, testConfig } from '../helpers/tradingDayHarness';
 import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporalTestServer';
 
@@ -17,6 +17,7 @@ import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporalTestSer
 const FIXTURE = path.join(REPO_ROOT, 'tests', 'fixtures', 'minute');
 const DATE = '2025-04-09';
 const UNIVERSE = ['SQQQ', 'SVIX', 'TNA', 'TQQQ', 'TZA', 'UVXY'];
+const SPEED = 600;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -48,7 +49,7 @@ test('after a TEST_MODE day the endpoint serves the SDK series and the bot serie
       const handle = await temporal.client.workflow.start(tradingDayWorkflow, {
         taskQueue,
         workflowId: `test-metrics-${Date.now()}`,
-        args: [{ date: DATE, config: testConfig(ROOMY_OPEN_LIMITS), broker: 'sim', universe: UNIVERSE, replay: { folder: FIXTURE, speed: 600, marketStartMs: Date.parse(`${DATE}T14:28:00Z`) } }],
+        args: [{ date: DATE, config: testConfig(ROOMY_OPEN_LIMITS), broker: 'sim', universe: UNIVERSE, replay: { folder: FIXTURE, speed: SPEED, marketStartMs: Date.parse(`${DATE}T14:28:00Z`) } }],
       });
       return handle.result();
     });
@@ -72,6 +73,20 @@ test('after a TEST_MODE day the endpoint serves the SDK series and the bot serie
     assert.ok(Math.abs((series(DAY_METRICS.realizedProfit) ?? Number.NaN) - Math.max(0, open.realizedPnl)) < 0.01, 'the realized profit gauge');
     assert.ok(Math.abs((series(DAY_METRICS.realizedLoss) ?? Number.NaN) - Math.max(0, -open.realizedPnl)) < 0.01, 'the realized loss gauge');
     assert.match(text, new RegExp(`${DAY_METRICS.entries}_total\\{[^}]*strategy="open"`));
+    // The session's feed and orders: every bar it decided on, the latency of those after the warm-up fetch,
+    // the staleness at its last fetch, and one order sent and filled per entry and exit.
+    assert.equal(series(`${SESSION_METRICS.barsSeen}_total`), open.barsSeen, 'bars as the session counted them');
+    const latencyCount = series(`${SESSION_METRICS.barLatency}_count`) ?? 0;
+    assert.ok(latencyCount > 0 && latencyCount < (open.barsSeen ?? 0), `bar latency observed after the warm-up (${latencyCount} of ${open.barsSeen})`);
+    const meanLatencyMs = (series(`${SESSION_METRICS.barLatency}_sum`) ?? Number.NaN) / latencyCount;
+    // Market time at 600x: a few real tenths of a second are minutes of market time.
+    assert.ok(meanLatencyMs >= 0 && meanLatencyMs / SPEED < 5_000, `mean bar latency ${meanLatencyMs} ms of market time (${meanLatencyMs / SPEED} ms real)`);
+    const staleness = series(SESSION_METRICS.dataStaleness);
+    assert.ok(staleness !== null && staleness >= 0 && staleness / SPEED < 5, `data staleness ${staleness} s of market time`);
+    assert.equal(series(`${SESSION_METRICS.ordersSent}_total`), open.entries + open.exits, 'one order per entry and exit');
+    assert.equal(series(`${SESSION_METRICS.ordersFilled}_total`), open.entries + open.exits);
+    assert.equal(series(`${SESSION_METRICS.ordersRejected}_total`), null, 'none rejected');
+    assert.match(text, new RegExp(`${SESSION_METRICS.ordersSent}_total\\{[^}]*purpose="entry"`));
   } finally {
     await temporal.close();
   }
