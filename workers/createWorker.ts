@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createAccountActivities } from '../activities/accountClient';
 import { accountEventAlert, createAuditActivities, type AuditActivityDeps } from '../activities/auditActivities';
@@ -60,6 +61,8 @@ export interface TradingWorkerOptions {
   readonly extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
   /** Workflow code other than this checkout's (another release's, for the deploy test); default: this one. */
   readonly workflowBundle?: WorkflowBundleWithSourceMap;
+  /** The payload codec when TEMPORAL_PAYLOAD_KEY is set (scripts/temporal/payloadCodec.ts); the client must share it. */
+  readonly dataConverter?: DataConverter;
 }
 
 /** The worker: registers every workflow and the activities built from `deps`. */
@@ -70,6 +73,7 @@ export async function createTradingWorker(opts: TradingWorkerOptions): Promise<W
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     workflowBundle: opts.workflowBundle ?? (await workflowBundle()),
+    dataConverter: opts.dataConverter,
     activities: {
       // Broker and data failures reach Temporal classified (type = error class, code in details), so retry
       // policies match on the class and escalations log the code. Unknown errors stay retryable, as before.

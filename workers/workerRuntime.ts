@@ -10,6 +10,7 @@ import { assertLiveGate } from '../activities/liveGate';
 import { outputMode, routingFlagsOf } from '../domain/routing';
 import { createSchedulingActivities } from '../activities/schedulingActivities';
 import { readSymbolListFile } from '../activities/screening/symbolListFile';
+import { payloadDataConverter } from '../scripts/temporal/payloadCodec';
 import { createTradingWorker } from './createWorker';
 import { metricsTelemetry } from './metrics';
 import { marketTimeSource } from '../activities/marketData/rateLimiter';
@@ -76,6 +77,7 @@ export async function createWorkerRuntime(opts: WorkerRuntimeOptions): Promise<W
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     accountWorkflowId: opts.accountWorkflowId,
+    dataConverter: payloadDataConverter(env),
     deps,
     extraActivities: scheduling,
   });
@@ -139,6 +141,7 @@ async function createLiveWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Work
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       accountWorkflowId: opts.accountWorkflowId,
+      dataConverter: payloadDataConverter(env),
       deps,
       screeningProvider: wiring.screening,
       projectDir: opts.cwd,

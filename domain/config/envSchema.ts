@@ -98,6 +98,8 @@ export const envConfigShape = {
   TEMPORAL_TLS_KEY_PATH: optionalEnvField(anyText),
   // Temporal Cloud API key (instead of mTLS).
   TEMPORAL_API_KEY: optionalEnvField(anyText),
+  // Encrypts workflow payloads, so the server stores only ciphertext (docs/temporal.md, "Encrypted payloads").
+  TEMPORAL_PAYLOAD_KEY: optionalEnvField(base64Key32Check),
   // Manager.io server API (optional ledger export).
   MANAGER_API_URL: optionalEnvField(httpUrlCheck),
   MANAGER_API_TOKEN: optionalEnvField(anyText),
@@ -130,6 +132,7 @@ export const SECRET_ENV_KEYS = [
   'ENV_BOT_KEY',
   'MANAGER_API_TOKEN',
   'TEMPORAL_API_KEY',
+  'TEMPORAL_PAYLOAD_KEY',
   'ALERT_WEBHOOK_URL',
 ] as const satisfies readonly (keyof EnvConfig)[];
 

@@ -64,7 +64,7 @@ export const configCommand = groupCommand<ConfigCommandIO>({
       },
       async ({ values }, io: ConfigCommandIO) => decrypt(values, context(io)),
     ),
-    leafCommand({ name: 'genkey', summary: 'print a new random key (base64, 32 bytes) for ENV_BOT_KEY or ENCRYPTION_KEY', options: {} }, async (_a, io: ConfigCommandIO) => {
+    leafCommand({ name: 'genkey', summary: 'print a new random key (base64, 32 bytes) for ENV_BOT_KEY, ENCRYPTION_KEY or TEMPORAL_PAYLOAD_KEY', options: {} }, async (_a, io: ConfigCommandIO) => {
       const ctx = context(io);
       ctx.out.write(`${generateKey()}\n`);
       ctx.err.write('put it in .env as ENV_BOT_KEY=... (or ENCRYPTION_KEY=...); keep it out of git\n');

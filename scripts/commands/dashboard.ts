@@ -6,6 +6,7 @@ import { dashboardLogin, startDashboard, type Dashboard } from '../../dashboard/
 import { hashPassword, passwordProblem } from '../../dashboard/password';
 import { Client, Connection } from '@temporalio/client';
 import { temporalConnectionOptions } from '../temporal/connection';
+import { payloadDataConverter } from '../temporal/payloadCodec';
 import { numberOption, UsageError } from './args';
 import { groupCommand, leafCommand, runCommandLine, type CommandIo, type Writable } from './command';
 import { PROJECT_DIR, dayIdFor, loadProjectConfig, reportFailure } from './shared';
@@ -88,7 +89,7 @@ export async function startConfiguredDashboard(
   // Lazy: the dashboard starts (and says "Temporal unreachable") while the server is down or restarting.
   const opts = temporalConnectionOptions(config.env);
   const connection = Connection.lazy({ address: opts.address, tls: opts.tls, apiKey: opts.apiKey, connectTimeout: '10 seconds' });
-  const client = new Client({ connection, namespace: config.env.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection, namespace: config.env.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(config.env) });
   const outputDir = path.resolve(projectDir, 'output');
   try {
     const dash = await startDashboard({

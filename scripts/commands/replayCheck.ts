@@ -1,8 +1,10 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { loadConfig } from '../../activities/config/loadConfig';
 import { WORKFLOWS_PATH } from '../../workers/createWorker';
 import { connectClient } from '../temporal/connection';
+import { payloadDataConverter } from '../temporal/payloadCodec';
 import { UsageError } from './args';
 import { leafCommand } from './command';
 
@@ -47,7 +49,7 @@ async function runReplayCheck(options: ReplayCheckOptions, out: NodeJS.WritableS
   try {
     const runs = await listRuns(client, visibilityQuery(taskQueue, options.since));
     out.write(`replay-check: ${runs.length} workflow(s) on ${namespace}/${taskQueue}, open or closed since ${options.since}, against ${options.workflowsPath}\n`);
-    const failures = await replayRuns(client, runs, options.workflowsPath, out);
+    const failures = await replayRuns(client, runs, { workflowsPath: options.workflowsPath, dataConverter: payloadDataConverter(config.env) }, out);
     out.write(failures === 0 ? 'replay-check: every history replays\n' : `replay-check: ${failures} of ${runs.length} do NOT replay; do not deploy this code\n`);
     return failures === 0 ? 0 : 1;
   } finally {
@@ -80,12 +82,17 @@ function listedRun(w: WorkflowExecutionInfo): ListedRun {
 }
 
 /** Replays every run's history and prints its line; returns how many did not replay. */
-async function replayRuns(client: Client, runs: readonly ListedRun[], workflowsPath: string, out: NodeJS.WritableStream): Promise<number> {
+async function replayRuns(
+  client: Client,
+  runs: readonly ListedRun[],
+  replayer: { workflowsPath: string; dataConverter?: DataConverter },
+  out: NodeJS.WritableStream,
+): Promise<number> {
   if (runs.length === 0) return 0;
   let failures = 0;
   let i = 0;
   // Results come back in the order the histories are given.
-  for await (const result of Worker.runReplayHistories({ workflowsPath, replayName: 'replay-check' }, fetchHistories(client, runs))) {
+  for await (const result of Worker.runReplayHistories({ ...replayer, replayName: 'replay-check' }, fetchHistories(client, runs))) {
     const run = runs[i++] as ListedRun;
     const label = `${run.workflowId} (${run.type}, ${run.status.toLowerCase()})`;
     if (result.error === undefined) {

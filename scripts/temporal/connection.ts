@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { EnvConfig } from '../../domain/config/envSchema';
+import { payloadDataConverter } from './payloadCodec';
 
 /**
  * Connection settings for the dev server (plain gRPC on 127.0.0.1:7233), a self-hosted cluster
@@ -20,7 +21,7 @@ export function temporalConnectionOptions(env: EnvConfig): { address: string; tl
 export async function connectClient(env: EnvConfig): Promise<Client> {
   const opts = temporalConnectionOptions(env);
   const connection = await Connection.connect({ address: opts.address, tls: opts.tls, apiKey: opts.apiKey, connectTimeout: '10 seconds' });
-  return new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  return new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(env) });
 }
 
 export async function connectWorkerConnection(env: EnvConfig): Promise<NativeConnection> {

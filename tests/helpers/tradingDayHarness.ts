@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { DefaultLogger, Runtime, type NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { botConfigSchema, type BotConfig } from '../../domain/config/botConfigSchema';
 import { defaultEnvConfig } from '../../domain/config/envSchema';
@@ -90,6 +91,8 @@ export function createTestWorker(a: {
   overrideActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
   /** Workflow code other than this checkout's (another build's bundle, or a test workflow). */
   workflowBundle?: WorkflowBundleWithSourceMap;
+  /** A payload codec, as TEMPORAL_PAYLOAD_KEY gives the production worker. */
+  dataConverter?: DataConverter;
 }): Promise<Worker> {
   const base = createActivityDeps({
     outputDir: a.outputDir,
@@ -110,6 +113,7 @@ export function createTestWorker(a: {
     deps,
     extraActivities: a.overrideActivities,
     workflowBundle: a.workflowBundle,
+    dataConverter: a.dataConverter,
   });
 }
 

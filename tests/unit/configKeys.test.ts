@@ -150,6 +150,7 @@ const ENV_BAD: Record<keyof EnvConfig, Bad> = {
   DASHBOARD_TLS_KEY_PATH: null,
   TEMPORAL_UI_URL: { wrong: '127.0.0.1:8233', range: 'http://admin:pw@127.0.0.1:8233' },
   ENV_BOT_KEY: { wrong: 'ZmFrZS1rZXk*', range: key32Short },
+  TEMPORAL_PAYLOAD_KEY: { wrong: 'not a key', range: key32Short },
   TEMPORAL_ADDRESS: { wrong: 'localhost', range: 'localhost:70000' },
   TEMPORAL_NAMESPACE: { wrong: 'my ns', range: 'x'.repeat(300) },
   TEMPORAL_TASK_QUEUE: { wrong: 'trade bot', range: 'q'.repeat(256) },
