@@ -93,7 +93,14 @@ export const envConfigShape = {
   TEMPORAL_ADDRESS: defaultedEnvField(hostPortCheck, '127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: defaultedEnvField(namespaceCheck, 'default'),
   TEMPORAL_TASK_QUEUE: defaultedEnvField(taskQueueCheck, 'tradebot'),
-  // mTLS client certificate and key (self-hosted cluster or Temporal Cloud with certificates).
+  // TLS, under Temporal's standard environment names (@temporalio/envconfig; docs/temporal.md,
+  // "Connecting"): mTLS client certificate and key, the server's CA and name, TLS on or off.
+  TEMPORAL_TLS_CLIENT_CERT_PATH: optionalEnvField(anyText),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: optionalEnvField(anyText),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: optionalEnvField(anyText),
+  TEMPORAL_TLS_SERVER_NAME: optionalEnvField(anyText),
+  TEMPORAL_TLS: optionalEnvField(boolCheck),
+  // The earlier names of the client certificate and key: aliases of the two above.
   TEMPORAL_TLS_CERT_PATH: optionalEnvField(anyText),
   TEMPORAL_TLS_KEY_PATH: optionalEnvField(anyText),
   // Temporal Cloud API key (instead of mTLS).

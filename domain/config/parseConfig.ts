@@ -523,6 +523,7 @@ function envCrossChecks(e: Partial<EnvConfig>, ref: KeyRef, problems: string[], 
     ['ALPACA_PAPER_API_KEY', 'ALPACA_PAPER_SECRET_KEY'],
     ['ALPACA_LIVE_API_KEY', 'ALPACA_LIVE_SECRET_KEY'],
     ['TEMPORAL_TLS_CERT_PATH', 'TEMPORAL_TLS_KEY_PATH'],
+    ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH'],
   ];
   for (const [a, b] of pairs) {
     // An invalid partner was reported already; only an absent one is "missing".
