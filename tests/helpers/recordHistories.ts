@@ -1,5 +1,6 @@
-// Records the histories that tests/workflows/replay.test.ts replays. Run it after a deliberate change to
-// workflow code (`npm test -- recordHistories` runs it on the test server) and commit the new files.
+// Records the histories that tests/workflows/replay.test.ts replays. Run it after a release's workflow
+// changes with RECORD_HISTORIES_SUFFIX=<release> (the files get that suffix, beside the earlier ones, which
+// are never re-recorded: docs/temporal.md, "The release procedure") and commit the new files.
 // The run: the fixture replay data, OPEN only, compressed; the day, its session and the account are recorded.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -59,7 +60,8 @@ if (require.main === module || process.env.RECORD_HISTORIES === '1') {
   void runRecordedScenario().then((list) => {
     fs.mkdirSync(HISTORY_DIR, { recursive: true });
     for (const [i, h] of list.entries()) {
-      const name = ['tradingDay.json', 'session-open.json', 'account.json'][i] ?? `history-${i}.json`;
+      const suffix = process.env.RECORD_HISTORIES_SUFFIX ? `-${process.env.RECORD_HISTORIES_SUFFIX}` : '';
+      const name = `${['tradingDay', 'session-open', 'account'][i] ?? `history-${i}`}${suffix}.json`;
       fs.writeFileSync(path.join(HISTORY_DIR, name), `${JSON.stringify({ workflowId: h.workflowId, history: h.history }, null, 1)}\n`);
       console.log(`${name}: ${h.events} events`);
     }
