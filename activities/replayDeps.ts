@@ -11,7 +11,7 @@ import type { MarketDataSource } from './marketData/marketDataSource';
 import { loadMinuteBars } from './marketData/minuteBarCsv';
 import { loadVixCsv } from './marketData/vixCsv';
 import { outputPaths } from './outputs/outputPaths';
-import type { ActivityDeps } from './tradingActivities';
+import type { ActivityDeps, ReadinessProbe } from './tradingActivities';
 
 export interface ReplayDepsOptions {
   readonly outputDir: string;
@@ -29,6 +29,8 @@ export interface ReplayDepsOptions {
     marketData?(): Promise<MarketDataSource>;
     /** VIX for live days (VIX_SOURCE); replaces vixCsvPath when given. */
     vixSeries?(): Promise<VixSeries | null>;
+    /** What the startup data check asks the live feed for. */
+    readinessProbe?: ReadinessProbe;
   };
 }
 
@@ -86,6 +88,7 @@ export function createActivityDeps(opts: ReplayDepsOptions): ActivityDeps {
       if (opts.live?.marketData) return opts.live.marketData();
       throw new Error('live market data (Alpaca data API) is not configured on this worker; use a TEST_MODE replay');
     },
+    readinessProbe: opts.live?.readinessProbe,
     vixSeries() {
       // Live sources refresh themselves (a new day has a new previous close); a CSV is read once.
       if (opts.live?.vixSeries) return opts.live.vixSeries();

@@ -14,6 +14,7 @@ import { writeDailySummary as writeSummaryFile } from './outputs/dailySummary';
 import { rejectedOrder } from './broker/rejectedOrder';
 import { ORDER_DEADLINE_PASSED, type OrderDeadline } from '../domain/orders/orderDeadline';
 import { marketNow } from '../domain/time/replayClock';
+import { PROBE_SYMBOL, brokerAccountCheck, marketDataCheck } from './checks/readinessChecks';
 
 /**
  * Where activities get their brokers and market data. A TEST_MODE replay names its folder of minute
@@ -25,6 +26,15 @@ export interface ActivityDeps {
   marketData(replayFolder: string | null): Promise<MarketDataSource>;
   /** VIX daily closes for the CLOSE gate; null when no source is configured. */
   vixSeries(): Promise<VixSeries | null>;
+  /** Live and paper workers: what the startup data check asks the feed for (activities/checks/readinessChecks.ts). */
+  readonly readinessProbe?: ReadinessProbe;
+}
+
+export interface ReadinessProbe {
+  /** A symbol of the day's universe (the feed must have it). */
+  readonly symbol: string;
+  /** Market time now: the wall clock, or a rehearsal's virtual clock. */
+  nowMs(): number;
 }
 
 /** The running activity's attempt (1 = first); 1 outside an activity (unit tests). */
@@ -57,6 +67,37 @@ export interface StartupCheckResult {
   readonly warnings: string[];
 }
 
+function outputWriteProblem(outputDir: string): string | null {
+  try {
+    fs.mkdirSync(outputDir, { recursive: true });
+    const probe = path.join(outputDir, `.write-check-${process.pid}`);
+    fs.writeFileSync(probe, 'ok');
+    fs.rmSync(probe);
+    return null;
+  } catch (err) {
+    return `output folder ${outputDir} is not writable: ${(err as Error).message}`;
+  }
+}
+
+/** The broker's account and a real bar request, as `check` runs them. */
+async function liveReadinessProblems(deps: ActivityDeps, brokerName: BrokerName): Promise<string[]> {
+  const problems: string[] = [];
+  try {
+    const account = await brokerAccountCheck(await deps.broker(brokerName, null));
+    if (!account.ok) problems.push(`broker ${brokerName} is not usable: ${account.detail}`);
+  } catch (err) {
+    problems.push(`broker ${brokerName} is not usable: ${(err as Error).message}`);
+  }
+  const probe = deps.readinessProbe ?? { symbol: PROBE_SYMBOL, nowMs: () => Date.now() };
+  try {
+    const data = await marketDataCheck(await deps.marketData(null), { symbol: probe.symbol, nowMs: probe.nowMs() });
+    if (!data.ok) problems.push(`market data is not available: ${data.detail}`);
+  } catch (err) {
+    problems.push(`market data is not available: ${(err as Error).message}`);
+  }
+  return problems;
+}
+
 /**
  * Every activity the trading workflows call. Activities do the I/O; they take and return plain data
  * and are idempotent (client order ids, trade ids, log event ids), so Temporal may retry them freely.
@@ -74,13 +115,13 @@ export function createTradingActivities(deps: ActivityDeps) {
     async startupChecks(input: { broker: BrokerName; mode: OutputMode } & DataScope): Promise<StartupCheckResult> {
       const problems: string[] = [];
       const warnings: string[] = [];
-      try {
-        fs.mkdirSync(deps.outputDir, { recursive: true });
-        const probe = path.join(deps.outputDir, `.write-check-${process.pid}`);
-        fs.writeFileSync(probe, 'ok');
-        fs.rmSync(probe);
-      } catch (err) {
-        problems.push(`output folder ${deps.outputDir} is not writable: ${(err as Error).message}`);
+      const writeProblem = outputWriteProblem(deps.outputDir);
+      if (writeProblem) problems.push(writeProblem);
+      if (input.mode === 'live' && isSimulatedBroker(input.broker)) problems.push('live mode cannot use the simulated broker');
+      if (input.replayFolder === null) {
+        // A paper or live day: the same real requests as `npm run cli -- check`.
+        problems.push(...(await liveReadinessProblems(deps, input.broker)));
+        return { ok: problems.length === 0, problems, warnings };
       }
       try {
         const b = await deps.broker(input.broker, input.replayFolder);
@@ -93,7 +134,6 @@ export function createTradingActivities(deps: ActivityDeps) {
       } catch (err) {
         problems.push(`market data is not available: ${(err as Error).message}`);
       }
-      if (input.mode === 'live' && isSimulatedBroker(input.broker)) problems.push('live mode cannot use the simulated broker');
       return { ok: problems.length === 0, problems, warnings };
     },
 

@@ -11,6 +11,7 @@ import { outputMode, routingFlagsOf } from '../domain/routing';
 import { createSchedulingActivities } from '../activities/schedulingActivities';
 import { readSymbolListFile } from '../activities/screening/symbolListFile';
 import { payloadDataConverter } from '../scripts/temporal/payloadCodec';
+import { PROBE_SYMBOL } from '../activities/checks/readinessChecks';
 import { createTradingWorker } from './createWorker';
 import { metricsTelemetry } from './metrics';
 import { marketTimeSource } from '../activities/marketData/rateLimiter';
@@ -127,6 +128,7 @@ async function createLiveWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Work
       },
       marketData: async () => wiring.marketData,
       vixSeries: () => wiring.vixSeries(),
+      readinessProbe: { symbol: universe[0] ?? PROBE_SYMBOL, nowMs: () => time?.now() ?? Date.now() },
     },
   });
   // Every enabled broker trades its own sessions (allocation is per session and broker, spec section 7).

@@ -157,9 +157,9 @@ function fromAddress(env: EnvConfig): string {
   return first && isEmail(first) ? first : `tradebot@${os.hostname()}`;
 }
 
-export async function sendEmail(deps: NotifierDeps, alert: FormattedAlert): Promise<void> {
+function smtpTransport(deps: Pick<NotifierDeps, 'env' | 'smtpOptions'>) {
   const { env } = deps;
-  const transport = nodemailer.createTransport({
+  return nodemailer.createTransport({
     host: env.SMTP_HOST,
     port: env.SMTP_PORT,
     secure: env.SMTP_PORT === 465,
@@ -169,8 +169,22 @@ export async function sendEmail(deps: NotifierDeps, alert: FormattedAlert): Prom
     socketTimeout: 20_000,
     ...(deps.smtpOptions ?? {}),
   });
+}
+
+export async function sendEmail(deps: NotifierDeps, alert: FormattedAlert): Promise<void> {
+  const transport = smtpTransport(deps);
   try {
-    await transport.sendMail({ from: `TradeBot <${fromAddress(env)}>`, to: env.ALERT_EMAIL, subject: alert.subject, text: alert.text });
+    await transport.sendMail({ from: `TradeBot <${fromAddress(deps.env)}>`, to: deps.env.ALERT_EMAIL, subject: alert.subject, text: alert.text });
+  } finally {
+    transport.close();
+  }
+}
+
+/** The SMTP server greets, and accepts the login when one is configured (`check`); nothing is sent. */
+export async function verifySmtp(deps: Pick<NotifierDeps, 'env' | 'smtpOptions'>): Promise<void> {
+  const transport = smtpTransport(deps);
+  try {
+    await transport.verify();
   } finally {
     transport.close();
   }

@@ -11,6 +11,20 @@ import { connectClient } from '../temporal/connection';
 import { portOpen } from '../temporal/devServer';
 import { SCHEDULE_ID } from '../temporal/schedule';
 import { dashboardCheck } from '../../dashboard/check';
+import { createLiveWiring, type LiveWiring } from '../../activities/broker/brokerFactory';
+import {
+  PROBE_SYMBOL,
+  brokerAccountCheck,
+  exchangeClockCheck,
+  hasBrokerClock,
+  marketDataCheck,
+  screeningProviderCheck,
+  type ReadinessResult,
+} from '../../activities/checks/readinessChecks';
+import { liveGateStatus } from '../../activities/liveGate';
+import { verifySmtp } from '../../activities/notify/notifier';
+import { readSymbolListFile } from '../../activities/screening/symbolListFile';
+import { redactText, secretValuesOf } from '../../domain/config/secrets';
 import { leafCommand, runCommandLine, type CommandIo, type Writable } from './command';
 import { PROJECT_DIR } from './shared';
 
@@ -53,9 +67,14 @@ async function printChecklist(out: Writable, cwd: string, json: boolean): Promis
   return failed === 0 ? 0 : 1;
 }
 
-export async function runChecklist(cwd: string): Promise<CheckItem[]> {
+export interface ChecklistOptions {
+  /** Market time now (a rehearsal against the emulator has its own); default the wall clock. */
+  readonly nowMs?: () => number;
+}
+
+export async function runChecklist(cwd: string, opts: ChecklistOptions = {}): Promise<CheckItem[]> {
   const items: CheckItem[] = [];
-  const add = (n: number, title: string, outcome: CheckOutcome, detail: string) => items.push({ n, title, outcome, detail });
+  const add: AddItem = (n, title, outcome, detail) => items.push({ n, title, outcome, detail });
 
   let config: LoadedConfig | null = null;
   try {
@@ -91,7 +110,7 @@ export async function runChecklist(cwd: string): Promise<CheckItem[]> {
       add(3, 'broker authenticates; data provider answers', 'fail', `replay data ${folder}: ${(err as Error).message}`);
     }
   } else {
-    add(3, 'broker authenticates; data provider answers', 'fail', 'TEST_MODE=false: real broker adapters are not configured on this build');
+    await addLiveReadiness(config, cwd, opts.nowMs ?? (() => Date.now()), add);
   }
   const [host, port] = [env.TEMPORAL_ADDRESS.slice(0, env.TEMPORAL_ADDRESS.lastIndexOf(':')), Number(env.TEMPORAL_ADDRESS.split(':').pop())];
   if (!(await portOpen(host, port, 2000))) {
@@ -128,16 +147,63 @@ export async function runChecklist(cwd: string): Promise<CheckItem[]> {
   // 6-9. Features that arrive with later issues are reported as such, not as passes.
   add(6, 'ledger export configured (or explicitly off)', bot.LEDGER_EXPORT_MODE === 'off' ? 'pass' : env.MANAGER_API_URL ? 'pass' : 'skip', bot.LEDGER_EXPORT_MODE === 'off' ? 'LEDGER_EXPORT_MODE=off' : env.MANAGER_API_URL ? `Manager.io API ${env.MANAGER_API_URL}` : 'file export only (no MANAGER_API_URL)');
   if (env.ALERT_EMAIL && env.SMTP_HOST && env.SMTP_PORT) {
-    const ok = await portOpen(env.SMTP_HOST, Number(env.SMTP_PORT), 3000);
-    add(7, 'SMTP reachable when alerts are enabled', ok ? 'pass' : 'fail', `${env.SMTP_HOST}:${env.SMTP_PORT}`);
+    try {
+      await verifySmtp({ env });
+      add(7, 'SMTP reachable when alerts are enabled', 'pass', `${env.SMTP_HOST}:${env.SMTP_PORT} greets${env.SMTP_USER ? ` and accepts the login of ${env.SMTP_USER}` : ''}`);
+    } catch (err) {
+      add(7, 'SMTP reachable when alerts are enabled', 'fail', `${env.SMTP_HOST}:${env.SMTP_PORT}: ${redactText((err as Error).message, [...secretValuesOf(env)])}`);
+    }
   } else add(7, 'SMTP reachable when alerts are enabled', 'skip', 'alerts off (no ALERT_EMAIL)');
-  add(8, 'passing TEST_MODE dry run before live trading', bot.TEST_MODE ? 'skip' : 'fail', bot.TEST_MODE ? 'not needed in TEST_MODE' : 'no dry-run record for this version and settings');
+  const gate = liveGateStatus(path.join(cwd, 'output'), bot, env);
+  add(8, 'passing TEST_MODE dry run before live trading', !gate.required ? 'skip' : gate.ok ? 'pass' : 'fail', gate.message);
   const d = dashboardCheck(env);
   add(9, 'dashboard requires login and is rate limited', d.status, d.detail);
 
   // 10. Secrets out of git.
   add(10, 'no secret tracked; .env, .env_bot, .env_bot.enc git-ignored', ...secretsOutOfGit(cwd));
   return items.sort((a, b) => a.n - b.n);
+}
+
+/**
+ * TEST_MODE=false: the real requests a paper or live day's startup makes (activities/checks/
+ * readinessChecks.ts): each broker's account, a bar request, Finnhub, the broker's clock and calendar.
+ */
+async function addLiveReadiness(config: LoadedConfig, cwd: string, nowMs: () => number, add: AddItem): Promise<void> {
+  const { bot, env } = config;
+  let wiring: LiveWiring;
+  try {
+    wiring = await createLiveWiring({ bot, env, cwd, warn: () => undefined });
+  } catch (err) {
+    add(3, 'broker authenticates; data provider answers', 'fail', (err as Error).message);
+    return;
+  }
+  try {
+    for (const [name, broker] of wiring.brokers) addResult(add, 3, `broker ${name} authenticates; account active`, await brokerAccountCheck(broker));
+    const symbol = probeSymbol(cwd, bot.SYMBOL_LIST_PATH);
+    const now = nowMs();
+    addResult(add, 3, 'data provider answers a real request', await marketDataCheck(wiring.marketData, { symbol, nowMs: now }));
+    addResult(add, 3, 'Finnhub answers', await screeningProviderCheck(wiring.screening, { symbol, date: new Date(now).toISOString().slice(0, 10) }));
+    const clockBroker = [...wiring.brokers.values()].find((b) => hasBrokerClock(b));
+    if (clockBroker && hasBrokerClock(clockBroker)) addResult(add, 3, 'clock and calendar agree with the exchange calendar', await exchangeClockCheck(clockBroker, now));
+    else add(3, 'clock and calendar agree with the exchange calendar', 'skip', 'no enabled broker has a market clock API (IBKR): the exchange calendar decides alone');
+  } finally {
+    await wiring.close();
+  }
+}
+
+type AddItem = (n: number, title: string, outcome: CheckOutcome, detail: string) => void;
+
+function addResult(add: AddItem, n: number, title: string, r: ReadinessResult): void {
+  add(n, title, r.ok ? 'pass' : 'fail', r.detail);
+}
+
+/** The first symbol of the list the sessions trade, else the probe symbol. */
+function probeSymbol(cwd: string, listPath: string): string {
+  try {
+    return (listPath.trim() === '' ? [] : readSymbolListFile(listPath, cwd))[0] ?? PROBE_SYMBOL;
+  } catch {
+    return PROBE_SYMBOL;
+  }
 }
 
 function writable(dir: string): boolean {
