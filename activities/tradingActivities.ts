@@ -14,7 +14,7 @@ import { writeDailySummary as writeSummaryFile } from './outputs/dailySummary';
 import { rejectedOrder } from './broker/rejectedOrder';
 import { ORDER_DEADLINE_PASSED, type OrderDeadline } from '../domain/orders/orderDeadline';
 import { marketNow } from '../domain/time/replayClock';
-import { PROBE_SYMBOL, brokerAccountCheck, marketDataCheck } from './checks/readinessChecks';
+import { PROBE_SYMBOL, brokerAccountCheck, marketDataCheck, withOneRetry } from './checks/readinessChecks';
 
 /**
  * Where activities get their brokers and market data. A TEST_MODE replay names its folder of minute
@@ -79,18 +79,22 @@ function outputWriteProblem(outputDir: string): string | null {
   }
 }
 
+const pauseBeforeRetry = () => new Promise<void>((r) => setTimeout(r, 1_000));
+
 /** The broker's account and a real bar request, as `check` runs them. */
 async function liveReadinessProblems(deps: ActivityDeps, brokerName: BrokerName): Promise<string[]> {
   const problems: string[] = [];
   try {
-    const account = await brokerAccountCheck(await deps.broker(brokerName, null));
+    const broker = await deps.broker(brokerName, null);
+    const account = await withOneRetry(() => brokerAccountCheck(broker), pauseBeforeRetry);
     if (!account.ok) problems.push(`broker ${brokerName} is not usable: ${account.detail}`);
   } catch (err) {
     problems.push(`broker ${brokerName} is not usable: ${(err as Error).message}`);
   }
   const probe = deps.readinessProbe ?? { symbol: PROBE_SYMBOL, nowMs: () => Date.now() };
   try {
-    const data = await marketDataCheck(await deps.marketData(null), { symbol: probe.symbol, nowMs: probe.nowMs() });
+    const source = await deps.marketData(null);
+    const data = await withOneRetry(() => marketDataCheck(source, { symbol: probe.symbol, nowMs: probe.nowMs() }), pauseBeforeRetry);
     if (!data.ok) problems.push(`market data is not available: ${data.detail}`);
   } catch (err) {
     problems.push(`market data is not available: ${(err as Error).message}`);

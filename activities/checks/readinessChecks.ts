@@ -5,6 +5,7 @@ import type { ScreeningDataProvider } from '../screening/screeningDataProvider';
 import { regularSessionUtc } from '../../domain/market/exchangeCalendar';
 import { addDays, utcMsToNyWallTime } from '../../domain/market/nyTime';
 import { regularHoursAt } from '../../domain/orders/botOrderOwner';
+import { describeError } from '../../domain/errors/errorClasses';
 
 /**
  * What must answer before a paper or live day trades, each as a real request (README.md, "The CLI",
@@ -16,6 +17,8 @@ import { regularHoursAt } from '../../domain/orders/botOrderOwner';
 export interface ReadinessResult {
   readonly ok: boolean;
   readonly detail: string;
+  /** A failure another attempt may not see (a timeout, a 5xx, a 429). */
+  readonly transient?: boolean;
 }
 
 /** The feed's probe when the day's universe is unknown: the most traded ETF. */
@@ -24,6 +27,7 @@ export const PROBE_SYMBOL = 'SPY';
 const pass = (detail: string): ReadinessResult => ({ ok: true, detail });
 const fail = (detail: string): ReadinessResult => ({ ok: false, detail });
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+const failed = (detail: string, err: unknown): ReadinessResult => ({ ok: false, detail, transient: describeError(err).retryable });
 const DAY_MS = 86_400_000;
 /** Clock difference between this machine and the broker that still passes. */
 export const MAX_CLOCK_SKEW_MS = 5_000;
@@ -36,7 +40,7 @@ export async function brokerAccountCheck(broker: Broker): Promise<ReadinessResul
     if (!(a.accountValue > 0)) return fail(`${broker.name}: account value is ${a.accountValue}`);
     return pass(`${broker.name}: account active, value ${a.accountValue.toFixed(2)}, buying power ${a.buyingPower.toFixed(2)}`);
   } catch (err) {
-    return fail(`${broker.name}: ${message(err)}`);
+    return failed(`${broker.name}: ${message(err)}`, err);
   }
 }
 
@@ -49,7 +53,7 @@ export async function marketDataCheck(source: MarketDataSource, a: { readonly sy
     if (!last) return fail(`no ${a.symbol} minute bars since ${new Date(fromMs).toISOString().slice(0, 10)}`);
     return pass(`${bars.length} ${a.symbol} minute bars in the last week, the newest at ${new Date(last.t).toISOString()}`);
   } catch (err) {
-    return fail(`bars of ${a.symbol}: ${message(err)}`);
+    return failed(`bars of ${a.symbol}: ${message(err)}`, err);
   }
 }
 
@@ -60,7 +64,7 @@ export async function screeningProviderCheck(provider: ScreeningDataProvider, a:
     if (!f) return fail(`${provider.name} has no data for ${a.symbol}`);
     return pass(`${provider.name}: ${a.symbol} price ${f.price ?? 'none'}, previous close ${f.previousClose ?? 'none'}`);
   } catch (err) {
-    return fail(`${provider.name}: ${message(err)}`);
+    return failed(`${provider.name}: ${message(err)}`, err);
   }
 }
 
@@ -89,7 +93,7 @@ export async function exchangeClockCheck(broker: BrokerClock, nowMs: number): Pr
     const hours = session ? `${utcMsToNyWallTime(session.openMs).hhmm}-${utcMsToNyWallTime(session.closeMs).hhmm} New York` : 'closed';
     return pass(`clock within ${MAX_CLOCK_SKEW_MS / 1000} s of the broker; ${today} ${hours}; market ${clock.isOpen ? 'open' : 'closed'} now, as the exchange calendar says`);
   } catch (err) {
-    return fail(`broker clock or calendar: ${message(err)}`);
+    return failed(`broker clock or calendar: ${message(err)}`, err);
   }
 }
 
@@ -113,3 +117,12 @@ function calendarProblems(today: string, days: readonly CalendarDay[]): string[]
   const close = utcMsToNyWallTime(session.closeMs).hhmm;
   return broker.open === open && broker.close === close ? [] : [`${today}: the broker's session is ${broker.open}-${broker.close}, the exchange calendar's ${open}-${close}`];
 }
+
+/** Runs a check again once after a pause when its failure was transient (the day's startup may not fail on one 5xx). */
+export async function withOneRetry(run: () => Promise<ReadinessResult>, pause: () => Promise<void>): Promise<ReadinessResult> {
+  const first = await run();
+  if (first.ok || !first.transient) return first;
+  await pause();
+  return run();
+}
+

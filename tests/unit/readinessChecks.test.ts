@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CalendarDay, MarketClock } from '../../activities/broker/brokerFactory';
-import { MAX_CLOCK_SKEW_MS, exchangeClockCheck, type BrokerClock } from '../../activities/checks/readinessChecks';
+import { MAX_CLOCK_SKEW_MS, exchangeClockCheck, marketDataCheck, withOneRetry, type BrokerClock } from '../../activities/checks/readinessChecks';
+import type { MarketDataSource } from '../../activities/marketData/marketDataSource';
+import { NetworkError } from '../../domain/errors/errorClasses';
 
 /*
  * The clock and calendar item of `check` and the live startup (activities/checks/readinessChecks.ts):
@@ -59,4 +61,34 @@ test('a broker that cannot answer fails the item with its error', async () => {
   const r = await exchangeClockCheck(failing, Date.now());
   assert.equal(r.ok, false);
   assert.match(r.detail, /broker clock or calendar: alpaca: GET \/v2\/clock answered 500/);
+});
+
+test('a transient failure (a 5xx, a timeout) is tried once more; a permanent one is not', async () => {
+  let calls = 0;
+  const source = {
+    closedBars: async () => {
+      calls += 1;
+      if (calls === 1) throw new NetworkError('alpaca data: 503 Service Unavailable');
+      return { SPY: [{ t: Date.parse('2025-04-09T19:59:00Z'), o: 1, h: 1, l: 1, c: 1, v: 1 }] };
+    },
+    exhausted: async () => [],
+    symbolsOn: async () => [],
+  } as unknown as MarketDataSource;
+  const now = Date.parse('2025-04-09T20:30:00Z');
+  const first = await marketDataCheck(source, { symbol: 'SPY', nowMs: now });
+  assert.equal(first.ok, false);
+  assert.equal(first.transient, true);
+  calls = 0;
+  let pauses = 0;
+  const retried = await withOneRetry(() => marketDataCheck(source, { symbol: 'SPY', nowMs: now }), async () => void (pauses += 1));
+  assert.equal(retried.ok, true, retried.detail);
+  assert.equal(pauses, 1);
+
+  let permanentCalls = 0;
+  const refused = await withOneRetry(async () => {
+    permanentCalls += 1;
+    return { ok: false, detail: 'account blocked', transient: false };
+  }, async () => undefined);
+  assert.equal(refused.ok, false);
+  assert.equal(permanentCalls, 1);
 });
