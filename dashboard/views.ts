@@ -139,13 +139,13 @@ ${pending.length > 0 ? pendingBlock(pending.map((x) => ({ session: x.strategy, s
 ${
   positions.length === 0
     ? '<p id="no-positions">No open positions.</p>'
-    : // Most important columns first: on a phone the rest scrolls sideways. The current price is the
-      // underlying's (the status query's PositionView), which for a put differs from its premium.
-      `<div class="scroll"><table id="positions"><thead><tr><th>Ticker</th><th class="num">Size</th><th class="num">Entry</th><th class="num" title="latest close of the underlying">Current (underlying)</th><th class="num">Unrealised PnL</th><th>Side</th><th>Underlying</th><th>Session</th></tr></thead><tbody>
+    : // Most important columns first: on a phone the rest scrolls sideways. Entry and current are both the
+      // held instrument's (an inverse ETF or a put is estimated from its underlying, marked with "est.").
+      `<div class="scroll"><table id="positions"><thead><tr><th>Ticker</th><th class="num">Size</th><th class="num">Entry</th><th class="num" title="price of the instrument held; est.: estimated from the underlying">Current</th><th class="num">Unrealised PnL</th><th>Side</th><th>Underlying</th><th class="num" title="latest close of the underlying">Underlying price</th><th>Session</th></tr></thead><tbody>
 ${positions
   .map(
     (p) =>
-      `<tr><td>${h(p.ticker)}</td><td class="num">${h(p.size)}</td><td class="num">${price(p.entryPrice)}</td><td class="num">${price(p.currentPrice)}</td><td class="num ${pnlClass(p.unrealizedPnl)}">${money(p.unrealizedPnl)}</td><td>${h(p.side)}</td><td>${h(p.underlying)}</td><td>${h(p.session)}</td></tr>`,
+      `<tr><td>${h(p.ticker)}</td><td class="num">${h(p.size)}</td><td class="num">${price(p.entryPrice)}</td><td class="num">${price(p.currentPrice)}${p.currentPriceEstimated ? ' <span class="est">est.</span>' : ''}</td><td class="num ${pnlClass(p.unrealizedPnl)}">${money(p.unrealizedPnl)}</td><td>${h(p.side)}</td><td>${h(p.underlying)}</td><td class="num">${p.underlyingPrice === undefined ? '' : price(p.underlyingPrice)}</td><td>${h(p.session)}</td></tr>`,
   )
   .join('\n')}
 </tbody></table></div>`

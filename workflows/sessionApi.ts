@@ -29,9 +29,15 @@ export interface PositionView {
   readonly ticker: string;
   readonly side: Side;
   readonly size: number;
+  /** Fill price of the instrument held (`ticker`). */
   readonly entryPrice: number;
-  /** Latest close of the underlying. */
+  /** Price of the instrument held now: the underlying's latest close for stock, else estimated from it. */
   readonly currentPrice: number;
+  /** True when `currentPrice` is estimated from the underlying (an inverse ETF, a put). */
+  readonly currentPriceEstimated?: boolean;
+  /** Latest close of the underlying the signal was on. */
+  readonly underlyingPrice?: number;
+  /** From entryPrice to currentPrice, for the size held. */
   readonly unrealizedPnl: number;
   /**
    * What closing it takes, so the day can exit a failed session's positions with the session's own ids:

@@ -35,35 +35,40 @@ export interface OpenTrade {
 export function positionView(t: OpenTrade, exitClientOrderId: string): PositionView {
   const entry = t.order.filledAvgPrice ?? 0;
   const qty = t.order.filledQty;
-  const move = t.lastUnderlying - t.signal.price;
-  let unrealized: number;
-  switch (t.choice.instrument) {
-    case 'stock':
-      unrealized = move * qty;
-      break;
-    case 'short_stock':
-      unrealized = -move * qty;
-      break;
-    case 'put': {
-      // Marked with the simulator's put model (intrinsic value plus 1% of the underlying).
-      const strike = parseOccSymbol(t.choice.symbol)?.strike ?? t.signal.price;
-      unrealized = (simulatedPutPremium(t.lastUnderlying, strike) - entry) * qty * 100;
-      break;
-    }
-    case 'inverse_etf':
-      unrealized = (-move / t.signal.price) * entry * qty;
-      break;
-  }
+  const held = heldPrice(t, entry);
+  const direction = t.choice.openSide === 'buy' ? 1 : -1;
+  const multiplier = t.choice.assetClass === 'us_option' ? 100 : 1;
   return {
     underlying: t.underlying,
     ticker: t.choice.symbol,
     side: t.signal.side,
     size: qty,
     entryPrice: entry,
-    currentPrice: t.lastUnderlying,
-    unrealizedPnl: round2(unrealized),
+    currentPrice: round2(held.price),
+    currentPriceEstimated: held.estimated,
+    underlyingPrice: t.lastUnderlying,
+    unrealizedPnl: round2((held.price - entry) * qty * multiplier * direction),
     exitPlan: { openSide: t.choice.openSide, assetClass: t.choice.assetClass, exitClientOrderId, stopClientOrderId: t.stopClientOrderId },
   };
+}
+
+/**
+ * The price of the instrument held, beside which its entry price means something. The session reads bars
+ * of the underlying only, so an inverse ETF is estimated from the underlying's move since the signal (one
+ * times inverse), and a put by the simulator's put model (intrinsic value plus 1% of the underlying).
+ */
+function heldPrice(t: OpenTrade, entry: number): { price: number; estimated: boolean } {
+  switch (t.choice.instrument) {
+    case 'stock':
+    case 'short_stock':
+      return { price: t.lastUnderlying, estimated: false };
+    case 'inverse_etf':
+      return { price: entry * (1 - (t.lastUnderlying - t.signal.price) / t.signal.price), estimated: true };
+    case 'put': {
+      const strike = parseOccSymbol(t.choice.symbol)?.strike ?? t.signal.price;
+      return { price: simulatedPutPremium(t.lastUnderlying, strike), estimated: true };
+    }
+  }
 }
 
 /** Bars of several symbols in time order (ties by symbol), as the trackers must see them. */

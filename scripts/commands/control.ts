@@ -193,7 +193,7 @@ export function formatStatus(s: DayStatus): string {
     const sess = s.sessions.find((x) => x.strategy === name);
     lines.push(`  ${name}: scheduled ${at}  actual ${sess?.actualStart ?? '-'}  ${sess?.state ?? 'waiting'}`);
     for (const p of sess?.positions ?? []) {
-      lines.push(`    ${p.ticker} (${p.underlying} ${p.side}) size ${p.size} entry ${p.entryPrice} now ${p.currentPrice} uPnL ${p.unrealizedPnl}`);
+      lines.push(`    ${p.ticker} (${p.underlying} ${p.side}) size ${p.size} entry ${p.entryPrice} now ${p.currentPrice}${p.currentPriceEstimated ? ' (estimated)' : ''} uPnL ${p.unrealizedPnl}${p.underlyingPrice !== undefined && p.ticker !== p.underlying ? `; ${p.underlying} at ${p.underlyingPrice}` : ''}`);
     }
   }
   for (const w of s.warnings) lines.push(`  warning: ${w}`);
