@@ -36,9 +36,10 @@ export async function runWorkerProcess(config: LoadedConfig, cwd: string, log: (
         await client.workflow.getHandle(id).signal(stopSignal, { by: 'control_stop.txt', reason: note || undefined });
       }
     },
-    { log },
+    // SLEEP_TIME is the pause of the worker's one polling loop.
+    { log, intervalMs: config.bot.SLEEP_TIME },
   );
-  log(`control files: ${path.join(controlDir, 'control_start.txt')} and control_stop.txt`);
+  log(`control files: ${path.join(controlDir, 'control_start.txt')} and control_stop.txt, looked for every ${config.bot.SLEEP_TIME / 1000} s`);
   // The SDK's runtime shuts the worker down on these signals; this only says so.
   const stopAnnouncing = announceShutdownSignals(log);
   try {

@@ -48,6 +48,8 @@ const serveLeaf = leafCommand(
     const controls = values.controls ? true : values['read-only'] ? false : config.env.DASHBOARD_CONTROLS;
     const dash = await startConfiguredDashboard(config, PROJECT_DIR, { host: values.host, port, controlsEnabled: controls });
     out.write(`dashboard: ${dash.url}  (${controls ? 'controls on' : 'read-only'}; logs in output/logs/web; Ctrl-C stops it)\n`);
+    const publicUrl = publicDashboardUrl(config.env, dash.url);
+    if (publicUrl) out.write(`dashboard behind ${config.env.REMOTE_IP}: ${publicUrl}\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
@@ -56,6 +58,14 @@ const serveLeaf = leafCommand(
     return 0;
   },
 );
+
+/** REMOTE_IP and REMOTE_PORT: where users reach the dashboard through the reverse proxy (same scheme). */
+export function publicDashboardUrl(env: Pick<LoadedConfig['env'], 'REMOTE_IP' | 'REMOTE_PORT'>, localUrl: string): string | null {
+  if (!env.REMOTE_IP) return null;
+  const scheme = localUrl.startsWith('https:') ? 'https' : 'http';
+  const host = env.REMOTE_IP.includes(':') ? `[${env.REMOTE_IP}]` : env.REMOTE_IP;
+  return `${scheme}://${host}${env.REMOTE_PORT ? `:${env.REMOTE_PORT}` : ''}/`;
+}
 
 const hashPasswordLeaf = leafCommand(
   { name: 'hash-password', summary: 'read a password from standard input, print the PASSWORD_HASH= line for .env', options: {} },
