@@ -11,7 +11,6 @@ const ioPackages = [
   '@temporalio/testing',
   '@alpacahq/alpaca-trade-api',
   '@stoqey/ib',
-  'finnhub',
   'nodemailer',
   'better-sqlite3',
   'tsx',

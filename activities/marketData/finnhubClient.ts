@@ -7,28 +7,12 @@ import { PROVIDER_LIMITS, RateLimiter, TokenBucket, type RateLimitSignal } from 
 
 /**
  * Screening data from Finnhub (quotes, previous close, company profile with market cap, average volume)
- * through the `finnhub` package. The package maps each documented endpoint to a method
- * (`quote` -> /quote, `companyProfile2` -> /stock/profile2, `companyBasicFinancials` -> /stock/metric);
- * its built-in transport has no timeout, no base URL setting and puts the API key in the query string, so
- * this client keeps the package's method surface and replaces `_callApi` with a transport that sends the
- * key in the `X-Finnhub-Token` header, times out after API_TIMEOUT, paces calls with a token bucket
- * (free tier: 60 calls per minute) and waits out HTTP 429.
+ * from three documented REST endpoints: /quote, /stock/profile2 and /stock/metric?metric=all. Not through
+ * the `finnhub` npm package (2.0.14): it has a fixed base URL, no timeout, puts the API key in the query
+ * string and offers no transport setting short of its private `_callApi` (README.md, "Configuration").
+ * This client sends the key in the `X-Finnhub-Token` header, times out after API_TIMEOUT, paces calls with a
+ * token bucket (free tier: 60 calls per minute) and waits out HTTP 429.
  */
-
-type Callback = (error: unknown, data: unknown, response: unknown) => void;
-
-interface FinnhubDefaultApi {
-  quote(symbol: string, cb: Callback): void;
-  companyProfile2(opts: { symbol?: string }, cb: Callback): void;
-  companyBasicFinancials(symbol: string, metric: string, cb: Callback): void;
-}
-
-interface FinnhubPackage {
-  DefaultApi: new (apiKey: string) => FinnhubDefaultApi & { _callApi(path: string, params: Record<string, unknown>, cb: Callback): void };
-}
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the finnhub package ships no type declarations
-const finnhubPackage = require('finnhub') as FinnhubPackage;
 
 export const FINNHUB_BASE_URL = DEFAULT_FINNHUB_URL;
 
@@ -107,7 +91,6 @@ export function createFinnhubLimiter(sleep?: (ms: number) => Promise<void>, now?
 }
 
 export class FinnhubClient {
-  private readonly api: FinnhubDefaultApi;
   private readonly baseUrl: string;
   private readonly limiter: RateLimiter;
 
@@ -115,15 +98,6 @@ export class FinnhubClient {
     if (!opts.apiKey) throw new ConfigError('.env: FINNHUB_API_KEY must be set to use Finnhub screening data');
     this.baseUrl = (opts.baseUrl ?? FINNHUB_BASE_URL).replace(/\/+$/, '');
     this.limiter = opts.limiter ?? createFinnhubLimiter(opts.sleep);
-    const api = new finnhubPackage.DefaultApi(opts.apiKey);
-    // The package's own transport is replaced; its endpoint methods call this.
-    api._callApi = (p: string, params: Record<string, unknown>, cb: Callback) => {
-      this.transport(p, params).then(
-        (data) => cb(null, data, null),
-        (err: unknown) => cb(err, null, null),
-      );
-    };
-    this.api = api;
   }
 
   private async transport(p: string, params: Record<string, unknown>): Promise<unknown> {
@@ -147,23 +121,16 @@ export class FinnhubClient {
     }
   }
 
-  private call<T>(what: string, invoke: (cb: Callback) => void): Promise<T> {
-    return this.limiter
-      .run(
-        () =>
-          new Promise<T>((resolve, reject) => {
-            invoke((err, data) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(data as T)));
-          }),
-        finnhubRateLimitSignal,
-      )
-      .catch((err: unknown) => {
-        throw classifyFinnhubError(err, what);
-      });
+  /** One paced GET of an endpoint; failures come back classified (ConfigError, NetworkError, LogicError). */
+  private call(what: string, endpoint: string, params: Record<string, string>): Promise<unknown> {
+    return this.limiter.run(() => this.transport(endpoint, params), finnhubRateLimitSignal).catch((err: unknown) => {
+      throw classifyFinnhubError(err, what);
+    });
   }
 
   async quote(symbol: string): Promise<FinnhubQuote | null> {
     const what = `quote ${symbol}`;
-    const q = responseObject(await this.call<unknown>(what, (cb) => this.api.quote(symbol, cb)), what);
+    const q = responseObject(await this.call(what, '/quote', { symbol }), what);
     if (q === null) return null;
     const n = (k: string) => optionalNumber(q, k, what);
     const [c, pc] = [n('c'), n('pc')];
@@ -185,7 +152,7 @@ export class FinnhubClient {
 
   async companyProfile(symbol: string): Promise<CompanyProfile | null> {
     const what = `company profile ${symbol}`;
-    const p = responseObject(await this.call<unknown>(what, (cb) => this.api.companyProfile2({ symbol }, cb)), what);
+    const p = responseObject(await this.call(what, '/stock/profile2', { symbol }), what);
     if (p === null || Object.keys(p).length === 0) return null;
     // Facts for the screening filters: one that cannot be read is absent (null), as before; the filters decide.
     const capMillions = lenientNumber(p.marketCapitalization);
@@ -202,7 +169,7 @@ export class FinnhubClient {
   /** 10-day average daily volume in shares (Finnhub's basic financials give millions). */
   async averageVolume(symbol: string): Promise<number | null> {
     const what = `basic financials ${symbol}`;
-    const f = responseObject(await this.call<unknown>(what, (cb) => this.api.companyBasicFinancials(symbol, 'all', cb)), what);
+    const f = responseObject(await this.call(what, '/stock/metric', { symbol, metric: 'all' }), what);
     const metric = f === null ? null : responseObject(f.metric, what, 'metric');
     const v = metric === null ? null : lenientNumber(metric['10DayAverageTradingVolume']);
     return v !== null && v > 0 ? Math.round(v * 1e6) : null;
