@@ -9,6 +9,7 @@ const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { parseArgs } = require('node:util');
 
 const PINNED_VERSION = '1.5.1';
 const MIN_VERSION = [1, 1, 0];
@@ -76,13 +77,18 @@ function log(msg) {
 function buildWithGo(target) {
   const go = onPath('go') || (fs.existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : null);
   if (!go) return false;
-  log(`building ${GO_PACKAGE} with ${go} (the first build takes a few minutes; later ones use Go's cache)`);
+  log(`building ${GO_PACKAGE} with ${go} into ${path.dirname(target)}: Go downloads the modules, then compiles`);
+  log('each package as it goes (listed below): a few minutes with an empty Go cache, seconds with a warm one');
   fs.mkdirSync(path.dirname(target), { recursive: true });
-  const res = spawnSync(go, ['install', GO_PACKAGE], {
+  const started = Date.now();
+  // -v lists each package as it is compiled, so a long first build shows what it is doing.
+  const res = spawnSync(go, ['install', '-v', GO_PACKAGE], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, GOBIN: path.dirname(target), CGO_ENABLED: process.env.CGO_ENABLED ?? '0' },
   });
-  return res.status === 0 && fs.existsSync(target);
+  const ok = res.status === 0 && fs.existsSync(target);
+  log(`${ok ? 'built' : 'build failed'} after ${Math.round((Date.now() - started) / 1000)} s`);
+  return ok;
 }
 
 function downloadRelease(target) {
@@ -143,9 +149,22 @@ function ensureTemporalCli(options = {}) {
 
 module.exports = { ensureTemporalCli, cachedBinaryPath, PINNED_VERSION };
 
+const USAGE = 'usage: node scripts/installTemporalCli.js [--quiet-if-cached]';
+
 if (require.main === module) {
+  let values;
   try {
-    const p = ensureTemporalCli({ quiet: process.argv.includes('--quiet-if-cached') });
+    ({ values } = parseArgs({ args: process.argv.slice(2), options: { 'quiet-if-cached': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+  } catch (err) {
+    log(`usage error: ${err.message}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n  finds or installs the pinned Temporal CLI ${PINNED_VERSION} and prints its path (README.md, "Temporal CLI provisioning")\n`);
+    process.exit(0);
+  }
+  try {
+    const p = ensureTemporalCli({ quiet: values['quiet-if-cached'] === true });
     process.stdout.write(`${p}\n`);
   } catch (err) {
     log(err instanceof Error ? err.message : String(err));

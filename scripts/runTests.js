@@ -10,6 +10,7 @@ const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const { parseArgs } = require('node:util');
 const { ensureTemporalCli } = require('./installTemporalCli');
 
 const root = path.resolve(__dirname, '..');
@@ -79,14 +80,29 @@ function ensureChromium() {
   if (install.status !== 0) console.error('warning: could not install chromium; the browser tests will fail');
 }
 
-async function main() {
-  const args = process.argv.slice(2);
-  let junit = process.env.TEST_JUNIT_FILE || null;
-  const filters = [];
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--junit') junit = args[++i];
-    else filters.push(args[i]);
+const USAGE = 'usage: npm test [-- [--junit <file>] [name filters...]]';
+
+/** The same strict rules as the project's other commands (scripts/commands/args.ts): unknown flags exit 2. */
+function parseTestArgs(argv) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { junit: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (err) {
+    console.error(`usage error: ${err.message}\n${USAGE}`);
+    process.exit(2);
   }
+  if (parsed.values.help) {
+    console.log(`${USAGE}\n  --junit <file>  also write JUnit XML (or set TEST_JUNIT_FILE)\n  filters         run the test files whose path contains one of them`);
+    return null;
+  }
+  return { junit: parsed.values.junit ?? null, filters: parsed.positionals };
+}
+
+async function main() {
+  const parsed = parseTestArgs(process.argv.slice(2));
+  if (parsed === null) return;
+  const junit = parsed.junit ?? (process.env.TEST_JUNIT_FILE || null);
+  const filters = parsed.filters;
   let files = listTests(path.join(root, 'tests'));
   if (filters.length > 0) files = files.filter((f) => filters.some((x) => f.includes(x)));
   if (files.length === 0) {

@@ -1,4 +1,4 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { BacktestCellInput, BacktestSweepActivities } from '../activities/backtest/sweepActivities';
 import type { CellResult } from '../activities/backtest/sweep';
 
@@ -13,6 +13,13 @@ export interface BacktestSweepInput {
  * queue (on any machine) takes cells until none is left; the results come back in cell order.
  * A cell is deterministic, so a retry after a lost worker recomputes the same result.
  */
+/** Cells finished out of all (a query adds no workflow command: old histories replay). */
+export interface SweepProgress {
+  readonly done: number;
+  readonly total: number;
+}
+export const sweepProgressQuery = defineQuery<SweepProgress>('sweepProgress');
+
 export async function backtestSweepWorkflow(input: BacktestSweepInput): Promise<CellResult[]> {
   const { runBacktestCell } = proxyActivities<BacktestSweepActivities>({
     taskQueue: input.activityTaskQueue ?? workflowInfo().taskQueue,
@@ -21,5 +28,13 @@ export async function backtestSweepWorkflow(input: BacktestSweepInput): Promise<
     heartbeatTimeout: '1 minute',
     retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 3, nonRetryableErrorTypes: ['BacktestDataError', 'ConfigError'] },
   });
-  return Promise.all(input.cells.map((c) => runBacktestCell(c)));
+  let done = 0;
+  setHandler(sweepProgressQuery, () => ({ done, total: input.cells.length }));
+  return Promise.all(
+    input.cells.map(async (c) => {
+      const result = await runBacktestCell(c);
+      done += 1;
+      return result;
+    }),
+  );
 }

@@ -105,9 +105,15 @@ export function startSweepThread(thread: number): Worker {
 }
 
 /** Runs cells on a pool of worker threads, at most `threads` at a time; results in cell order. */
-export async function runCellsInThreads(base: PortfolioRunSpec, cells: readonly SweepCell[], threads: number): Promise<CellResult[]> {
+export async function runCellsInThreads(
+  base: PortfolioRunSpec,
+  cells: readonly SweepCell[],
+  threads: number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<CellResult[]> {
   const results = new Array<CellResult>(cells.length);
   let next = 0;
+  let done = 0;
   const runOne = (thread: number) =>
     new Promise<void>((resolveAll, rejectAll) => {
       const worker = startSweepThread(thread);
@@ -126,6 +132,8 @@ export async function runCellsInThreads(base: PortfolioRunSpec, cells: readonly 
           return;
         }
         results[msg.index] = msg.result!;
+        done += 1;
+        onProgress?.(done, cells.length);
         feed();
       });
       worker.on('error', rejectAll);
@@ -153,6 +161,8 @@ export interface SweepRequest {
   readonly temporal: boolean;
   /** Connection settings for `temporal`. */
   readonly env?: EnvConfig;
+  /** Cells done out of total, as each finishes (threads) or as the workflow reports it (Temporal). */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 export async function runSweep(req: SweepRequest): Promise<SweepOutcome> {
@@ -161,11 +171,11 @@ export async function runSweep(req: SweepRequest): Promise<SweepOutcome> {
   let where: string;
   if (req.temporal) {
     const { runSweepOnTemporal } = await import('./sweepClient');
-    results = await runSweepOnTemporal(req.base, req.cells, req.env ? { env: req.env } : {});
+    results = await runSweepOnTemporal(req.base, req.cells, { ...(req.env ? { env: req.env } : {}), onProgress: req.onProgress });
     where = `Temporal, ${new Set(results.map((r) => r.ranBy)).size} worker(s)`;
   } else {
     const threads = req.workers ?? Math.max(1, availableParallelism());
-    results = await runCellsInThreads(req.base, req.cells, threads);
+    results = await runCellsInThreads(req.base, req.cells, threads, req.onProgress);
     where = `${Math.min(threads, req.cells.length)} worker thread(s)`;
   }
   const files = req.base.resultsDir === null ? [] : writeSweepOutputs(req.base, results);

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { EnvConfig } from '../../domain/config/envSchema';
-import { backtestSweepWorkflow } from '../../workflows/backtestSweep';
+import { backtestSweepWorkflow, sweepProgressQuery, type SweepProgress } from '../../workflows/backtestSweep';
 import type { PortfolioRunSpec } from './runBacktest';
 import { cellSpec, type CellResult, type SweepCell } from './sweep';
 
@@ -11,6 +11,8 @@ export interface TemporalSweepOptions {
   /** Default TEMPORAL_TASK_QUEUE. */
   readonly taskQueue?: string;
   readonly workflowId?: string;
+  /** Called with cells done out of total as the workflow reports them (its progress query, once a second). */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 /**
@@ -31,14 +33,43 @@ export async function runSweepOnTemporal(base: PortfolioRunSpec, cells: readonly
   try {
     const taskQueue = opts.taskQueue ?? backtestTaskQueue(opts.env?.TEMPORAL_TASK_QUEUE ?? 'tradebot');
     const input = { cells: cells.map((c) => ({ spec: cellSpec(base, c), cell: { name: c.name, settings: c.settings } })) };
-    return await client.workflow.execute(backtestSweepWorkflow, {
+    const handle = await client.workflow.start(backtestSweepWorkflow, {
       taskQueue,
       workflowId: opts.workflowId ?? `backtest-sweep-${new Date().toISOString().replace(/[:.]/g, '-')}`,
       args: [input],
     });
+    const stop = opts.onProgress ? reportProgress(() => handle.query(sweepProgressQuery), opts.onProgress) : async () => undefined;
+    try {
+      return await handle.result();
+    } finally {
+      await stop();
+    }
   } finally {
     if (close !== null) await close();
   }
+}
+
+/** Asks for the progress once a second and reports each change; the returned function stops, after a last ask. */
+function reportProgress(ask: () => Promise<SweepProgress>, report: (done: number, total: number) => void): () => Promise<void> {
+  let last = -1;
+  const once = async () => {
+    try {
+      const p = await ask();
+      if (p.done !== last) report(p.done, p.total);
+      last = p.done;
+    } catch {
+      // No worker has taken the workflow's first task yet, or it has closed: the next ask, or the result, tells.
+    }
+  };
+  let pending: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    pending = pending.then(once);
+  }, 1000);
+  return async () => {
+    clearInterval(timer);
+    await pending;
+    await once();
+  };
 }
 
 /**

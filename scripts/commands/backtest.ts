@@ -370,7 +370,7 @@ async function runBacktest(args: BacktestArgs): Promise<number> {
           throw new Error(`sweep cell ${cell}: ${err.problems.join('; ')}`, { cause: err });
         }
       });
-      const sweep = await runSweep({ base, cells, workers: args.workers, temporal: args.temporal, env: loaded.env });
+      const sweep = await runSweep({ base, cells, workers: args.workers, temporal: args.temporal, env: loaded.env, onProgress: (done, total) => say(`sweep: ${done}/${total} cells done`) });
       say(sweep.text);
       say(`sweep: ${cells.length} cells in ${(sweep.ms / 1000).toFixed(2)}s (${sweep.where}) -> ${sweep.files.join(', ')}`);
       if (args.json) console.log(JSON.stringify({ kind: 'sweep', cells: sweep.results, files: sweep.files }));

@@ -7,6 +7,7 @@ import { createWorkerRuntime, installRuntimeLogging } from '../../workers/worker
 import { tradingDayWorkflow } from '../../workflows/tradingDay';
 import { numberOption, UsageError, type OptionValues } from './args';
 import { leafCommand, type CommandIo, type Writable } from './command';
+import { watchDayProgress } from './dayProgress';
 import { PROJECT_DIR, dateOption, dayIdFor, loadProjectConfig, symbolList } from './shared';
 
 const DAY_OPTIONS = {
@@ -74,7 +75,8 @@ async function runDay({ values }: { values: OptionValues<typeof DAY_OPTIONS> }, 
     out.write(`started ${workflowId}: replaying ${date} from ${replay} at ${speed}x\n`);
     out.write(`watch it: ${server.uiUrl}/namespaces/${config.env.TEMPORAL_NAMESPACE}/workflows/${workflowId}\n`);
     if (values.detach) return 0;
-    const summary = await handle.result();
+    const stopWatching = watchDayProgress(handle, out);
+    const summary = await handle.result().finally(stopWatching);
     out.write(`${JSON.stringify(summary, null, 2)}\n`);
     return summary.halted ? 1 : 0;
   } finally {

@@ -46,8 +46,10 @@ void test('the grid is every combination, each cell validated like .env_bot', as
 
 void test('cells run in worker threads give what the same cells give in this process', async () => {
   const cells = await sweepCells([{ key: 'STRAT_OPEN_BUFFER', values: ['0.002', '0.005', '0.02'] }], async (s) => botConfigSchema.parse(s));
-  const threaded = await runCellsInThreads(base, cells, 2);
+  const progress: string[] = [];
+  const threaded = await runCellsInThreads(base, cells, 2, (done, total) => progress.push(`${done}/${total}`));
   assert.equal(threaded.length, 3);
+  assert.deepEqual(progress, ['1/3', '2/3', '3/3'], 'progress after each cell');
   assert.ok(threaded.every((r) => /^thread \d$/.test(r.ranBy)));
   for (let i = 0; i < cells.length; i++) {
     const direct = runPortfolioBacktest({ ...cellSpec(base, cells[i]!), resultsDir: null });

@@ -9,6 +9,7 @@ import { runPortfolioBacktest, type PortfolioRunSpec } from '../../activities/ba
 import { cellSpec, sweepCells, type SweepCell } from '../../activities/backtest/sweep';
 import { createBacktestSweepActivities } from '../../activities/backtest/sweepActivities';
 import { runSweepOnTemporal } from '../../activities/backtest/sweepClient';
+import { sweepProgressQuery } from '../../workflows/backtestSweep';
 import { botConfigSchema } from '../../domain/config/botConfigSchema';
 import { quietRuntime } from '../helpers/tradingDayHarness';
 import { connectTestTemporal, testServerAddress, uniqueTaskQueue, type TestTemporal } from '../helpers/temporalTestServer';
@@ -103,8 +104,13 @@ void test('each grid cell is an activity; two workers share them; results equal 
     ],
     async (s) => botConfigSchema.parse(s),
   );
-  const results = await runSweepOnTemporal(base, cells, { client: temporal.client, taskQueue, workflowId: `sweep-${taskQueue}` });
+  const reports: [number, number][] = [];
+  const results = await runSweepOnTemporal(base, cells, { client: temporal.client, taskQueue, workflowId: `sweep-${taskQueue}`, onProgress: (d, t) => reports.push([d, t]) });
   assert.equal(results.length, 6);
+  // The workflow's progress query: reported as it changed, ending at every cell done.
+  assert.deepEqual(reports.at(-1), [6, 6], `progress reports ${JSON.stringify(reports)}`);
+  for (let i = 1; i < reports.length; i++) assert.ok(reports[i]![0] > reports[i - 1]![0], 'each report is new progress');
+  assert.deepEqual(await temporal.client.workflow.getHandle(`sweep-${taskQueue}`).query(sweepProgressQuery), { done: 6, total: 6 });
   assert.deepEqual(new Set(results.map((r) => r.ranBy)), new Set(['worker-a', 'worker-b']), 'both workers ran cells');
   for (let i = 0; i < cells.length; i++) {
     assert.equal(results[i]!.cell, cells[i]!.name);

@@ -75,6 +75,11 @@ describe('CLI against the real dev server', () => {
     assert.equal(day.code, 0, day.err);
     assert.match(day.out, /started tradebot-day-paper-2025-04-09/);
     assert.match(day.out, /"mode": "paper"/);
+    // Progress as it happens, before the summary: the session's start, its fills and its end.
+    const progress = day.out.slice(0, day.out.indexOf('{'));
+    assert.match(progress, /^ {2}OPEN session started/m);
+    assert.match(progress, /^ {2}OPEN entries \d+/m);
+    assert.match(progress, /^ {2}OPEN session done: \d+ entries, \d+ exits, realized PnL -?[\d.]+$/m);
     const status = run('status', '--date', '2025-04-09', '--json');
     assert.equal(status.code, 0, status.err);
     const s = JSON.parse(status.out) as { state: string; testMode: boolean; sessions: { strategy: string; state: string }[] };
