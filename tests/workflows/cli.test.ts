@@ -77,9 +77,9 @@ describe('CLI against the real dev server', () => {
     assert.match(day.out, /"mode": "paper"/);
     // Progress as it happens, before the summary: the session's start, its fills and its end.
     const progress = day.out.slice(0, day.out.indexOf('{'));
-    assert.match(progress, /^ {2}OPEN session started/m);
-    assert.match(progress, /^ {2}OPEN entries \d+/m);
-    assert.match(progress, /^ {2}OPEN session done: \d+ entries, \d+ exits, realized PnL -?[\d.]+$/m);
+    assert.match(progress, /^ {2}OPEN at sim session started \(\w+, \d+ candidates\)$/m);
+    assert.match(progress, /^ {2}OPEN at sim entries \d+: \S+/m);
+    assert.match(progress, /^ {2}OPEN at sim session done: \d+ entries, \d+ exits, realized PnL -?[\d.]+$/m);
     const status = run('status', '--date', '2025-04-09', '--json');
     assert.equal(status.code, 0, status.err);
     const s = JSON.parse(status.out) as { state: string; testMode: boolean; sessions: { strategy: string; state: string }[] };
