@@ -8,11 +8,6 @@ export interface BacktestSweepInput {
   readonly activityTaskQueue?: string;
 }
 
-/**
- * A parameter sweep: one activity per grid cell, all scheduled at once, so every worker polling the task
- * queue (on any machine) takes cells until none is left; the results come back in cell order.
- * A cell is deterministic, so a retry after a lost worker recomputes the same result.
- */
 /** Cells finished out of all (a query adds no workflow command: old histories replay). */
 export interface SweepProgress {
   readonly done: number;
@@ -20,6 +15,11 @@ export interface SweepProgress {
 }
 export const sweepProgressQuery = defineQuery<SweepProgress>('sweepProgress');
 
+/**
+ * A parameter sweep: one activity per grid cell, all scheduled at once, so every worker polling the task
+ * queue (on any machine) takes cells until none is left; the results come back in cell order.
+ * A cell is deterministic, so a retry after a lost worker recomputes the same result.
+ */
 export async function backtestSweepWorkflow(input: BacktestSweepInput): Promise<CellResult[]> {
   const { runBacktestCell } = proxyActivities<BacktestSweepActivities>({
     taskQueue: input.activityTaskQueue ?? workflowInfo().taskQueue,
