@@ -16,6 +16,34 @@ const ioPackages = [
   'tsx',
 ];
 
+/** Node built-ins, I/O packages and I/O layers are off limits to deterministic code; `extra` adds more. */
+function deterministicImports(extra) {
+  return {
+    paths: [
+      ...[...nodeBuiltins, ...ioPackages].map((name) => ({
+        name,
+        message: 'deterministic code (domain/, workflows/) may not import Node built-ins or I/O packages',
+        allowTypeImports: true,
+      })),
+      ...extra,
+    ],
+    patterns: [
+      {
+        group: ['**/activities/**', '**/scripts/**', '**/workers/**', '**/dashboard/**'],
+        message: 'deterministic code may not import I/O layers',
+        allowTypeImports: true,
+      },
+    ],
+  };
+}
+
+// Domain code imports no Temporal values either (types are fine): it is the same for a workflow and a backtest.
+const temporalValues = ['@temporalio/common', '@temporalio/workflow'].map((name) => ({
+  name,
+  message: 'domain code imports no Temporal values (Temporal-facing code lives in activities/ or workflows/)',
+  allowTypeImports: true,
+}));
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'output/**', 'backups/**', 'dist/**', 'eslint.config.mjs', '**/*.js'] },
   ...tseslint.configs.recommended,
@@ -52,23 +80,7 @@ export default tseslint.config(
     files: ['domain/**/*.ts', 'workflows/**/*.ts'],
     rules: {
       // Type-only imports are erased at compile time, so workflows may name activity types (as Temporal's samples do).
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: [...nodeBuiltins, ...ioPackages].map((name) => ({
-            name,
-            message: 'deterministic code (domain/, workflows/) may not import Node built-ins or I/O packages',
-            allowTypeImports: true,
-          })),
-          patterns: [
-            {
-              group: ['**/activities/**', '**/scripts/**', '**/workers/**', '**/dashboard/**'],
-              message: 'deterministic code may not import I/O layers',
-              allowTypeImports: true,
-            },
-          ],
-        },
-      ],
+      '@typescript-eslint/no-restricted-imports': ['error', deterministicImports([])],
       'no-restricted-globals': [
         'error',
         { name: 'setTimeout', message: 'use workflow sleep()' },
@@ -80,6 +92,12 @@ export default tseslint.config(
         { object: 'Math', property: 'random', message: 'no randomness in deterministic code' },
         { object: 'Date', property: 'now', message: 'use workflow time, passed in' },
       ],
+    },
+  },
+  {
+    files: ['domain/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', deterministicImports(temporalValues)],
     },
   },
 );

@@ -10,7 +10,7 @@ import { createEntryCheckActivities } from '../activities/entryCheckActivities';
 import { createScreenerActivities } from '../activities/screening/screenerActivities';
 import type { ScreeningDataProvider } from '../activities/screening/screeningDataProvider';
 import type { OutputMode } from '../domain/trades/tradeRecord';
-import { classifyActivityErrors } from '../domain/errors/errorClasses';
+import { classifyActivityErrors } from '../activities/activityFailures';
 import { createSearchAttributeActivities } from './searchAttributeActivities';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');

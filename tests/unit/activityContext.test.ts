@@ -7,7 +7,7 @@ import { createActivityDeps } from '../../activities/replayDeps';
 import { createScreenerActivities, type ScreenCandidatesInput, type ScreenCandidatesResult } from '../../activities/screening/screenerActivities';
 import { createTradingActivities, type FetchBarsResult } from '../../activities/tradingActivities';
 import { defaultBotConfig } from '../../domain/config/botConfigSchema';
-import { classifyActivityErrors } from '../../domain/errors/errorClasses';
+import { classifyActivityErrors } from '../../activities/activityFailures';
 import { tempOutputDir } from '../helpers/tradingDayHarness';
 
 /*

@@ -2,7 +2,8 @@ import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAlpacaLimiters, type AlpacaBroker, type AlpacaBrokerOptions } from '../../activities/broker/alpacaBroker';
 import { ALPACA_ERRORS, FakeAlpacaServer, fakeServerBroker } from '../helpers/fakeAlpacaServer';
-import { BrokerError, ConfigError, NetworkError, describeError, toApplicationFailure } from '../../domain/errors/errorClasses';
+import { BrokerError, ConfigError, NetworkError, describeError } from '../../domain/errors/errorClasses';
+import { toApplicationFailure } from '../../activities/activityFailures';
 import type { OrderRequest } from '../../activities/broker/brokerTypes';
 
 // Contract tests: the real adapter and the real SDK against a loopback server speaking Alpaca's JSON.

@@ -11,10 +11,9 @@ import {
   NetworkError,
   boundedStack,
   classOf,
-  classifyActivityErrors,
   describeError,
-  toApplicationFailure,
 } from '../../domain/errors/errorClasses';
+import { classifyActivityErrors, toApplicationFailure } from '../../activities/activityFailures';
 import { NON_RETRYABLE_ERROR_CLASSES, activityOptionsFor, attemptsFor, retryDelaysMs, retryPolicyFor, worstCaseMs } from '../../domain/errors/retryPolicy';
 import { createEscalationActivities, readUnresolvedOrdersJson, recordEscalation, unresolvedOrderRecord } from '../../activities/outputs/unresolvedOrders';
 import { defaultBotConfig } from '../../domain/config/botConfigSchema';
