@@ -44,6 +44,18 @@ const temporalValues = ['@temporalio/common', '@temporalio/workflow'].map((name)
   allowTypeImports: true,
 }));
 
+// One error model (domain/errors/errorClasses.ts): an error's name is its type in logs and in Temporal failures.
+const ERROR_SUBCLASS_NAMED = {
+  selector:
+    "ClassDeclaration[superClass.name=/Error$/]:not([abstract=true]):not(:has(AssignmentExpression[left.property.name='name'])):not(:has(PropertyDefinition[key.name='name']))",
+  message: 'an Error subclass sets its name (this.name = ... or a name field)',
+};
+// Retry policies are named once (RETRY_POLICIES in domain/errors/retryPolicy.ts) and used by name.
+const NAMED_RETRY_POLICY = {
+  selector: "Property[key.name='retry'] > ObjectExpression",
+  message: 'use a named retry policy: RETRY_POLICIES in domain/errors/retryPolicy.ts',
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'output/**', 'backups/**', 'dist/**', 'eslint.config.mjs', '**/*.js'] },
   ...tseslint.configs.recommended,
@@ -65,15 +77,7 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
-      // One error model (domain/errors/errorClasses.ts): an error's name is its type in logs and in Temporal failures.
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector:
-            "ClassDeclaration[superClass.name=/Error$/]:not([abstract=true]):not(:has(AssignmentExpression[left.property.name='name'])):not(:has(PropertyDefinition[key.name='name']))",
-          message: 'an Error subclass sets its name (this.name = ... or a name field)',
-        },
-      ],
+      'no-restricted-syntax': ['error', ERROR_SUBCLASS_NAMED],
     },
   },
   {
@@ -98,6 +102,12 @@ export default tseslint.config(
     files: ['domain/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', deterministicImports(temporalValues)],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', ERROR_SUBCLASS_NAMED, NAMED_RETRY_POLICY],
     },
   },
 );

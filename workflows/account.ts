@@ -50,6 +50,7 @@ import {
   type CapacityRefusal,
   type WatchBrokerHaltsRequest,
 } from './accountApi';
+import { RETRY_POLICIES } from '../domain/errors/retryPolicy';
 
 /**
  * The account: a long-lived entity workflow (one per deployment mode, id `tradebot-account-<mode>`) that
@@ -138,7 +139,7 @@ export const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 2000;
 
 const eventActivities = proxyActivities<AccountEventActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+  retry: RETRY_POLICIES.accountEvents,
 });
 
 function rejectIfProblems(problems: readonly string[]): void {

@@ -1,6 +1,7 @@
 import { defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { BacktestCellInput, BacktestSweepActivities } from '../activities/backtest/sweepActivities';
 import type { CellResult } from '../activities/backtest/sweep';
+import { RETRY_POLICIES } from '../domain/errors/retryPolicy';
 
 export interface BacktestSweepInput {
   readonly cells: readonly BacktestCellInput[];
@@ -26,7 +27,7 @@ export async function backtestSweepWorkflow(input: BacktestSweepInput): Promise<
     // A cell over a year of 100 symbols takes tens of seconds; heartbeats show the worker is alive meanwhile.
     startToCloseTimeout: '2 hours',
     heartbeatTimeout: '1 minute',
-    retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 3, nonRetryableErrorTypes: ['BacktestDataError', 'ConfigError'] },
+    retry: RETRY_POLICIES.sweepCell,
   });
   let done = 0;
   setHandler(sweepProgressQuery, () => ({ done, total: input.cells.length }));

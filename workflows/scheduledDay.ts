@@ -3,10 +3,11 @@ import { PATCHES } from './patches';
 import type { SchedulingActivities } from '../activities/schedulingActivities';
 import { dayWorkflowId } from './tradingDayApi';
 import { tradingDayWorkflow } from './tradingDay';
+import { RETRY_POLICIES } from '../domain/errors/retryPolicy';
 
 const { planScheduledDay } = proxyActivities<SchedulingActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { maximumAttempts: 5 },
+  retry: RETRY_POLICIES.schedulePlan,
 });
 
 /**

@@ -6,7 +6,7 @@ import type { EntryCheckActivities } from '../activities/entryCheckActivities';
 import type { ScreenerActivities } from '../activities/screening/screenerActivities';
 import type { TradingActivities } from '../activities/tradingActivities';
 import type { BotConfig } from '../domain/config/botConfigSchema';
-import { activityOptionsFor } from '../domain/errors/retryPolicy';
+import { RETRY_POLICIES, activityOptionsFor } from '../domain/errors/retryPolicy';
 
 /**
  * The activities a session calls, each with the retry policy its failure deserves. Calls to the broker
@@ -16,38 +16,38 @@ import { activityOptionsFor } from '../domain/errors/retryPolicy';
 export const { screenCandidates } = proxyActivities<ScreenerActivities>({
   // The TEST_MODE scan is capped at one minute; a live provider scan takes seconds per symbol.
   startToCloseTimeout: '10 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['ConfigError', 'LogicError'] },
+  retry: RETRY_POLICIES.screening,
 });
 export const { vixPreviousClose } = proxyActivities<TradingActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10 },
+  retry: RETRY_POLICIES.vixLookup,
 });
 // Optional facts (imbalance, build): a failure means "no data", which the enhancement rule handles.
 export const { closingImbalance, buildInfo } = proxyActivities<EntryCheckActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
+  retry: RETRY_POLICIES.optionalFacts,
 });
 export const { requestCapacity, releaseCapacity, killAccountBroker } = proxyActivities<AccountActivities>({
   startToCloseTimeout: '30 seconds',
   // Updates carry the request id as their update id: a retry gets the first answer, never a second slot.
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: ['LogicError'] },
+  retry: RETRY_POLICIES.sessionAccountUpdates,
 });
 export const { postTradeToLedger, recordUnresolvedOrder } = proxyActivities<AuditActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20, nonRetryableErrorTypes: ['ConfigError', 'LedgerValidationError', 'LogicError'] },
+  retry: RETRY_POLICIES.auditRecords,
 });
 // Export and alerts must never block trading: short timeouts, bounded retries, then the session goes on.
 export const { exportLedger, notify } = proxyActivities<AuditActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 4, nonRetryableErrorTypes: ['ConfigError', 'LedgerValidationError', 'LogicError'] },
+  retry: RETRY_POLICIES.sessionAlertsAndExport,
 });
 export const { backupOutputs } = proxyActivities<AuditActivities>({
   startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '60 seconds', maximumAttempts: 4, nonRetryableErrorTypes: ['ConfigError', 'LedgerValidationError', 'LogicError'] },
+  retry: RETRY_POLICIES.backup,
 });
 export const { recordTrade, writeStrategyLog } = proxyActivities<TradingActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
+  retry: RETRY_POLICIES.outputRecords,
 });
 
 /**
@@ -60,7 +60,7 @@ export function apiActivities(cfg: Pick<BotConfig, 'API_RETRY_LIMIT' | 'API_TIME
   // Settling a lost answer and cancelling at a failing broker: a few quick tries, then the outcome is unknown.
   const settle = proxyActivities<ProtectionActivities>({
     startToCloseTimeout: Math.round(cfg.API_TIMEOUT * 1000),
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3, nonRetryableErrorTypes: ['ConfigError', 'LogicError', 'BrokerError'] },
+    retry: RETRY_POLICIES.settleAtBroker,
   });
   return {
     submitOrder: broker.submitOrder,

@@ -55,32 +55,33 @@ import { PATCHES } from './patches';
 import { recordBrokerHalt, recordKillSwitch, recordSessionEnd } from './botMetrics';
 import { BROKER, DAY_STATE, HALTED, MODE, STRATEGY, TRADING_DATE } from './searchAttributes';
 import type { SearchAttributeActivities } from '../workers/searchAttributeActivities';
+import { RETRY_POLICIES } from '../domain/errors/retryPolicy';
 
 const { startupChecks, brokerAccount } = proxyActivities<TradingActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 },
+  retry: RETRY_POLICIES.dayStartupChecks,
 });
 const { ensureAccount, setAccountDefenseMode, accountStatus } = proxyActivities<AccountActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: ['LogicError'] },
+  retry: RETRY_POLICIES.dayAccount,
 });
 const { notify, rotateLogs } = proxyActivities<AuditActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '60 seconds', maximumAttempts: 4, nonRetryableErrorTypes: ['ConfigError', 'LogicError'] },
+  retry: RETRY_POLICIES.dayAlerts,
 });
 const { closePosition } = proxyActivities<ProtectionActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: ['ConfigError', 'LogicError'] },
+  retry: RETRY_POLICIES.dayExits,
 });
 
 const { botSearchAttributesRegistered } = proxyActivities<SearchAttributeActivities>({
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', maximumAttempts: 3 },
+  retry: RETRY_POLICIES.searchAttributeProbe,
 });
 
 const { writeDailySummary } = proxyActivities<TradingActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
+  retry: RETRY_POLICIES.daySummary,
 });
 
 /**

@@ -81,3 +81,42 @@ export function worstCaseMs(settings: RetrySettings, kind: ApiActivityKind = 'br
   const perAttempt = Math.round(settings.API_TIMEOUT * 1000);
   return attemptsFor(settings) * perAttempt + retryDelaysMs(settings, kind).reduce((a, b) => a + b, 0);
 }
+
+const LOGIC_AND_CONFIG = ['ConfigError', 'LogicError'];
+const AUDIT_REFUSALS = ['ConfigError', 'LedgerValidationError', 'LogicError'];
+
+/**
+ * Every fixed retry policy of the workflows, by name (the API calls follow retryPolicyFor). Each says what
+ * a failure of those activities costs: trading records retry long, alerts and exports give up soon (trading
+ * goes on), updates to the account are deduplicated by their ids.
+ */
+export const RETRY_POLICIES = {
+  /** Screening a session's universe (a live scan takes seconds per symbol). */
+  screening: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: LOGIC_AND_CONFIG },
+  vixLookup: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10 },
+  /** Optional facts (imbalance, build): a failure means "no data", which the rule handles. */
+  optionalFacts: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
+  /** A session's capacity requests and releases: the request id is the update id, a retry gets the first answer. */
+  sessionAccountUpdates: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: ['LogicError'] },
+  /** Ledger postings and the unresolved-orders log: records that must be written. */
+  auditRecords: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20, nonRetryableErrorTypes: AUDIT_REFUSALS },
+  /** Ledger export and alerts from a session: bounded, then the session goes on. */
+  sessionAlertsAndExport: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 4, nonRetryableErrorTypes: AUDIT_REFUSALS },
+  backup: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '60 seconds', maximumAttempts: 4, nonRetryableErrorTypes: AUDIT_REFUSALS },
+  /** Trade history and strategy log lines (idempotent by their ids). */
+  outputRecords: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
+  /** Settling a lost order answer or cancelling at a failing broker: a few quick tries, then unknown. */
+  settleAtBroker: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3, nonRetryableErrorTypes: ['ConfigError', 'LogicError', 'BrokerError'] },
+  dayStartupChecks: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 },
+  dayAccount: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: ['LogicError'] },
+  dayAlerts: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '60 seconds', maximumAttempts: 4, nonRetryableErrorTypes: LOGIC_AND_CONFIG },
+  /** The day exiting a failed session's positions. */
+  dayExits: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: LOGIC_AND_CONFIG },
+  searchAttributeProbe: { initialInterval: '1 second', maximumAttempts: 3 },
+  daySummary: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
+  /** The account workflow's alerts and kill records. */
+  accountEvents: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+  /** A backtest sweep cell (deterministic: a retry after a lost worker recomputes the same result). */
+  sweepCell: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 3, nonRetryableErrorTypes: ['BacktestDataError', 'ConfigError'] },
+  schedulePlan: { maximumAttempts: 5 },
+} as const satisfies Record<string, RetryPolicy>;
