@@ -44,7 +44,7 @@ export function positionView(t: OpenTrade, exitClientOrderId: string): PositionV
     side: t.signal.side,
     size: qty,
     entryPrice: entry,
-    currentPrice: round2(held.price),
+    currentPrice: held.price,
     currentPriceEstimated: held.estimated,
     underlyingPrice: t.lastUnderlying,
     unrealizedPnl: round2((held.price - entry) * qty * multiplier * direction),

@@ -177,13 +177,17 @@ describe('dashboard in headless Chromium against a real TEST_MODE day', () => {
       `['realized-pnl', 'unrealized-pnl', 'total-pnl'].map((id) => document.getElementById(id).textContent)`,
     )) as string[];
     const row = rows.find((r) => r[4] !== '0.00') ?? [];
-    const [ticker, size, entry, current, upnl, side, underlying, session] = row;
+    const [ticker, size, entry, current, upnl, side, underlying, underlyingPrice, session] = row;
     assert.ok(UNIVERSE.includes(underlying ?? ''), `underlying ${underlying} is from the universe`);
     assert.ok((ticker ?? '').startsWith(underlying ?? '-'), `ticker ${ticker}`);
     assert.match(side ?? '', /^(long|short)$/);
     assert.ok(Number(size) > 0, `size ${size}`);
     assert.match(entry ?? '', /^\d+\.\d{2,4}$/);
-    assert.match(current ?? '', /^\d+\.\d{2,4}$/);
+    // The held instrument's price (estimated for an inverse ETF or a put, and marked), the underlying's apart.
+    assert.match(current ?? '', /^\d+\.\d{2,4}( est\.)?$/);
+    assert.match(underlyingPrice ?? '', /^\d+\.\d{2,4}$/);
+    if (ticker === underlying) assert.equal(current, underlyingPrice, 'a stock position: its price is the underlying price');
+    else assert.match(current ?? '', / est\.$/, 'a put or inverse ETF price is marked as estimated');
     assert.match(upnl ?? '', /^[+-]\d+\.\d{2}$/);
     assert.equal(session, 'open');
     // The PnL cards agree with each other and with the rows (all from one status answer).
