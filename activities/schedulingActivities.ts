@@ -6,6 +6,7 @@ import { sessionStartUtcMs } from '../domain/market/sessionWindow';
 import type { OutputMode } from '../domain/trades/tradeRecord';
 import type { DayInput } from '../workflows/tradingDayApi';
 import { listMinuteBarFiles, loadMinuteBars } from './marketData/minuteBarCsv';
+import { strategySetting } from '../domain/config/strategySettings';
 
 export interface ScheduledDayPlan {
   readonly mode: OutputMode;
@@ -67,7 +68,7 @@ export function replayInput(
 ): DayInput {
   const sessions = plannedSessions(bot).sessions;
   const starts = sessions.map((s) =>
-    sessionStartUtcMs(date, s === 'open' ? bot.START_TIME_OPEN : s === 'mid' ? bot.START_TIME_MID : bot.START_TIME_CLOSE, bot.SESSION_TIME_ANCHOR),
+    sessionStartUtcMs(date, strategySetting(bot, s, 'START_TIME'), bot.SESSION_TIME_ANCHOR),
   );
   const first = starts.length > 0 ? Math.min(...starts) : Date.parse(`${date}T13:00:00Z`);
   return {

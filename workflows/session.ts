@@ -51,6 +51,7 @@ import { marketNowMs, sleepUntilMarket, workflowNowMs } from './workflowClock';
 import { PATCHES } from './patches';
 import { recordBarFetch, recordOrder } from './botMetrics';
 import { DAY_STATE, HALTED, TRADING_DATE } from './searchAttributes';
+import { strategySetting } from '../domain/config/strategySettings';
 
 /**
  * One strategy session (OPEN, MID or CLOSE) on one date: screening, analysis, entries and monitoring
@@ -1120,7 +1121,7 @@ async function bestEffort(what: string, fn: () => Promise<unknown>): Promise<voi
 }
 
 function shortTypeFor(strategy: SessionInput['strategy'], cfg: SessionInput['config']) {
-  return strategy === 'open' ? cfg.SHORT_TYPE_OPEN : strategy === 'mid' ? cfg.SHORT_TYPE_MID : cfg.SHORT_TYPE_CLOSE;
+  return strategySetting(cfg, strategy, 'SHORT_TYPE');
 }
 
 /** Market minutes between watchdog heartbeats to the broker. */

@@ -56,6 +56,7 @@ import { recordBrokerHalt, recordKillSwitch, recordSessionEnd } from './botMetri
 import { BROKER, DAY_STATE, HALTED, MODE, STRATEGY, TRADING_DATE } from './searchAttributes';
 import type { SearchAttributeActivities } from '../workers/searchAttributeActivities';
 import { RETRY_POLICIES } from '../domain/errors/retryPolicy';
+import { strategySetting } from '../domain/config/strategySettings';
 
 const { startupChecks, brokerAccount } = proxyActivities<TradingActivities>({
   startToCloseTimeout: '1 minute',
@@ -540,7 +541,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
 }
 
 function startTimeOf(s: StrategyName, cfg: DayInput['config']): string {
-  return s === 'open' ? cfg.START_TIME_OPEN : s === 'mid' ? cfg.START_TIME_MID : cfg.START_TIME_CLOSE;
+  return strategySetting(cfg, s, 'START_TIME');
 }
 
 /** Whether the namespace has the bot's search attributes; an unanswered check counts as no. */

@@ -28,6 +28,7 @@ import { closeAtOrBefore, compareText, type BacktestMarket } from './market';
 import { screenSymbol, type ScreenRule, type ScreeningFacts } from '../screening/screen';
 import { addDays } from '../market/nyTime';
 import { vixCloseBefore, type VixSeries } from './signalAudit';
+import { strategySetting } from '../config/strategySettings';
 
 /**
  * Portfolio mode (spec section 11): what the live bot would have done on historical bars, with the same
@@ -260,7 +261,7 @@ export function priceSymbolOf(choice: InstrumentChoice, underlying: string): str
 }
 
 function shortTypeFor(strategy: StrategyName, cfg: BotConfig): ShortType {
-  return strategy === 'open' ? cfg.SHORT_TYPE_OPEN : strategy === 'mid' ? cfg.SHORT_TYPE_MID : cfg.SHORT_TYPE_CLOSE;
+  return strategySetting(cfg, strategy, 'SHORT_TYPE');
 }
 
 function emptyRuleCounts(): Record<ScreenRule, number> {

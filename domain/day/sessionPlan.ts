@@ -1,23 +1,16 @@
 import type { StrategyName } from '../strategies/strategy';
+import { strategyEnabled, type StrategyEnabledConfig } from '../config/strategySettings';
 
-export interface SessionPlanConfig {
+export interface SessionPlanConfig extends StrategyEnabledConfig {
   readonly STRATEGY_SEQUENCE: readonly StrategyName[];
   readonly STRATEGY_OVERRIDE: StrategyName | null;
-  readonly STRAT_OPEN_ENABLED: boolean;
-  readonly STRAT_MID_ENABLED: boolean;
-  readonly STRAT_CLOSE_ENABLED: boolean;
 }
 
 /** Which sessions run today, in order: STRATEGY_OVERRIDE alone, else STRATEGY_SEQUENCE, minus disabled ones. */
 export function plannedSessions(cfg: SessionPlanConfig): { sessions: StrategyName[]; skipped: string[] } {
   const order = cfg.STRATEGY_OVERRIDE ? [cfg.STRATEGY_OVERRIDE] : [...cfg.STRATEGY_SEQUENCE];
-  const enabled: Record<StrategyName, boolean> = {
-    open: cfg.STRAT_OPEN_ENABLED,
-    mid: cfg.STRAT_MID_ENABLED,
-    close: cfg.STRAT_CLOSE_ENABLED,
-  };
-  const sessions = order.filter((s) => enabled[s]);
-  const skipped = order.filter((s) => !enabled[s]).map((s) => `${s} session skipped: STRAT_${s.toUpperCase()}_ENABLED=false`);
+  const sessions = order.filter((s) => strategyEnabled(cfg, s));
+  const skipped = order.filter((s) => !strategyEnabled(cfg, s)).map((s) => `${s} session skipped: STRAT_${s.toUpperCase()}_ENABLED=false`);
   return { sessions, skipped };
 }
 

@@ -10,6 +10,7 @@ import {
   utcMidnightMs,
   utcMsToNyWallTime,
 } from './nyTime';
+import { strategyKeyName } from '../config/strategySettings';
 
 /** The four timing keys of one strategy session (spec section 6, timing conventions). */
 export interface SessionTiming {
@@ -211,7 +212,7 @@ export function dstMisalignment(
   strategy: StrategyName,
   writtenFor: WrittenFor = 'EST',
 ): string | null {
-  const key = `START_TIME_${strategy.toUpperCase()}`;
+  const key = strategyKeyName('START_TIME', strategy);
   const session = regularSessionUtc(date);
   if (!session) return `${date}: the exchange is closed; ${key}=${startHHMM} UTC has no session`;
   const startMs = sessionStartUtcMs(date, startHHMM, 'utc');

@@ -1,5 +1,6 @@
 import type { BotConfig } from '../config/botConfigSchema';
 import type { StrategyName } from '../strategies/strategy';
+import { strategySetting } from '../config/strategySettings';
 
 /**
  * Session screening (spec section 6), pure: per-symbol facts and a strategy's config in, accepted symbols
@@ -132,7 +133,7 @@ export interface ScreenOutcome {
 }
 
 export function maxGapPct(cfg: ScreeningConfig, strategy: StrategyName): number {
-  return strategy === 'open' ? cfg.MAX_GAP_PCT_OPEN : strategy === 'mid' ? cfg.MAX_GAP_PCT_MID : cfg.MAX_GAP_PCT_CLOSE;
+  return strategySetting(cfg, strategy, 'MAX_GAP_PCT');
 }
 
 export function marketCapBand(cfg: ScreeningConfig, strategy: StrategyName): { min: number; max: number } {

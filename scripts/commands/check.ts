@@ -27,6 +27,7 @@ import { readSymbolListFile } from '../../activities/screening/symbolListFile';
 import { redactText, secretValuesOf } from '../../domain/config/secrets';
 import { leafCommand, runCommandLine, type CommandIo, type Writable } from './command';
 import { PROJECT_DIR } from './shared';
+import { strategyEnabled } from '../../domain/config/strategySettings';
 
 export type CheckOutcome = 'pass' | 'fail' | 'skip';
 export interface CheckItem {
@@ -132,8 +133,7 @@ export async function runChecklist(cwd: string, opts: ChecklistOptions = {}): Pr
   // 4. Strategies.
   const problems: string[] = [];
   for (const s of STRATEGY_NAMES) {
-    const enabled = s === 'open' ? bot.STRAT_OPEN_ENABLED : s === 'mid' ? bot.STRAT_MID_ENABLED : bot.STRAT_CLOSE_ENABLED;
-    if (!enabled) continue;
+    if (!strategyEnabled(bot, s)) continue;
     const r = getStrategy(s).selfCheck(bot, { vixPrevClose: null });
     if (!r.ok) problems.push(`${s}: ${r.problems.join('; ')}`);
   }
