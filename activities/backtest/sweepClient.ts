@@ -3,6 +3,7 @@ import type { EnvConfig } from '../../domain/config/envSchema';
 import { backtestSweepWorkflow, sweepProgressQuery, type SweepProgress } from '../../workflows/backtestSweep';
 import type { PortfolioRunSpec } from './runBacktest';
 import { cellSpec, type CellResult, type SweepCell } from './sweep';
+import { pollWhileRunning } from '../pollWhileRunning';
 
 export interface TemporalSweepOptions {
   /** A connected client; default: one from TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE. */
@@ -61,15 +62,7 @@ function reportProgress(ask: () => Promise<SweepProgress>, report: (done: number
       // No worker has taken the workflow's first task yet, or it has closed: the next ask, or the result, tells.
     }
   };
-  let pending: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    pending = pending.then(once);
-  }, 1000);
-  return async () => {
-    clearInterval(timer);
-    await pending;
-    await once();
-  };
+  return pollWhileRunning(once, 1000);
 }
 
 /**

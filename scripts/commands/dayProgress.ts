@@ -2,6 +2,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { SessionStatus } from '../../workflows/sessionApi';
 import { dayStatusQuery, type DayStatus } from '../../workflows/tradingDayApi';
 import type { Writable } from './command';
+import { pollWhileRunning } from '../../activities/pollWhileRunning';
 
 /**
  * What `day` prints while the day runs (README.md, "The CLI"): each session's start, its entries and exits
@@ -39,7 +40,6 @@ export function progressLines(previous: DayStatus | null, next: DayStatus): stri
 /** Prints progressLines while the day runs; the returned function stops watching (after a last reading). */
 export function watchDayProgress(handle: WorkflowHandle, out: Writable, intervalMs = 1000): () => Promise<void> {
   let previous: DayStatus | null = null;
-  let busy: Promise<void> = Promise.resolve();
   const read = async () => {
     try {
       const next = await handle.query(dayStatusQuery);
@@ -49,12 +49,5 @@ export function watchDayProgress(handle: WorkflowHandle, out: Writable, interval
       // The day may be between workflow tasks or already closed: the next reading, or the summary, tells.
     }
   };
-  const timer = setInterval(() => {
-    busy = busy.then(read);
-  }, intervalMs);
-  return async () => {
-    clearInterval(timer);
-    await busy;
-    await read();
-  };
+  return pollWhileRunning(read, intervalMs);
 }
