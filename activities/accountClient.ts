@@ -3,7 +3,6 @@ import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@te
 import { accountConfigFrom } from '../domain/risk/accountState';
 import type { DefenseRules } from '../domain/risk/defenseMode';
 import type { RiskConfig } from '../domain/risk/limits';
-import type { OutputMode } from '../domain/trades/tradeRecord';
 import type { accountWorkflow } from '../workflows/account';
 import {
   accountStatusQuery,
@@ -27,6 +26,7 @@ import {
   type SetDefenseModeRequest,
   type SetDefenseModeResult,
 } from '../workflows/accountApi';
+import type { OutputMode } from '../domain/vocabulary';
 
 /**
  * Activities through which workflows talk to the account workflow (a workflow cannot send an update to

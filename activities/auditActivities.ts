@@ -4,7 +4,7 @@ import { isConfigError } from '../domain/config/configError';
 import type { EnvConfig } from '../domain/config/envSchema';
 import { bookForMode, buildTradePostings } from '../domain/ledger/postings';
 import { outputMode, routingFlagsOf } from '../domain/routing';
-import type { OutputMode, TradeRecord } from '../domain/trades/tradeRecord';
+import type { TradeRecord } from '../domain/trades/tradeRecord';
 import { BackupError, createBackup, type BackupResult } from './backup/archive';
 import { rotateLogs as rotateLogFiles, type RotateResult } from './backup/rotation';
 import { LockTimeoutError } from './ledger/fileLock';
@@ -13,6 +13,7 @@ import { postEntries } from './ledger/ledgerStore';
 import { ManagerApiClient, ManagerApiError } from './ledger/managerApi';
 import { notify as sendAlert, NotifyDeliveryError, type NotifyEvent, type NotifyInput, type NotifyResult } from './notify/notifier';
 import { appendUnresolvedOrder, type UnresolvedOrder } from './notify/unresolvedOrders';
+import type { OutputMode } from '../domain/vocabulary';
 
 /*
  * Audit-trail activities: ledger posting and Manager.io export, alerts, backups and log rotation.

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { OutputMode } from '../domain/trades/tradeRecord';
 import type { AccountEvent, AccountEventActivities, DefenseModeEvent } from '../workflows/accountApi';
+import type { OutputMode } from '../domain/vocabulary';
 
 /**
  * Drains the account workflow's event outbox to disk:

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BrokerName } from '../domain/trades/tradeRecord';
 import { extractVersionTag } from '../domain/config/versionTag';
 import type { ClosingImbalance } from '../domain/strategies/enhancements';
 import { DEFAULT_MIN_TRADING_DAYS_TO_EXPIRY, tradingDaysBetween, type OptionChainSnapshot, type OptionQuote } from '../domain/instruments/putSelection';
@@ -8,6 +7,7 @@ import { addDays } from '../domain/market/nyTime';
 import type { ActivityDeps, DataScope } from './tradingActivities';
 import type { AssetClass } from './broker/brokerTypes';
 import { isRealBroker } from './broker/brokerFactory';
+import type { BrokerName } from '../domain/vocabulary';
 
 /**
  * Facts the session checks before an entry (issue 3): what a bearish entry may use, a two-sided quote for

@@ -2,7 +2,6 @@ import path from 'node:path';
 import type { Bar } from '../domain/market/bar';
 import type { VixSeries } from '../domain/backtest/signalAudit';
 import { fnv1a } from '../domain/orders/clientOrderId';
-import { isSimulatedBroker, type BrokerName } from '../domain/trades/tradeRecord';
 import type { Broker } from './broker/brokerTypes';
 import { SimBroker } from './broker/simBroker';
 import { BarStore } from './marketData/barStore';
@@ -12,6 +11,7 @@ import { loadMinuteBars } from './marketData/minuteBarCsv';
 import { loadVixCsv } from './marketData/vixCsv';
 import { outputPaths } from './outputs/outputPaths';
 import type { ActivityDeps, ReadinessProbe } from './tradingActivities';
+import { isSimulatedBroker, type BrokerName } from '../domain/vocabulary';
 
 export interface ReplayDepsOptions {
   readonly outputDir: string;

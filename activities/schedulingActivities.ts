@@ -3,10 +3,10 @@ import type { BotConfig } from '../domain/config/botConfigSchema';
 import { outputMode, routingFlagsOf } from '../domain/routing';
 import { plannedSessions } from '../domain/day/sessionPlan';
 import { sessionStartUtcMs } from '../domain/market/sessionWindow';
-import type { OutputMode } from '../domain/trades/tradeRecord';
 import type { DayInput } from '../workflows/tradingDayApi';
 import { listMinuteBarFiles, loadMinuteBars } from './marketData/minuteBarCsv';
 import { strategySetting } from '../domain/config/strategySettings';
+import type { OutputMode } from '../domain/vocabulary';
 
 export interface ScheduledDayPlan {
   readonly mode: OutputMode;

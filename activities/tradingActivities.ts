@@ -4,7 +4,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Bar } from '../domain/market/bar';
 import { vixCloseBefore, type VixSeries } from '../domain/backtest/signalAudit';
-import { isSimulatedBroker, type BrokerName, type OutputMode, type TradeRecord } from '../domain/trades/tradeRecord';
+import { type TradeRecord } from '../domain/trades/tradeRecord';
 import type { SummaryExtras, DailySummaryRecord } from '../domain/trades/dailySummary';
 import type { Broker, BrokerAccount, BrokerOrder, OrderRequest } from './broker/brokerTypes';
 import type { MarketDataSource } from './marketData/marketDataSource';
@@ -15,6 +15,7 @@ import { rejectedOrder } from './broker/rejectedOrder';
 import { ORDER_DEADLINE_PASSED, type OrderDeadline } from '../domain/orders/orderDeadline';
 import { marketNow } from '../domain/time/replayClock';
 import { PROBE_SYMBOL, brokerAccountCheck, marketDataCheck, withOneRetry } from './checks/readinessChecks';
+import { isSimulatedBroker, type BrokerName, type OutputMode } from '../domain/vocabulary';
 
 /**
  * Where activities get their brokers and market data. A TEST_MODE replay names its folder of minute

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { outputPaths } from '../activities/outputs/outputPaths';
-import { STRATEGY_NAMES } from '../domain/strategies/strategy';
-import type { OutputMode } from '../domain/trades/tradeRecord';
+import { STRATEGY_NAMES, type OutputMode } from '../domain/vocabulary';
 
 /*
  * Recent events for the logs page, read from the files the worker writes (output/logs/):

@@ -11,7 +11,6 @@ import { isConfigError } from '../domain/config/configError';
 import { isIPv4, isIPv6 } from '../domain/config/fieldTypes';
 import { redactText, secretValuesOf } from '../domain/config/secrets';
 import { outputMode, routingFlagsOf } from '../domain/routing';
-import type { OutputMode } from '../domain/trades/tradeRecord';
 import { confirmTradeSignal, defenseModeSignal, killSignal, stopSignal } from '../workflows/tradingDayApi';
 import { recentLogEntries, type LogKind } from './logSource';
 import { DEFAULT_LOGIN_LIMITS, LoginLimiter, type LoginLimits } from './loginLimiter';
@@ -21,6 +20,7 @@ import { editBotSetting, envBotTarget, fileVersion, settingRows } from './settin
 import { StatusSource } from './statusSource';
 import { errorPage, loginPage, logsFragment, logsPage, settingsPage, statusFragment, statusPage, type PageContext, type StatusView } from './views';
 import { clip, WebLog } from './webLog';
+import type { OutputMode } from '../domain/vocabulary';
 
 /*
  * The monitoring dashboard (spec section 13): a small fastify app, server-rendered, with one local

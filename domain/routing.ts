@@ -1,5 +1,5 @@
 import type { BotConfig } from './config/botConfigSchema';
-import type { OutputMode } from './trades/tradeRecord';
+import type { OutputMode } from './vocabulary';
 
 export type EndpointMode = 'paper' | 'live';
 

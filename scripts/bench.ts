@@ -27,7 +27,6 @@ import { botConfigSchema, type BotConfig } from '../domain/config/botConfigSchem
 import { isTradingDay, regularSessionUtc } from '../domain/market/exchangeCalendar';
 import { openTiming, sessionWindowFor } from '../domain/market/sessionWindow';
 import { OPEN_TRAILING_STOP } from '../domain/strategies/openRangeBreakout';
-import type { ExitReason } from '../domain/strategies/strategy';
 import type { SimulatedTrade } from '../domain/strategies/simulate';
 import { scriptArgs, type CommandSpec, type OptionValues } from './commands/args';
 import { runBacktestCommand } from './commands/backtest';
@@ -35,6 +34,7 @@ import { seededRandom } from './seededRandom';
 // Type only: the emulator day's modules (Temporal worker, emulator) load in its child process alone.
 import type { EmulatorDayFigures } from './bench/emulatorDay';
 import { emulatorDayJson, emulatorDayLines } from './bench/emulatorReport';
+import type { ExitReason } from '../domain/vocabulary';
 
 const ROOT = path.resolve(__dirname, '..');
 const BENCH = path.join(ROOT, 'output', 'bench');

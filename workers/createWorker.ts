@@ -9,9 +9,9 @@ import { createProtectionActivities } from '../activities/broker/protectionActiv
 import { createEntryCheckActivities } from '../activities/entryCheckActivities';
 import { createScreenerActivities } from '../activities/screening/screenerActivities';
 import type { ScreeningDataProvider } from '../activities/screening/screeningDataProvider';
-import type { OutputMode } from '../domain/trades/tradeRecord';
 import { classifyActivityErrors } from '../activities/activityFailures';
 import { createSearchAttributeActivities } from './searchAttributeActivities';
+import type { OutputMode } from '../domain/vocabulary';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 

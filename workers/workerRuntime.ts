@@ -5,7 +5,6 @@ import type { LoadedConfig } from '../activities/config/loadConfig';
 import { ConfigError } from '../domain/config/configError';
 import { createActivityDeps } from '../activities/replayDeps';
 import { createLiveWiring, type RealBrokerName } from '../activities/broker/brokerFactory';
-import { isSimulatedBroker } from '../domain/trades/tradeRecord';
 import { assertLiveGate } from '../activities/liveGate';
 import { outputMode, routingFlagsOf } from '../domain/routing';
 import { createSchedulingActivities } from '../activities/schedulingActivities';
@@ -16,6 +15,7 @@ import { createTradingWorker } from './createWorker';
 import { metricsTelemetry } from './metrics';
 import { marketTimeSource } from '../activities/marketData/rateLimiter';
 import type { ReplayClock } from '../domain/time/replayClock';
+import { isSimulatedBroker } from '../domain/vocabulary';
 
 export interface WorkerRuntimeOptions {
   /** The validated settings (only `bot` and `env` are read, so the rehearsal can pass its own). */

@@ -33,7 +33,6 @@ import {
   RETAINED_DAYS,
 } from '../domain/risk/accountState';
 import { addDays } from '../domain/risk/riskDates';
-import type { BrokerName, OutputMode } from '../domain/trades/tradeRecord';
 import {
   accountStatusQuery,
   brokerHaltedSignal,
@@ -51,6 +50,7 @@ import {
   type WatchBrokerHaltsRequest,
 } from './accountApi';
 import { RETRY_POLICIES } from '../domain/errors/retryPolicy';
+import type { BrokerName, OutputMode } from '../domain/vocabulary';
 
 /**
  * The account: a long-lived entity workflow (one per deployment mode, id `tradebot-account-<mode>`) that

@@ -1,5 +1,4 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { OutputMode, BrokerName } from '../domain/trades/tradeRecord';
 import type {
   AccountEvent,
   AccountStatus as DomainAccountStatus,
@@ -18,6 +17,7 @@ import type {
   SetDefenseModeRequest,
   SetDefenseModeResult,
 } from '../domain/risk/accountState';
+import type { OutputMode, BrokerName } from '../domain/vocabulary';
 
 /**
  * The account workflow's message API: definitions shared by the workflow, other workflows, activities and

@@ -14,7 +14,7 @@ import type { Bar } from '../domain/market/bar';
 import { MINUTE_MS } from '../domain/market/bar';
 import { sessionEnd, sessionWindowFor, strategyTiming } from '../domain/market/sessionWindow';
 import { getStrategy } from '../domain/strategies/strategies';
-import type { Decision, EntrySignal, ExitReason, ExitSignal, SymbolTracker } from '../domain/strategies/strategy';
+import type { Decision, EntrySignal, ExitSignal, SymbolTracker } from '../domain/strategies/strategy';
 import { chooseInstrument, type InstrumentChoice } from '../domain/instruments/bearishInstrument';
 import type { TradeRecord } from '../domain/trades/tradeRecord';
 import { brokerHaltedSignal, type CapacityGrant } from './accountApi';
@@ -52,6 +52,7 @@ import { PATCHES } from './patches';
 import { recordBarFetch, recordOrder } from './botMetrics';
 import { DAY_STATE, HALTED, TRADING_DATE } from './searchAttributes';
 import { strategySetting } from '../domain/config/strategySettings';
+import type { ExitReason } from '../domain/vocabulary';
 
 /**
  * One strategy session (OPEN, MID or CLOSE) on one date: screening, analysis, entries and monitoring

@@ -1,9 +1,8 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { BotConfig } from '../domain/config/botConfigSchema';
 import type { ReplayClock } from '../domain/time/replayClock';
-import type { Side, StrategyName } from '../domain/strategies/strategy';
-import type { BrokerName, OutputMode } from '../domain/trades/tradeRecord';
 import type { OperatorAction, TradeConfirmation } from './tradingDayApi';
+import type { Side, StrategyName, BrokerName, OutputMode } from '../domain/vocabulary';
 
 export type SessionState = 'idle' | 'screening' | 'analyzing' | 'trading' | 'monitoring' | 'halted' | 'done';
 

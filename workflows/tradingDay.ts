@@ -20,10 +20,8 @@ import type { AccountActivities } from '../activities/accountClient';
 import type { AuditActivities } from '../activities/auditActivities';
 import { isTradingDay, holidayName } from '../domain/market/exchangeCalendar';
 import { dstMisalignment, sessionStartUtcMs } from '../domain/market/sessionWindow';
-import type { StrategyName } from '../domain/strategies/strategy';
 import { outputMode, routingFlagsOf } from '../domain/routing';
 import { capitalReport } from '../domain/risk/capital';
-import type { BrokerName } from '../domain/trades/tradeRecord';
 import { liveClock, realDelayUntil, type ReplayClock } from '../domain/time/replayClock';
 import { plannedSessions, weekdayOf } from '../domain/day/sessionPlan';
 import {
@@ -57,6 +55,7 @@ import { BROKER, DAY_STATE, HALTED, MODE, STRATEGY, TRADING_DATE } from './searc
 import type { SearchAttributeActivities } from '../workers/searchAttributeActivities';
 import { RETRY_POLICIES } from '../domain/errors/retryPolicy';
 import { strategySetting } from '../domain/config/strategySettings';
+import type { StrategyName, BrokerName } from '../domain/vocabulary';
 
 const { startupChecks, brokerAccount } = proxyActivities<TradingActivities>({
   startToCloseTimeout: '1 minute',

@@ -1,10 +1,9 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { BotConfig } from '../domain/config/botConfigSchema';
 import type { ReplayClock } from '../domain/time/replayClock';
-import type { StrategyName } from '../domain/strategies/strategy';
-import type { BrokerName, OutputMode } from '../domain/trades/tradeRecord';
 import type { Connectivity, SessionStatus } from './sessionApi';
 import type { DefenseSource, DefenseTrigger } from '../domain/risk/defenseMode';
+import type { StrategyName, BrokerName, OutputMode } from '../domain/vocabulary';
 
 export type DayState = 'idle' | 'screening' | 'analyzing' | 'trading' | 'monitoring' | 'halted' | 'done';
 

@@ -4,12 +4,12 @@ import { computeMetrics, type BacktestMetrics } from '../../domain/backtest/metr
 import { instrumentSymbolsFor, runPortfolio, type ExecutionModel, type PortfolioResult } from '../../domain/backtest/portfolio';
 import type { VixSeries } from '../../domain/backtest/signalAudit';
 import type { BotConfig } from '../../domain/config/botConfigSchema';
-import type { StrategyName } from '../../domain/strategies/strategy';
 import { loadVixCsv } from '../marketData/vixCsv';
 import { loadColumns, type LoadedColumns } from './barCache';
 import { symbolDayCharts, writeReport, type SweepRow } from './htmlReport';
 import { backtestOutputFiles, writeBacktestOutputs, type BacktestOutputFiles } from './outputs';
 import { createProgress } from './progress';
+import type { StrategyName } from '../../domain/vocabulary';
 
 /** Everything one portfolio run needs; plain data, so a worker thread or a Temporal activity can take it. */
 export interface PortfolioRunSpec {

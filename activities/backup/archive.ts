@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
-import type { OutputMode } from '../../domain/trades/tradeRecord';
 import { decodeKey } from '../config/envBotCrypto';
 import { writeFileAtomic } from '../outputs/atomicFile';
+import type { OutputMode } from '../../domain/vocabulary';
 
 /*
  * Session backups (spec section 9, `backups/`): logs, trade history, summaries and the ledger of one mode

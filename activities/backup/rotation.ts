@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { OutputMode } from '../../domain/trades/tradeRecord';
 import { ledgerBackupDir } from '../ledger/ledgerStore';
+import type { OutputMode } from '../../domain/vocabulary';
 
 /*
  * Log rotation (spec section 9: "old logs rotate after a retention period"): each active log of the mode

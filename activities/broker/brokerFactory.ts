@@ -1,3 +1,4 @@
+import type { LiveBrokerName } from '../../domain/vocabulary';
 import type { BotConfig } from '../../domain/config/botConfigSchema';
 import { RESERVED_BROKERS, SUPPORTED_BROKERS } from '../../domain/config/botConfigSchema';
 import { ConfigError } from '../../domain/config/configError';
@@ -119,7 +120,7 @@ export function isRealBroker(b: Broker): b is RealBroker {
 // ---------------------------------------------------------------------------------------------
 // Endpoint selection.
 
-export type RealBrokerName = (typeof SUPPORTED_BROKERS)[number];
+export type RealBrokerName = LiveBrokerName;
 
 /** Alpaca's live trading host; a paper configuration must never resolve to it. */
 export const ALPACA_LIVE_HOSTS = ['api.alpaca.markets'];
@@ -368,6 +369,29 @@ export interface LiveWiring {
   close(): Promise<void>;
 }
 
+/** The key pair the bar source reads market data with, the data host, and the .env key names (for messages). */
+export interface AlpacaDataKeys {
+  readonly keyId: string;
+  readonly secret: string;
+  readonly dataUrl: string;
+  readonly keyNames: string;
+}
+
+/**
+ * Market data serves paper and live accounts alike: the keys of the configured Alpaca mode, else whichever
+ * Alpaca key pair is set; null when none is. The live bar source and `data download` both read them here.
+ */
+export function alpacaDataKeys(bot: FactoryBotConfig, env: FactoryEnvConfig, dataUrl?: string): AlpacaDataKeys | null {
+  const ep = alpacaEndpoint(bot, env, dataUrl);
+  const pairs: [string | undefined, string | undefined, string][] = [
+    [ep.keyId, ep.secret, ep.keyNames.join(' / ')],
+    [env.ALPACA_PAPER_API_KEY, env.ALPACA_PAPER_SECRET_KEY, 'ALPACA_PAPER_API_KEY / ALPACA_PAPER_SECRET_KEY'],
+    [env.ALPACA_LIVE_API_KEY, env.ALPACA_LIVE_SECRET_KEY, 'ALPACA_LIVE_API_KEY / ALPACA_LIVE_SECRET_KEY'],
+  ];
+  const found = pairs.find(([k, s]) => k !== undefined && s !== undefined);
+  return found ? { keyId: found[0]!, secret: found[1]!, dataUrl: ep.dataUrl, keyNames: found[2] } : null;
+}
+
 /**
  * Everything a live or paper worker needs, authenticated before any session: a failure is a hard stop
  * (ConfigError listing what to fix). Bars come from Alpaca's data API, which serves paper and live
@@ -382,13 +406,7 @@ export async function createLiveWiring(options: LiveWiringOptions): Promise<Live
   if (first.done) {
     throw new ConfigError('no real broker is configured for a live or paper session (enable ALPACA_ENABLED or IBKR_ENABLED with credentials)');
   }
-  const ep = alpacaEndpoint(opts.bot, opts.env, opts.alpacaDataUrl);
-  const pairs: [string | undefined, string | undefined, string][] = [
-    [ep.keyId, ep.secret, ep.keyNames.join(' / ')],
-    [opts.env.ALPACA_PAPER_API_KEY, opts.env.ALPACA_PAPER_SECRET_KEY, 'ALPACA_PAPER_API_KEY / ALPACA_PAPER_SECRET_KEY'],
-    [opts.env.ALPACA_LIVE_API_KEY, opts.env.ALPACA_LIVE_SECRET_KEY, 'ALPACA_LIVE_API_KEY / ALPACA_LIVE_SECRET_KEY'],
-  ];
-  const keys = pairs.find(([k, s]) => k !== undefined && s !== undefined);
+  const keys = alpacaDataKeys(opts.bot, opts.env, opts.alpacaDataUrl);
   if (!keys) {
     await Promise.all([...brokers.values()].map((b) => b.close()));
     throw new ConfigError(
@@ -396,13 +414,13 @@ export async function createLiveWiring(options: LiveWiringOptions): Promise<Live
     );
   }
   const marketData = new AlpacaBarsSource({
-    keyId: keys[0] as string,
-    secret: keys[1] as string,
-    dataUrl: ep.dataUrl,
+    keyId: keys.keyId,
+    secret: keys.secret,
+    dataUrl: keys.dataUrl,
     timeoutMs: Math.round(opts.bot.API_TIMEOUT * 1000),
     feed: opts.stockFeed,
     limiter: limiters.data,
-    credentialKeys: keys[2],
+    credentialKeys: keys.keyNames,
   });
   if (!opts.env.FINNHUB_API_KEY) {
     await Promise.all([...brokers.values()].map((b) => b.close()));

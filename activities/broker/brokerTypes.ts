@@ -1,3 +1,4 @@
+import type { LiveBrokerName } from '../../domain/vocabulary';
 /**
  * The one broker interface. Each broker (simulated, Alpaca, IBKR) is one module behind it.
  * Plain serialisable data in and out, so activities can pass it through Temporal.
@@ -58,7 +59,7 @@ export interface BrokerCapabilities {
 }
 
 export interface Broker {
-  readonly name: 'sim' | 'alpaca' | 'ibkr';
+  readonly name: 'sim' | LiveBrokerName;
   readonly capabilities: BrokerCapabilities;
   authenticate(): Promise<void>;
   submitOrder(req: OrderRequest): Promise<BrokerOrder>;

@@ -1,5 +1,4 @@
-import type { BrokerName, Instrument, OutputMode, TradeRecord } from '../../domain/trades/tradeRecord';
-import type { ExitReason, Side, StrategyName } from '../../domain/strategies/strategy';
+import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import {
   adoptedExitReason,
   adoptedTradeRecord,
@@ -16,6 +15,7 @@ import { currentAttempt, type ActivityDeps, type DataScope } from '../tradingAct
 import type { AssetClass, Broker, BrokerOrder, OrderRequest, OrderSide } from './brokerTypes';
 import { isRealBroker, type BrokerExtensions, type ProtectiveStopRequest, type ProtectiveStopResult } from './brokerFactory';
 import { adoptionExit, defaultIsBotOrder, protectedExit, reconcileOrphanOrders, type AdoptionExit, type Discrepancy } from './reconcile';
+import type { BrokerName, Instrument, OutputMode, ExitReason, Side, StrategyName } from '../../domain/vocabulary';
 
 /**
  * Order safety around a position's life (issue 5, spec section 8): the stop a real broker holds, the exit

@@ -7,10 +7,10 @@ import type { BotConfig } from '../../domain/config/botConfigSchema';
 import type { EnvConfig } from '../../domain/config/envSchema';
 import { isEmail } from '../../domain/config/fieldTypes';
 import { redactText, secretValuesOf } from '../../domain/config/secrets';
-import type { OutputMode } from '../../domain/trades/tradeRecord';
 import { appendDurable } from '../outputs/atomicFile';
 import { outputPaths } from '../outputs/outputPaths';
 import { withFileLockSync } from '../ledger/fileLock';
+import type { OutputMode } from '../../domain/vocabulary';
 
 /*
  * Alerts (spec section 12): e-mail through SMTP (nodemailer) and an optional Slack-style webhook, for

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import type { OutputMode } from '../../domain/trades/tradeRecord';
 import { appendDurable } from '../outputs/atomicFile';
 import { outputPaths } from '../outputs/outputPaths';
+import type { OutputMode } from '../../domain/vocabulary';
 
 /*
  * logs/unresolved_orders_<mode>.log (spec sections 8 and 9): one line per escalated or unrecoverable

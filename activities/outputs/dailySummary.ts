@@ -1,7 +1,8 @@
-import type { OutputMode, TradeRecord } from '../../domain/trades/tradeRecord';
+import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import { readJsonFile, writeFileAtomic } from './atomicFile';
 import { outputPaths } from './outputPaths';
 import { summarizeDay, type DailySummaryRecord, type SummaryExtras } from '../../domain/trades/dailySummary';
+import type { OutputMode } from '../../domain/vocabulary';
 
 /** Writes (or replaces) the date's entry in summaries/daily_summary_<mode>.json, atomically. */
 export function writeDailySummary(

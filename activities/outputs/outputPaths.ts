@@ -1,6 +1,5 @@
 import path from 'node:path';
-import type { StrategyName } from '../../domain/strategies/strategy';
-import type { OutputMode } from '../../domain/trades/tradeRecord';
+import type { StrategyName, OutputMode } from '../../domain/vocabulary';
 
 /** Every output file name, in one place, from the mode chosen by domain/routing.ts. Spec section 9. */
 export function outputPaths(outputDir: string, mode: OutputMode) {

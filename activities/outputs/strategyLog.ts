@@ -1,8 +1,7 @@
 import fs from 'node:fs';
-import type { StrategyName } from '../../domain/strategies/strategy';
-import type { OutputMode } from '../../domain/trades/tradeRecord';
 import { appendDurable } from './atomicFile';
 import { outputPaths } from './outputPaths';
+import type { StrategyName, OutputMode } from '../../domain/vocabulary';
 
 /** One line of a strategy log: what the session saw and decided. Times are UTC. */
 export interface StrategyLogEvent {

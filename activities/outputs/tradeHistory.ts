@@ -1,7 +1,8 @@
 import fs from 'node:fs';
-import type { OutputMode, TradeRecord } from '../../domain/trades/tradeRecord';
+import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import { appendDurable, readJsonFile, writeFileAtomic } from './atomicFile';
 import { outputPaths } from './outputPaths';
+import type { OutputMode } from '../../domain/vocabulary';
 
 export const TRADE_HISTORY_COLUMNS = [
   'timestamp', 'tradeId', 'date', 'strategy_name', 'ticker', 'underlying', 'side', 'instrument', 'size',

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import type { OutputMode } from '../../domain/trades/tradeRecord';
 import { DEFAULT_MAX_STACK_CHARS, boundedStack, describeError, type ErrorClass } from '../../domain/errors/errorClasses';
 import { appendUnresolvedOrder as writeUnresolvedOrder, STACK_LIMIT, type UnresolvedOrder } from '../notify/unresolvedOrders';
 import { outputPaths } from './outputPaths';
+import type { OutputMode } from '../../domain/vocabulary';
 
 /**
  * Escalations into `logs/unresolved_orders_<mode>.log` (spec sections 8 and 9). The file has one writer,

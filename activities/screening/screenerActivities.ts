@@ -8,10 +8,10 @@ import type { Bar } from '../../domain/market/bar';
 import { regularSessionUtc } from '../../domain/market/exchangeCalendar';
 import { addDays } from '../../domain/market/nyTime';
 import { screen, type ScreenRule, type ScreeningConfig, type ScreeningFacts, type ScreenSkip } from '../../domain/screening/screen';
-import type { StrategyName } from '../../domain/strategies/strategy';
 import type { MarketDataSource } from '../marketData/marketDataSource';
 import type { ScreeningDataProvider } from './screeningDataProvider';
 import { readSymbolListFile } from './symbolListFile';
+import type { StrategyName } from '../../domain/vocabulary';
 
 /**
  * The screener activity: builds each candidate's facts and applies domain/screening/screen.ts.

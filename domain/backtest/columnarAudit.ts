@@ -3,10 +3,11 @@ import { isTradingDay } from '../market/exchangeCalendar';
 import type { SimulatedTrade } from '../strategies/simulate';
 import { getStrategy } from '../strategies/strategies';
 import { SessionTracker } from '../strategies/sessionTracker';
-import type { Decision, StrategyName, SymbolTracker } from '../strategies/strategy';
+import type { Decision, SymbolTracker } from '../strategies/strategy';
 import type { ColumnarMarket, SymbolSeries } from './columnar';
 import { compareText } from './market';
 import { signalAuditWarnings, vixCloseBefore, type SignalAuditInput, type SignalAuditResult } from './signalAudit';
+import type { StrategyName } from '../vocabulary';
 
 /**
  * The signal audit (`runSignalAudit`) on the columnar form: the same trackers, the same rows and warnings

@@ -1,6 +1,6 @@
 import { regularSessionUtc } from '../market/exchangeCalendar';
-import type { StrategyName } from '../strategies/strategy';
 import type { TradeRecord } from '../trades/tradeRecord';
+import type { StrategyName } from '../vocabulary';
 
 /**
  * Backtest metrics, per strategy and overall (definitions also in docs/backtest.md). Counted trades are

@@ -22,13 +22,14 @@ import {
 } from '../risk/accountState';
 import { outputMode, routingFlagsOf } from '../routing';
 import { getStrategy } from '../strategies/strategies';
-import type { EntrySignal, ExitReason, StrategyName, SymbolTracker } from '../strategies/strategy';
-import type { BrokerName, TradeRecord } from '../trades/tradeRecord';
+import type { EntrySignal, SymbolTracker } from '../strategies/strategy';
+import type { TradeRecord } from '../trades/tradeRecord';
 import { closeAtOrBefore, compareText, type BacktestMarket } from './market';
 import { screenSymbol, type ScreenRule, type ScreeningFacts } from '../screening/screen';
 import { addDays } from '../market/nyTime';
 import { vixCloseBefore, type VixSeries } from './signalAudit';
 import { strategySetting } from '../config/strategySettings';
+import type { ExitReason, StrategyName, BrokerName } from '../vocabulary';
 
 /**
  * Portfolio mode (spec section 11): what the live bot would have done on historical bars, with the same

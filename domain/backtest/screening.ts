@@ -1,6 +1,6 @@
 import type { BotConfig } from '../config/botConfigSchema';
 import { screenSymbol as sharedScreenSymbol, type ScreenRule, type ScreeningConfig } from '../screening/screen';
-import type { StrategyName } from '../strategies/strategy';
+import type { StrategyName } from '../vocabulary';
 
 /**
  * The backtester screens with the shared rules (domain/screening/screen.ts) under TEST_MODE logic, on the

@@ -4,7 +4,7 @@ import { isTradingDay } from '../market/exchangeCalendar';
 import { dstMisalignment, strategyTiming } from '../market/sessionWindow';
 import { simulateSymbolDay, type SimulatedTrade } from '../strategies/simulate';
 import { getStrategy } from '../strategies/strategies';
-import type { StrategyName } from '../strategies/strategy';
+import type { StrategyName } from '../vocabulary';
 
 /** Bars grouped by symbol, then by UTC date (YYYY-MM-DD); each day's bars ascending. */
 export type BarsBySymbolDate = ReadonlyMap<string, ReadonlyMap<string, readonly Bar[]>>;

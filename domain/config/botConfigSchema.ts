@@ -10,11 +10,13 @@ import {
   versionTagField,
   wordListField,
 } from './fieldTypes';
+import { LIVE_BROKER_NAMES, STRATEGY_NAMES, type StrategyName } from '../vocabulary';
 
 export const SHORT_TYPES = ['LongPut', 'InverseETF', 'ShortSell', 'disabled'] as const;
-export const SUPPORTED_BROKERS = ['alpaca', 'ibkr'] as const;
+/** The brokers a configuration may enable (the live ones of domain/vocabulary.ts). */
+export const SUPPORTED_BROKERS = LIVE_BROKER_NAMES;
 export const RESERVED_BROKERS = ['tradier', 'webull', 'robinhood'] as const;
-const STRATEGIES = ['open', 'mid', 'close'] as const;
+const STRATEGIES = STRATEGY_NAMES;
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const fraction = { min: 0, max: 1 };
 const minutes = { min: 1, max: 390, int: true };
@@ -80,7 +82,7 @@ export const botConfigShape = {
     .transform((s, ctx) => {
       const t = s.trim().toLowerCase();
       if (t === '') return null;
-      if ((STRATEGIES as readonly string[]).includes(t)) return t as (typeof STRATEGIES)[number];
+      if ((STRATEGIES as readonly string[]).includes(t)) return t as StrategyName;
       ctx.addIssue({ code: 'custom', message: 'allowed: empty or one of open | mid | close' });
       return z.NEVER;
     }),

@@ -1,5 +1,5 @@
-import type { StrategyName } from '../strategies/strategy';
 import type { BotConfig } from './botConfigSchema';
+import type { StrategyName } from '../vocabulary';
 
 /**
  * The one accessor for per-strategy settings of `.env_bot`: keys written `<KEY>_OPEN`, `<KEY>_MID`,

@@ -1,5 +1,5 @@
-import type { StrategyName } from '../strategies/strategy';
 import { strategyEnabled, type StrategyEnabledConfig } from '../config/strategySettings';
+import type { StrategyName } from '../vocabulary';
 
 export interface SessionPlanConfig extends StrategyEnabledConfig {
   readonly STRATEGY_SEQUENCE: readonly StrategyName[];

@@ -1,7 +1,6 @@
-import type { Side } from '../strategies/strategy';
-import type { Instrument } from '../trades/tradeRecord';
 import { inverseEtfFor } from './inverseEtfMap';
 import { selectPut, syntheticOptionChain, type OptionChainSnapshot } from './putSelection';
+import type { Side, Instrument } from '../vocabulary';
 
 export type ShortType = 'LongPut' | 'InverseETF' | 'ShortSell' | 'disabled';
 

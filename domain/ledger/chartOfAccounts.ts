@@ -1,4 +1,4 @@
-import { isSimulatedBroker, type BrokerName } from '../trades/tradeRecord';
+import { isSimulatedBroker, type BrokerName } from '../vocabulary';
 
 /*
  * The two books of spec section 10 and their charts of accounts. Codes are this product's stable ids

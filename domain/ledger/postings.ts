@@ -1,6 +1,7 @@
-import { BROKER_NAMES, isSimulatedBroker, type OutputMode, type TradeRecord } from '../trades/tradeRecord';
+import { type TradeRecord } from '../trades/tradeRecord';
 import { accountFor, type LedgerBook } from './chartOfAccounts';
 import { tradeUuid } from './uuid';
+import { BROKER_NAMES, isSimulatedBroker, type OutputMode } from '../vocabulary';
 
 /*
  * Double-entry postings for one trade, built from the validated TradeRecord the session workflow

@@ -1,4 +1,3 @@
-import type { StrategyName } from '../strategies/strategy';
 import { MINUTE_MS } from './bar';
 import { regularSessionUtc } from './exchangeCalendar';
 import {
@@ -11,6 +10,7 @@ import {
   utcMsToNyWallTime,
 } from './nyTime';
 import { strategyKeyName } from '../config/strategySettings';
+import type { StrategyName } from '../vocabulary';
 
 /** The four timing keys of one strategy session (spec section 6, timing conventions). */
 export interface SessionTiming {

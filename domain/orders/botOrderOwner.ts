@@ -3,8 +3,8 @@ import { parseOccSymbol } from '../instruments/occSymbol';
 import { isTradingDay, regularSessionUtc } from '../market/exchangeCalendar';
 import { addDays, utcMsToNyWallTime } from '../market/nyTime';
 import { CLOSE_EXIT_LEAD_MS } from '../market/sessionWindow';
-import { STRATEGY_NAMES, type ExitReason, type Side, type StrategyName } from '../strategies/strategy';
-import { BROKER_NAMES, type BrokerName, type Instrument, type OutputMode, type TradeRecord } from '../trades/tradeRecord';
+import { type TradeRecord } from '../trades/tradeRecord';
+import { STRATEGY_NAMES, type ExitReason, type Side, type StrategyName, BROKER_NAMES, type BrokerName, type Instrument, type OutputMode } from '../vocabulary';
 
 /**
  * Which broker positions are the bot's (issue 13, defect 8). Client order ids are deterministic

@@ -1,4 +1,4 @@
-import type { StrategyName } from '../strategies/strategy';
+import type { StrategyName } from '../vocabulary';
 
 /**
  * The stop a real broker holds for a freshly filled entry (spec section 6 exits, issue 5): a 2% trailing

@@ -1,5 +1,3 @@
-import { BROKER_NAMES, type BrokerName, type Instrument } from '../trades/tradeRecord';
-import type { Side, StrategyName } from '../strategies/strategy';
 import {
   isMarginalSignal,
   perTradeCapDollars,
@@ -30,6 +28,7 @@ import {
 } from './limits';
 import { addDays, isIsoDate } from './riskDates';
 import { weightAt } from './weights';
+import { BROKER_NAMES, type BrokerName, type Instrument, type Side, type StrategyName } from '../vocabulary';
 
 /**
  * The state the account workflow holds, and the reducers that change it. Pure and deterministic:

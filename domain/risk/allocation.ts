@@ -1,7 +1,6 @@
-import type { Instrument } from '../trades/tradeRecord';
-import type { Side } from '../strategies/strategy';
 import { effectiveLimits, type RiskConfig } from './limits';
 import { weightsFor } from './weights';
+import type { Instrument, Side } from '../vocabulary';
 
 /**
  * Position sizing (spec section 7). Pure and deterministic. All amounts in account currency.

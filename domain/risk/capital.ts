@@ -1,4 +1,4 @@
-import type { BrokerName } from '../trades/tradeRecord';
+import type { BrokerName } from '../vocabulary';
 
 /**
  * Capital and rebalancing (spec section 7). Pure and deterministic. Reports only: money is never moved

@@ -1,6 +1,6 @@
 import type { BotConfig } from '../config/botConfigSchema';
-import type { StrategyName } from '../strategies/strategy';
 import { strategySetting } from '../config/strategySettings';
+import type { StrategyName } from '../vocabulary';
 
 /**
  * Session screening (spec section 6), pure: per-symbol facts and a strategy's config in, accepted symbols

@@ -8,7 +8,8 @@ import { vixGate } from './enhancements';
 import { SessionTracker, type EntryCandidate, type StrategyRules } from './sessionTracker';
 import { dateWarnings, result, timingProblems } from './selfCheckCommon';
 import { BOLLINGER_K, BOLLINGER_PERIOD } from './vwapMeanReversion';
-import type { ExitReason, OpenPosition, Strategy } from './strategy';
+import type { OpenPosition, Strategy } from './strategy';
+import type { ExitReason } from '../vocabulary';
 
 export type CloseConfig = Pick<
   BotConfig,

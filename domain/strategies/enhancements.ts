@@ -1,6 +1,6 @@
 import type { BollingerBands } from '../indicators/bollinger';
-import type { Side } from './strategy';
 import { compareVersionTags } from '../config/versionTag';
+import type { Side } from '../vocabulary';
 
 /**
  * Enhancements: small allow/block rules layered on a strategy's core signal (spec section 6).

@@ -3,7 +3,8 @@ import type { Bar } from '../market/bar';
 import { openTiming, sessionWindowFor } from '../market/sessionWindow';
 import { SessionTracker, type EntryCandidate, type StrategyRules } from './sessionTracker';
 import { dateWarnings, fractionProblem, result, timingProblems } from './selfCheckCommon';
-import type { ExitReason, OpenPosition, Strategy } from './strategy';
+import type { OpenPosition, Strategy } from './strategy';
+import type { ExitReason } from '../vocabulary';
 
 export type OpenConfig = Pick<
   BotConfig,

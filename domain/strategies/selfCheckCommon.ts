@@ -1,7 +1,8 @@
 import { isTradingDay } from '../market/exchangeCalendar';
 import { dstMisalignment, type SessionTimeAnchor, type SessionTiming } from '../market/sessionWindow';
 import { hhmmToMinutes, MINUTES_PER_DAY } from '../market/nyTime';
-import type { SelfCheckResult, StrategyName } from './strategy';
+import type { SelfCheckResult } from './strategy';
+import type { StrategyName } from '../vocabulary';
 
 /** Timing problems shared by all strategies: each UTC date stands alone, so the windows must fit in it. */
 export function timingProblems(strategy: StrategyName, timing: SessionTiming): string[] {

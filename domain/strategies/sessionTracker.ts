@@ -1,7 +1,8 @@
 import { MINUTE_MS, type Bar } from '../market/bar';
 import { utcMidnightMs } from '../market/nyTime';
 import type { SessionWindow } from '../market/sessionWindow';
-import type { Decision, ExitReason, ExitSignal, OpenPosition, Side, SymbolTracker } from './strategy';
+import type { Decision, ExitSignal, OpenPosition, SymbolTracker } from './strategy';
+import type { ExitReason, Side } from '../vocabulary';
 
 const DAY_MS = 86_400_000;
 

@@ -1,5 +1,6 @@
 import type { Bar } from '../market/bar';
-import type { Decision, ExitReason, Side, Strategy, StrategyContext, StrategyName, SymbolTracker } from './strategy';
+import type { Decision, Strategy, StrategyContext, SymbolTracker } from './strategy';
+import type { ExitReason, Side, StrategyName } from '../vocabulary';
 
 /** One simulated round trip: entry and exit at bar closes (signal audit semantics). Times are bar starts. */
 export interface SimulatedTrade {

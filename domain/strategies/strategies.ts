@@ -1,8 +1,9 @@
 import type { BotConfig } from '../config/botConfigSchema';
 import { closeMomentumFade } from './closeMomentumFade';
 import { openRangeBreakout } from './openRangeBreakout';
-import type { Strategy, StrategyName } from './strategy';
+import type { Strategy } from './strategy';
 import { vwapMeanReversion } from './vwapMeanReversion';
+import type { StrategyName } from '../vocabulary';
 
 const REGISTRY: Readonly<Record<StrategyName, Strategy<BotConfig>>> = {
   open: openRangeBreakout,

@@ -1,26 +1,6 @@
 import type { BotConfig } from '../config/botConfigSchema';
 import type { Bar } from '../market/bar';
-
-/** The strategy vocabulary shared by workflows, the backtester and the outputs. */
-export type StrategyName = 'open' | 'mid' | 'close';
-export const STRATEGY_NAMES: readonly StrategyName[] = ['open', 'mid', 'close'];
-
-/** Direction of the underlying: long = bullish, short = bearish. */
-export type Side = 'long' | 'short';
-
-export type ExitReason =
-  | 'vwap_touch'
-  | 'stop_loss'
-  | 'trailing_stop'
-  | 'hold_limit'
-  | 'market_close'
-  | 'no_more_bars'
-  // Reasons that come from operations rather than strategy rules.
-  | 'kill_switch'
-  | 'stopped'
-  | 'session_end'
-  // A bot position no session tracked (left by a crash, a failed or earlier session), exited at reconciliation.
-  | 'reconciled';
+import type { ExitReason, Side, StrategyName } from '../vocabulary';
 
 export interface EntrySignal {
   readonly kind: 'entry';

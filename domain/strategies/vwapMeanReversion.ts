@@ -7,7 +7,8 @@ import { midTiming, sessionWindowFor } from '../market/sessionWindow';
 import { adxFilter, bollingerConfluence } from './enhancements';
 import { SessionTracker, type EntryCandidate, type StrategyRules } from './sessionTracker';
 import { dateWarnings, fractionProblem, result, timingProblems } from './selfCheckCommon';
-import type { ExitReason, OpenPosition, Side, Strategy } from './strategy';
+import type { OpenPosition, Strategy } from './strategy';
+import type { ExitReason, Side } from '../vocabulary';
 
 export type MidConfig = Pick<
   BotConfig,

@@ -1,4 +1,5 @@
-import type { OutputMode, TradeRecord } from './tradeRecord';
+import type { TradeRecord } from './tradeRecord';
+import type { OutputMode } from '../vocabulary';
 
 export interface SummaryExtras {
   readonly strategiesRun: readonly string[];

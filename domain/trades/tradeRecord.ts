@@ -1,20 +1,4 @@
-import type { ExitReason, Side, StrategyName } from '../strategies/strategy';
-
-/**
- * `sim` is the TEST_MODE simulated broker; `sim-alpaca` and `sim-ibkr` are separate simulated accounts that
- * stand in for the two real brokers when a TEST_MODE day runs several brokers. No broker factory knows the
- * `sim*` names, so a TEST_MODE day can never resolve them to a real endpoint.
- */
-export type BrokerName = 'alpaca' | 'ibkr' | 'sim' | 'sim-alpaca' | 'sim-ibkr';
-export const BROKER_NAMES: readonly BrokerName[] = ['alpaca', 'ibkr', 'sim', 'sim-alpaca', 'sim-ibkr'];
-export const SIMULATED_BROKERS: readonly BrokerName[] = ['sim', 'sim-alpaca', 'sim-ibkr'];
-export function isSimulatedBroker(name: string): boolean {
-  return (SIMULATED_BROKERS as readonly string[]).includes(name);
-}
-/** Where outputs go: `_live`, `_paper` or `_backtest` files. */
-export type OutputMode = 'live' | 'paper' | 'backtest';
-/** What was actually bought: the stock itself, a put on it, or an inverse ETF of it (or a short sale). */
-export type Instrument = 'stock' | 'put' | 'inverse_etf' | 'short_stock';
+import type { BrokerName, ExitReason, Instrument, OutputMode, Side, StrategyName } from '../vocabulary';
 
 /**
  * One completed (or failed) trade, as written to trade history and posted to the ledger.

@@ -14,9 +14,9 @@ import { runSignalAuditColumnar } from '../../domain/backtest/columnarAudit';
 import { formatSignalAuditCsv, type VixSeries } from '../../domain/backtest/signalAudit';
 import { BOT_CONFIG_KEYS, BOT_KEY_ALIASES, botConfigSchema, type BotConfig } from '../../domain/config/botConfigSchema';
 import { isConfigError } from '../../domain/config/configError';
-import { STRATEGY_NAMES, type StrategyName } from '../../domain/strategies/strategy';
 import { numberOption, parseCommandArgs, usageErrorText, UsageError, type CommandSpec, type OptionValues } from './args';
 import { leafCommand, runCommandLine } from './command';
+import { STRATEGY_NAMES, type StrategyName } from '../../domain/vocabulary';
 
 export const DEFAULT_RESULTS_DIR = join('output', 'backtest');
 export const DEFAULT_CACHE_DIR = join('output', 'cache', 'bars');

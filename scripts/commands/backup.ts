@@ -2,11 +2,11 @@ import path from 'node:path';
 import { createAuditActivities } from '../../activities/auditActivities';
 import { listBackups, restoreBackup } from '../../activities/backup/archive';
 import { loadConfig } from '../../activities/config/loadConfig';
-import type { OutputMode } from '../../domain/trades/tradeRecord';
 import { outputMode, routingFlagsOf } from '../../domain/routing';
 import { UsageError } from './args';
 import { groupCommand, leafCommand, runCommandLine, type CommandIo } from './command';
 import { reportFailure } from './shared';
+import type { OutputMode } from '../../domain/vocabulary';
 
 export interface BackupCommandIO extends CommandIo {
   readonly cwd?: string;

@@ -6,7 +6,6 @@ import { loadMinuteBars } from '../../activities/marketData/minuteBarCsv';
 import { isConfigError } from '../../domain/config/configError';
 import { outputMode, routingFlagsOf } from '../../domain/routing';
 import { getStrategy } from '../../domain/strategies/strategies';
-import { STRATEGY_NAMES } from '../../domain/strategies/strategy';
 import { connectClient } from '../temporal/connection';
 import { portOpen } from '../temporal/devServer';
 import { SCHEDULE_ID } from '../temporal/schedule';
@@ -28,6 +27,7 @@ import { redactText, secretValuesOf } from '../../domain/config/secrets';
 import { leafCommand, runCommandLine, type CommandIo, type Writable } from './command';
 import { PROJECT_DIR } from './shared';
 import { strategyEnabled } from '../../domain/config/strategySettings';
+import { STRATEGY_NAMES } from '../../domain/vocabulary';
 
 export type CheckOutcome = 'pass' | 'fail' | 'skip';
 export interface CheckItem {

@@ -1,7 +1,6 @@
 import readline from 'node:readline';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { outputMode, routingFlagsOf } from '../../domain/routing';
-import type { OutputMode } from '../../domain/trades/tradeRecord';
 import { connectClient } from '../temporal/connection';
 import {
   confirmTradeSignal,
@@ -14,6 +13,7 @@ import {
 import { UsageError } from './args';
 import { leafCommand, type CommandIo, type Writable } from './command';
 import { dateOption, dayIdFor, loadProjectConfig, operator } from './shared';
+import type { OutputMode } from '../../domain/vocabulary';
 
 /*
  * `status`, `stop`, `kill`, `defense on|off`, `confirm SYMBOL [--reject]`: the query and the signals of a

@@ -2,13 +2,13 @@ import path from 'node:path';
 import { connectClient, connectWorkerConnection } from '../temporal/connection';
 import { ensureDevServer } from '../temporal/devServer';
 import { replayInput } from '../../activities/schedulingActivities';
-import { SIMULATED_BROKERS, isSimulatedBroker } from '../../domain/trades/tradeRecord';
 import { createWorkerRuntime, installRuntimeLogging } from '../../workers/workerRuntime';
 import { tradingDayWorkflow } from '../../workflows/tradingDay';
 import { numberOption, UsageError, type OptionValues } from './args';
 import { leafCommand, type CommandIo, type Writable } from './command';
 import { watchDayProgress } from './dayProgress';
 import { PROJECT_DIR, dateOption, dayIdFor, loadProjectConfig, symbolList } from './shared';
+import { SIMULATED_BROKERS, isSimulatedBroker } from '../../domain/vocabulary';
 
 const DAY_OPTIONS = {
   date: { type: 'string', value: 'YYYY-MM-DD', description: 'the day to replay (default: today, UTC)' },

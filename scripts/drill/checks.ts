@@ -9,9 +9,9 @@ import { readTradeHistory } from '../../activities/outputs/tradeHistory';
 import { readJsonFile } from '../../activities/outputs/atomicFile';
 import type { BotConfig } from '../../domain/config/botConfigSchema';
 import { bookProblems } from '../../domain/ledger/balance';
-import type { StrategyName } from '../../domain/strategies/strategy';
-import type { OutputMode, TradeRecord } from '../../domain/trades/tradeRecord';
+import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import { sessionEndMs } from './plan';
+import type { StrategyName, OutputMode } from '../../domain/vocabulary';
 
 /*
  * The exactly-once and bookkeeping checks of a finished TEST_MODE day, on its output folder alone:

@@ -3,9 +3,9 @@ import { replayInput } from '../../activities/schedulingActivities';
 import { botConfigSchema, type BotConfig } from '../../domain/config/botConfigSchema';
 import { plannedSessions } from '../../domain/day/sessionPlan';
 import { sessionWindowFor, strategyTiming } from '../../domain/market/sessionWindow';
-import type { StrategyName } from '../../domain/strategies/strategy';
 import type { DayInput } from '../../workflows/tradingDayApi';
 import { seededRandom } from '../seededRandom';
+import type { StrategyName } from '../../domain/vocabulary';
 
 /*
  * What a drill runs: the options, the day's configuration and the seeded schedule of kills and restarts.

@@ -20,9 +20,9 @@ import { simulateSymbolDay } from '../../domain/strategies/simulate';
 import { regularSessionUtc } from '../../domain/market/exchangeCalendar';
 import { CLOSE_EXIT_LEAD_MS } from '../../domain/market/sessionWindow';
 import { MINUTE_MS } from '../../domain/market/bar';
-import type { StrategyName } from '../../domain/strategies/strategy';
-import type { BrokerName, TradeRecord } from '../../domain/trades/tradeRecord';
+import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from './temporalTestServer';
+import type { StrategyName, BrokerName } from '../../domain/vocabulary';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /**

@@ -13,7 +13,7 @@ import {
 import { botConfigSchema, type BotConfig } from '../../domain/config/botConfigSchema';
 import { simulateSymbolDay, type SimulatedTrade } from '../../domain/strategies/simulate';
 import { getStrategy } from '../../domain/strategies/strategies';
-import type { StrategyName } from '../../domain/strategies/strategy';
+import type { StrategyName } from '../../domain/vocabulary';
 
 /**
  * Golden signal-audit files (shared/expected, produced by an independent implementation of spec section 6):

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import type { BrokerName, Instrument, OutputMode, TradeRecord } from '../../domain/trades/tradeRecord';
+import type { TradeRecord } from '../../domain/trades/tradeRecord';
+import type { BrokerName, Instrument, OutputMode } from '../../domain/vocabulary';
 
 /** A closed trade with the session workflow's PnL arithmetic (round2 of gross minus fees). */
 export function makeTrade(over: Partial<TradeRecord> & { n?: number } = {}): TradeRecord {

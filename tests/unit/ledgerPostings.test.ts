@@ -6,8 +6,8 @@ import { bookProblems, entryProblems, trialBalance } from '../../domain/ledger/b
 import { accountFor, chartOf, LIVE_CHART, PAPER_CHART, type AccountRole } from '../../domain/ledger/chartOfAccounts';
 import { buildTradePostings, toCents, type LedgerEntry } from '../../domain/ledger/postings';
 import { sha1, tradeUuid, uuidV5, TRADE_UUID_NAMESPACE } from '../../domain/ledger/uuid';
-import type { BrokerName } from '../../domain/trades/tradeRecord';
 import { arbTrade, assertProperty, makeTrade } from './ledgerFixtures';
+import type { BrokerName } from '../../domain/vocabulary';
 
 function nodeUuidV5(name: string, ns: string): string {
   const h = createHash('sha1').update(Buffer.from(ns.replace(/-/g, ''), 'hex')).update(name, 'utf8').digest();

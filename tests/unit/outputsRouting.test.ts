@@ -14,8 +14,9 @@ import { UNRESOLVED_COLUMNS } from '../../activities/notify/unresolvedOrders';
 import { defaultBotConfig, type BotConfig } from '../../domain/config/botConfigSchema';
 import { defaultEnvConfig } from '../../domain/config/envSchema';
 import { outputMode, routingFlagsOf, type EndpointMode } from '../../domain/routing';
-import type { OutputMode, TradeRecord } from '../../domain/trades/tradeRecord';
+import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import { makeTrade } from './ledgerFixtures';
+import type { OutputMode } from '../../domain/vocabulary';
 
 /*
  * Spec sections 4 and 9: every output file, its fields and its routing in each mode, and a property

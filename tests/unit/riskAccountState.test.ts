@@ -19,8 +19,7 @@ import {
   type KillSwitchEvent,
 } from '../../domain/risk/accountState';
 import { defaultBotConfig } from '../../domain/config/botConfigSchema';
-import type { BrokerName } from '../../domain/trades/tradeRecord';
-import type { StrategyName } from '../../domain/strategies/strategy';
+import type { BrokerName, StrategyName } from '../../domain/vocabulary';
 
 const DATE = '2025-03-10';
 const AT = `${DATE}T14:35:00.000Z`;

@@ -12,7 +12,7 @@ import {
   type CandidateSignal,
 } from '../../domain/risk/allocation';
 import { defaultBotConfig } from '../../domain/config/botConfigSchema';
-import type { Instrument } from '../../domain/trades/tradeRecord';
+import type { Instrument } from '../../domain/vocabulary';
 
 const instruments: Instrument[] = ['stock', 'put', 'inverse_etf', 'short_stock'];
 const money = fc.double({ min: 0, max: 5_000_000, noNaN: true });

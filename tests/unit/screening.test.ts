@@ -15,7 +15,7 @@ import {
   type ScreeningConfig,
   type ScreeningFacts,
 } from '../../domain/screening/screen';
-import type { StrategyName } from '../../domain/strategies/strategy';
+import type { StrategyName } from '../../domain/vocabulary';
 
 const CFG: ScreeningConfig = screeningConfigOf(defaultBotConfig());
 

@@ -7,7 +7,8 @@ import { sessionWindowFor, strategyTiming } from '../../domain/market/sessionWin
 import { minutesToHhmm } from '../../domain/market/nyTime';
 import { replayByClock, runTracker, type SimulatedTrade } from '../../domain/strategies/simulate';
 import { getStrategy } from '../../domain/strategies/strategies';
-import type { Decision, StrategyName } from '../../domain/strategies/strategy';
+import type { Decision } from '../../domain/strategies/strategy';
+import type { StrategyName } from '../../domain/vocabulary';
 
 /**
  * Properties of every tracker on random days (gaps, zero volumes, pre-market and 16:00 bars, early close,

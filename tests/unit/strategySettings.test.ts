@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultBotConfig } from '../../domain/config/botConfigSchema';
 import { strategyEnabled, strategyKeyName, strategySetting } from '../../domain/config/strategySettings';
-import { STRATEGY_NAMES } from '../../domain/strategies/strategy';
+import { STRATEGY_NAMES } from '../../domain/vocabulary';
 
 // The one accessor for per-strategy settings (domain/config/strategySettings.ts).
 test('each strategy reads its own suffixed key', () => {

@@ -19,8 +19,6 @@ import {
 } from '../../domain/risk/accountState';
 import { sessionAllocationDollars } from '../../domain/risk/allocation';
 import { defaultBotConfig, type BotConfig } from '../../domain/config/botConfigSchema';
-import type { BrokerName } from '../../domain/trades/tradeRecord';
-import type { StrategyName } from '../../domain/strategies/strategy';
 import {
   accountStatusQuery,
   requestCapacityUpdate,
@@ -31,6 +29,7 @@ import {
 } from '../../workflows/accountApi';
 import type { accountWorkflow } from '../../workflows/account';
 import type { haltListenerWorkflow } from './accountTestWorkflows';
+import type { BrokerName, StrategyName } from '../../domain/vocabulary';
 
 const DATE = '2025-03-10';
 const AT = `${DATE}T14:35:00.000Z`;

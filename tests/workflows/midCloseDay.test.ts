@@ -5,7 +5,6 @@ import { after, before, describe, test } from 'node:test';
 import { loadMinuteBars } from '../../activities/marketData/minuteBarCsv';
 import { readTradeHistory } from '../../activities/outputs/tradeHistory';
 import type { BotConfig } from '../../domain/config/botConfigSchema';
-import type { StrategyName } from '../../domain/strategies/strategy';
 import { roomyLimits } from '../../scripts/drill/plan';
 import {
   DAY_BARS_DIR,
@@ -17,6 +16,7 @@ import {
   testConfig,
   type DayHarness,
 } from '../helpers/tradingDayHarness';
+import type { StrategyName } from '../../domain/vocabulary';
 
 /**
  * Compressed TEST_MODE MID and CLOSE days on the real dev server: the trades the day workflow records

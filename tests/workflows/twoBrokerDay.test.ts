@@ -6,7 +6,6 @@ import { createAccountActivities } from '../../activities/accountClient';
 import { riskEventsLogPath } from '../../activities/disasterLog';
 import { readTradeHistory } from '../../activities/outputs/tradeHistory';
 import type { Broker } from '../../activities/broker/brokerTypes';
-import type { BrokerName } from '../../domain/trades/tradeRecord';
 import { accountStatusQuery, type CapacityDecision } from '../../workflows/accountApi';
 import type { accountWorkflow } from '../../workflows/account';
 import { dayStatusQuery } from '../../workflows/tradingDayApi';
@@ -17,6 +16,7 @@ import {
   testConfig,
   type DayHarness,
 } from '../helpers/tradingDayHarness';
+import type { BrokerName } from '../../domain/vocabulary';
 
 /*
  * Two simulated brokers in one TEST_MODE day on real bars (2025-04-08). OPEN signals at 14:59 on UVXY
