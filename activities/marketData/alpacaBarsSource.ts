@@ -26,8 +26,30 @@ export interface AlpacaBarsSourceOptions {
   readonly credentialKeys?: string;
 }
 
+/** One GET /v2/stocks/bars request: symbols, [startMs, endMs] inclusive, and the page to continue. */
+export interface BarsPageRequest {
+  readonly symbols: readonly string[];
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly pageToken?: string;
+  readonly sort?: 'asc' | 'desc';
+  /** Bars per page over all symbols (Alpaca's maximum, 10000, unless given). */
+  readonly limit?: number;
+}
+
+export interface BarsPage {
+  readonly bars: Map<string, Bar[]>;
+  /** The token of the next page; undefined on the last page. */
+  readonly next: string | undefined;
+}
+
 const DAY_MS = 86_400_000;
 const PAGE_LIMIT = 10_000;
+
+/** A next_page_token that repeats would page forever: a broken answer, not more data. */
+export function repeatedPageTokenError(symbolCount: number): BrokerError {
+  return new BrokerError(`alpaca: minute bars for ${symbolCount} symbol(s) answered with a malformed response: next_page_token repeats, so the pages would never end`, { provider: 'alpaca', code: 'bad_response' });
+}
 
 export class AlpacaBarsSource implements MarketDataSource {
   private readonly api: marketData.StockApi;
@@ -48,34 +70,43 @@ export class AlpacaBarsSource implements MarketDataSource {
     this.credentialKeys = opts.credentialKeys ?? 'the Alpaca API key and secret in .env';
   }
 
+  /**
+   * One page of GET /v2/stocks/bars (1Min, raw prices), paced and 429-aware through the limiter; errors
+   * classified as every Alpaca call's are. `pageToken` continues an earlier page's query, which a
+   * resumable download keeps across runs (docs/backtest.md, "Downloading data").
+   */
+  async barsPage(page: BarsPageRequest): Promise<BarsPage> {
+    const what = `minute bars for ${page.symbols.length} symbol(s)`;
+    return this.limiter
+      .run(
+        () =>
+          this.api.stockBars({
+            symbols: page.symbols.join(','),
+            timeframe: '1Min',
+            start: new Date(page.startMs),
+            end: new Date(page.endMs),
+            limit: page.limit ?? PAGE_LIMIT,
+            // Raw prices: the strategies compare intraday levels, never across corporate actions.
+            adjustment: 'raw',
+            feed: this.opts.feed ?? 'iex',
+            sort: page.sort ?? 'asc',
+            pageToken: page.pageToken,
+          }),
+        alpacaRateLimitSignal,
+      )
+      // Read inside the same error handling: a malformed page is a BrokerError naming the field.
+      .then(readBarsPage)
+      .catch((err: unknown) => {
+        throw classifyAlpacaError(err, what, this.credentialKeys);
+      });
+  }
+
   private async fetch(symbols: readonly string[], startMs: number, endMs: number, sort: 'asc' | 'desc', limit: number, onePage: boolean): Promise<Map<string, Bar[]>> {
     const out = new Map<string, Bar[]>();
     const seenTokens = new Set<string>();
     let pageToken: string | undefined;
     do {
-      const what = `minute bars for ${symbols.length} symbol(s)`;
-      const page = await this.limiter
-        .run(
-          () =>
-            this.api.stockBars({
-              symbols: symbols.join(','),
-              timeframe: '1Min',
-              start: new Date(startMs),
-              end: new Date(endMs),
-              limit,
-              // Raw prices: the strategies compare intraday levels, never across corporate actions.
-              adjustment: 'raw',
-              feed: this.opts.feed ?? 'iex',
-              sort,
-              pageToken,
-            }),
-          alpacaRateLimitSignal,
-        )
-        // Read inside the same error handling: a malformed page is a BrokerError naming the field.
-        .then(readBarsPage)
-        .catch((err: unknown) => {
-          throw classifyAlpacaError(err, what, this.credentialKeys);
-        });
+      const page = await this.barsPage({ symbols, startMs, endMs, sort, limit, pageToken });
       for (const [symbol, list] of page.bars) {
         const arr = out.get(symbol) ?? [];
         arr.push(...list);
@@ -83,7 +114,7 @@ export class AlpacaBarsSource implements MarketDataSource {
       }
       // A token seen before would page forever: a broken answer, not more data.
       if (page.next !== undefined && seenTokens.has(page.next)) {
-        throw new BrokerError(`alpaca: ${what} answered with a malformed response: next_page_token repeats, so the pages would never end`, { provider: 'alpaca', code: 'bad_response' });
+        throw repeatedPageTokenError(symbols.length);
       }
       if (page.next !== undefined) seenTokens.add(page.next);
       pageToken = page.next;
@@ -133,7 +164,7 @@ export class AlpacaBarsSource implements MarketDataSource {
  * One page of GET /v2/stocks/bars as bars. Every bar must have a time and finite prices above zero and a
  * volume of zero or more: a bar that is not one would feed the strategies NaN or size orders by zero.
  */
-export function readBarsPage(resp: unknown): { bars: Map<string, Bar[]>; next: string | undefined } {
+export function readBarsPage(resp: unknown): BarsPage {
   if (typeof resp !== 'object' || resp === null || Array.isArray(resp)) throw new MalformedResponseError('the bars page is not an object');
   const r = resp as { bars?: unknown; nextPageToken?: unknown };
   const out = new Map<string, Bar[]>();
