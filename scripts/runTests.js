@@ -80,6 +80,35 @@ function ensureChromium() {
   if (install.status !== 0) console.error('warning: could not install chromium; the browser tests will fail');
 }
 
+/**
+ * The ledger journal tests run the real accounting tools on the exported books (docs/ledger.md,
+ * "Plain-text journals"): bean-check and bean-query from Debian's beancount, and hledger. Installed on
+ * first use like Chromium; otherwise those tests fail saying which package is missing.
+ */
+const ACCOUNTING_TOOLS = [
+  { binary: 'bean-check', pkg: 'beancount' },
+  { binary: 'hledger', pkg: 'hledger' },
+];
+
+function onPath(binary) {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir !== '' && fs.existsSync(path.join(dir, binary)));
+}
+
+function ensureAccountingTools() {
+  const missing = ACCOUNTING_TOOLS.filter((t) => !onPath(t.binary)).map((t) => t.pkg);
+  if (missing.length === 0) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !fs.existsSync('/usr/bin/apt-get')) {
+    console.error(`warning: ${missing.join(' and ')} missing; install Debian's ${missing.join(' ')} package(s) for the ledger journal tests`);
+    return;
+  }
+  console.error(`installing Debian ${missing.join(' and ')} for the ledger journal tests (first run only)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
+  const install = update.status === 0 ? spawnSync('apt-get', ['install', '-y', ...missing], { stdio: 'inherit', env }) : update;
+  if (install.status !== 0) console.error(`warning: could not install ${missing.join(' and ')}; the ledger journal tests will fail`);
+}
+
 const USAGE = 'usage: npm test [-- [--junit <file>] [name filters...]]';
 
 /** The same strict rules as the project's other commands (scripts/commands/args.ts): unknown flags exit 2. */
@@ -111,6 +140,7 @@ async function main() {
   }
 
   ensureChromium();
+  ensureAccountingTools();
   const cli = ensureTemporalCli({ quiet: true });
   const port = await freePort();
   const uiPort = await freePort();

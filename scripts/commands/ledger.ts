@@ -2,11 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createAuditActivities } from '../../activities/auditActivities';
 import { loadConfig, type LoadedConfig } from '../../activities/config/loadConfig';
-import { accountRefFrom, loadValidBook, managerExportPaths, parseAccountKeyMap, writeManagerFiles } from '../../activities/ledger/ledgerExport';
+import { accountRefFrom, LedgerExportError, loadValidBook, managerExportPaths, parseAccountKeyMap, writeManagerFiles } from '../../activities/ledger/ledgerExport';
+import { exportPlainTextJournal } from '../../activities/ledger/plainTextExport';
 import { readBook } from '../../activities/ledger/ledgerStore';
 import { bookProblems, trialBalance, type TrialBalanceRow } from '../../domain/ledger/balance';
 import type { LedgerBook } from '../../domain/ledger/chartOfAccounts';
 import { managerTsvProblems, parseManagerTsv } from '../../domain/ledger/manager';
+import { isJournalFormat, JOURNAL_FORMATS, type JournalFormat } from '../../domain/ledger/plainTextJournal';
 import { formatCents } from '../../domain/ledger/postings';
 import { outputMode, routingFlagsOf } from '../../domain/routing';
 import { UsageError } from './args';
@@ -27,6 +29,17 @@ function modeOption(m: string | undefined): LedgerBook | undefined {
   return m;
 }
 
+function formatOption(f: string | undefined): 'manager' | JournalFormat {
+  if (f === undefined || f === 'manager') return 'manager';
+  if (!isJournalFormat(f)) throw new UsageError(`--format=${f} is not manager, ${JOURNAL_FORMATS.join(' or ')}`);
+  return f;
+}
+
+/** The book a command works on: --mode, else the one the configuration routes to. */
+function routedBook(config: LoadedConfig, mode: LedgerBook | undefined): LedgerBook {
+  return mode ?? (outputMode(routingFlagsOf(config.bot)) === 'live' ? 'live' : 'paper');
+}
+
 function context(io: LedgerCommandIO) {
   const cwd = path.resolve(io.cwd ?? process.env.TRADEBOT_HOME ?? process.cwd());
   return {
@@ -40,21 +53,30 @@ function context(io: LedgerCommandIO) {
 const exportLeaf = leafCommand(
   {
     name: 'export',
-    summary: 'validate the book, then write the Manager.io files (and post them with --api)',
+    summary: 'validate the book, then write the Manager.io files (and post them with --api) or a beancount/hledger journal',
     description: [
       'writes output/ledgers/tbot_<mode>_ledger.manager.tsv and .manager.json for manual import; with --api',
       'also posts new journal entries to Manager.io (MANAGER_API_URL, MANAGER_API_TOKEN); each Reference is',
-      'posted once.',
+      'posted once. --format beancount or hledger writes the same entries as a plain-text journal instead',
+      '(to --out FILE, or output/ledgers/tbot_<mode>_ledger.beancount / .journal).',
     ].join('\n'),
     options: {
       mode: MODE,
+      format: { type: 'string', value: 'manager|beancount|hledger', description: 'manager (default): the Manager.io files; beancount or hledger: a plain-text journal' },
+      out: { type: 'string', value: 'FILE', description: 'the journal file (default output/ledgers/tbot_<mode>_ledger.beancount or .journal)' },
       api: { type: 'boolean', description: 'also post new journal entries to the Manager.io API' },
       'account-keys': { type: 'string', value: 'FILE', description: 'a "Name<TAB>Key" file: write Manager.io account keys instead of names' },
     },
   },
   async ({ values }, io: LedgerCommandIO) => {
     const mode = modeOption(values.mode);
+    const format = formatOption(values.format);
     const c = context(io);
+    if (format !== 'manager') {
+      if (values.api === true || values['account-keys'] !== undefined) throw new UsageError(`--api and --account-keys are for the Manager.io export, not --format ${format}`);
+      return journalCommand(await c.load(), c.dirs.outputDir, { mode, format, out: values.out }, c.cwd, c.out);
+    }
+    if (values.out !== undefined) throw new UsageError('--out is for --format beancount or hledger; the Manager.io files go to output/ledgers/');
     return exportCommand(await c.load(), c.dirs, { mode, api: values.api === true, keysFile: values['account-keys'] }, c.cwd, c.out);
   },
 );
@@ -97,8 +119,7 @@ async function exportCommand(
   cwd: string,
   out: Writable,
 ): Promise<number> {
-  const routed = outputMode(routingFlagsOf(config.bot));
-  const mode = opts.mode ?? (routed === 'live' ? 'live' : 'paper');
+  const mode = routedBook(config, opts.mode);
   const { api, keysFile } = opts;
   const acts = createAuditActivities({ ...dirs, env: config.env, bot: config.bot });
   const r = await acts.exportLedger({ mode, trigger: 'manual', api });
@@ -111,6 +132,27 @@ async function exportCommand(
   for (const f of r.files) out.write(`  wrote ${path.relative(cwd, f)}${keysFile ? ' (accounts as keys)' : ''}\n`);
   if (r.api) out.write(`  Manager.io: ${r.api.posted.length} posted, ${r.api.alreadyPresent.length} already there\n`);
   else out.write('  Manager.io API: not used (add --api; needs MANAGER_API_URL and MANAGER_API_TOKEN)\n');
+  return 0;
+}
+
+/** `ledger export --format beancount|hledger`: the book as a plain-text journal, under the same routing rule as the Manager.io export. */
+function journalCommand(
+  config: LoadedConfig,
+  outputDir: string,
+  opts: { mode: LedgerBook | undefined; format: JournalFormat; out: string | undefined },
+  cwd: string,
+  out: Writable,
+): number {
+  const book = routedBook(config, opts.mode);
+  if (book === 'live' && outputMode(routingFlagsOf(config.bot)) !== 'live') {
+    throw new LedgerExportError('refusing a _live output: TEST_MODE, FORCE_PAPER_EXPORT or a paper-only account routes every output to _paper');
+  }
+  const outFile = opts.out === undefined ? undefined : path.resolve(cwd, opts.out);
+  const r = exportPlainTextJournal({ outputDir, book, format: opts.format, outFile });
+  const shown = path.relative(cwd, r.file).startsWith('..') ? r.file : path.relative(cwd, r.file);
+  out.write(`${book} ledger: ${r.entries} journal entries, balanced and valid\n`);
+  out.write(`  wrote ${shown} (${opts.format})\n`);
+  out.write(`  balances: ${opts.format === 'beancount' ? `bean-report ${shown} balances` : `hledger -f ${shown} balance`}\n`);
   return 0;
 }
 
