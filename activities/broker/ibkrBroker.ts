@@ -34,7 +34,7 @@ import type {
 } from './brokerFactory';
 import { BrokerError, ConfigError, LogicError, NetworkError } from '../../domain/errors/errorClasses';
 import { formatOccSymbol, parseOccSymbol } from '../../domain/instruments/occSymbol';
-import { nyWallTimeToUtcMs } from '../../domain/market/nyTime';
+import { hhmmToMinutes, nyWallTimeToUtcMs, utcMsToNyWallTime } from '../../domain/market/nyTime';
 import { realSleep } from '../marketData/rateLimiter';
 
 /**
@@ -97,6 +97,25 @@ export interface IbkrBrokerOptions {
   readonly apiFactory?: IbApiFactory;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
+  /** The gateway's daily restart, New York wall time (docs/ibkr.md "Daily restart"); default 23:45 for 15 minutes. */
+  readonly restartWindow?: RestartWindow;
+}
+
+export interface RestartWindow {
+  /** HH:MM, New York. */
+  readonly startNy: string;
+  readonly minutes: number;
+}
+
+/** IB Gateway's default auto-restart time (Configure > Settings > Lock and Exit), New York. */
+export const DEFAULT_RESTART_WINDOW: RestartWindow = { startNy: '23:45', minutes: 15 };
+
+/** Whether a UTC instant falls inside the daily restart window (which may run past midnight). */
+export function inRestartWindow(ms: number, w: RestartWindow): boolean {
+  const start = hhmmToMinutes(w.startNy);
+  const minute = hhmmToMinutes(utcMsToNyWallTime(ms).hhmm);
+  const since = (minute - start + 24 * 60) % (24 * 60);
+  return since < w.minutes;
 }
 
 /** IB codes (TWS API "Message Codes"), the ones this adapter acts on. */
@@ -169,10 +188,16 @@ export class IbkrBroker implements Broker, BrokerExtensions {
   private readonly now: () => number;
   private connectivityLost = false;
   private readonly listeners: [string, IbListener][] = [];
+  /** When the socket went down (null while up or before the first connection). */
+  private downSinceMs: number | null = null;
+  private everConnected = false;
+  private escalated = false;
+  private readonly restartWindow: RestartWindow;
 
   constructor(private readonly opts: IbkrBrokerOptions) {
     this.sleep = opts.sleep ?? realSleep;
     this.now = opts.now ?? Date.now;
+    this.restartWindow = opts.restartWindow ?? DEFAULT_RESTART_WINDOW;
   }
 
   private get where(): string {
@@ -189,7 +214,7 @@ export class IbkrBroker implements Broker, BrokerExtensions {
 
   private async ensureConnected(): Promise<IbApiLike> {
     if (this.api && this.api.isConnected && this.nextOrderId >= 0) return this.api;
-    this.connecting ??= this.connect().finally(() => {
+    this.connecting ??= this.reconnect().finally(() => {
       this.connecting = null;
     });
     await this.connecting;
@@ -197,7 +222,65 @@ export class IbkrBroker implements Broker, BrokerExtensions {
     return this.api;
   }
 
+  /**
+   * Connects, or reconnects after a drop (the gateway's daily restart): then re-reads the working orders
+   * this session tracks, since fills and cancels went on at IB while the socket was down. A connection
+   * still failing after the socket has been down longer than the restart window escalates once, as a
+   * BrokerError (not retried: the session alerts and halts the broker), instead of failing for days.
+   */
+  private async reconnect(): Promise<void> {
+    const wasConnected = this.everConnected;
+    try {
+      await this.connect();
+    } catch (err) {
+      throw this.escalation(err) ?? err;
+    }
+    this.everConnected = true;
+    this.downSinceMs = null;
+    this.escalated = false;
+    if (wasConnected) await this.resync();
+  }
+
+  private escalation(err: unknown): Error | null {
+    if (this.downSinceMs === null || this.escalated || !(err instanceof NetworkError)) return null;
+    const now = this.now();
+    const downMs = now - this.downSinceMs;
+    if (inRestartWindow(now, this.restartWindow) || downMs <= this.restartWindow.minutes * 60_000) return null;
+    this.escalated = true;
+    return new BrokerError(
+      `ibkr: ${this.where} has been unreachable for ${Math.round(downMs / 60_000)} min, longer than its daily restart window (${this.restartWindow.startNy} New York, ${this.restartWindow.minutes} min); check TWS / IB Gateway: ${err.message}`,
+      { provider: 'ibkr', code: 'gateway_down', cause: err },
+    );
+  }
+
+  /** After a reconnect: working orders' status, fills and prices from IB's open and completed orders. */
+  private async resync(): Promise<void> {
+    const working = [...this.tracks.values()].filter((t) => !isDone(t.status));
+    if (working.length === 0) return;
+    const seen = new Map([...(await this.scanCompletedOrders()), ...(await this.scanOpenOrders())]);
+    for (const t of working) {
+      const now = seen.get(t.clientOrderId);
+      if (!now) continue;
+      t.status = now.status;
+      t.filled = now.filled;
+      if (now.avgFillPrice > 0) t.avgFillPrice = now.avgFillPrice;
+      if (now.filledAt) t.filledAt = now.filledAt;
+    }
+    const unpriced = working.filter((t) => t.filled > 0 && !(t.avgFillPrice > 0));
+    if (unpriced.length > 0) await this.fillPricesFromExecutions(unpriced);
+  }
+
+  /** Order placement is held while the daily restart window is on: nothing is sent into a restarting gateway. */
+  private holdDuringRestart(what: string): void {
+    if (!inRestartWindow(this.now(), this.restartWindow)) return;
+    throw new NetworkError(
+      `ibkr: ${what} not submitted: the gateway's daily restart window is on (${this.restartWindow.startNy} New York, ${this.restartWindow.minutes} min); it is retried after the window`,
+      { provider: 'ibkr', code: 'gateway_restart' },
+    );
+  }
+
   private connect(): Promise<void> {
+    this.dropOldConnection();
     const api = (this.opts.apiFactory ?? defaultIbApiFactory)({ host: this.opts.host, port: this.opts.port });
     this.api = api;
     this.nextOrderId = -1;
@@ -224,24 +307,37 @@ export class IbkrBroker implements Broker, BrokerExtensions {
         gotAccounts = true;
         done();
       };
-      const onError = (err: Error, code: number) => {
+      const onError = (err: Error | string, code: number) => {
         if (code === IB_CODES.CONNECT_FAIL || code === IB_CODES.NOT_CONNECTED) {
           cleanup();
-          reject(new NetworkError(`ibkr: cannot connect to ${this.where}: ${err?.message ?? 'connection failed'}; is TWS or IB Gateway running with "Enable ActiveX and Socket Clients" on?`, { provider: 'ibkr', code: String(code), cause: err }));
+          reject(new NetworkError(`ibkr: cannot connect to ${this.where}: ${messageOf(err) || 'connection failed'}; is TWS or IB Gateway running with "Enable ActiveX and Socket Clients" on?`, { provider: 'ibkr', code: String(code), cause: err }));
         } else if (code === IB_CODES.CLIENT_ID_IN_USE) {
           cleanup();
           reject(new ConfigError(`ibkr: ${this.where} refused the connection: client id ${this.opts.clientId} is already in use; set another IBKR_CLIENT_ID in .env`));
         }
+      };
+      // A socket closed before the handshake finished (TWS closes it after 326, a restarting gateway at once).
+      const onDisconnected = () => {
+        setImmediate(() => {
+          cleanup();
+          reject(new NetworkError(`ibkr: ${this.where} closed the connection during the handshake; is it restarting, or is the client id in use?`, { provider: 'ibkr', code: String(IB_CODES.NOT_CONNECTED) }));
+        });
       };
       const cleanup = () => {
         clearTimeout(timer);
         api.off('nextValidId', onId);
         api.off('managedAccounts', onAccounts);
         api.off('error', onError);
+        api.off('info', onInfo);
+        api.off('disconnected', onDisconnected);
       };
+      // @stoqey/ib emits TWS messages without a request id (326 among them) as 'info', not 'error'.
+      const onInfo = (message: string, code: number) => onError(message, code);
       api.on('nextValidId', onId);
       api.on('managedAccounts', onAccounts);
       api.on('error', onError);
+      api.on('info', onInfo);
+      api.on('disconnected', onDisconnected);
       api.connect(this.opts.clientId);
     }).then(() => {
       if (this.opts.marketDataType) api.reqMarketDataType(this.opts.marketDataType);
@@ -272,10 +368,11 @@ export class IbkrBroker implements Broker, BrokerExtensions {
       if (state?.status) t.status = state.status;
       if (typeof state?.commission === 'number' && state.commission < UNSET_DOUBLE) t.commission = state.commission;
     }));
+    // Connectivity notices (1100/1101/1102) carry no request id, so @stoqey/ib emits them as 'info'.
+    this.listen(api, 'info', ((_message: string, code: number) => this.noteConnectivity(code)));
     this.listen(api, 'error', ((err: Error, code: number, reqId: number) => {
       const message = err?.message ?? String(err);
-      if (code === IB_CODES.CONNECTIVITY_LOST) this.connectivityLost = true;
-      if (code === IB_CODES.CONNECTIVITY_RESTORED || code === IB_CODES.CONNECTIVITY_RESTORED_DATA_LOST) this.connectivityLost = false;
+      this.noteConnectivity(code);
       const t = this.tracks.get(reqId);
       if (t) t.errors.push({ code, message });
       const p = this.pending.get(reqId);
@@ -285,9 +382,24 @@ export class IbkrBroker implements Broker, BrokerExtensions {
       }
     }));
     this.listen(api, 'disconnected', (() => {
+      this.downSinceMs ??= this.now();
       for (const p of this.pending.values()) p.reject(new NetworkError(`ibkr: ${this.where} disconnected`, { provider: 'ibkr', code: String(IB_CODES.NOT_CONNECTED) }));
       this.nextOrderId = -1;
     }));
+  }
+
+  private noteConnectivity(code: number): void {
+    if (code === IB_CODES.CONNECTIVITY_LOST) this.connectivityLost = true;
+    if (code === IB_CODES.CONNECTIVITY_RESTORED || code === IB_CODES.CONNECTIVITY_RESTORED_DATA_LOST) this.connectivityLost = false;
+  }
+
+  /** A new IBApi replaces a dropped one: the old one's listeners go, so no event is handled twice. */
+  private dropOldConnection(): void {
+    const old = this.api;
+    if (!old) return;
+    for (const [event, fn] of this.listeners.splice(0)) old.off(event, fn);
+    if (old.isConnected) old.disconnect();
+    this.api = null;
   }
 
   private requestError(code: number, message: string): Error {
@@ -757,6 +869,7 @@ export class IbkrBroker implements Broker, BrokerExtensions {
 
   async submitOrder(req: OrderRequest): Promise<BrokerOrder> {
     if (req.type !== 'market') throw new LogicError(`ibkr: only market orders are submitted through submitOrder, got ${String(req.type)}`);
+    this.holdDuringRestart(`order ${req.clientOrderId}`);
     const existing = await this.findTrack(req.clientOrderId);
     if (existing) return this.settle(existing);
     if (!(req.qty > 0)) return rejectedOrder(req, 'invalid_qty', this.now());
@@ -845,6 +958,7 @@ export class IbkrBroker implements Broker, BrokerExtensions {
   }
 
   async placeProtectiveStop(req: ProtectiveStopRequest): Promise<ProtectiveStopResult> {
+    this.holdDuringRestart(`protective stop ${req.clientOrderId}`);
     const existing = await this.findTrack(req.clientOrderId);
     if (existing) return { placed: true, order: this.toOrder(existing), kind: req.kind, note: 'already placed' };
     const qty = Math.floor(req.qty);
@@ -897,6 +1011,10 @@ export function ibTimeToIso(text: string): string | null {
   else if (zone !== null && NEW_YORK_ZONES.has(zone)) ms = nyWallTimeToUtcMs(date, `${m[5]}:${m[6]}`) + seconds;
   else return null;
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
+function messageOf(err: Error | string | undefined): string {
+  return typeof err === 'string' ? err : (err?.message ?? '');
 }
 
 function isDone(status: string): boolean {

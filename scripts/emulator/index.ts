@@ -15,6 +15,7 @@ import { loadFactsFile, loadReplayBars, vixCsvBefore } from './marketData';
 import { EmulatorServer, PREFIXES } from './server';
 import { computeStats, type EmulatorStats } from './stats';
 import { controlRoute } from './controlRoutes';
+import { TwsServer, type GatewayRestart, type TwsControl } from './tws/server';
 
 /**
  * The market emulator: Alpaca's Trading and Market Data APIs and a Finnhub-shaped endpoint on one loopback
@@ -54,7 +55,15 @@ export interface EmulatorOptions {
   /** Option quote spread in bps (default 0: bid = ask = the modelled premium, as the simulated chain). */
   readonly optionSpreadBps?: number;
   readonly rateLimitPerMinute?: number;
+  /** Also listen for the TWS API socket protocol on this port (0: a free port); unset: no TWS side. See docs/ibkr.md. */
+  readonly twsPort?: number;
+  /** The IB accounts the TWS side manages (default one paper account, DU1234567). */
+  readonly twsAccounts?: readonly string[];
+  /** The gateway's daily restart on the TWS side: connections dropped at `atMs` (market time), refused for `downMs`. */
+  readonly gatewayRestart?: GatewayRestart;
 }
+
+export const DEFAULT_TWS_ACCOUNT = 'DU1234567';
 
 export interface OrderSummary {
   readonly id: string;
@@ -87,6 +96,12 @@ export interface Emulator {
   readonly keyId: string;
   readonly secret: string;
   readonly finnhubToken: string;
+  /** The TWS API port, or null when the emulator was started without one. */
+  readonly twsPort: number | null;
+  /** The TWS side's accounts (empty without a TWS port). */
+  readonly twsAccounts: readonly string[];
+  /** Faults and notices on the TWS side (null without a TWS port). */
+  readonly tws: TwsControl | null;
   marketNow(): number;
   /** Replaces the clock; market time may only move forward. */
   setClock(clock: ReplayClock): void;
@@ -172,6 +187,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     control: (req) => controlRoute({ ctx, faults, journal, stats }, req),
   });
   const port = await server.listen(o.port ?? 0);
+  const twsAccounts = o.twsPort === undefined ? [] : [...(o.twsAccounts ?? [DEFAULT_TWS_ACCOUNT])];
+  const tws = o.twsPort === undefined ? null : new TwsServer(ctx, journal, { accounts: twsAccounts, restart: o.gatewayRestart }, () => server.flushEvents());
+  const twsPort = tws === null ? null : await tws.listen(o.twsPort!).catch(async (err: unknown) => {
+    await server.close();
+    throw err;
+  });
   const baseUrl = `http://127.0.0.1:${port}`;
   // The close is a moment in market time: a timer notices it, so positionsAtClose does not wait for a request.
   const ticker = setInterval(() => {
@@ -190,6 +211,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     keyId,
     secret,
     finnhubToken,
+    twsPort,
+    twsAccounts,
+    tws,
     marketNow: now,
     setClock(next) {
       if (marketNow(next, Date.now()) < engine.nowMs) throw new ConfigError('the emulator clock may only move forward in market time');
@@ -220,6 +244,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     async close() {
       clearInterval(ticker);
+      await tws?.close();
       await server.close();
       journal.close();
     },

@@ -15,6 +15,9 @@ test('bad arguments are specific usage errors', async () => {
     [['--replay', 'tests/fixtures/minute', '--date', '2025-04-10'], /no bars on 2025-04-10/],
     [['--replay', 'tests/fixtures/minute', '--date', '2025-04-09', '--speed', '0'], /--speed=0 is invalid/],
     [['--replay', 'tests/fixtures/minute', '--date', '2025-04-09', '--fault-rate', '2'], /--fault-rate=2 is invalid/],
+    [['--replay', 'tests/fixtures/minute', '--date', '2025-04-09', '--gateway-restart', '11:00+5'], /need --tws-port/],
+    [['--replay', 'tests/fixtures/minute', '--date', '2025-04-09', '--tws-port', '0', '--gateway-restart', '25:00+5'], /--gateway-restart=25:00\+5 is invalid/],
+    [['--replay', 'tests/fixtures/minute', '--date', '2025-04-09', '--tws-port', '0', '--tws-account', 'U123'], /not an IB paper account/],
   ];
   for (const [argv, re] of cases) await assert.rejects(runEmulatorCommand(argv), (e: unknown) => e instanceof UsageError && re.test(e.message), argv.join(' '));
 });

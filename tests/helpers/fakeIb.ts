@@ -9,7 +9,7 @@ import type { IbApiFactory, IbApiLike } from '../../activities/broker/ibkrBroker
  * same state.
  *
  * Message sequences follow IB's documented TWS API behaviour: on connect, `nextValidId` and
- * `managedAccounts` (plus the 2104/2106/2158 farm notices as errors with id -1); request/response pairs end
+ * `managedAccounts` (plus the 2104/2106/2158 farm notices, which carry no request id and so reach listeners as `info`, as in @stoqey/ib); request/response pairs end
  * with their `...End` event; an order goes PreSubmitted/Submitted -> Filled through `orderStatus`, with
  * `openOrder`, `execDetails` and `commissionReport`; rejections come as error 201 then status Inactive;
  * cancels as error 202 then status Cancelled; a market order outside regular hours gets warning 399
@@ -152,6 +152,11 @@ export class FakeIbConnection extends EventEmitter implements IbApiLike {
     this.emit('error', new Error(message), code, id);
   }
 
+  /** A TWS message without a request id: @stoqey/ib's decoder emits it as 'info' (message, code), not 'error'. */
+  private emitInfo(message: string, code: number): void {
+    this.emit('info', message, code);
+  }
+
   connect(clientId = 0): this {
     this.record('connect', [clientId]);
     setImmediate(() => {
@@ -166,7 +171,7 @@ export class FakeIbConnection extends EventEmitter implements IbApiLike {
       }
       if (this.tws.opts.clientIdsInUse?.includes(clientId)) {
         this.isConnected = true;
-        this.emitError('Unable to connect as the client id is already in use. Retry with a unique client id.', 326, -1);
+        this.emitInfo('Unable to connect as the client id is already in use. Retry with a unique client id.', 326);
         this.isConnected = false;
         this.emit('disconnected');
         return;
@@ -177,7 +182,7 @@ export class FakeIbConnection extends EventEmitter implements IbApiLike {
       this.emit('server', 176, '20250303 09:00:00 US/Eastern');
       this.emit('nextValidId', this.tws.allocateOrderIds());
       this.emit('managedAccounts', this.tws.opts.accounts.join(','));
-      for (const [code, msg] of FARM_NOTICES) this.emitError(msg, code, -1);
+      for (const [code, msg] of FARM_NOTICES) this.emitInfo(msg, code);
     });
     return this;
   }
@@ -193,7 +198,7 @@ export class FakeIbConnection extends EventEmitter implements IbApiLike {
 
   /** TWS lost its connection to IB's servers (code 1100), as after a nightly reset. */
   loseServerConnectivity(): void {
-    this.emitError('Connectivity between IB and Trader Workstation has been lost.', 1100, -1);
+    this.emitInfo('Connectivity between IB and Trader Workstation has been lost.', 1100);
   }
 
   reqMarketDataType(type: number): this {

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { SecType, type Order } from '@stoqey/ib';
-import { IbkrBroker, ibTimeToIso, type IbkrBrokerOptions } from '../../activities/broker/ibkrBroker';
+import { IbkrBroker, ibTimeToIso, inRestartWindow, type IbkrBrokerOptions } from '../../activities/broker/ibkrBroker';
 import { createProtectionActivities } from '../../activities/broker/protectionActivities';
 import { clientOrderId } from '../../domain/orders/clientOrderId';
 import { adoptionClientOrderId } from '../../domain/orders/botOrderOwner';
@@ -347,5 +347,33 @@ describe('reconciliation and protected exits (issue 13, defects 7 and 8)', () =>
     assert.equal(again.adopted[0]?.exit?.id, r.adopted[0]?.exit?.id);
     assert.equal(placed(t).filter((p) => p.order.orderRef === adoptionClientOrderId(MID, entryId, 'AAPL')).length, sells, 'the retry sold nothing more');
     await restarted.close();
+  });
+});
+
+describe('daily restart window', () => {
+  void test('inRestartWindow reads New York wall time and runs past midnight', () => {
+    const w = { startNy: '23:50', minutes: 20 };
+    // 2025-04-09 is daylight time: New York = UTC-4.
+    assert.equal(inRestartWindow(Date.parse('2025-04-10T03:55:00Z'), w), true);
+    assert.equal(inRestartWindow(Date.parse('2025-04-10T04:09:00Z'), w), true);
+    assert.equal(inRestartWindow(Date.parse('2025-04-10T04:10:00Z'), w), false);
+    assert.equal(inRestartWindow(Date.parse('2025-04-10T03:49:00Z'), w), false);
+  });
+
+  void test('no order is sent during the window: a retryable NetworkError gateway_restart', async () => {
+    const t = tws();
+    const b = broker(t, { now: () => Date.parse('2025-04-09T14:01:00Z'), restartWindow: { startNy: '10:00', minutes: 5 } });
+    await assert.rejects(b.submitOrder(order()), (e: unknown) => e instanceof NetworkError && e.code === 'gateway_restart');
+    assert.equal(placed(t).length, 0);
+  });
+
+  void test('1100 arrives as info (no request id) and makes the broker unhealthy', async () => {
+    const t = tws();
+    const b = broker(t);
+    await b.authenticate();
+    assert.equal(b.healthy, true);
+    (t.connections[0] as FakeIbConnection).loseServerConnectivity();
+    assert.equal(b.healthy, false);
+    await b.close();
   });
 });
