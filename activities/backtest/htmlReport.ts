@@ -1,3 +1,5 @@
+import type { Benchmarks } from '../../domain/backtest/benchmarks';
+import { breakdownBy, type BreakdownDimension } from '../../domain/backtest/breakdown';
 import type { BacktestMarket } from '../../domain/backtest/market';
 import type { BacktestMetrics, MetricsBlock } from '../../domain/backtest/metrics';
 import type { TradeRecord } from '../../domain/trades/tradeRecord';
@@ -60,6 +62,8 @@ export interface ReportData {
   readonly trades: readonly TradeRecord[];
   readonly warnings: readonly string[];
   readonly sweep?: readonly SweepRow[];
+  /** Buy and hold of the traded symbols and SPY (docs/backtest.md, "Metrics"). */
+  readonly benchmarks?: Benchmarks;
 }
 
 /** Price charts of the traded symbol-days: the bars from 30 minutes before the first entry to 15 after the last exit. */
@@ -165,6 +169,11 @@ const METRIC_ROWS: readonly [string, (b: MetricsBlock) => string][] = [
   ['Maximum drawdown', (b) => `${money(b.maxDrawdown)} (${pct(b.maxDrawdownPct, 2)})`],
   ['Average trade duration', (b) => (b.avgDurationMinutes === null ? 'n/a' : `${b.avgDurationMinutes.toFixed(1)} min`)],
   ['Exposure (time in market)', (b) => pct(b.exposure, 2)],
+  ['CAGR', (b) => pct(b.cagr, 2)],
+  ['Sortino ratio (daily, annualised)', (b) => num(b.sortino)],
+  ['Calmar ratio', (b) => num(b.calmar)],
+  ['Expectancy per trade', (b) => `${money(b.expectancy)} (${num(b.expectancyRatio)} R)`],
+  ['Longest losing streak', (b) => `${b.longestLosingStreak} trades`],
   ['Gross profit / loss', (b) => `${money(b.grossProfit)} / ${money(b.grossLoss)}`],
   ['Fees', (b) => money(b.fees)],
   ['Unpriced exits', (b) => String(b.failed)],
@@ -231,6 +240,36 @@ function seriesSvg(a: {
     ? `<polygon class="area" fill="${a.color}" fill-opacity="0.25" points="${x(0).toFixed(1)},${y(Math.min(hi, Math.max(lo, 0))).toFixed(1)} ${pts.join(' ')} ${x(n - 1).toFixed(1)},${y(Math.min(hi, Math.max(lo, 0))).toFixed(1)}"/>`
     : '';
   return `<svg id="${a.id}" class="chart" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img">${grid.join('')}${area}${line}</svg>`;
+}
+
+const BREAKDOWNS: readonly [BreakdownDimension, string][] = [
+  ['strategy', 'Strategy'],
+  ['symbol', 'Symbol'],
+  ['month', 'Month'],
+  ['exit_reason', 'Exit reason'],
+];
+
+function breakdownTables(trades: readonly TradeRecord[]): string {
+  return BREAKDOWNS.map(([dim, title]) => {
+    const rows = breakdownBy(trades, dim).map(
+      (r) =>
+        `<tr><td>${esc(r.key)}</td><td>${r.trades}</td><td>${pct(r.winRate)}</td><td>${money(r.totalPnl)}</td>` +
+        `<td>${money(r.avgPnl)}</td><td>${num(r.profitFactor)}</td><td>${money(r.fees)}</td></tr>`,
+    );
+    const head = `<tr><th>${esc(title)}</th><th>Trades</th><th>Win rate</th><th>Total PnL</th><th>Average PnL</th><th>Profit factor</th><th>Fees</th></tr>`;
+    return `<h3>By ${esc(title.toLowerCase())}</h3><table class="metrics breakdown" id="by-${dim}">${head}${rows.join('')}</table>`;
+  }).join('');
+}
+
+function benchmarksTable(b: Benchmarks): string {
+  const head = '<tr><th>Buy and hold</th><th>From</th><th>To</th><th>Start</th><th>End</th><th>Return</th><th>CAGR</th><th>Max drawdown (daily closes)</th></tr>';
+  const rows = b.rows.map(
+    (r) =>
+      `<tr><td>${esc(r.symbol)}</td><td>${r.firstDate}</td><td>${r.lastDate}</td><td>${fmtPrice(r.startPrice)}</td><td>${fmtPrice(r.endPrice)}</td>` +
+      `<td>${pct(r.totalReturn, 2)}</td><td>${pct(r.cagr, 2)}</td><td>${pct(r.maxDrawdownPct, 2)}</td></tr>`,
+  );
+  const note = b.marketBenchmarkMissing ? '<p class="warn" id="spy-missing">SPY has no bars in this data set: no market benchmark.</p>' : '';
+  return `<table class="metrics" id="benchmarks-table">${head}${rows.join('')}</table>${note}`;
 }
 
 function tradesTable(trades: readonly TradeRecord[]): string {
@@ -378,6 +417,10 @@ export function renderReportHtml(d: ReportData): string {
 ${d.sweep && d.sweep.length > 0 ? `<h2>Parameter sweep</h2>${sweepTable(d.sweep)}` : ''}
 <h2>Metrics</h2>
 ${metricsTable(m, d.strategies)}
+<h2>Breakdown</h2>
+${breakdownTables(d.trades)}
+${d.benchmarks ? `<h2>Benchmarks</h2>${benchmarksTable(d.benchmarks)}` : ''}
+<p class="warn">Option prices in backtests and TEST_MODE are modelled, not quoted: today intrinsic value plus 1% of the underlying (domain/instruments/simulatedOptionPrice.ts).</p>
 <h2>Equity curve (realised, after each trade)</h2>
 ${seriesSvg({ id: 'equity-chart', values: curve.map((p) => p.equity), labels, format: (v) => money(v).replace(/\.\d\d$/, ''), color: '#1f4e8c' })}
 <h2>Drawdown</h2>

@@ -16,7 +16,14 @@ import type { StrategyName } from '../vocabulary';
  * - Sharpe ratio = mean / sample standard deviation of daily returns x sqrt(252), daily return = the day's
  *   PnL / the account value at the day's start, over every trading date run (days without trades count
  *   as 0); null with fewer than two dates or no variation;
- * - exposure = time with at least one position open / regular-session time of the dates run.
+ * - exposure = time with at least one position open / regular-session time of the dates run;
+ * - CAGR = (ending equity / starting cash) ^ (252 / trading dates run) - 1;
+ * - Sortino ratio = mean daily return / downside deviation x sqrt(252), downside deviation = root mean
+ *   square of min(return, 0) over every date (target 0); null without two dates or a losing date;
+ * - Calmar ratio = CAGR / maximum drawdown (fraction); null without a drawdown;
+ * - expectancy = win rate x average win - loss rate x average loss (dollars per trade), and as a ratio of
+ *   the average loss (the R-multiple expectancy); null without trades (the ratio also without a loss);
+ * - longest losing streak = most consecutive trades with PnL < 0 in closing order.
  */
 
 export const TRADING_DAYS_PER_YEAR = 252;
@@ -42,6 +49,12 @@ export interface MetricsBlock {
   readonly maxDrawdownPct: number;
   readonly sharpe: number | null;
   readonly exposure: number;
+  readonly cagr: number | null;
+  readonly sortino: number | null;
+  readonly calmar: number | null;
+  readonly expectancy: number | null;
+  readonly expectancyRatio: number | null;
+  readonly longestLosingStreak: number;
   readonly fees: number;
   readonly long: number;
   readonly short: number;
@@ -91,6 +104,51 @@ export function sharpeRatio(dailyReturns: readonly number[]): number | null {
   // Below a ten-billionth the variation is rounding noise, not risk.
   if (!(std > 1e-10)) return null;
   return (mean / std) * Math.sqrt(TRADING_DAYS_PER_YEAR);
+}
+
+/** Annualised Sortino ratio of daily returns (target 0); null without two dates or any losing date. */
+export function sortinoRatio(dailyReturns: readonly number[]): number | null {
+  const n = dailyReturns.length;
+  if (n < 2) return null;
+  const mean = dailyReturns.reduce((a, b) => a + b, 0) / n;
+  const downside = Math.sqrt(dailyReturns.reduce((a, r) => a + Math.min(r, 0) ** 2, 0) / n);
+  if (!(downside > 1e-10)) return null;
+  return (mean / downside) * Math.sqrt(TRADING_DAYS_PER_YEAR);
+}
+
+/** Compound annual growth rate over `tradingDays` trading dates; null when it cannot be defined. */
+export function cagr(startValue: number, endValue: number, tradingDays: number): number | null {
+  if (!(startValue > 0) || !(endValue > 0) || tradingDays < 1) return null;
+  return (endValue / startValue) ** (TRADING_DAYS_PER_YEAR / tradingDays) - 1;
+}
+
+/** CAGR over the maximum drawdown fraction; null without a drawdown or a CAGR. */
+export function calmarRatio(growth: number | null, maxDrawdownPct: number): number | null {
+  if (growth === null || !(maxDrawdownPct > 0)) return null;
+  return growth / maxDrawdownPct;
+}
+
+/** Expectancy per trade in dollars and as a multiple of the average loss. */
+export function expectancy(pnls: readonly number[]): { dollars: number | null; ratio: number | null } {
+  const n = pnls.length;
+  if (n === 0) return { dollars: null, ratio: null };
+  const wins = pnls.filter((p) => p > 0);
+  const losses = pnls.filter((p) => p < 0);
+  const avgWin = wins.length > 0 ? wins.reduce((a, b) => a + b, 0) / wins.length : 0;
+  const avgLoss = losses.length > 0 ? -losses.reduce((a, b) => a + b, 0) / losses.length : 0;
+  const dollars = (wins.length / n) * avgWin - (losses.length / n) * avgLoss;
+  return { dollars, ratio: avgLoss > 0 ? dollars / avgLoss : null };
+}
+
+/** Most consecutive losing trades (PnL < 0); a winning or flat trade ends a streak. */
+export function longestLosingStreak(pnls: readonly number[]): number {
+  let longest = 0;
+  let current = 0;
+  for (const p of pnls) {
+    current = p < 0 ? current + 1 : 0;
+    if (current > longest) longest = current;
+  }
+  return longest;
 }
 
 /** Largest fall from the running peak of a series starting at `start` and moving by `steps`. */
@@ -153,6 +211,8 @@ function block(trades: readonly TradeRecord[], days: readonly MetricsDay[], star
   const held = unionLength(
     closed.map((t): [number, number] => [Date.parse(t.entry_time) + MINUTE_MS, Date.parse(t.exit_time ?? t.entry_time) + MINUTE_MS]),
   );
+  const growth = cagr(startingCash, startingCash + totalPnl, days.length);
+  const expect = expectancy(pnls);
   const exitReasons: Record<string, number> = {};
   for (const t of closed) exitReasons[t.exit_reason ?? 'none'] = (exitReasons[t.exit_reason ?? 'none'] ?? 0) + 1;
   return {
@@ -170,6 +230,12 @@ function block(trades: readonly TradeRecord[], days: readonly MetricsDay[], star
     maxDrawdownPct: dd.pct,
     sharpe: sharpeRatio(returns),
     exposure: sessionMs > 0 ? held / sessionMs : 0,
+    cagr: growth,
+    sortino: sortinoRatio(returns),
+    calmar: calmarRatio(growth, dd.pct),
+    expectancy: expect.dollars,
+    expectancyRatio: expect.ratio,
+    longestLosingStreak: longestLosingStreak(pnls),
     fees: round2(closed.reduce((a, t) => a + t.fees, 0)),
     long: closed.filter((t) => t.side === 'long').length,
     short: closed.filter((t) => t.side === 'short').length,

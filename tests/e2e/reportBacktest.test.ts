@@ -84,6 +84,15 @@ void test('renders in headless Chromium offline: charts and tables are not empty
   assert.equal(await page.locator('#drawdown-chart polygon.area').count(), 1);
   assert.ok((await page.locator('#metrics-table tr').count()) >= 10);
   assert.match((await page.locator('#metrics-table').innerText()).replace(/\s+/g, ' '), /Win rate .*Sharpe ratio .*Maximum drawdown .*Average trade duration/);
+  assert.match((await page.locator('#metrics-table').innerText()).replace(/\s+/g, ' '), /CAGR .*Sortino ratio .*Calmar ratio .*Expectancy per trade .*Longest losing streak/);
+  for (const dim of ['strategy', 'symbol', 'month', 'exit_reason']) {
+    assert.ok((await page.locator(`#by-${dim} tr`).count()) >= 2, `breakdown by ${dim} has rows`);
+  }
+  // The fixture's month is April 2025 only, and its symbols include no SPY: the report must say so.
+  assert.equal(await page.locator('#by-month tr').count(), 2);
+  assert.ok((await page.locator('#benchmarks-table tr').count()) >= 2, 'buy and hold of the traded symbols');
+  assert.match(await page.locator('#spy-missing').innerText(), /SPY has no bars/);
+  assert.match(await page.locator('body').innerText(), /Option prices in backtests and TEST_MODE are modelled/);
   const trades = await page.locator('#trades-table tr').count();
   assert.ok(trades >= 4, `trade rows: ${trades}`);
 
