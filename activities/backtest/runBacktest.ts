@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { benchmarksFor } from '../../domain/backtest/benchmarks';
 import { ColumnarMarket } from '../../domain/backtest/columnar';
 import { computeMetrics, type BacktestMetrics } from '../../domain/backtest/metrics';
 import { instrumentSymbolsFor, runPortfolio, type ExecutionModel, type PortfolioResult } from '../../domain/backtest/portfolio';
@@ -55,11 +56,14 @@ export function loadVix(file: string | null): VixSeries | null {
   return file === null ? null : loadVixCsv(file);
 }
 
-/** Loads (through the cache), runs portfolio mode, computes metrics, writes outputs and the report. */
-export function runPortfolioBacktest(spec: PortfolioRunSpec): PortfolioRunOutcome {
+/**
+ * Loads (through the cache), runs portfolio mode, computes metrics, writes outputs and the report.
+ * `preloaded`: the columns of exactly `symbolsToLoad(spec)`, already loaded (a sweep's shared bars).
+ */
+export function runPortfolioBacktest(spec: PortfolioRunSpec, preloaded?: LoadedColumns): PortfolioRunOutcome {
   const t0 = performance.now();
   const toLoad = symbolsToLoad(spec);
-  const loaded = loadColumns(spec.dataSource, { cacheDir: spec.cacheDir, ...(toLoad ? { symbols: toLoad } : {}) });
+  const loaded = preloaded ?? loadColumns(spec.dataSource, { cacheDir: spec.cacheDir, ...(toLoad ? { symbols: toLoad } : {}) });
   const market = new ColumnarMarket(loaded.series);
   const vix = spec.strategies.includes('close') ? loadVix(spec.vixFile) : null;
   const t1 = performance.now();
@@ -103,6 +107,7 @@ export function runPortfolioBacktest(spec: PortfolioRunSpec): PortfolioRunOutcom
         chartsOmitted: omitted,
         trades: result.trades,
         warnings,
+        benchmarks: benchmarksFor(market, [...new Set(result.trades.map((t) => t.underlying))], result.days.map((d) => d.date), result.startingCash),
         ...(spec.sweep ? { sweep: spec.sweep } : {}),
       });
     }

@@ -1,17 +1,19 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { BacktestMetrics, MetricsBlock } from '../../domain/backtest/metrics';
 import { computeMetrics } from '../../domain/backtest/metrics';
 import { ColumnarMarket } from '../../domain/backtest/columnar';
+import { sweepGrid, type SweepAxis } from '../../domain/backtest/sweepGrid';
 import type { BotConfig } from '../../domain/config/botConfigSchema';
 import type { EnvConfig } from '../../domain/config/envSchema';
 import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import { readJsonFile, writeFileAtomic } from '../outputs/atomicFile';
-import { loadColumns } from './barCache';
+import { loadColumns, type LoadedColumns } from './barCache';
 import { symbolDayCharts, writeReport, type SweepRow } from './htmlReport';
 import { backtestOutputFiles } from './outputs';
 import { runPortfolioBacktest, symbolsToLoad, type PortfolioRunSpec } from './runBacktest';
+import { shareColumns, type SharedBars } from './sharedBars';
+import { SweepThreadPool } from './sweepThreadPool';
 
 /**
  * Parameter sweeps: `--sweep KEY=v1,v2 [--sweep KEY2=...]` runs the grid of every combination, each
@@ -20,12 +22,11 @@ import { runPortfolioBacktest, symbolsToLoad, type PortfolioRunSpec } from './ru
  * workers on any number of machines share them. Each cell writes its outputs under
  * `<results>/sweep/<cell>/`; the comparison goes to `<results>/sweep_backtest.{csv,json}` and a report
  * (the comparison table plus the full report of the cell with the best Sharpe ratio).
+ * The bars are loaded once and shared by every thread (sharedBars.ts); see docs/backtest.md.
  */
 
-export interface SweepAxis {
-  readonly key: string;
-  readonly values: readonly string[];
-}
+export type { SweepAxis };
+export { startSweepThread } from './sweepThreadPool';
 
 export interface SweepCell {
   /** File-name-safe, e.g. `STRAT_OPEN_BUFFER=0.01,MAX_TRADES=2`. */
@@ -50,19 +51,28 @@ export interface CellResult {
   readonly ranBy: string;
 }
 
-/** Every combination of the axes' values, in axis order; each cell's config validated by `loadCfg`. */
+/**
+ * Every combination of the axes' values, in axis order; each cell's config validated by `loadCfg`.
+ * A bad grid (no values, a key or value twice, clashing folder names, too many cells) throws ConfigError.
+ */
 export async function sweepCells(axes: readonly SweepAxis[], loadCfg: (settings: Record<string, string>) => Promise<BotConfig>): Promise<SweepCell[]> {
-  let combos: Record<string, string>[] = [{}];
-  for (const axis of axes) combos = combos.flatMap((c) => axis.values.map((v) => ({ ...c, [axis.key]: v })));
   const cells: SweepCell[] = [];
-  for (const settings of combos) {
-    const name = Object.entries(settings)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',')
-      .replace(/[^A-Za-z0-9=,._-]/g, '_');
-    cells.push({ name, settings, cfg: await loadCfg(settings) });
-  }
+  for (const { name, settings } of sweepGrid(axes)) cells.push({ name, settings, cfg: await loadCfg({ ...settings }) });
   return cells;
+}
+
+/** The symbols every cell together needs (each cell's own plus its inverse ETFs); null = all of the data source. */
+export function sweepSymbols(base: PortfolioRunSpec, cells: readonly SweepCell[]): string[] | null {
+  if (base.symbols === null) return null;
+  const all = new Set<string>();
+  for (const cell of cells) for (const s of symbolsToLoad({ ...base, cfg: cell.cfg }) ?? []) all.add(s);
+  return [...all].sort();
+}
+
+/** The bars of a whole sweep, loaded once (through the cache) into shared memory. */
+export function loadSharedBars(base: PortfolioRunSpec, cells: readonly SweepCell[]): SharedBars {
+  const symbols = sweepSymbols(base, cells);
+  return shareColumns(loadColumns(base.dataSource, { cacheDir: base.cacheDir, ...(symbols ? { symbols } : {}) }));
 }
 
 export function cellSpec(base: PortfolioRunSpec, cell: SweepCell): PortfolioRunSpec {
@@ -76,9 +86,9 @@ export function cellSpec(base: PortfolioRunSpec, cell: SweepCell): PortfolioRunS
   };
 }
 
-/** Runs one cell in this process (a thread or an activity calls it). */
-export function runCell(spec: PortfolioRunSpec, cell: Pick<SweepCell, 'name' | 'settings'>, ranBy: string): CellResult {
-  const out = runPortfolioBacktest(spec);
+/** Runs one cell in this process (a thread calls it); `bars`: the cell's columns, already loaded. */
+export function runCell(spec: PortfolioRunSpec, cell: Pick<SweepCell, 'name' | 'settings'>, ranBy: string, bars?: LoadedColumns): CellResult {
+  const out = runPortfolioBacktest(spec, bars);
   return {
     cell: cell.name,
     settings: cell.settings,
@@ -93,55 +103,43 @@ export function runCell(spec: PortfolioRunSpec, cell: Pick<SweepCell, 'name' | '
   };
 }
 
-/**
- * A sweep worker thread. Run from TypeScript sources (tsx), the thread registers tsx's require hook itself:
- * threads do not inherit every loader a parent process was started with.
- */
-export function startSweepThread(thread: number): Worker {
-  const ts = __filename.endsWith('.ts');
-  const file = path.join(__dirname, ts ? 'sweepWorker.ts' : 'sweepWorker.js');
-  const code = `${ts ? "require('tsx/cjs/api').register();" : ''}require(${JSON.stringify(file)});`;
-  return new Worker(code, { eval: true, workerData: { thread } });
+export interface ThreadSweepOptions {
+  /**
+   * Each cell loads its own bars in its thread (the way before shared memory): one copy per running cell.
+   * Kept to compare against (tests, the bench); the default shares one copy.
+   */
+  readonly barsPerCell?: boolean;
 }
 
-/** Runs cells on a pool of worker threads, at most `threads` at a time; results in cell order. */
+/**
+ * Runs cells on a pool of worker threads, at most `threads` at a time; results in cell order. The bars
+ * are loaded once, here, into shared memory that every thread reads. The first failing cell ends the sweep.
+ */
 export async function runCellsInThreads(
   base: PortfolioRunSpec,
   cells: readonly SweepCell[],
   threads: number,
   onProgress?: (done: number, total: number) => void,
+  opts: ThreadSweepOptions = {},
 ): Promise<CellResult[]> {
-  const results = new Array<CellResult>(cells.length);
-  let next = 0;
+  const bars = opts.barsPerCell === true || cells.length === 0 ? null : loadSharedBars(base, cells);
+  const pool = new SweepThreadPool(Math.max(1, Math.min(threads, cells.length)));
   let done = 0;
-  const runOne = (thread: number) =>
-    new Promise<void>((resolveAll, rejectAll) => {
-      const worker = startSweepThread(thread);
-      const feed = () => {
-        if (next >= cells.length) {
-          void worker.terminate().then(() => resolveAll());
-          return;
-        }
-        const i = next++;
-        worker.postMessage({ index: i, spec: cellSpec(base, cells[i]!), cell: { name: cells[i]!.name, settings: cells[i]!.settings } });
-      };
-      worker.on('message', (msg: { index: number; result?: CellResult; error?: string }) => {
-        if (msg.error !== undefined) {
-          void worker.terminate();
-          rejectAll(new Error(`sweep cell ${cells[msg.index]!.name}: ${msg.error}`));
-          return;
-        }
-        results[msg.index] = msg.result!;
+  try {
+    return await Promise.all(
+      cells.map(async (cell) => {
+        const job = { spec: cellSpec(base, cell), cell: { name: cell.name, settings: cell.settings }, bars };
+        const result = await pool.run(job).catch((err: Error) => {
+          throw new Error(`sweep cell ${cell.name}: ${err.message}`, { cause: err });
+        });
         done += 1;
         onProgress?.(done, cells.length);
-        feed();
-      });
-      worker.on('error', rejectAll);
-      worker.on('online', feed);
-    });
-  const n = Math.max(1, Math.min(threads, cells.length));
-  await Promise.all(Array.from({ length: n }, (_, k) => runOne(k + 1)));
-  return results;
+        return result;
+      }),
+    );
+  } finally {
+    await pool.close();
+  }
 }
 
 export interface SweepOutcome {

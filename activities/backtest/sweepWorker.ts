@@ -1,13 +1,21 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { PortfolioRunSpec } from './runBacktest';
+import { symbolsToLoad } from './runBacktest';
+import { columnsFromShared, pickColumns } from './sharedBars';
 import { runCell } from './sweep';
+import type { CellJobAnswer, CellJobMessage } from './sweepThreadPool';
 
-/** A sweep thread: runs the cells the main thread sends, one at a time, and answers with their results. */
+/**
+ * A sweep thread: runs the cells the main thread sends, one at a time, and answers with their results.
+ * With shared bars, the cell runs on views of the shared buffer (its own symbols picked out), never a copy.
+ */
 const thread = (workerData as { thread: number }).thread;
-parentPort!.on('message', (msg: { index: number; spec: PortfolioRunSpec; cell: { name: string; settings: Record<string, string> } }) => {
+parentPort!.on('message', (msg: CellJobMessage) => {
+  let answer: CellJobAnswer;
   try {
-    parentPort!.postMessage({ index: msg.index, result: runCell(msg.spec, msg.cell, `thread ${thread}`) });
+    const bars = msg.bars === null ? undefined : pickColumns(columnsFromShared(msg.bars), symbolsToLoad(msg.spec));
+    answer = { id: msg.id, result: runCell(msg.spec, msg.cell, `thread ${thread}`, bars) };
   } catch (err) {
-    parentPort!.postMessage({ index: msg.index, error: err instanceof Error ? err.message : String(err) });
+    answer = { id: msg.id, error: err instanceof Error ? err.message : String(err) };
   }
+  parentPort!.postMessage(answer);
 });
