@@ -35,6 +35,8 @@ import { seededRandom } from './seededRandom';
 import type { EmulatorDayFigures } from './bench/emulatorDay';
 import { emulatorDayJson, emulatorDayLines } from './bench/emulatorReport';
 import type { ExitReason } from '../domain/vocabulary';
+import { measureCliStartup } from './bench/cliStartup';
+import { BACKTRADER_QUOTED_SECONDS, coldLines, measureCold } from './bench/coldRun';
 
 const ROOT = path.resolve(__dirname, '..');
 const BENCH = path.join(ROOT, 'output', 'bench');
@@ -372,6 +374,10 @@ async function main(values: BenchValues): Promise<void> {
   const portfolioRate = rate(bars, portfolio.ms);
   console.log(`portfolio, all strategies:    ${fmt(portfolioRate).padStart(14)} bars/s  (${portfolio.ms.toFixed(1)} ms, ${portfolio.value.trades.length} trades)`);
 
+  // Issue 19's comparison: the cold run (CSV folder to signals) and the plain Node loop in turns, then the CLI's wall time.
+  const cold = measureCold(quick ? 2 : 5);
+  for (const line of coldLines(cold)) console.log(line);
+
   // One year of 100 symbols end to end, in a process of its own so its memory is its own.
   const child = spawnSync(process.execPath, [...process.execArgv, __filename, '--year100-child'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const lastLine = child.stdout.trim().split('\n').pop() ?? '';
@@ -390,8 +396,21 @@ async function main(values: BenchValues): Promise<void> {
   const emulator = withEmulator ? runEmulatorDay() : null;
   if (emulator) for (const line of emulatorDayLines(emulator)) console.log(line);
 
+  // CLI start-up (issue 19): median ms to the first line of --help, status, check through the compiled path.
+  const cliStartup = await measureCliStartup();
   console.log(
     JSON.stringify({
+      // Issue 19's keys; a measurement not present yet is null, never a made-up number.
+      cold_bars_per_s: rate(cold.bars, cold.projectMs.best),
+      cold_work_seconds: Math.round(cold.projectMs.best) / 1000,
+      cold_wall_seconds: Math.round(cold.wallSeconds * 100) / 100,
+      plain_loop_seconds: Math.round(cold.plainMs.best) / 1000,
+      cold_vs_plain_loop: Math.round((cold.projectMs.best / cold.plainMs.best) * 100) / 100,
+      backtrader_quoted_seconds: BACKTRADER_QUOTED_SECONDS,
+      cli_help_ms: null,
+      sweep64_seconds: null,
+      sweep_two_worker_scaling: null,
+      ...cliStartup,
       load_bars_per_s: loadRate,
       open_signal_bars_per_s: openRate,
       handloop_bars_per_s: handRate,

@@ -4,13 +4,14 @@ import {
   COLUMN_NAMES,
   countGaps,
   mergeSeries,
-  seriesFromBars,
+  seriesFromColumns,
   type GapCount,
   type SeriesPart,
   type SymbolSeries,
 } from '../../domain/backtest/columnar';
 import { fnv1a } from '../../domain/orders/clientOrderId';
-import { listMinuteBarFiles, parseMinuteBarCsv, readTextFile, symbolFromFileName } from '../marketData/minuteBarCsv';
+import { parseMinuteBarBytes } from '../marketData/minuteBarBytes';
+import { listMinuteBarFiles, readFileBytes, symbolFromFileName } from '../marketData/minuteBarCsv';
 
 /**
  * Minute-bar files loaded into typed-array columns, with a binary cache: each CSV (or .csv.gz) is parsed
@@ -206,7 +207,7 @@ export function loadColumns(source: string, opts: LoadColumnsOptions): LoadedCol
     let loaded = cacheFile === null ? null : readCacheFile(cacheFile, meta);
     const fromCache = loaded !== null;
     if (loaded === null) {
-      const series = seriesFromBars(symbol, parseMinuteBarCsv(readTextFile(file), file));
+      const series = seriesFromColumns(symbol, parseMinuteBarBytes(readFileBytes(file), file));
       loaded = { series, gaps: countGaps(series) };
       if (cacheFile !== null) {
         try {

@@ -68,25 +68,31 @@ export function listMinuteBarFiles(source: string): string[] {
   return names.map((n) => join(source, n));
 }
 
-/** A file's text (gunzipped for `.gz`); a read or gzip failure names the file, as every load error does. */
-export function readTextFile(file: string): string {
+/** A file's bytes (gunzipped for `.gz`); a read or gzip failure names the file, as every load error does. */
+export function readFileBytes(file: string): Buffer {
   let raw: Buffer;
   try {
     raw = readFileSync(file);
   } catch (err) {
     throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
   }
-  if (!file.toLowerCase().endsWith('.gz')) return raw.toString('utf8');
+  if (!file.toLowerCase().endsWith('.gz')) return raw;
   try {
-    return gunzipSync(raw).toString('utf8');
+    return gunzipSync(raw);
   } catch (err) {
     throw new Error(`${file}: not a valid gzip file (${(err as Error).message})`, { cause: err });
   }
 }
 
+/** A file's text (gunzipped for `.gz`), with readFileBytes' errors. */
+export function readTextFile(file: string): string {
+  return readFileBytes(file).toString('utf8');
+}
+
 const dayMsCache = new Map<string, number>();
 
-function dayMsOf(datePart: string): number {
+/** Epoch ms of a `YYYY-MM-DD` UTC midnight; NaN for a date that does not exist. */
+export function dayMsOf(datePart: string): number {
   let ms = dayMsCache.get(datePart);
   if (ms === undefined) {
     ms = Date.parse(`${datePart}T00:00:00Z`);
@@ -131,6 +137,53 @@ function parseField(text: string): number {
 
 const PRICE_COLUMNS = ['open', 'high', 'low', 'close'] as const;
 
+/** Throws unless `line` (the file's first line, BOM and CR removed) is the header. */
+export function checkHeaderLine(line: string, file: string): void {
+  if (line !== MINUTE_BAR_HEADER) {
+    throw new MinuteBarCsvError(file, 1, `header must be exactly "${MINUTE_BAR_HEADER}", found "${line.slice(0, 80)}"`);
+  }
+}
+
+/**
+ * One data row (CR removed, not empty) as a bar, or a MinuteBarCsvError naming the row's problem.
+ * `prevT` is the previous row's start (rows must ascend). The one definition of a valid row: the byte
+ * parser (minuteBarBytes.ts) falls back to it for every row it does not take on its fast path.
+ */
+export function parseBarLine(line: string, lineNo: number, file: string, prevT: number): Bar {
+  const c1 = line.indexOf(',');
+  const c2 = line.indexOf(',', c1 + 1);
+  const c3 = line.indexOf(',', c2 + 1);
+  const c4 = line.indexOf(',', c3 + 1);
+  const c5 = line.indexOf(',', c4 + 1);
+  if (c1 < 0 || c2 < 0 || c3 < 0 || c4 < 0 || c5 < 0 || line.indexOf(',', c5 + 1) >= 0) {
+    throw new MinuteBarCsvError(file, lineNo, `expected 6 comma-separated fields: "${line.slice(0, 80)}"`);
+  }
+  const ts = line.slice(0, c1);
+  const t = parseIsoTimestamp(ts);
+  if (!Number.isFinite(t)) throw new MinuteBarCsvError(file, lineNo, `unparsable timestamp "${ts}" (ISO-8601 UTC expected)`);
+  if (t % MINUTE_MS !== 0) throw new MinuteBarCsvError(file, lineNo, `timestamp ${ts} is not on a whole minute`);
+  const o = parseField(line.slice(c1 + 1, c2));
+  const h = parseField(line.slice(c2 + 1, c3));
+  const l = parseField(line.slice(c3 + 1, c4));
+  const c = parseField(line.slice(c4 + 1, c5));
+  const v = parseField(line.slice(c5 + 1));
+  if (!(Number.isFinite(o) && Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(c) && Number.isFinite(v))) {
+    const bad = [o, h, l, c, v].findIndex((x) => !Number.isFinite(x));
+    throw new MinuteBarCsvError(file, lineNo, `unparsable number in column ${[...PRICE_COLUMNS, 'volume'][bad]}: "${line.slice(0, 80)}"`);
+  }
+  // A zero or negative price would size orders by division by it: the row is broken, not a bar.
+  if (!(o > 0 && h > 0 && l > 0 && c > 0)) {
+    const bad = [o, h, l, c].findIndex((x) => !(x > 0));
+    throw new MinuteBarCsvError(file, lineNo, `${PRICE_COLUMNS[bad]} price ${[o, h, l, c][bad]} is not positive`);
+  }
+  if (v < 0) throw new MinuteBarCsvError(file, lineNo, `negative volume ${v}`);
+  if (t === prevT) throw new MinuteBarCsvError(file, lineNo, `duplicate timestamp ${ts}`);
+  if (t < prevT) throw new MinuteBarCsvError(file, lineNo, `timestamp ${ts} is earlier than the row before (rows must be ascending)`);
+  return { t, o, h, l, c, v };
+}
+
+export const emptyFileError = (file: string) => new MinuteBarCsvError(file, 1, `empty file (header "${MINUTE_BAR_HEADER}" expected)`);
+
 /** Parses one bar file's text; `file` names it in errors. */
 export function parseMinuteBarCsv(text: string, file: string): Bar[] {
   let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
@@ -146,46 +199,16 @@ export function parseMinuteBarCsv(text: string, file: string): Bar[] {
     lineNo += 1;
     if (line.endsWith('\r')) line = line.slice(0, -1);
     if (!sawHeader) {
-      if (line !== MINUTE_BAR_HEADER) {
-        throw new MinuteBarCsvError(file, lineNo, `header must be exactly "${MINUTE_BAR_HEADER}", found "${line.slice(0, 80)}"`);
-      }
+      checkHeaderLine(line, file);
       sawHeader = true;
       continue;
     }
     if (line.length === 0) continue;
-    const c1 = line.indexOf(',');
-    const c2 = line.indexOf(',', c1 + 1);
-    const c3 = line.indexOf(',', c2 + 1);
-    const c4 = line.indexOf(',', c3 + 1);
-    const c5 = line.indexOf(',', c4 + 1);
-    if (c1 < 0 || c2 < 0 || c3 < 0 || c4 < 0 || c5 < 0 || line.indexOf(',', c5 + 1) >= 0) {
-      throw new MinuteBarCsvError(file, lineNo, `expected 6 comma-separated fields: "${line.slice(0, 80)}"`);
-    }
-    const ts = line.slice(0, c1);
-    const t = parseIsoTimestamp(ts);
-    if (!Number.isFinite(t)) throw new MinuteBarCsvError(file, lineNo, `unparsable timestamp "${ts}" (ISO-8601 UTC expected)`);
-    if (t % MINUTE_MS !== 0) throw new MinuteBarCsvError(file, lineNo, `timestamp ${ts} is not on a whole minute`);
-    const o = parseField(line.slice(c1 + 1, c2));
-    const h = parseField(line.slice(c2 + 1, c3));
-    const l = parseField(line.slice(c3 + 1, c4));
-    const c = parseField(line.slice(c4 + 1, c5));
-    const v = parseField(line.slice(c5 + 1));
-    if (!(Number.isFinite(o) && Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(c) && Number.isFinite(v))) {
-      const bad = [o, h, l, c, v].findIndex((x) => !Number.isFinite(x));
-      throw new MinuteBarCsvError(file, lineNo, `unparsable number in column ${[...PRICE_COLUMNS, 'volume'][bad]}: "${line.slice(0, 80)}"`);
-    }
-    // A zero or negative price would size orders by division by it: the row is broken, not a bar.
-    if (!(o > 0 && h > 0 && l > 0 && c > 0)) {
-      const bad = [o, h, l, c].findIndex((x) => !(x > 0));
-      throw new MinuteBarCsvError(file, lineNo, `${PRICE_COLUMNS[bad]} price ${[o, h, l, c][bad]} is not positive`);
-    }
-    if (v < 0) throw new MinuteBarCsvError(file, lineNo, `negative volume ${v}`);
-    if (t === prevT) throw new MinuteBarCsvError(file, lineNo, `duplicate timestamp ${ts}`);
-    if (t < prevT) throw new MinuteBarCsvError(file, lineNo, `timestamp ${ts} is earlier than the row before (rows must be ascending)`);
-    prevT = t;
-    bars.push({ t, o, h, l, c, v });
+    const bar = parseBarLine(line, lineNo, file, prevT);
+    prevT = bar.t;
+    bars.push(bar);
   }
-  if (!sawHeader) throw new MinuteBarCsvError(file, 1, `empty file (header "${MINUTE_BAR_HEADER}" expected)`);
+  if (!sawHeader) throw emptyFileError(file);
   return bars;
 }
 

@@ -34,41 +34,26 @@ export interface GapCount {
 
 export const COLUMN_NAMES = ['t', 'o', 'h', 'l', 'c', 'v'] as const;
 
-/** Columns from ascending bars (the CSV parser's output). */
-export function seriesFromBars(symbol: string, bars: readonly Bar[]): SymbolSeries {
-  const n = bars.length;
-  const t = new Float64Array(n);
-  const o = new Float64Array(n);
-  const h = new Float64Array(n);
-  const l = new Float64Array(n);
-  const c = new Float64Array(n);
-  const v = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const b = bars[i]!;
-    t[i] = b.t;
-    o[i] = b.o;
-    h[i] = b.h;
-    l[i] = b.l;
-    c[i] = b.c;
-    v[i] = b.v;
-  }
-  const { dates, dayStart } = dayIndex(t);
-  return { symbol, t, o, h, l, c, v, dates, dayStart };
+/** A series over columns that are already ascending and unique (the byte parser's output). */
+export function seriesFromColumns(symbol: string, cols: Pick<SymbolSeries, (typeof COLUMN_NAMES)[number]>): SymbolSeries {
+  const { t, o, h, l, c, v } = cols;
+  return { symbol, t, o, h, l, c, v, ...dayIndex(t) };
 }
 
 /** UTC dates present in ascending start times, with the first row of each. */
 export function dayIndex(t: Float64Array): { dates: string[]; dayStart: Int32Array } {
   const dates: string[] = [];
   const starts: number[] = [];
-  let current = Number.NaN;
+  // The current date's bounds: a row inside them needs no division (this runs on every row of a cold load).
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < t.length; i++) {
     const ms = t[i]!;
-    const day = ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS);
-    if (day !== current) {
-      current = day;
-      dates.push(new Date(day).toISOString().slice(0, 10));
-      starts.push(i);
-    }
+    if (ms >= from && ms < to) continue;
+    from = ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS);
+    to = from + DAY_MS;
+    dates.push(new Date(from).toISOString().slice(0, 10));
+    starts.push(i);
   }
   starts.push(t.length);
   return { dates, dayStart: Int32Array.from(starts) };
@@ -81,10 +66,13 @@ export function countGaps(series: SymbolSeries): GapCount {
   for (let d = 0; d < series.dates.length; d++) {
     const session = regularSessionUtc(series.dates[d]!);
     if (session === null) continue;
+    const { openMs, closeMs } = session;
+    const T = series.t;
+    const end = series.dayStart[d + 1]!;
     let prev = Number.NaN;
-    for (let i = series.dayStart[d]!; i < series.dayStart[d + 1]!; i++) {
-      const t = series.t[i]!;
-      if (t < session.openMs || t >= session.closeMs) continue;
+    for (let i = series.dayStart[d]!; i < end; i++) {
+      const t = T[i]!;
+      if (t < openMs || t >= closeMs) continue;
       if (t - prev > MINUTE_MS) {
         gaps += 1;
         missingMinutes += (t - prev) / MINUTE_MS - 1;
