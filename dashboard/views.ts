@@ -1,5 +1,7 @@
+import type { PositionView } from '../workflows/sessionApi';
 import type { DayStatus } from '../workflows/tradingDayApi';
 import type { LogEntry, LogKind } from './logSource';
+import { positionStop } from './positionStop';
 import type { SettingRow } from './settings';
 import type { StatusResult } from './statusSource';
 
@@ -36,9 +38,11 @@ export function utcTime(iso: string | null | undefined): string {
   return m ? `${m[1]}Z` : iso;
 }
 
+export type NavItem = 'status' | 'logs' | 'trades' | 'settings';
+
 export interface PageContext {
   readonly title: string;
-  readonly nav: 'status' | 'logs' | 'settings' | null;
+  readonly nav: NavItem | null;
   readonly user: string | null;
   readonly csrf: string | null;
   readonly assetVersion: string;
@@ -46,12 +50,12 @@ export interface PageContext {
 }
 
 export function layout(ctx: PageContext, body: string): string {
-  const link = (id: 'status' | 'logs' | 'settings', href: string, text: string) =>
+  const link = (id: NavItem, href: string, text: string) =>
     `<a href="${href}"${ctx.nav === id ? ' aria-current="page"' : ''}>${text}</a>`;
   const nav =
     ctx.user === null
       ? ''
-      : `<nav>${link('status', '/', 'Status')}${link('logs', '/logs', 'Logs')}${link('settings', '/settings', 'Settings')}</nav>
+      : `<nav>${link('status', '/', 'Status')}${link('logs', '/logs', 'Logs')}${link('trades', '/trades', 'Trades')}${link('settings', '/settings', 'Settings')}</nav>
 <form method="post" action="/logout" class="logout"><input type="hidden" name="_csrf" value="${h(ctx.csrf)}"><span class="who">${h(ctx.user)}</span> <button type="submit">Log out</button></form>`;
   const flash = ctx.flash ? `<p class="flash ${ctx.flash.kind}" role="status">${h(ctx.flash.text)}</p>` : '';
   return `<!doctype html>
@@ -141,11 +145,11 @@ ${
     ? '<p id="no-positions">No open positions.</p>'
     : // Most important columns first: on a phone the rest scrolls sideways. Entry and current are both the
       // held instrument's (an inverse ETF or a put is estimated from its underlying, marked with "est.").
-      `<div class="scroll"><table id="positions"><thead><tr><th>Ticker</th><th class="num">Size</th><th class="num">Entry</th><th class="num" title="price of the instrument held; est.: estimated from the underlying">Current</th><th class="num">Unrealised PnL</th><th>Side</th><th>Underlying</th><th class="num" title="latest close of the underlying">Underlying price</th><th>Session</th></tr></thead><tbody>
+      `<div class="scroll"><table id="positions"><thead><tr><th>Ticker</th><th class="num">Size</th><th class="num">Entry</th><th class="num" title="price of the instrument held; est.: estimated from the underlying">Current</th><th class="num">Unrealised PnL</th><th>Side</th><th>Underlying</th><th class="num" title="latest close of the underlying">Underlying price</th><th>Session</th><th class="num" title="the stop held at the broker">Stop</th></tr></thead><tbody>
 ${positions
   .map(
     (p) =>
-      `<tr><td>${h(p.ticker)}</td><td class="num">${h(p.size)}</td><td class="num">${price(p.entryPrice)}</td><td class="num">${price(p.currentPrice)}${p.currentPriceEstimated ? ' <span class="est">est.</span>' : ''}</td><td class="num ${pnlClass(p.unrealizedPnl)}">${money(p.unrealizedPnl)}</td><td>${h(p.side)}</td><td>${h(p.underlying)}</td><td class="num">${p.underlyingPrice === undefined ? '' : price(p.underlyingPrice)}</td><td>${h(p.session)}</td></tr>`,
+      `<tr><td>${h(p.ticker)}</td><td class="num">${h(p.size)}</td><td class="num">${price(p.entryPrice)}</td><td class="num">${price(p.currentPrice)}${p.currentPriceEstimated ? ' <span class="est">est.</span>' : ''}</td><td class="num ${pnlClass(p.unrealizedPnl)}">${money(p.unrealizedPnl)}</td><td>${h(p.side)}</td><td>${h(p.underlying)}</td><td class="num">${p.underlyingPrice === undefined ? '' : price(p.underlyingPrice)}</td><td>${h(p.session)}</td>${stopCell(p, p.session)}</tr>`,
   )
   .join('\n')}
 </tbody></table></div>`
@@ -154,6 +158,14 @@ ${positions
 ${sessionsTable(s)}
 ${s.warnings.length > 0 ? `<h2>Warnings</h2><ul class="warnings">${s.warnings.map((w) => `<li>${h(w)}</li>`).join('')}</ul>` : ''}
 <p>${uiLink}</p>`;
+}
+
+/** Last column, so the columns before it keep their places for scripts that read the table. */
+function stopCell(p: PositionView, session: DayStatus['sessions'][number]['strategy']): string {
+  const stop = positionStop(p, session);
+  const text =
+    stop.kind === 'fixed' ? price(stop.price) : stop.kind === 'trailing' ? `${stop.long ? '&ge;' : '&le;'} ${price(stop.floor)} <span class="est">trail ${stop.trailPercent}%</span>` : stop.kind;
+  return `<td class="num stop" title="${h(stop.why)}">${stop.kind === 'unknown' ? '-' : text}</td>`;
 }
 
 function sessionsTable(s: DayStatus): string {
@@ -199,7 +211,7 @@ ${controlForm('confirm', v, '<input name="symbol" placeholder="SYMBOL" maxlength
   const q = `date=${encodeURIComponent(v.date)}`;
   return layout(
     ctx,
-    `<form method="get" action="/" class="date"><label>Day <input type="date" name="date" value="${h(v.date)}"></label> <button type="submit">Show</button> <span class="muted" id="updated" aria-live="polite"></span></form>
+    `<form method="get" action="/" class="date"><label>Day <input type="date" name="date" value="${h(v.date)}"></label> <button type="submit">Show</button> <a href="/trades?${q}" id="day-trades">Trades and PnL chart</a> <span class="muted" id="updated" aria-live="polite"></span></form>
 <section id="live" data-events="/events?${q}" data-poll="/status/fragment?${q}">
 ${statusFragment(v)}
 </section>

@@ -26,6 +26,12 @@ const boolCheck: Check<boolean> = (t) => {
   return { ok: false, allowed: 'allowed: true or false' };
 };
 
+/** The dashboard API's bearer token: long and random enough that guessing it is hopeless. */
+const apiTokenCheck: Check<string> = (t) =>
+  /^[A-Za-z0-9._~+/=-]{32,256}$/.test(t)
+    ? { ok: true, value: t }
+    : { ok: false, allowed: 'allowed: 32 to 256 characters of letters, digits and ._~+/=-; make one with `openssl rand -hex 32`' };
+
 export const DEFAULT_ALPACA_PAPER_URL = 'https://paper-api.alpaca.markets';
 export const DEFAULT_ALPACA_LIVE_URL = 'https://api.alpaca.markets';
 export const DEFAULT_ALPACA_DATA_URL = 'https://data.alpaca.markets';
@@ -83,6 +89,8 @@ export const envConfigShape = {
   DASHBOARD_ENABLED: defaultedEnvField(boolCheck, false),
   // Dashboard controls (stop, kill, defense, confirm, settings edits); false is a read-only dashboard.
   DASHBOARD_CONTROLS: defaultedEnvField(boolCheck, false),
+  // Bearer token of the dashboard's read-only JSON API (/api/v1); unset: the API is off (docs/dashboard.md).
+  DASHBOARD_API_TOKEN: optionalEnvField(apiTokenCheck),
   // Serve the dashboard over TLS with this certificate and key (PEM files); both or neither.
   DASHBOARD_TLS_CERT_PATH: optionalEnvField(anyText),
   DASHBOARD_TLS_KEY_PATH: optionalEnvField(anyText),
@@ -136,6 +144,7 @@ export const SECRET_ENV_KEYS = [
   'SMTP_PASS',
   'ENCRYPTION_KEY',
   'PASSWORD_HASH',
+  'DASHBOARD_API_TOKEN',
   'ENV_BOT_KEY',
   'MANAGER_API_TOKEN',
   'TEMPORAL_API_KEY',

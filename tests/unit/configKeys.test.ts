@@ -146,6 +146,7 @@ const ENV_BAD: Record<keyof EnvConfig, Bad> = {
   PASSWORD_HASH: null,
   DASHBOARD_ENABLED: { wrong: 'maybe', range: '2' },
   DASHBOARD_CONTROLS: { wrong: 'on', range: '-1' },
+  DASHBOARD_API_TOKEN: { wrong: 'a token with spaces in it, long enough anyway', range: 'short-token' },
   DASHBOARD_TLS_CERT_PATH: null,
   DASHBOARD_TLS_KEY_PATH: null,
   TEMPORAL_UI_URL: { wrong: '127.0.0.1:8233', range: 'http://admin:pw@127.0.0.1:8233' },
