@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import path from 'node:path';
+import { projectPath } from './projectRoot';
 import { extractVersionTag } from '../domain/config/versionTag';
 import type { ClosingImbalance } from '../domain/strategies/enhancements';
 import { DEFAULT_MIN_TRADING_DAYS_TO_EXPIRY, tradingDaysBetween, type OptionChainSnapshot, type OptionQuote } from '../domain/instruments/putSelection';
@@ -23,7 +23,7 @@ interface QuotesTwoSided {
   twoSidedQuote(symbol: string, assetClass: AssetClass, barStart: number): Promise<TwoSidedQuote>;
 }
 
-const VERSION_FILE = path.resolve(__dirname, '..', 'VERSION.md');
+const VERSION_FILE = projectPath('VERSION.md');
 /** Put quotes fetched for one snapshot at most. */
 const MAX_CHAIN_QUOTES = 12;
 

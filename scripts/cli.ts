@@ -1,6 +1,6 @@
 // The operator CLI: `npm run cli -- <command> ...` (or `npx tsx scripts/cli.ts <command> ...`). README "Operator CLI".
 import fs from 'node:fs';
-import path from 'node:path';
+import { projectPath } from '../activities/projectRoot';
 import { extractVersionTag } from '../domain/config/versionTag';
 import { UsageError, columns } from './commands/args';
 import { runCommandLine, type CliCommand, type CommandIo } from './commands/command';
@@ -30,11 +30,12 @@ export const CLI_COMMANDS: readonly CommandEntry[] = [
   { name: 'ledger', load: async () => (await import('./commands/ledger')).ledgerCommand },
   { name: 'backup', load: async () => (await import('./commands/backup')).backupCommand },
   { name: 'backtest', load: async () => (await import('./commands/backtest')).backtestCommand },
+  { name: 'data', load: async () => (await import('./commands/data')).dataCommand },
   { name: 'replay-check', load: async () => (await import('./commands/replayCheck')).replayCheckCommand },
 ];
 
 export const PROGRAM = 'tradebot';
-const VERSION_FILE = path.resolve(__dirname, '..', 'VERSION.md');
+const VERSION_FILE = projectPath('VERSION.md');
 
 /** The top-level usage: every command with its one-line summary (each command's --help has the rest). */
 export async function cliUsage(): Promise<string> {

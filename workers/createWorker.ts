@@ -10,10 +10,12 @@ import { createEntryCheckActivities } from '../activities/entryCheckActivities';
 import { createScreenerActivities } from '../activities/screening/screenerActivities';
 import type { ScreeningDataProvider } from '../activities/screening/screeningDataProvider';
 import { classifyActivityErrors } from '../activities/activityFailures';
+import { projectPath } from '../activities/projectRoot';
 import { createSearchAttributeActivities } from './searchAttributeActivities';
 import type { OutputMode } from '../domain/vocabulary';
 
-export const WORKFLOWS_PATH = require.resolve('../workflows');
+/** The TypeScript sources, also from the compiled build: the bundler compiles workflow code itself (docs/temporal.md). */
+export const WORKFLOWS_PATH = projectPath('workflows', 'index.ts');
 
 /**
  * After SIGTERM/SIGINT, in-flight activities get this long to finish; then they are cancelled and the server

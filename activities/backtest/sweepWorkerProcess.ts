@@ -1,4 +1,5 @@
 import { backtestTaskQueue } from './sweepClient';
+import { projectPath } from '../projectRoot';
 import os from 'node:os';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { EnvConfig } from '../../domain/config/envSchema';
@@ -23,15 +24,16 @@ export interface SweepWorkerOptions {
  * SIGTERM after finishing the cells it holds.
  */
 export async function runSweepWorker(opts: SweepWorkerOptions): Promise<void> {
+  const concurrency = opts.concurrency ?? Math.max(1, os.availableParallelism());
   const connection = await connectWorkerConnection(opts.env);
   try {
     const worker = await Worker.create({
       connection,
       namespace: opts.env.TEMPORAL_NAMESPACE,
       taskQueue: opts.taskQueue ?? backtestTaskQueue(opts.env.TEMPORAL_TASK_QUEUE),
-      workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/backtestSweep'), logger: quietLogger }),
-      activities: createBacktestSweepActivities(opts.label ? { label: opts.label } : {}),
-      maxConcurrentActivityTaskExecutions: opts.concurrency ?? Math.max(1, os.availableParallelism()),
+      workflowBundle: await bundleWorkflowCode({ workflowsPath: projectPath('workflows', 'backtestSweep.ts'), logger: quietLogger }),
+      activities: createBacktestSweepActivities({ ...(opts.label ? { label: opts.label } : {}), threads: concurrency }),
+      maxConcurrentActivityTaskExecutions: concurrency,
     });
     const running = worker.run();
     opts.onReady?.();

@@ -1,6 +1,6 @@
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import type { NativeConnection, NativeConnectionOptions } from '@temporalio/worker';
 import type { EnvConfig } from '../../domain/config/envSchema';
 import { payloadDataConverter } from './payloadCodec';
 
@@ -68,6 +68,8 @@ export async function connectClient(env: ConnectEnv & Pick<EnvConfig, 'TEMPORAL_
 }
 
 export async function connectWorkerConnection(env: ConnectEnv): Promise<NativeConnection> {
+  // Loaded here, not at the top: the worker package costs a client-only command (status, check) ~0.2 s.
+  const { NativeConnection } = await import('@temporalio/worker');
   const opts = temporalConnectionOptions(env);
   return NativeConnection.connect({ address: opts.address, tls: opts.tls, apiKey: opts.apiKey });
 }
