@@ -56,6 +56,15 @@ const NAMED_RETRY_POLICY = {
   message: 'use a named retry policy: RETRY_POLICIES in domain/errors/retryPolicy.ts',
 };
 
+// Failure types sent to Temporal come from the one list (FAILURE_TYPE in domain/errors/errorClasses.ts), not from strings of their own.
+const FAILURE_TYPE_MESSAGE = 'name a failure type through FAILURE_TYPE (domain/errors/errorClasses.ts), not a string literal';
+const FAILURE_TYPE_FROM_LIST = [
+  "CallExpression[callee.object.name='ApplicationFailure'][callee.property.name=/^(retryable|nonRetryable)$/][arguments.1.type=/^(Literal|TemplateLiteral)$/]",
+  "NewExpression[callee.name='ApplicationFailure'][arguments.1.type=/^(Literal|TemplateLiteral)$/]",
+  "CallExpression[callee.object.name='ApplicationFailure'][callee.property.name=/^(create|fromError)$/] Property[key.name='type'][value.type=/^(Literal|TemplateLiteral)$/]",
+  "Property[key.name='nonRetryableErrorTypes'] :matches(Literal, TemplateLiteral)",
+].map((selector) => ({ selector, message: FAILURE_TYPE_MESSAGE }));
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'output/**', 'backups/**', 'dist/**', 'eslint.config.mjs', '**/*.js'] },
   ...tseslint.configs.recommended,
@@ -108,7 +117,7 @@ export default tseslint.config(
     // The program's code (tests define throwaway workflows with their own policies); tests/unit/namedRetryPolicies.test.ts scans the .js files too.
     files: ['domain/**/*.ts', 'workflows/**/*.ts', 'activities/**/*.ts', 'workers/**/*.ts', 'scripts/**/*.ts', 'dashboard/**/*.ts'],
     rules: {
-      'no-restricted-syntax': ['error', ERROR_SUBCLASS_NAMED, NAMED_RETRY_POLICY],
+      'no-restricted-syntax': ['error', ERROR_SUBCLASS_NAMED, NAMED_RETRY_POLICY, ...FAILURE_TYPE_FROM_LIST],
     },
   },
 );

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { accountConfigFrom } from '../domain/risk/accountState';
+import { FAILURE_TYPE } from '../domain/errors/errorClasses';
 import type { DefenseRules } from '../domain/risk/defenseMode';
 import type { RiskConfig } from '../domain/risk/limits';
 import type { accountWorkflow } from '../workflows/account';
@@ -95,7 +96,7 @@ async function asActivityResult<T>(call: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
       const cause = err.cause instanceof Error ? err.cause.message : String(err.cause);
-      throw ApplicationFailure.nonRetryable(`account rejected the request: ${cause}`, 'LogicError');
+      throw ApplicationFailure.nonRetryable(`account rejected the request: ${cause}`, FAILURE_TYPE.LogicError);
     }
     throw err;
   }

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { BotConfig } from '../domain/config/botConfigSchema';
 import { isConfigError } from '../domain/config/configError';
+import { FAILURE_TYPE, type FailureType } from '../domain/errors/errorClasses';
 import type { EnvConfig } from '../domain/config/envSchema';
 import { bookForMode, buildTradePostings } from '../domain/ledger/postings';
 import { outputMode, routingFlagsOf } from '../domain/routing';
@@ -65,15 +66,15 @@ export interface ExportLedgerResult {
   readonly api: ApiExportResult | null;
 }
 
-const nonRetryable = (message: string, type: string) => ApplicationFailure.nonRetryable(message, type);
+const nonRetryable = (message: string, type: FailureType) => ApplicationFailure.nonRetryable(message, type);
 
 export function createAuditActivities(deps: AuditActivityDeps) {
   const now = () => (deps.now ?? (() => new Date()))();
   const routed = outputMode(routingFlagsOf(deps.bot));
   const guard = (mode: OutputMode) => {
-    if (mode !== 'live' && mode !== 'paper' && mode !== 'backtest') throw nonRetryable(`unknown output mode ${String(mode)}`, 'LogicError');
+    if (mode !== 'live' && mode !== 'paper' && mode !== 'backtest') throw nonRetryable(`unknown output mode ${String(mode)}`, FAILURE_TYPE.LogicError);
     if (mode === 'live' && routed !== 'live') {
-      throw nonRetryable('refusing a _live output: TEST_MODE, FORCE_PAPER_EXPORT or a paper-only account routes every output to _paper', 'ConfigError');
+      throw nonRetryable('refusing a _live output: TEST_MODE, FORCE_PAPER_EXPORT or a paper-only account routes every output to _paper', FAILURE_TYPE.ConfigError);
     }
   };
   const managerClient = () =>
@@ -83,20 +84,20 @@ export function createAuditActivities(deps: AuditActivityDeps) {
     async postTradeToLedger(input: { mode: OutputMode; trade: TradeRecord }): Promise<PostTradeResult> {
       guard(input.mode);
       if (input.mode === 'backtest') return { book: null, posted: [], alreadyPosted: [], skipped: 'backtests write no ledger' };
-      if (input.trade.mode !== input.mode) throw nonRetryable(`trade ${input.trade.tradeId} has mode ${input.trade.mode} but was routed to ${input.mode}`, 'LogicError');
+      if (input.trade.mode !== input.mode) throw nonRetryable(`trade ${input.trade.tradeId} has mode ${input.trade.mode} but was routed to ${input.mode}`, FAILURE_TYPE.LogicError);
       let entries;
       try {
         entries = buildTradePostings(input.trade);
       } catch (err) {
-        throw nonRetryable((err as Error).message, 'LogicError');
+        throw nonRetryable((err as Error).message, FAILURE_TYPE.LogicError);
       }
       const book = bookForMode(input.mode);
       try {
         const r = postEntries({ outputDir: deps.outputDir, backupsDir: deps.backupsDir, book, entries, now: now() });
         return { book, posted: r.posted, alreadyPosted: r.alreadyPosted, skipped: null };
       } catch (err) {
-        if (err instanceof LockTimeoutError) throw ApplicationFailure.retryable(err.message, 'LedgerBusy');
-        throw nonRetryable((err as Error).message, 'LedgerValidationError');
+        if (err instanceof LockTimeoutError) throw ApplicationFailure.retryable(err.message, FAILURE_TYPE.LedgerBusy);
+        throw nonRetryable((err as Error).message, FAILURE_TYPE.LedgerValidationError);
       }
     },
 
@@ -111,19 +112,19 @@ export function createAuditActivities(deps: AuditActivityDeps) {
       try {
         entries = loadValidBook(deps.outputDir, book);
       } catch (err) {
-        throw nonRetryable((err as Error).message, err instanceof LedgerExportError ? 'LedgerValidationError' : 'LogicError');
+        throw nonRetryable((err as Error).message, err instanceof LedgerExportError ? FAILURE_TYPE.LedgerValidationError : FAILURE_TYPE.LogicError);
       }
       const paths = writeManagerFiles(deps.outputDir, book, entries);
       const configured = !!(deps.env.MANAGER_API_URL && deps.env.MANAGER_API_TOKEN);
       const wantApi = input.api ?? (book === 'live' && configured);
-      if (input.api && !configured) throw nonRetryable('Manager.io API export needs MANAGER_API_URL and MANAGER_API_TOKEN in .env', 'ConfigError');
+      if (input.api && !configured) throw nonRetryable('Manager.io API export needs MANAGER_API_URL and MANAGER_API_TOKEN in .env', FAILURE_TYPE.ConfigError);
       let api: ApiExportResult | null = null;
       if (wantApi) {
         try {
           api = await exportToManagerApi(managerClient(), book, entries);
         } catch (err) {
-          if (err instanceof ManagerApiError && err.retryable) throw ApplicationFailure.retryable(err.message, 'ManagerApiError');
-          throw nonRetryable((err as Error).message, 'ManagerApiError');
+          if (err instanceof ManagerApiError && err.retryable) throw ApplicationFailure.retryable(err.message, FAILURE_TYPE.ManagerApiError);
+          throw nonRetryable((err as Error).message, FAILURE_TYPE.ManagerApiError);
         }
       }
       return { skipped: null, entries: entries.length, files: [paths.tsv, paths.json], api };
@@ -134,7 +135,7 @@ export function createAuditActivities(deps: AuditActivityDeps) {
       try {
         return await sendAlert({ outputDir: deps.outputDir, env: deps.env, bot: deps.bot, now: deps.now, fetchImpl: deps.fetchImpl, smtpOptions: deps.smtpOptions }, input);
       } catch (err) {
-        if (err instanceof NotifyDeliveryError) throw ApplicationFailure.retryable(err.message, 'NotifyDeliveryError', err.result);
+        if (err instanceof NotifyDeliveryError) throw ApplicationFailure.retryable(err.message, FAILURE_TYPE.NotifyDeliveryError, err.result);
         throw err;
       }
     },
@@ -152,7 +153,7 @@ export function createAuditActivities(deps: AuditActivityDeps) {
         });
       } catch (err) {
         // A bad label or key will not get better on retry; disk errors might.
-        if (err instanceof BackupError || isConfigError(err)) throw nonRetryable((err as Error).message, 'ConfigError');
+        if (err instanceof BackupError || isConfigError(err)) throw nonRetryable((err as Error).message, FAILURE_TYPE.ConfigError);
         throw err;
       }
     },

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE_TYPE } from '../domain/errors/errorClasses';
 import type { Bar } from '../domain/market/bar';
 import { vixCloseBefore, type VixSeries } from '../domain/backtest/signalAudit';
 import { type TradeRecord } from '../domain/trades/tradeRecord';
@@ -112,7 +113,7 @@ export function createTradingActivities(deps: ActivityDeps) {
     try {
       return await deps.broker(name, scope.replayFolder);
     } catch (err) {
-      throw ApplicationFailure.nonRetryable(`broker ${name}: ${(err as Error).message}`, 'ConfigError');
+      throw ApplicationFailure.nonRetryable(`broker ${name}: ${(err as Error).message}`, FAILURE_TYPE.ConfigError);
     }
   };
 

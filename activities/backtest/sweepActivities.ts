@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE_TYPE } from '../../domain/errors/errorClasses';
 import type { CellResult } from './sweep';
 import { symbolsToLoad, type PortfolioRunSpec } from './runBacktest';
 import { SharedBarsCache } from './sharedBarsCache';
@@ -42,7 +43,7 @@ export function createBacktestSweepActivities(opts: BacktestSweepActivityOptions
         const message = err instanceof Error ? err.message : String(err);
         // A bad file or a bad config fails the same way on every retry.
         if (/:\d+: |data source|no \.csv|not found|conflicts with/.test(message)) {
-          throw ApplicationFailure.nonRetryable(`cell ${input.cell.name}: ${message}`, 'BacktestDataError');
+          throw ApplicationFailure.nonRetryable(`cell ${input.cell.name}: ${message}`, FAILURE_TYPE.BacktestDataError);
         }
         throw err;
       } finally {

@@ -17,6 +17,29 @@ import { ConfigError, isConfigError } from '../config/configError';
 export const ERROR_CLASSES = ['NetworkError', 'BrokerError', 'LogicError', 'ConfigError'] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 
+/**
+ * Every failure type the bot sends to Temporal (ApplicationFailure types, and what nonRetryableErrorTypes
+ * in retryPolicy.ts match): the four error classes, then the types a few activities throw themselves.
+ * Code names a type through FAILURE_TYPE, never as a string of its own.
+ * - LedgerValidationError: the ledger refused the entries or the book (unbalanced, malformed). Not retried.
+ * - LedgerBusy: the ledger file's lock was held. Retried.
+ * - ManagerApiError: the Manager.io API export failed; retried only when the answer may change (5xx, network).
+ * - NotifyDeliveryError: an alert channel failed; retried, and only the failed channels send again.
+ * - BacktestDataError: a sweep cell's data or config is bad; the same cell fails the same way. Not retried.
+ */
+export const FAILURE_TYPES = [
+  ...ERROR_CLASSES,
+  'LedgerValidationError',
+  'LedgerBusy',
+  'ManagerApiError',
+  'NotifyDeliveryError',
+  'BacktestDataError',
+] as const;
+export type FailureType = (typeof FAILURE_TYPES)[number];
+
+/** The failure types by name: `FAILURE_TYPE.LogicError` is `'LogicError'`. */
+export const FAILURE_TYPE = Object.freeze(Object.fromEntries(FAILURE_TYPES.map((t) => [t, t]))) as { readonly [T in FailureType]: T };
+
 export interface ClassifiedErrorOptions {
   /** Stable machine-readable code: the broker's code (`40310000`, IB `502`) or ours (`timeout`, `rate_limited`). */
   readonly code?: string | null;

@@ -1,5 +1,5 @@
 import type { RetryPolicy } from '@temporalio/common';
-import type { ErrorClass } from './errorClasses';
+import { FAILURE_TYPE, type ErrorClass } from './errorClasses';
 
 /**
  * Temporal retry policies from API_RETRY_LIMIT and API_TIMEOUT (spec section 8), as plain data that a
@@ -19,7 +19,7 @@ export interface RetrySettings {
 }
 
 /** Error classes Temporal must not retry. NetworkError is the only transient class. */
-export const NON_RETRYABLE_ERROR_CLASSES: readonly ErrorClass[] = ['ConfigError', 'LogicError', 'BrokerError'];
+export const NON_RETRYABLE_ERROR_CLASSES: readonly ErrorClass[] = [FAILURE_TYPE.ConfigError, FAILURE_TYPE.LogicError, FAILURE_TYPE.BrokerError];
 
 /**
  * - `broker`: account, positions, quotes, orders, cancels. Orders are safe to retry because every order
@@ -82,8 +82,9 @@ export function worstCaseMs(settings: RetrySettings, kind: ApiActivityKind = 'br
   return attemptsFor(settings) * perAttempt + retryDelaysMs(settings, kind).reduce((a, b) => a + b, 0);
 }
 
-const LOGIC_AND_CONFIG = ['ConfigError', 'LogicError'];
-const AUDIT_REFUSALS = ['ConfigError', 'LedgerValidationError', 'LogicError'];
+const T = FAILURE_TYPE; // every type named here comes from the one list (errorClasses.ts)
+const LOGIC_AND_CONFIG = [T.ConfigError, T.LogicError];
+const AUDIT_REFUSALS = [T.ConfigError, T.LedgerValidationError, T.LogicError];
 
 /**
  * Every fixed retry policy of the workflows, by name (the API calls follow retryPolicyFor). Each says what
@@ -97,7 +98,7 @@ export const RETRY_POLICIES = {
   /** Optional facts (imbalance, build): a failure means "no data", which the rule handles. */
   optionalFacts: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
   /** A session's capacity requests and releases: the request id is the update id, a retry gets the first answer. */
-  sessionAccountUpdates: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: ['LogicError'] },
+  sessionAccountUpdates: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: [T.LogicError] },
   /** Ledger postings and the unresolved-orders log: records that must be written. */
   auditRecords: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20, nonRetryableErrorTypes: AUDIT_REFUSALS },
   /** Ledger export and alerts from a session: bounded, then the session goes on. */
@@ -106,9 +107,9 @@ export const RETRY_POLICIES = {
   /** Trade history and strategy log lines (idempotent by their ids). */
   outputRecords: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
   /** Settling a lost order answer or cancelling at a failing broker: a few quick tries, then unknown. */
-  settleAtBroker: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3, nonRetryableErrorTypes: ['ConfigError', 'LogicError', 'BrokerError'] },
+  settleAtBroker: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3, nonRetryableErrorTypes: [T.ConfigError, T.LogicError, T.BrokerError] },
   dayStartupChecks: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 },
-  dayAccount: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: ['LogicError'] },
+  dayAccount: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: [T.LogicError] },
   dayAlerts: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '60 seconds', maximumAttempts: 4, nonRetryableErrorTypes: LOGIC_AND_CONFIG },
   /** The day exiting a failed session's positions. */
   dayExits: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: LOGIC_AND_CONFIG },
@@ -117,6 +118,6 @@ export const RETRY_POLICIES = {
   /** The account workflow's alerts and kill records. */
   accountEvents: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
   /** A backtest sweep cell (deterministic: a retry after a lost worker recomputes the same result). */
-  sweepCell: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 3, nonRetryableErrorTypes: ['BacktestDataError', 'ConfigError'] },
+  sweepCell: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 3, nonRetryableErrorTypes: [T.BacktestDataError, T.ConfigError] },
   schedulePlan: { maximumAttempts: 5 },
 } as const satisfies Record<string, RetryPolicy>;
