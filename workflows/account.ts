@@ -32,7 +32,7 @@ import {
   type KillSwitchEvent,
   RETAINED_DAYS,
 } from '../domain/risk/accountState';
-import { addDays } from '../domain/risk/riskDates';
+import { addDays } from '../domain/market/nyTime';
 import {
   accountStatusQuery,
   brokerHaltedSignal,

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { VixSeries } from '../../domain/backtest/signalAudit';
 import { ConfigError, LogicError, NetworkError } from '../../domain/errors/errorClasses';
 import { DEFAULT_FINNHUB_URL } from '../../domain/config/envSchema';
+import { addDays } from '../../domain/market/nyTime';
 import { loadVixCsv, parseVixCsv } from './vixCsv';
 import { PROVIDER_LIMITS, RateLimiter, TokenBucket, type RateLimitSignal } from './rateLimiter';
 
@@ -306,7 +307,7 @@ export async function loadVixSource(source: string | undefined, deps: VixSourceD
       const quoteDate = q.time.slice(0, 10);
       const session = deps.sessionDate ?? quoteDate;
       // A quote from today carries yesterday's close as `pc`; an older quote's last price is its day's close.
-      const entry = quoteDate < session ? { date: quoteDate, close: q.current } : { date: dayBefore(session), close: q.previousClose };
+      const entry = quoteDate < session ? { date: quoteDate, close: q.current } : { date: addDays(session, -1), close: q.previousClose };
       return { series: { dates: [entry.date], closes: [entry.close] }, warning: null, source: `finnhub:${symbol}` };
     }
     const file = path.resolve(deps.cwd, src);
@@ -346,8 +347,4 @@ export function parseAnyVixCsv(text: string, label: string): VixSeries {
   }
   if (dates.length === 0) throw new Error(`${label}: no VIX rows`);
   return { dates, closes };
-}
-
-function dayBefore(date: string): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 }

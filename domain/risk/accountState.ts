@@ -26,7 +26,8 @@ import {
   type EffectiveLimits,
   type RiskConfig,
 } from './limits';
-import { addDays, isIsoDate } from './riskDates';
+import { addDays } from '../market/nyTime';
+import { isIsoDate } from './riskDates';
 import { weightAt } from './weights';
 import { BROKER_NAMES, type BrokerName, type Instrument, type Side, type StrategyName } from '../vocabulary';
 

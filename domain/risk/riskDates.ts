@@ -46,7 +46,3 @@ export function weekdayWindowStart(date: string, count: number): string {
     ms -= DAY_MS;
   }
 }
-
-export function addDays(date: string, days: number): string {
-  return fromUtcMs(toUtcMs(date) + days * DAY_MS);
-}

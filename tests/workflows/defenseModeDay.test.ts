@@ -18,7 +18,8 @@ import {
 } from '../../domain/risk/accountState';
 import { DEFAULT_DEFENSE_RULES } from '../../domain/risk/defenseMode';
 import { effectiveLimits } from '../../domain/risk/limits';
-import { addDays, oneMonthBefore } from '../../domain/risk/riskDates';
+import { addDays } from '../../domain/market/nyTime';
+import { oneMonthBefore } from '../../domain/risk/riskDates';
 import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import { accountStatusQuery, type AccountStatus, type DefenseModeEvent } from '../../workflows/accountApi';
 import type { DaySummary } from '../../workflows/tradingDayApi';
