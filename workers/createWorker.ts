@@ -12,6 +12,7 @@ import type { ScreeningDataProvider } from '../activities/screening/screeningDat
 import { classifyActivityErrors } from '../activities/activityFailures';
 import { projectPath } from '../activities/projectRoot';
 import { createSearchAttributeActivities } from './searchAttributeActivities';
+import { quietBundlerLogger } from './bundlerLogger';
 import type { OutputMode } from '../domain/vocabulary';
 
 /** The TypeScript sources, also from the compiled build: the bundler compiles workflow code itself (docs/temporal.md). */
@@ -32,15 +33,6 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   cachedBundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
   return cachedBundle;
 }
-
-const quietBundlerLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string, meta?: Record<string, unknown>) => console.warn(message, meta ?? ''),
-  error: (message: string, meta?: Record<string, unknown>) => console.error(message, meta ?? ''),
-};
 
 export interface TradingWorkerOptions {
   readonly connection: NativeConnection;

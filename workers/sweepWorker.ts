@@ -1,10 +1,11 @@
-import { backtestTaskQueue } from './sweepClient';
-import { projectPath } from '../projectRoot';
+import { backtestTaskQueue } from '../activities/backtest/sweepClient';
+import { projectPath } from '../activities/projectRoot';
 import os from 'node:os';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
-import type { EnvConfig } from '../../domain/config/envSchema';
-import { connectWorkerConnection } from '../../scripts/temporal/connection';
-import { createBacktestSweepActivities } from './sweepActivities';
+import type { EnvConfig } from '../domain/config/envSchema';
+import { connectWorkerConnection } from '../scripts/temporal/connection';
+import { createBacktestSweepActivities } from '../activities/backtest/sweepActivities';
+import { quietBundlerLogger } from './bundlerLogger';
 
 export interface SweepWorkerOptions {
   readonly env: EnvConfig;
@@ -31,7 +32,7 @@ export async function runSweepWorker(opts: SweepWorkerOptions): Promise<void> {
       connection,
       namespace: opts.env.TEMPORAL_NAMESPACE,
       taskQueue: opts.taskQueue ?? backtestTaskQueue(opts.env.TEMPORAL_TASK_QUEUE),
-      workflowBundle: await bundleWorkflowCode({ workflowsPath: projectPath('workflows', 'backtestSweep.ts'), logger: quietLogger }),
+      workflowBundle: await bundleWorkflowCode({ workflowsPath: projectPath('workflows', 'backtestSweep.ts'), logger: quietBundlerLogger }),
       activities: createBacktestSweepActivities({ ...(opts.label ? { label: opts.label } : {}), threads: concurrency }),
       maxConcurrentActivityTaskExecutions: concurrency,
     });
@@ -42,12 +43,3 @@ export async function runSweepWorker(opts: SweepWorkerOptions): Promise<void> {
     await connection.close();
   }
 }
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};

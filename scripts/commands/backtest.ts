@@ -280,7 +280,7 @@ async function runSweepWorkerCommand(values: BacktestValues): Promise<number> {
   const opts = sweepWorkerArgsFrom(values);
   const loaded = await loadOrReport({});
   if (typeof loaded === 'number') return loaded;
-  const { runSweepWorker } = await import('../../activities/backtest/sweepWorkerProcess');
+  const { runSweepWorker } = await import('../../workers/sweepWorker');
   const queue = opts.taskQueue ?? backtestTaskQueue(loaded.env.TEMPORAL_TASK_QUEUE);
   await runSweepWorker({
     env: loaded.env,

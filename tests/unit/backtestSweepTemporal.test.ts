@@ -12,6 +12,7 @@ import { runSweepOnTemporal } from '../../activities/backtest/sweepClient';
 import { sweepProgressQuery } from '../../workflows/backtestSweep';
 import { botConfigSchema } from '../../domain/config/botConfigSchema';
 import { quietRuntime } from '../helpers/tradingDayHarness';
+import { quietBundlerLogger } from '../../workers/bundlerLogger';
 import { connectTestTemporal, testServerAddress, uniqueTaskQueue, type TestTemporal } from '../helpers/temporalTestServer';
 
 /**
@@ -48,7 +49,7 @@ before(async () => {
   quietRuntime();
   temporal = await connectTestTemporal();
   taskQueue = uniqueTaskQueue('btsweep');
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/backtestSweep'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/backtestSweep'), logger: quietBundlerLogger });
   // One cell at a time per worker, so the two workers must share the grid between them.
   worker = await Worker.create({
     connection: temporal.nativeConnection,

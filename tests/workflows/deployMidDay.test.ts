@@ -7,6 +7,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { stopSignal } from '../../workflows/tradingDayApi';
 import { PATCHES } from '../../workflows/patches';
+import { quietBundlerLogger } from '../../workers/bundlerLogger';
 import type { tradingDayWorkflow } from '../../workflows/tradingDay';
 import { REPO_ROOT, createTestWorker, quietRuntime, tempOutputDir, testConfig } from '../helpers/tradingDayHarness';
 import { connectTestTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporalTestServer';
@@ -47,7 +48,7 @@ async function previousBuildBundle(): Promise<WorkflowBundleWithSourceMap> {
   execFileSync('tar', ['-x', '-C', dir], { input: archive });
   return bundleWorkflowCode({
     workflowsPath: path.join(dir, 'workflows', 'index.ts'),
-    logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m) => console.error(m) },
+    logger: quietBundlerLogger,
     webpackConfigHook: (config) => ({ ...config, resolve: { ...config.resolve, modules: [path.join(REPO_ROOT, 'node_modules'), 'node_modules'] } }),
   });
 }

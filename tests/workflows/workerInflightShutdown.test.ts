@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { Context } from '@temporalio/activity';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { SHUTDOWN_GRACE_TIME_MS } from '../../workers/createWorker';
+import { quietBundlerLogger } from '../../workers/bundlerLogger';
 import { createTestWorker, quietRuntime, tempOutputDir } from '../helpers/tradingDayHarness';
 import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporalTestServer';
 
@@ -19,7 +20,7 @@ test('shutdown during an activity: the activity completes, the next worker finis
   quietRuntime();
   const temporal = await connectTestTemporal();
   const taskQueue = uniqueTaskQueue('inflight');
-  const bundle = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'shutdownTestWorkflows.ts'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
+  const bundle = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'shutdownTestWorkflows.ts'), logger: quietBundlerLogger });
   let started!: () => void;
   const activityStarted = new Promise<void>((r) => (started = r));
   let attempts = 0;
