@@ -15,7 +15,7 @@ import { tradingDayWorkflow } from '../../workflows/tradingDay';
 import type { DayInput, DaySummary } from '../../workflows/tradingDayApi';
 import { startEmulator, type EmulatorHandle, type EmulatorOptions, type OrderSummary } from '../emulator';
 import { connectWorkerConnection } from '../temporal/connection';
-import { UsageError } from './shared';
+import { UsageError } from './args';
 
 /**
  * The paper rehearsal (`day --emulator`): the market emulator serves the replayed date on a virtual clock,

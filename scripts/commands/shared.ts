@@ -7,8 +7,6 @@ import { UsageError, usageErrorText } from './args';
 
 export const PROJECT_DIR = process.env.TRADEBOT_HOME ?? process.cwd();
 
-export { UsageError };
-
 /** The `--date` value (today, UTC, when absent), checked to be a real YYYY-MM-DD date. */
 export function dateOption(text: string | undefined, name = 'date'): string {
   const v = text ?? new Date().toISOString().slice(0, 10);

@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { runEmulatorCommand } from '../../scripts/commands/emulator';
-import { UsageError } from '../../scripts/commands/shared';
+import { UsageError } from '../../scripts/commands/args';
 
 // The `emulator` CLI command: specific usage errors, and a run that prints the URLs and .env keys then stops.
 
