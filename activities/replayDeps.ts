@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Bar } from '../domain/market/bar';
-import type { VixSeries } from '../domain/backtest/signalAudit';
+import { vixCloseBefore, type VixSeries } from '../domain/backtest/signalAudit';
 import { fnv1a } from '../domain/orders/clientOrderId';
 import type { Broker } from './broker/brokerTypes';
 import { SimBroker } from './broker/simBroker';
@@ -64,12 +64,18 @@ export function createActivityDeps(opts: ReplayDepsOptions): ActivityDeps {
       // `sim` keeps the journal name it always had; the other accounts get their name in theirs.
       const file = name === 'sim' ? `sim_broker_${fnv1a(key)}.jsonl` : `sim_broker_${name}_${fnv1a(key)}.jsonl`;
       const journalPath = path.join(outputPaths(opts.outputDir, 'paper').stateDir, file);
-      broker = new SimBroker({ journalPath, startingCash: opts.startingCashByBroker?.[name] ?? opts.startingCash, prices: entry.store });
+      broker = new SimBroker({ journalPath, startingCash: opts.startingCashByBroker?.[name] ?? opts.startingCash, prices: entry.store, vixBefore: replayVixBefore() });
       entry.brokers.set(name, broker);
     }
     return broker;
   };
   let vix: Promise<VixSeries | null> | null = null;
+  // The put model reads the replay's VIX file synchronously, as the backtester reads its series.
+  let replayVix: VixSeries | null | undefined;
+  const replayVixBefore = () => (date: string) => {
+    if (replayVix === undefined) replayVix = opts.vixCsvPath ? loadVixCsv(opts.vixCsvPath) : null;
+    return vixCloseBefore(replayVix, date);
+  };
 
   return {
     outputDir: opts.outputDir,

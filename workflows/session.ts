@@ -45,7 +45,8 @@ import {
   vixPreviousClose,
   writeStrategyLog,
 } from './sessionActivities';
-import { grantRequestId, groupByStart, mergeBars, positionView, round2, type OpenTrade } from './sessionPositions';
+import { grantRequestId, groupByStart, mergeBars, positionView, type OpenTrade } from './sessionPositions';
+import { round2 } from '../domain/math/round';
 import { sessionProgressSignal } from './tradingDayApi';
 import { marketNowMs, sleepUntilMarket, workflowNowMs } from './workflowClock';
 import { PATCHES } from './patches';
@@ -653,7 +654,10 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     }
     if (spreadChecked) {
       const q = await (spreadQuote ?? askSpreadQuote());
-      const sc = entrySpreadCheck(price, q.bid, q.ask, cfg.MAX_SPREAD_PCT);
+      // An option has its own limit (docs/screening.md, "Spread check and one-sided quotes").
+      const sc = choice.choice.assetClass === 'us_option'
+        ? entrySpreadCheck(price, q.bid, q.ask, cfg.MAX_OPTION_SPREAD_PCT, 'MAX_OPTION_SPREAD_PCT')
+        : entrySpreadCheck(price, q.bid, q.ask, cfg.MAX_SPREAD_PCT);
       // A one-sided, crossed or missing quote says nothing about the trade: a later bar may signal again
       // (docs/screening.md, "Spread check and one-sided quotes"); a wide spread ends this symbol's session.
       if (!sc.ok) return refuse(`spread: ${sc.reason}`, { laterEntry: sc.refusal !== 'too_wide' && sc.refusal !== 'no_price' });

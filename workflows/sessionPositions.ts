@@ -3,9 +3,10 @@ import type { BrokerOrder } from '../activities/broker/brokerTypes';
 import type { Bar } from '../domain/market/bar';
 import type { InstrumentChoice } from '../domain/instruments/bearishInstrument';
 import { parseOccSymbol } from '../domain/instruments/occSymbol';
-import { simulatedPutPremium } from '../domain/instruments/simulatedOptionPrice';
+import { simulatedPutFill } from '../domain/instruments/simulatedOptionPrice';
 import type { EntrySignal } from '../domain/strategies/strategy';
 import type { PositionView } from './sessionApi';
+import { round2 } from '../domain/math/round';
 
 /** A session's open positions and the bars it reads: plain data and pure functions. */
 
@@ -55,7 +56,7 @@ export function positionView(t: OpenTrade, exitClientOrderId: string): PositionV
 /**
  * The price of the instrument held, beside which its entry price means something. The session reads bars
  * of the underlying only, so an inverse ETF is estimated from the underlying's move since the signal (one
- * times inverse), and a put by the simulator's put model (intrinsic value plus 1% of the underlying).
+ * times inverse), and a put by the simulator's put model at its bid, timed at the signal (docs/backtest.md, "Option pricing model").
  */
 function heldPrice(t: OpenTrade, entry: number): { price: number; estimated: boolean } {
   switch (t.choice.instrument) {
@@ -65,8 +66,8 @@ function heldPrice(t: OpenTrade, entry: number): { price: number; estimated: boo
     case 'inverse_etf':
       return { price: entry * (1 - (t.lastUnderlying - t.signal.price) / t.signal.price), estimated: true };
     case 'put': {
-      const strike = parseOccSymbol(t.choice.symbol)?.strike ?? t.signal.price;
-      return { price: simulatedPutPremium(t.lastUnderlying, strike), estimated: true };
+      const contract = parseOccSymbol(t.choice.symbol);
+      return { price: contract ? simulatedPutFill('sell', { underlying: t.lastUnderlying, contract, atMs: t.signal.barStart }) : entry, estimated: true };
     }
   }
 }
@@ -91,7 +92,6 @@ export function groupByStart<T extends { bar: Bar }>(items: T[]): T[][] {
   return groups;
 }
 
-export const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /** The id of a session's risk grant for an underlying at the account workflow (released on exit). */
 export function grantRequestId(sessionWorkflowId: string, underlying: string): string {

@@ -54,6 +54,7 @@ import { recordBrokerHalt, recordKillSwitch, recordSessionEnd } from './botMetri
 import { BROKER, DAY_STATE, HALTED, MODE, STRATEGY, TRADING_DATE } from './searchAttributes';
 import type { SearchAttributeActivities } from '../workers/searchAttributeActivities';
 import { RETRY_POLICIES } from '../domain/errors/retryPolicy';
+import { round2 } from '../domain/math/round';
 import { strategySetting } from '../domain/config/strategySettings';
 import type { StrategyName, BrokerName } from '../domain/vocabulary';
 
@@ -193,7 +194,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
         skippedSessions: [...(skippedSessions.get(b) ?? [])],
         entries: own.reduce((a, s) => a + s.entries, 0),
         exits: own.reduce((a, s) => a + s.exits, 0),
-        realizedPnl: Math.round(own.reduce((a, s) => a + s.realizedPnl, 0) * 100) / 100,
+        realizedPnl: round2(own.reduce((a, s) => a + s.realizedPnl, 0)),
       };
     });
 
@@ -218,9 +219,8 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
       signals: all.reduce((a, s) => a + s.signals, 0),
       entries: all.reduce((a, s) => a + s.entries, 0),
       exits: all.reduce((a, s) => a + s.exits, 0),
-      realizedPnl: Math.round(all.reduce((a, s) => a + s.realizedPnl, 0) * 100) / 100,
-      unrealizedPnl:
-        Math.round(all.reduce((a, s) => a + s.positions.reduce((b, p) => b + p.unrealizedPnl, 0), 0) * 100) / 100,
+      realizedPnl: round2(all.reduce((a, s) => a + s.realizedPnl, 0)),
+      unrealizedPnl: round2(all.reduce((a, s) => a + s.positions.reduce((b, p) => b + p.unrealizedPnl, 0), 0)),
       brokerConnectivity: Object.fromEntries(brokers.map((b) => [b, latestConnectivity(all.filter((x) => x.broker === b), 'broker')] as const)),
       dataConnectivity: latestConnectivity(all, 'data'),
       brokers: brokerStatuses(),

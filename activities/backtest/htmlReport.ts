@@ -4,6 +4,7 @@ import type { BacktestMarket } from '../../domain/backtest/market';
 import type { BacktestMetrics, MetricsBlock } from '../../domain/backtest/metrics';
 import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import { writeFileAtomic } from '../outputs/atomicFile';
+import { round2 } from '../../domain/math/round';
 
 /**
  * The backtest report: one self-contained HTML file (inline CSS, inline SVG, a little inline JavaScript;
@@ -127,7 +128,7 @@ export function symbolDayCharts(
         }
       }
     }
-    const pnl = Math.round(list.reduce((a, t) => a + t.pnl, 0) * 100) / 100;
+    const pnl = round2(list.reduce((a, t) => a + t.pnl, 0));
     charts.push({
       id: `${date}-${symbol}`,
       label: `${date} ${symbol} (${list.map((t) => `${t.strategy_name} ${t.side}`).join(', ')}) ${pnl >= 0 ? '+' : ''}${pnl.toFixed(2)}`,
@@ -420,7 +421,7 @@ ${metricsTable(m, d.strategies)}
 <h2>Breakdown</h2>
 ${breakdownTables(d.trades)}
 ${d.benchmarks ? `<h2>Benchmarks</h2>${benchmarksTable(d.benchmarks)}` : ''}
-<p class="warn">Option prices in backtests and TEST_MODE are modelled, not quoted: today intrinsic value plus 1% of the underlying (domain/instruments/simulatedOptionPrice.ts).</p>
+<p class="warn">Option prices in backtests and TEST_MODE are modelled, not quoted: an American put on a binomial tree, 30% volatility, a modelled spread, bought at the ask and sold at the bid; each put trade keeps the model inputs of its fills in trade_history_backtest.json (option_model; docs/backtest.md, "Option pricing model").</p>
 <h2>Equity curve (realised, after each trade)</h2>
 ${seriesSvg({ id: 'equity-chart', values: curve.map((p) => p.equity), labels, format: (v) => money(v).replace(/\.\d\d$/, ''), color: '#1f4e8c' })}
 <h2>Drawdown</h2>

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { BacktestMetrics } from '../../domain/backtest/metrics';
 import type { PortfolioResult } from '../../domain/backtest/portfolio';
+import { round2 } from '../../domain/math/round';
 import { summarizeDay, type DailySummaryRecord } from '../../domain/trades/dailySummary';
 import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import { writeFileAtomic } from '../outputs/atomicFile';
@@ -76,7 +77,7 @@ export function writeBacktestOutputs(
     metrics: summary,
     counters: result.counters,
     startingCash: result.startingCash,
-    endingCash: Math.round(result.endingCash * 100) / 100,
+    endingCash: round2(result.endingCash),
     // Each trading date's starting account value: what the daily returns (Sharpe ratio) divide by.
     days: result.days.map((d) => ({ date: d.date, startEquity: d.startEquity })),
     defenseEvents: result.defenseEvents,

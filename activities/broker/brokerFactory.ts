@@ -143,7 +143,9 @@ export type FactoryEnvConfig = Pick<
   | 'IBKR_CLIENT_ID'
   | 'IBKR_PAPER_ACCOUNT_NUMBER'
   | 'IBKR_LIVE_ACCOUNT_NUMBER'
->;
+> &
+  // Optional so that callers building a partial env keep the default window (docs/ibkr.md "Daily restart").
+  Partial<Pick<EnvConfig, 'IBKR_RESTART_WINDOW'>>;
 
 export interface AlpacaEndpoint {
   readonly broker: 'alpaca';
@@ -310,6 +312,7 @@ export function createBroker(name: RealBrokerName, opts: BrokerFactoryOptions): 
     timeoutMs,
     fillTimeoutMs: opts.fillTimeoutMs ?? Math.min(10_000, Math.floor(timeoutMs / 2)),
     apiFactory: opts.ibApiFactory,
+    restartWindow: opts.env.IBKR_RESTART_WINDOW,
     sleep: opts.sleep ?? opts.time?.sleep,
     now: opts.time?.now,
   });

@@ -36,6 +36,7 @@ import { BrokerError, ConfigError, LogicError, NetworkError } from '../../domain
 import { formatOccSymbol, parseOccSymbol } from '../../domain/instruments/occSymbol';
 import { hhmmToMinutes, nyWallTimeToUtcMs, utcMsToNyWallTime } from '../../domain/market/nyTime';
 import { realSleep } from '../marketData/rateLimiter';
+import { round2 } from '../../domain/math/round';
 
 /**
  * Interactive Brokers through @stoqey/ib (the classic event API, IBApi) talking to TWS or IB Gateway by
@@ -981,7 +982,7 @@ export class IbkrBroker implements Broker, BrokerExtensions {
     } else {
       const stop = req.stopPrice ?? (req.trailPercent ? req.referencePrice * (req.side === 'sell' ? 1 - req.trailPercent / 100 : 1 + req.trailPercent / 100) : undefined);
       if (!(stop && stop > 0)) return { placed: false, reason: 'a stop order needs a stop price' };
-      order = { ...base, auxPrice: Math.round(stop * 100) / 100 };
+      order = { ...base, auxPrice: round2(stop) };
     }
     const t = this.place(contract, order, req.symbol);
     // Wait briefly for TWS to accept or reject it; a working stop is the success case.

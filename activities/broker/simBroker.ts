@@ -11,7 +11,9 @@ import type {
 import { appendDurable } from '../outputs/atomicFile';
 import { withFileLockSync } from '../ledger/fileLock';
 import { parseOccSymbol } from '../../domain/instruments/occSymbol';
-import { simulatedPutPremium } from '../../domain/instruments/simulatedOptionPrice';
+import { simulatedPutQuote } from '../../domain/instruments/simulatedOptionPrice';
+import { round2 } from '../../domain/math/round';
+import { utcMsToNyWallTime } from '../../domain/market/nyTime';
 
 /** What the simulated broker needs from market data: the close of a symbol's bar. */
 export interface SimPriceSource {
@@ -28,6 +30,8 @@ export interface SimBrokerOptions {
   readonly prices: SimPriceSource;
   /** Per-order commission in dollars. */
   readonly feePerOrder?: number;
+  /** The VIX close before a date (YYYY-MM-DD): the put model's volatility input; absent or null: its default. */
+  readonly vixBefore?: (date: string) => number | null;
 }
 
 /**
@@ -120,15 +124,18 @@ export class SimBroker implements Broker {
   }
 
   private fillPrice(req: OrderRequest): number | null {
-    return req.simFillBarStart === undefined ? null : this.priceAt(req.symbol, req.assetClass, req.simFillBarStart);
+    return req.simFillBarStart === undefined ? null : this.priceAt(req.symbol, req.assetClass, req.simFillBarStart, req.side === 'buy' ? 'ask' : 'bid');
   }
 
-  private priceAt(symbol: string, assetClass: AssetClass, barStart: number): number | null {
+  /** An option's price is a side of the modelled quote (docs/backtest.md, "Option pricing model"): ask to buy, bid to sell. */
+  private priceAt(symbol: string, assetClass: AssetClass, barStart: number, side: 'bid' | 'ask' | 'mid' = 'mid'): number | null {
     if (assetClass === 'us_option') {
       const contract = parseOccSymbol(symbol);
       if (!contract) return null;
       const underlying = this.opts.prices.closeAt(contract.underlying, barStart);
-      return underlying === null ? null : simulatedPutPremium(underlying, contract.strike);
+      if (underlying === null) return null;
+      const q = simulatedPutQuote({ underlying, contract, atMs: barStart, vix: this.opts.vixBefore?.(utcMsToNyWallTime(barStart).date) ?? null });
+      return side === 'mid' ? round2(q.mid) : q[side];
     }
     return this.opts.prices.closeAt(symbol, barStart);
   }
@@ -139,13 +146,10 @@ export class SimBroker implements Broker {
 
   /**
    * Bid and ask for the spread check before an entry: the bar's low and high, a pessimistic stand-in
-   * (a minute's whole range is wider than its spread). Options are quoted at the model premium, no spread.
+   * (a minute's whole range is wider than its spread). Options are quoted at the model's bid and ask.
    */
   async twoSidedQuote(symbol: string, assetClass: AssetClass, barStart: number): Promise<{ bid: number | null; ask: number | null }> {
-    if (assetClass === 'us_option') {
-      const p = this.priceAt(symbol, assetClass, barStart);
-      return { bid: p, ask: p };
-    }
+    if (assetClass === 'us_option') return { bid: this.priceAt(symbol, assetClass, barStart, 'bid'), ask: this.priceAt(symbol, assetClass, barStart, 'ask') };
     const bar = this.opts.prices.barAt?.(symbol, barStart) ?? null;
     return { bid: bar?.l ?? null, ask: bar?.h ?? null };
   }

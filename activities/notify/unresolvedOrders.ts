@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { DEFAULT_MAX_STACK_CHARS } from '../../domain/errors/errorClasses';
 import { appendDurable } from '../outputs/atomicFile';
 import { outputPaths } from '../outputs/outputPaths';
 import type { OutputMode } from '../../domain/vocabulary';
@@ -7,9 +8,6 @@ import type { OutputMode } from '../../domain/vocabulary';
  * logs/unresolved_orders_<mode>.log (spec sections 8 and 9): one line per escalated or unrecoverable
  * order error, in LOG_FORMAT (JSON lines or CSV with a header), idempotent on the record id.
  */
-
-/** Stack traces are cut to this many characters (spec section 8: "cut to a bounded length"). */
-export const STACK_LIMIT = 2000;
 
 export interface UnresolvedOrder {
   /** Unique per incident (e.g. the client order id plus attempt): a retry appends nothing twice. */
@@ -35,7 +33,7 @@ function csvCell(v: unknown): string {
 
 export function appendUnresolvedOrder(outputDir: string, mode: OutputMode, format: 'json' | 'csv', rec: UnresolvedOrder): { written: boolean } {
   const file = outputPaths(outputDir, mode).unresolvedOrdersLog;
-  const bounded: UnresolvedOrder = { ...rec, stack: rec.stack === null ? null : rec.stack.slice(0, STACK_LIMIT) };
+  const bounded: UnresolvedOrder = { ...rec, stack: rec.stack === null ? null : rec.stack.slice(0, DEFAULT_MAX_STACK_CHARS) };
   const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   const needle = format === 'json' ? `"id":${JSON.stringify(rec.id)}` : `,${csvCell(rec.id)},`;
   if (existing.includes(needle)) return { written: false };

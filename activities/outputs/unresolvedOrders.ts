@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { DEFAULT_MAX_STACK_CHARS, boundedStack, describeError, type ErrorClass } from '../../domain/errors/errorClasses';
-import { appendUnresolvedOrder as writeUnresolvedOrder, STACK_LIMIT, type UnresolvedOrder } from '../notify/unresolvedOrders';
+import { appendUnresolvedOrder as writeUnresolvedOrder, type UnresolvedOrder } from '../notify/unresolvedOrders';
 import { outputPaths } from './outputPaths';
 import type { OutputMode } from '../../domain/vocabulary';
 
@@ -45,7 +45,7 @@ function summarize(error: unknown, max: number): ErrorSummary {
 }
 
 export function unresolvedOrderRecord(input: EscalationInput): UnresolvedOrder {
-  const max = Math.min(input.maxStackChars ?? DEFAULT_MAX_STACK_CHARS, STACK_LIMIT);
+  const max = Math.min(input.maxStackChars ?? DEFAULT_MAX_STACK_CHARS, DEFAULT_MAX_STACK_CHARS);
   const s = summarize(input.error, max);
   const notes = [
     input.clientOrderId ? `client order id ${input.clientOrderId}` : null,
@@ -85,14 +85,4 @@ export function readUnresolvedOrdersJson(outputDir: string, mode: OutputMode): U
     }
   }
   return out;
-}
-
-/** The activity a workflow calls when it escalates a failed broker call. Plain data in and out. */
-export function createEscalationActivities(deps: { outputDir: string; logFormat: 'json' | 'csv' }) {
-  return {
-    async recordUnresolvedOrder(input: { mode: OutputMode } & Omit<EscalationInput, 'error'> & { error: ErrorSummary }): Promise<{ written: boolean }> {
-      const { mode, ...rest } = input;
-      return { written: recordEscalation(deps.outputDir, mode, deps.logFormat, rest).written };
-    },
-  };
 }

@@ -1,5 +1,6 @@
 import type { TradeRecord } from '../trades/tradeRecord';
 import { isClosedTrade } from './metrics';
+import { round2 } from '../math/round';
 
 /**
  * The report's breakdown tables: closed trades grouped by strategy, symbol, month or exit reason, each
@@ -26,8 +27,6 @@ export const BREAKDOWN_KEYS: Readonly<Record<BreakdownDimension, (t: TradeRecord
   month: (t) => t.date.slice(0, 7),
   exit_reason: (t) => t.exit_reason ?? 'none',
 };
-
-const round2 = (x: number) => Math.round(x * 100) / 100;
 
 function row(key: string, trades: readonly TradeRecord[]): BreakdownRow {
   const pnls = trades.map((t) => t.pnl);

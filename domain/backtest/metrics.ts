@@ -1,4 +1,5 @@
 import { regularSessionUtc } from '../market/exchangeCalendar';
+import { round2 } from '../math/round';
 import type { TradeRecord } from '../trades/tradeRecord';
 import type { StrategyName } from '../vocabulary';
 
@@ -82,7 +83,6 @@ export interface BacktestMetrics {
   readonly equityCurve: readonly EquityPoint[];
 }
 
-const round2 = (x: number) => Math.round(x * 100) / 100;
 const MINUTE_MS = 60_000;
 
 export function isClosedTrade(t: TradeRecord): boolean {

@@ -3,8 +3,9 @@ import { plannedSessions, weekdayOf } from '../day/sessionPlan';
 import { chooseInstrument, type InstrumentChoice, type ShortType } from '../instruments/bearishInstrument';
 import { inverseEtfFor } from '../instruments/inverseEtfMap';
 import { parseOccSymbol } from '../instruments/occSymbol';
-import { simulatedPutPremium } from '../instruments/simulatedOptionPrice';
+import { putModelRecord, simulatedPutQuote, type ModelPutQuote } from '../instruments/simulatedOptionPrice';
 import { MINUTE_MS, type Bar } from '../market/bar';
+import { round2 } from '../math/round';
 import { isTradingDay, regularSessionUtc, type RegularSession } from '../market/exchangeCalendar';
 import { sessionEnd, sessionWindowFor, strategyTiming, type SessionWindow } from '../market/sessionWindow';
 import { marketFillPrice, withSlippage } from '../market/fillModel';
@@ -135,7 +136,6 @@ export interface PortfolioResult {
   readonly barsProcessed: number;
 }
 
-const round2 = (x: number) => Math.round(x * 100) / 100;
 
 interface OpenTrade {
   readonly requestId: string;
@@ -150,6 +150,8 @@ interface OpenTrade {
   readonly accountValue: number;
   readonly entryOrderId: string;
   readonly entryClientId: string;
+  /** A put's modelled quote at the entry fill, for the trade record's option_model. */
+  readonly entryOptionQuote: ModelPutQuote | null;
 }
 
 interface SessionRun {
@@ -230,6 +232,13 @@ export function screeningFacts(a: {
   return { symbol: a.symbol, previousClose, open, price: price ?? previousClose ?? open, averageDailyVolume, marketCap: null, spread: null };
 }
 
+export interface ModelFill {
+  readonly price: number;
+  readonly fillBarStart: number;
+  /** A put's modelled quote at the fill; null for other instruments. */
+  readonly optionQuote: ModelPutQuote | null;
+}
+
 /** Buy or sell price of an instrument at a decision bar, under the execution model; null when unpriceable. */
 export function modelFillPrice(a: {
   readonly execution: ExecutionModel;
@@ -238,22 +247,29 @@ export function modelFillPrice(a: {
   /** Bars of the date of the instrument's price symbol (the underlying for a put). */
   readonly bars: readonly Bar[];
   readonly decisionBarStart: number;
-}): { price: number; fillBarStart: number } | null {
-  let priceOf: ((underlying: number) => number) | undefined;
+  /** The VIX close before the date, the put model's volatility input; null: the model's default. */
+  readonly vix: number | null;
+}): ModelFill | null {
+  let priceOf: ((underlying: number, barStart: number) => number) | undefined;
+  // The put model's quote of the last price asked for: the fill's, kept for the trade record.
+  let optionQuote: ModelPutQuote | null = null;
   if (a.choice.assetClass === 'us_option') {
     const contract = parseOccSymbol(a.choice.symbol);
     if (contract === null) return null;
-    priceOf = (underlying) => simulatedPutPremium(underlying, contract.strike);
+    priceOf = (underlying, barStart) => {
+      optionQuote = simulatedPutQuote({ underlying, contract, atMs: barStart, vix: a.vix });
+      return a.side === 'buy' ? optionQuote.ask : optionQuote.bid;
+    };
   }
   if (a.execution.fill === 'next_open') {
     // The market emulator's fill model (domain/market/fillModel.ts) for an order sent as the decision bar
     // closes: the open of the next bar there is.
     const f = marketFillPrice({ bars: a.bars, m: a.decisionBarStart + MINUTE_MS, side: a.side, slippageBps: a.execution.slippageBps, priceOf });
-    if (f !== null && f.price > 0) return { price: f.price, fillBarStart: f.barStart };
+    if (f !== null && f.price > 0) return { price: f.price, fillBarStart: f.barStart, optionQuote };
   }
   const close = closeAtOrBefore(a.bars, a.decisionBarStart);
   if (close === null || !(close > 0)) return null;
-  return { price: withSlippage(priceOf ? priceOf(close) : close, a.side, a.execution.slippageBps), fillBarStart: a.decisionBarStart };
+  return { price: withSlippage(priceOf ? priceOf(close, a.decisionBarStart) : close, a.side, a.execution.slippageBps), fillBarStart: a.decisionBarStart, optionQuote };
 }
 
 /** The symbol whose bars price an instrument: the underlying for a put, else the instrument itself. */
@@ -450,6 +466,8 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
     }
     const minutesPresent: number[] = [];
     for (let m = 0; m < MINUTES_PER_DAY; m++) if (groupStart[m + 1]! > groupStart[m]!) minutesPresent.push(m);
+    // The put model's volatility input for the day, as the simulated broker and the emulator read it.
+    const putVix = vixCloseBefore(input.vix, date);
 
     const sessions: SessionRun[] = sessionsToRun
       .filter((s) => !blockedStrategies.has(s))
@@ -581,7 +599,8 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
       let quote: number | null = quoteBase;
       if (quoteBase !== null && instrument.assetClass === 'us_option') {
         const contract = parseOccSymbol(instrument.symbol);
-        quote = contract === null ? null : simulatedPutPremium(quoteBase, contract.strike);
+        // Sized at the price the session's quote gives (the simulated broker quotes the model mid); the fill pays the ask.
+        quote = contract === null ? null : round2(simulatedPutQuote({ underlying: quoteBase, contract, atMs: signal.barStart, vix: putVix }).mid);
       }
       if (quote === null || !(quote > 0)) return refuse('no_price');
       const workflowId = `backtest-${date}-${s.strategy}`;
@@ -614,7 +633,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
       if (!grant.granted) return refuse(grant.reason);
       s.grants += 1;
       blocked.add(symbol);
-      const fill = modelFillPrice({ execution, side: instrument.openSide, choice: instrument, bars: priceBars, decisionBarStart: signal.barStart });
+      const fill = modelFillPrice({ execution, side: instrument.openSide, choice: instrument, bars: priceBars, decisionBarStart: signal.barStart, vix: putVix });
       if (fill === null) {
         counters.rejected += 1;
         tracker.cancelEntry();
@@ -642,6 +661,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
         accountValue: grant.accountValue,
         entryOrderId: `sim-${entryClientId}`,
         entryClientId,
+        entryOptionQuote: fill.optionQuote,
       };
       s.open.set(sym, trade);
       liveOpen.add(trade);
@@ -654,7 +674,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
       liveOpen.delete(t);
       const closeSide = t.choice.openSide === 'buy' ? 'sell' : 'buy';
       const priceBars = barsOf(priceSymbolOf(t.choice, t.symbol));
-      const fill = modelFillPrice({ execution, side: closeSide, choice: t.choice, bars: priceBars, decisionBarStart: barStart });
+      const fill = modelFillPrice({ execution, side: closeSide, choice: t.choice, bars: priceBars, decisionBarStart: barStart, vix: putVix });
       const mult = t.choice.assetClass === 'us_option' ? 100 : 1;
       const direction = t.choice.openSide === 'buy' ? 1 : -1;
       const fees = t.entryFee + (fill === null ? 0 : execution.feePerOrder);
@@ -698,6 +718,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
         client_order_ids: [t.entryClientId, exitClientId],
         tags: [...t.tags],
         error_code: fill === null ? 'no_price' : null,
+        ...(t.entryOptionQuote === null ? {} : { option_model: putModelRecord(t.entryOptionQuote, fill?.optionQuote ?? null) }),
       };
       trades.push(record);
       tradesToday += 1;

@@ -59,6 +59,8 @@ export const botConfigShape = {
   MAX_OPEN_POSITIONS: numberField(5, { min: 0, max: 100, int: true }),
   MAX_CONCURRENT_TRADES_PER_BROKER: numberField(3, { min: 0, max: 100, int: true }),
   MAX_SPREAD_PCT: numberField(0.015, fraction),
+  // Options quote far wider than their underlying (a cheap put is a nickel or more wide): their own limit.
+  MAX_OPTION_SPREAD_PCT: numberField(0.3, fraction),
   // Capital kept outside the brokers (dollars): total capital = broker floats + this reserve.
   CAPITAL_RESERVE: numberField(0, { min: 0 }),
   // Filters

@@ -18,6 +18,14 @@ import {
   taskQueueCheck,
 } from './fieldTypes';
 
+/** `HH:MM/M`: the gateway's restart start (New York) and its length in minutes, 1 to 240. */
+function restartWindowCheck(t: string): ReturnType<Check<{ startNy: string; minutes: number }>> {
+  const m = /^([01]\d|2[0-3]):([0-5]\d)\/(\d{1,3})$/.exec(t);
+  const minutes = m ? Number(m[3]) : NaN;
+  if (m && minutes >= 1 && minutes <= 240) return { ok: true, value: { startNy: `${m[1]}:${m[2]}`, minutes } };
+  return { ok: false, allowed: 'allowed: HH:MM/MINUTES, the New York start and length (1 to 240 minutes), e.g. 23:45/15' };
+}
+
 /** `.env` booleans, spelled as in `.env_bot`. */
 const boolCheck: Check<boolean> = (t) => {
   const v = t.toLowerCase();
@@ -74,6 +82,9 @@ export const envConfigShape = {
   IBKR_CLIENT_ID: defaultedEnvField(intCheck(0, 2147483647), 1),
   IBKR_PAPER_ACCOUNT_NUMBER: optionalEnvField(accountNumberCheck),
   IBKR_LIVE_ACCOUNT_NUMBER: optionalEnvField(accountNumberCheck),
+  // The gateway's daily restart, New York wall time and length (docs/ibkr.md "Daily restart"): no order
+  // is sent inside it, and a drop that outlives it escalates. Default: IB Gateway's nightly auto-restart.
+  IBKR_RESTART_WINDOW: defaultedEnvField(restartWindowCheck, { startNy: '23:45', minutes: 15 }),
   ALERT_EMAIL: optionalEnvField(emailListCheck),
   // Slack-style incoming webhook for the same alerts as e-mail (optional). Holds a token in its path: secret.
   ALERT_WEBHOOK_URL: optionalEnvField(httpUrlCheck),

@@ -5,7 +5,7 @@ import { parseOccSymbol } from '../instruments/occSymbol';
 import { uuidV5 } from '../ledger/uuid';
 import { accountValues, applyFill, newAccount, roundQty, type AccountValues, type EmuAccount, type EmuPosition } from './accounts';
 import { sessionPhase } from './clock';
-import { alpacaOptionSymbol, listedContract, optionPremium } from './options';
+import { alpacaOptionSymbol, listedContract, optionFillPrice, optionPremium } from './options';
 import { ALPACA_CODES, checkOrderShape, isOpen, recordFill, refuse, type EmuOrder, type OrderInput, type Refusal } from './orders';
 import type { BarTimeline } from './timeline';
 
@@ -38,6 +38,8 @@ export interface EngineConfig {
   readonly assetOf: (symbol: string) => EmuAsset | null;
   /** Market instant the engine starts at. */
   readonly startMs: number;
+  /** The VIX close before the date: the put model's volatility input (null: its default), as the backtester's. */
+  readonly putVix: number | null;
 }
 
 export type OrderEventKind = 'received' | 'accepted' | 'new' | 'filled' | 'partially_filled' | 'triggered' | 'canceled' | 'expired' | 'rejected';
@@ -147,7 +149,7 @@ export class MarketEngine {
     const occ = parseOccSymbol(symbol);
     if (occ === null) return this.timeline.tradePriceAt(symbol, m);
     const u = this.timeline.tradePriceAt(occ.underlying, m);
-    return u === null ? null : optionPremium(occ, u);
+    return u === null ? null : optionPremium(occ, u, m, this.cfg.putVix);
   }
 
   values(m: number): AccountValues {
@@ -290,7 +292,7 @@ export class MarketEngine {
       side: o.side,
       slippageBps: this.cfg.slippageBps,
       notAfterMs: this.session?.closeMs,
-      priceOf: occ ? (u) => optionPremium(occ, u) : undefined,
+      priceOf: occ ? (u, barStart) => optionFillPrice(occ, o.side, u, barStart, this.cfg.putVix) : undefined,
     });
     if (fill === null) return;
     const [first, rest] = this.cfg.partialFills ? splitQty(o.qty) : [o.qty, 0];
@@ -365,7 +367,7 @@ export class MarketEngine {
       const bar = this.timeline.barAt(occ ? occ.underlying : o.symbol, t);
       o.pendingRestAtMs = null;
       if (!bar) continue;
-      const base = occ ? optionPremium(occ, bar.o) : bar.o;
+      const base = occ ? optionFillPrice(occ, o.side, bar.o, t, this.cfg.putVix) : bar.o;
       const slip = this.cfg.slippageBps / 10_000;
       this.book(o, roundQty(o.qty - o.filledQty), o.side === 'buy' ? base * (1 + slip) : base * (1 - slip), t, false);
     }

@@ -3,13 +3,15 @@ import { regularSessionUtc } from '../market/exchangeCalendar';
 import { firstBarAtOrAfter } from '../market/fillModel';
 import { parseOccSymbol, type OptionContract } from '../instruments/occSymbol';
 import { syntheticOptionChain, type OptionQuote } from '../instruments/putSelection';
-import { simulatedPutPremium } from '../instruments/simulatedOptionPrice';
+import { simulatedPutFill, simulatedPutQuote, type ModelPutQuote } from '../instruments/simulatedOptionPrice';
+import { round2 } from '../math/round';
 
 /**
  * Options in the emulator: the listed contracts are the simulated broker's synthetic chain
  * (putSelection.ts syntheticOptionChain: weekly Friday expiries, whole-dollar puts around the price), and an
- * option's price is simulatedOptionPrice.ts's premium of the underlying's price, the same model the
- * backtester and the simulated broker use. The chain is fixed for the day from the underlying's reference
+ * option's quote is simulatedOptionPrice.ts's modelled bid and ask (docs/backtest.md, "Option pricing model"),
+ * the model the backtester and the simulated broker use: market buys fill at its ask, sells at its bid, and
+ * the last trade is its mid. The chain is fixed for the day from the underlying's reference
  * price (the last close before the session's open, else the day's first open), as listings do not move
  * intraday.
  */
@@ -45,9 +47,19 @@ export function listedContract(symbol: string, bars: readonly Bar[], date: strin
   return found ? c : null;
 }
 
-/** The option's premium at an underlying price. */
-export function optionPremium(contract: OptionContract, underlyingPrice: number): number {
-  return simulatedPutPremium(underlyingPrice, contract.strike);
+/** The option's modelled quote at an underlying price and a time (epoch ms), with the day's VIX (null: the model's default). */
+export function optionQuote(contract: OptionContract, underlyingPrice: number, atMs: number, vix: number | null): ModelPutQuote {
+  return simulatedPutQuote({ underlying: underlyingPrice, contract, atMs, vix });
+}
+
+/** The option's model mid, to the cent: its last trade price and its position's mark. */
+export function optionPremium(contract: OptionContract, underlyingPrice: number, atMs: number, vix: number | null): number {
+  return round2(optionQuote(contract, underlyingPrice, atMs, vix).mid);
+}
+
+/** What a market order for the option fills at before slippage: the modelled ask to buy, the bid to sell. */
+export function optionFillPrice(contract: OptionContract, side: 'buy' | 'sell', underlyingPrice: number, atMs: number, vix: number | null): number {
+  return simulatedPutFill(side, { underlying: underlyingPrice, contract, atMs, vix });
 }
 
 /** Alpaca writes option symbols without the OCC padding. */

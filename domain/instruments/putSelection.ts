@@ -1,8 +1,8 @@
-import { isTradingDay } from '../market/exchangeCalendar';
+import { isTradingDay, regularSessionUtc } from '../market/exchangeCalendar';
 import { addDays, utcMidnightMs } from '../market/nyTime';
 import { OPTION_CONTRACT_MULTIPLIER, sizePosition } from '../risk/allocation';
 import { formatOccSymbol } from './occSymbol';
-import { simulatedPutPremium } from './simulatedOptionPrice';
+import { simulatedPutQuote } from './simulatedOptionPrice';
 
 /**
  * LongPut contract selection (spec section 6, "Bearish instruments"), pure, over an option-chain snapshot:
@@ -127,17 +127,21 @@ export interface SyntheticChainOptions {
   readonly weeks?: number;
   /** Strikes from price x (1 - band) to price x (1 + band), whole dollars. */
   readonly strikeBand?: number;
+  /** When the chain is quoted (epoch ms); default: the date's regular open. */
+  readonly atMs?: number;
 }
 
 /**
  * A simulated broker's chain: weekly expiries on Fridays (the Thursday before when the Friday is an exchange
- * holiday, as listed options do), whole-dollar strikes around the price, puts only, with bid = ask = the
- * premium simulatedOptionPrice.ts gives, which is the price the simulated broker fills at.
+ * holiday, as listed options do), whole-dollar strikes around the price, puts only, quoted with
+ * simulatedOptionPrice.ts's modelled bid, ask and mid (docs/backtest.md, "Option pricing model"), the
+ * quote the simulated broker fills at.
  */
 export function syntheticOptionChain(underlying: string, price: number, date: string, opts: SyntheticChainOptions = {}): OptionChainSnapshot {
   const weeks = opts.weeks ?? 5;
   const band = opts.strikeBand ?? 0.05;
   const contracts: OptionQuote[] = [];
+  const atMs = opts.atMs ?? regularSessionUtc(date)?.openMs ?? utcMidnightMs(date);
   if (positive(price)) {
     const lo = Math.max(1, Math.floor(price * (1 - band)));
     const hi = Math.max(lo, Math.ceil(price * (1 + band)));
@@ -148,8 +152,8 @@ export function syntheticOptionChain(underlying: string, price: number, date: st
       while (!isTradingDay(expiry)) expiry = addDays(expiry, -1);
       if (expiry < date) continue;
       for (let strike = lo; strike <= hi; strike++) {
-        const premium = simulatedPutPremium(price, strike);
-        contracts.push({ symbol: formatOccSymbol({ underlying, expiry, right: 'P', strike }), expiry, strike, right: 'P', bid: premium, ask: premium, mid: premium });
+        const q = simulatedPutQuote({ underlying: price, contract: { strike, expiry }, atMs });
+        contracts.push({ symbol: formatOccSymbol({ underlying, expiry, right: 'P', strike }), expiry, strike, right: 'P', bid: q.bid, ask: q.ask, mid: q.mid });
       }
     }
   }

@@ -1,3 +1,4 @@
+import { toCents } from '../math/round';
 import { type TradeRecord } from '../trades/tradeRecord';
 import { accountFor, type LedgerBook } from './chartOfAccounts';
 import { tradeUuid } from './uuid';
@@ -60,11 +61,6 @@ export interface LedgerEntry {
   readonly narration: string;
   readonly lines: readonly LedgerLine[];
   readonly meta: LedgerEntryMeta;
-}
-
-/** Money to integer cents, deterministic for values such as 1.005 that sit on a binary boundary. */
-export function toCents(x: number): number {
-  return Math.round(x * 100 + (x >= 0 ? 1e-7 : -1e-7));
 }
 
 export function formatCents(c: number): string {

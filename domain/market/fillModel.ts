@@ -50,12 +50,12 @@ export function marketFillPrice(a: {
   readonly side: FillSide;
   readonly slippageBps: number;
   readonly notAfterMs?: number;
-  /** Maps the bar's open to the instrument's price (an option's premium from its underlying); identity by default. */
-  readonly priceOf?: (underlyingPrice: number) => number;
+  /** Maps the bar's open (and the bar's start) to the instrument's price (an option's from its underlying); identity by default. */
+  readonly priceOf?: (underlyingPrice: number, barStart: number) => number;
 }): MarketFill | null {
   const bar = marketFillBar(a.bars, a.m, a.notAfterMs);
   if (bar === null) return null;
-  const base = a.priceOf ? a.priceOf(bar.o) : bar.o;
+  const base = a.priceOf ? a.priceOf(bar.o, bar.t) : bar.o;
   return { price: withSlippage(base, a.side, a.slippageBps), barStart: bar.t };
 }
 

@@ -3,6 +3,7 @@ import { parseOccSymbol } from '../instruments/occSymbol';
 import { isTradingDay, regularSessionUtc } from '../market/exchangeCalendar';
 import { addDays, utcMsToNyWallTime } from '../market/nyTime';
 import { CLOSE_EXIT_LEAD_MS } from '../market/sessionWindow';
+import { round2 } from '../math/round';
 import { type TradeRecord } from '../trades/tradeRecord';
 import { STRATEGY_NAMES, type ExitReason, type Side, type StrategyName, BROKER_NAMES, type BrokerName, type Instrument, type OutputMode } from '../vocabulary';
 
@@ -346,8 +347,6 @@ export interface AdoptedFill {
   /** Broker ids of the orders that filled (the stop's and the exit's). */
   readonly orderIds: readonly string[];
 }
-
-const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /**
  * The trade record of an adopted position, under the owner's trade id (`<owner workflow id>:<underlying>`,

@@ -1,4 +1,5 @@
 import type { StrategyName } from '../vocabulary';
+import { round2 } from '../math/round';
 
 /**
  * The stop a real broker holds for a freshly filled entry (spec section 6 exits, issue 5): a 2% trailing
@@ -30,5 +31,5 @@ export function protectiveStopPlan(a: {
   const side = a.openSide === 'buy' ? 'sell' : 'buy';
   if (a.strategy === 'open') return { kind: 'trailing', side, trailPercent: pct };
   const factor = a.openSide === 'buy' ? 1 - pct / 100 : 1 + pct / 100;
-  return { kind: 'stop', side, stopPrice: Math.round(a.fillPrice * factor * 100) / 100 };
+  return { kind: 'stop', side, stopPrice: round2(a.fillPrice * factor) };
 }

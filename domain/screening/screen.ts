@@ -237,7 +237,13 @@ export type SpreadVerdict = { readonly ok: true } | { readonly ok: false; readon
  * never "spread too wide"; it is one quote's verdict, and the check keeps no state, so the next entry asks
  * its own quote. Asking again for the same entry is the caller's choice.
  */
-export function entrySpreadCheck(price: number | null, bid: number | null | undefined, ask: number | null | undefined, maxSpreadPct: number): SpreadVerdict {
+export function entrySpreadCheck(
+  price: number | null,
+  bid: number | null | undefined,
+  ask: number | null | undefined,
+  maxSpreadPct: number,
+  limitKey: 'MAX_SPREAD_PCT' | 'MAX_OPTION_SPREAD_PCT' = 'MAX_SPREAD_PCT',
+): SpreadVerdict {
   if (!positive(price)) return { ok: false, refusal: 'no_price', reason: 'no price known for the spread check' };
   const q = quoteSpread(bid, ask);
   if (q.kind === 'no_quote') return { ok: false, refusal: 'no_quote', reason: 'no quote (neither bid nor ask): spread cannot be checked' };
@@ -247,7 +253,7 @@ export function entrySpreadCheck(price: number | null, bid: number | null | unde
   if (q.kind === 'crossed') return { ok: false, refusal: 'crossed', reason: `crossed quote (bid ${show(q.bid)} above ask ${show(q.ask)}): not a sane market` };
   const limit = maxSpreadPct * price;
   if (q.spread > limit) {
-    return { ok: false, refusal: 'too_wide', reason: `spread ${show(q.spread)} above MAX_SPREAD_PCT x price = ${maxSpreadPct} x ${show(price)} = ${show(limit)}` };
+    return { ok: false, refusal: 'too_wide', reason: `spread ${show(q.spread)} above ${limitKey} x price = ${maxSpreadPct} x ${show(price)} = ${show(limit)}` };
   }
   return { ok: true };
 }

@@ -1,3 +1,4 @@
+import { round2 } from '../math/round';
 import type { TradeRecord } from './tradeRecord';
 import type { OutputMode } from '../vocabulary';
 
@@ -33,7 +34,6 @@ export interface DailySummaryRecord {
   readonly warnings: readonly string[];
 }
 
-const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /** The daily summary of spec section 9, from the day's trade records. */
 export function summarizeDay(

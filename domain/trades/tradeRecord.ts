@@ -1,3 +1,4 @@
+import type { PutModelRecord } from '../instruments/simulatedOptionPrice';
 import type { BrokerName, ExitReason, Instrument, OutputMode, Side, StrategyName } from '../vocabulary';
 
 /**
@@ -40,4 +41,9 @@ export interface TradeRecord {
   readonly tags: readonly string[];
   /** Set when the order was rejected, partially filled or failed. */
   readonly error_code: string | null;
+  /**
+   * A backtest's put trade: the option model's inputs and quote at each fill (docs/backtest.md, "Option
+   * pricing model"). Absent for other trades, and for live and TEST_MODE trades, whose fills come from a broker.
+   */
+  readonly option_model?: PutModelRecord;
 }

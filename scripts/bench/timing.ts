@@ -40,6 +40,5 @@ export const median = (xs: readonly number[]): number => {
 
 export const rate = (bars: number, ms: number) => Math.round(bars / (ms / 1000));
 export const fmt = (n: number) => n.toLocaleString('en-US');
-export const round2 = (x: number) => Math.round(x * 100) / 100;
 export const round3 = (x: number) => Math.round(x * 1000) / 1000;
 export const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);

@@ -1,10 +1,11 @@
 import type { ReplayClock } from '../../domain/time/replayClock';
+import { MINUTE_MS } from '../../domain/market/bar';
 import type { BarTimeline } from '../../domain/emulator/timeline';
 import type { EmuAsset, MarketEngine } from '../../domain/emulator/engine';
 import type { SymbolFacts } from '../../domain/emulator/screeningFacts';
 import { quoteFromBar, quoteFromPrice, type EmuQuote, type QuoteOverride } from '../../domain/emulator/quotes';
 import { parseOccSymbol } from '../../domain/instruments/occSymbol';
-import { optionPremium } from '../../domain/emulator/options';
+import { optionQuote } from '../../domain/emulator/options';
 
 /** What every route reads: the clock, the bars, the engine and the settings of one emulator. */
 export interface EmulatorContext {
@@ -19,6 +20,8 @@ export interface EmulatorContext {
   readonly optionSpreadBps: number;
   readonly quoteOverrides: Map<string, QuoteOverride>;
   readonly vixCsv: string | null;
+  /** The VIX close before the date, the put model's volatility input (null: its default). */
+  readonly putVix: number | null;
   readonly startingCash: number;
 }
 
@@ -29,7 +32,10 @@ export function advanced(ctx: EmulatorContext): number {
   return m;
 }
 
-/** A stock's quote from its latest visible bar; an option's from its underlying's, priced by the option model. */
+/**
+ * A stock's quote from its latest visible bar; an option's from its underlying's, the option model's bid and
+ * ask (what its market orders fill at), or a set optionSpreadBps around the model mid.
+ */
 export function quoteOf(ctx: EmulatorContext, symbol: string, m: number): EmuQuote | null {
   const override = ctx.quoteOverrides.get(symbol);
   const occ = parseOccSymbol(symbol);
@@ -38,5 +44,9 @@ export function quoteOf(ctx: EmulatorContext, symbol: string, m: number): EmuQuo
     return bar === null ? null : quoteFromBar(bar, ctx.quoteSpreadBps, override);
   }
   const bar = ctx.timeline.latestVisible(occ.underlying, m);
-  return bar === null ? null : quoteFromPrice(optionPremium(occ, bar.c), bar.t + 59_999, ctx.optionSpreadBps, override);
+  if (bar === null) return null;
+  const t = bar.t + MINUTE_MS - 1;
+  const model = optionQuote(occ, bar.c, t, ctx.putVix);
+  if (override !== undefined || ctx.optionSpreadBps > 0) return quoteFromPrice(model.mid, t, ctx.optionSpreadBps, override);
+  return { bid: model.bid, ask: model.ask, bidSize: model.bid > 0 ? 1 : 0, askSize: model.ask > 0 ? 1 : 0, t };
 }

@@ -12,6 +12,8 @@ import type { EmulatorContext } from './context';
 import { FaultInjector, type FaultSettings, type FaultState } from './faults';
 import { Journal, type JournalEntry } from './journal';
 import { loadFactsFile, loadReplayBars, vixCsvBefore } from './marketData';
+import { loadVixCsv } from '../../activities/marketData/vixCsv';
+import { vixCloseBefore } from '../../domain/backtest/signalAudit';
 import { EmulatorServer, PREFIXES } from './server';
 import { computeStats, type EmulatorStats } from './stats';
 import { controlRoute } from './controlRoutes';
@@ -52,7 +54,7 @@ export interface EmulatorOptions {
   readonly faults?: FaultSettings;
   /** Stock quote spread in bps of the mid (default 2). */
   readonly quoteSpreadBps?: number;
-  /** Option quote spread in bps (default 0: bid = ask = the modelled premium, as the simulated chain). */
+  /** Option quote spread in bps around the model mid (default 0: the option model's own bid and ask, docs/backtest.md). */
   readonly optionSpreadBps?: number;
   readonly rateLimitPerMinute?: number;
   /** Also listen for the TWS API socket protocol on this port (0: a free port); unset: no TWS side. See docs/ibkr.md. */
@@ -141,6 +143,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const assetOf = assetsFrom(timeline, facts);
   const startingCash = o.startingCash ?? 100_000;
   const seed = o.seed ?? 1;
+  const vixPath = o.vixCsvPath ?? defaultVixPath();
+  const putVix = vixPath ? vixCloseBefore(loadVixCsv(vixPath), o.date) : null;
   const engine = new MarketEngine(timeline, {
     date: o.date,
     startingCash,
@@ -150,8 +154,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     seed,
     assetOf,
     startMs: now(),
+    putVix,
   });
-  const vixPath = o.vixCsvPath ?? defaultVixPath();
   const ctx: EmulatorContext = {
     date: o.date,
     get clock() {
@@ -166,6 +170,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     optionSpreadBps: o.optionSpreadBps ?? 0,
     quoteOverrides: new Map(),
     vixCsv: vixPath ? vixCsvBefore(vixPath, o.date) : null,
+    putVix,
     startingCash,
   };
   const faults = new FaultInjector(seed, o.faults);

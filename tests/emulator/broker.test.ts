@@ -2,12 +2,19 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError, trading } from '@alpacahq/alpaca-trade-api';
 import { BrokerError, ConfigError } from '../../domain/errors/errorClasses';
-import { simulatedPutPremium } from '../../domain/instruments/simulatedOptionPrice';
+import { optionFillPrice, optionPremium, optionQuote } from '../../domain/emulator/options';
+import { parseOccSymbol } from '../../domain/instruments/occSymbol';
 import type { OrderRequest } from '../../activities/broker/brokerTypes';
-import { at, brokerFor, emulatorAt, fixtureBar, jump } from './emulatorHarness';
+import { at, brokerFor, DATE, emulatorAt, fixtureBar, jump } from './emulatorHarness';
+import { loadVixCsv } from '../../activities/marketData/vixCsv';
+import { vixCloseBefore } from '../../domain/backtest/signalAudit';
+import { DEFAULT_SIGMA } from '../../domain/instruments/optionModelInputs';
 
 // Contract tests: the real AlpacaBroker (built as brokerFactory.createBroker builds it) and the SDK's own
 // generated clients, over HTTP, against the emulator on the 2025-04-09 fixture day.
+
+// The emulator harness's VIX file: the put model's volatility input for the date.
+const FIXTURE_VIX = vixCloseBefore(loadVixCsv('tests/emulator/fixtures/vix.csv'), DATE);
 
 const order = (over: Partial<OrderRequest> = {}): OrderRequest => ({ clientOrderId: 'tb-emu-TQQQ-entry', symbol: 'TQQQ', assetClass: 'us_equity', side: 'buy', qty: 10, type: 'market', ...over });
 
@@ -155,10 +162,18 @@ test('a put: listed contracts, its quote and a market buy priced by the simulate
     assert.ok(contracts.every((c) => c.right === 'P' && c.strike <= 41 && c.expiry >= '2025-04-16' && c.expiry <= '2025-04-30'));
     const c = contracts[contracts.length - 1]!;
     const q = await b.latestQuote(c.symbol, 'us_option');
-    assert.equal(q?.ask, simulatedPutPremium(fixtureBar('TQQQ', '13:59').c, c.strike));
+    const occ = parseOccSymbol(c.symbol)!;
+    const quoted = fixtureBar('TQQQ', '13:59');
+    const model = optionQuote(occ, quoted.c, quoted.t + 59_999, FIXTURE_VIX);
+    assert.notEqual(model.sigma, DEFAULT_SIGMA, 'the fixture VIX sets the volatility');
+    assert.deepEqual([q?.bid, q?.ask], [model.bid, model.ask]);
+    assert.ok(model.ask > model.bid, 'the model quotes a spread');
     const filled = await b.submitOrder({ clientOrderId: 'tb-emu-put', symbol: c.symbol, assetClass: 'us_option', side: 'buy', qty: 2, type: 'market' });
     assert.equal(filled.status, 'filled');
-    assert.equal(filled.filledAvgPrice, simulatedPutPremium(fixtureBar('TQQQ', '14:00').o, c.strike));
+    // A market buy pays the model's ask, priced at the fill bar's start from that bar's open.
+    const fillBar = fixtureBar('TQQQ', '14:00');
+    assert.equal(filled.filledAvgPrice, optionFillPrice(occ, 'buy', fillBar.o, fillBar.t, FIXTURE_VIX));
+    assert.ok((filled.filledAvgPrice ?? 0) > optionPremium(occ, fillBar.o, fillBar.t, FIXTURE_VIX), 'the buy paid more than the mid');
     assert.deepEqual((await b.positions()).map((p) => [p.symbol, p.qty]), [[c.symbol, 2]]);
     const stop = await b.placeProtectiveStop({ clientOrderId: 'tb-emu-put-stop', symbol: c.symbol, assetClass: 'us_option', side: 'sell', qty: 2, kind: 'stop', stopPrice: 0.1, referencePrice: 1 });
     assert.equal(stop.placed, false);

@@ -131,9 +131,8 @@ test('a second connection with the same client id is refused (326) with a clear 
 test('gateway restart: connection dropped, nothing submitted in the window, reconnect re-reads orders and positions', async () => {
   const emu = await twsEmulatorAt(at('14:00', 30), { gatewayRestart: { atMs: at('14:02'), downMs: 3 * 60_000 } }, 60);
   try {
-    const b = ibkrFor(emu, { timeoutS: 1 });
-    // The adapter's window matches the emulated restart (10:02 New York, 3 minutes); its clock is market time.
-    Object.assign(b as object, { now: () => emu.marketNow(), restartWindow: { startNy: '10:02', minutes: 3 } });
+    // IBKR_RESTART_WINDOW matches the emulated restart (10:02 New York, 3 minutes); the adapter's clock is market time.
+    const b = ibkrFor(emu, { timeoutS: 1, restartWindow: '10:02/3', marketClock: true });
     await b.authenticate();
     await b.submitOrder(order());
     await new Promise((r) => setTimeout(r, 2_300)); // market 14:02:48: down

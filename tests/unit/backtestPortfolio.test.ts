@@ -135,15 +135,26 @@ void test('no bar after the decision bar: the fill is at its close (plus slippag
 
 void test('bearish OPEN signal buys a put priced from the underlying (simulated premium)', () => {
   // XYZ: range 50, closes at 48 at 14:52 (below 50 x 0.98 = 49): short. Put strike floor(48) = 48,
-  // premium at the signal close = 0 + 1% of 48 = 0.48: 2,000 dollars (n = 1) buy 41 contracts (41 x 48 = 1,968).
+  // premium at the signal close (docs/backtest.md, "Option pricing model") of the at-the-money put, 3,038
+  // trading minutes to 2025-06-20 (Juneteenth closed) at sigma 0.30: mid 0.9812, ask 1.01. Sized at the
+  // quote's mid as the live session sizes (0.98: 2,000 dollars, n = 1, buy 20 contracts), filled at the ask.
   const xyz = day(D, '13:30', '15:59', (hhmm) => (hhmm < '14:52' ? [50, 50] : [48, 48]));
   const r = run({ market: market({ XYZ: xyz }), cfg: cfg({ STRATEGY_OVERRIDE: 'open' }), execution: AT_CLOSE });
   const t = r.trades[0]!;
   assert.equal(t.side, 'short');
   assert.equal(t.instrument, 'put');
   assert.match(t.ticker, /^XYZ\s+250620P00048000$/);
-  assert.equal(t.size, 41);
-  assert.equal(t.entry_price, 0.48);
+  assert.equal(t.size, 20);
+  assert.equal(t.entry_price, 1.01);
+  // The trade record keeps what the model priced each fill with.
+  const m = t.option_model;
+  assert.ok(m !== undefined && m.exit !== null, 'a put trade records its option model');
+  assert.deepEqual([m.model, m.risk_free_rate, m.entry.strike, m.entry.underlying, m.entry.sigma], ['crr_american', 0.04, 48, 48, 0.3]);
+  assert.equal(m.entry.minutes_to_expiry, 3038);
+  assert.equal(m.entry.ask, t.entry_price);
+  assert.equal(m.exit.bid, t.exit_price);
+  assert.ok(m.exit.minutes_to_expiry < m.entry.minutes_to_expiry, 'time to expiry runs down between the fills');
+  assert.equal(r.trades.filter((x) => x.instrument !== 'put' && x.option_model !== undefined).length, 0);
 });
 
 void test('a ticker trades once a day across sessions; another symbol still trades in the later session', () => {

@@ -15,7 +15,7 @@ import {
 } from '../../domain/errors/errorClasses';
 import { classifyActivityErrors, toApplicationFailure } from '../../activities/activityFailures';
 import { NON_RETRYABLE_ERROR_CLASSES, activityOptionsFor, attemptsFor, retryDelaysMs, retryPolicyFor, worstCaseMs } from '../../domain/errors/retryPolicy';
-import { createEscalationActivities, readUnresolvedOrdersJson, recordEscalation, unresolvedOrderRecord } from '../../activities/outputs/unresolvedOrders';
+import { readUnresolvedOrdersJson, recordEscalation, unresolvedOrderRecord } from '../../activities/outputs/unresolvedOrders';
 import { defaultBotConfig } from '../../domain/config/botConfigSchema';
 
 void test('the four classes: names are Temporal failure types; only NetworkError is retryable', () => {
@@ -124,13 +124,4 @@ void test('unresolved_orders_<mode>.log: spec fields, bounded stack, written onc
   const csvDir = fs.mkdtempSync(path.join(os.tmpdir(), 'unresolved-'));
   recordEscalation(csvDir, 'paper', 'csv', input);
   assert.match(fs.readFileSync(path.join(csvDir, 'logs', 'unresolved_orders_paper.log'), 'utf8'), /^timestamp,id,strategy,broker,symbol,error_type,error_code,message,stack\n/);
-});
-
-void test('the escalation activity takes a plain error description (what a workflow has)', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unresolved-'));
-  const acts = createEscalationActivities({ outputDir: dir, logFormat: 'json' });
-  const d = describeError(new BrokerError('alpaca: cancel failed (HTTP 404)', { code: '40410000' }));
-  const r = await acts.recordUnresolvedOrder({ mode: 'paper', timestamp: '2025-03-03T15:00:00Z', strategy: 'mid', broker: 'alpaca', eventId: 'e1', error: d });
-  assert.equal(r.written, true);
-  assert.equal(readUnresolvedOrdersJson(dir, 'paper')[0]?.error_type, 'BrokerError');
 });

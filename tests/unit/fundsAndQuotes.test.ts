@@ -85,6 +85,15 @@ void test('quote sides: two-sided, one-sided (missing, zero or IBKR -1), crossed
   assert.deepEqual(quoteSpread(0, 0), { kind: 'no_quote' });
 });
 
+void test("an option's spread is held to its own limit, named in the refusal", () => {
+  // A modelled quote of a 26-cent put: 7 cents wide, 27% of its price.
+  assert.deepEqual(entrySpreadCheck(0.26, 0.23, 0.3, 0.3, 'MAX_OPTION_SPREAD_PCT'), { ok: true });
+  const wide = entrySpreadCheck(0.26, 0.23, 0.3, 0.2, 'MAX_OPTION_SPREAD_PCT');
+  assert.equal(wide.ok, false);
+  if (!wide.ok) assert.match(wide.reason, /^spread 0\.07 above MAX_OPTION_SPREAD_PCT x price = 0\.2 x 0\.26/);
+  assert.equal(entrySpreadCheck(0.26, 0.23, 0.3, 0.015).ok, false, 'the stock limit would refuse it');
+});
+
 void test('entry spread check: one-sided and crossed quotes are refused with their own reason, never "spread too wide"', () => {
   assert.deepEqual(entrySpreadCheck(100, 99.9, 100.1, 0.015), { ok: true });
   const wide = entrySpreadCheck(100, 99, 101, 0.015);

@@ -9,7 +9,7 @@ import { readBook } from '../../activities/ledger/ledgerStore';
 import { exportPlainTextJournal } from '../../activities/ledger/plainTextExport';
 import { botConfigSchema } from '../../domain/config/botConfigSchema';
 import { defaultEnvConfig } from '../../domain/config/envSchema';
-import { toCents } from '../../domain/ledger/postings';
+import { toCents } from '../../domain/math/round';
 import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import { assertToolsAgreeWithTrialBalance, centsOfText, runTool } from '../helpers/accountingTools';
 

@@ -3,7 +3,8 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { isTradingDay } from '../../domain/market/exchangeCalendar';
 import { parseOccSymbol } from '../../domain/instruments/occSymbol';
-import { simulatedPutPremium } from '../../domain/instruments/simulatedOptionPrice';
+import { simulatedPutQuote } from '../../domain/instruments/simulatedOptionPrice';
+import { regularSessionUtc } from '../../domain/market/exchangeCalendar';
 import {
   selectPut,
   syntheticOptionChain,
@@ -39,11 +40,12 @@ describe('selectPut', () => {
     assert.equal(r.tradingDaysToExpiry, 6);
     assert.equal(r.contract.strike, 52);
     assert.equal(r.contract.symbol, 'TQQQ  250417P00052000');
-    assert.equal(r.premium, simulatedPutPremium(52.15, 52));
+    // The modelled ask (docs/backtest.md, "Option pricing model"): 7 sessions to expiry at sigma 0.30, mid 0.9422.
+    assert.equal(r.premium, 0.97);
     assert.equal(r.premiumSource, 'ask');
-    // 2500 / (0.52 x 100) = 48.07...
-    assert.equal(r.contracts, 48);
-    assert.ok(r.cost !== null && Math.abs(r.cost - 48 * 52) < 1e-9);
+    // 2500 / (0.97 x 100) = 25.77...
+    assert.equal(r.contracts, 25);
+    assert.ok(r.cost !== null && Math.abs(r.cost - 25 * 97) < 1e-9);
   });
 
   test('an expiry four trading days out is skipped for the next one', () => {
@@ -164,8 +166,9 @@ describe('syntheticOptionChain', () => {
       assert.ok(isTradingDay(x.expiry));
       assert.equal(x.right, 'P');
       assert.equal(Number.isInteger(x.strike), true);
-      assert.equal(x.ask, simulatedPutPremium(34.8757, x.strike));
-      assert.equal(x.bid, x.ask);
+      const q = simulatedPutQuote({ underlying: 34.8757, contract: x, atMs: regularSessionUtc('2025-04-09')!.openMs });
+      assert.deepEqual([x.bid, x.ask, x.mid], [q.bid, q.ask, q.mid]);
+      assert.ok(x.bid! < x.ask!, 'a modelled spread');
       assert.deepEqual(parseOccSymbol(x.symbol), { underlying: 'SQQQ', expiry: x.expiry, right: 'P', strike: x.strike });
     }
     const strikes = [...new Set(c.contracts.map((x) => x.strike))];

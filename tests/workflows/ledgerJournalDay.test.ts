@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { readBook } from '../../activities/ledger/ledgerStore';
 import { exportPlainTextJournal } from '../../activities/ledger/plainTextExport';
 import { readTradeHistory } from '../../activities/outputs/tradeHistory';
-import { toCents } from '../../domain/ledger/postings';
+import { toCents } from '../../domain/math/round';
 import { assertToolsAgreeWithTrialBalance, centsOfText, runTool } from '../helpers/accountingTools';
 import { OPEN_DAY_DATE, OPEN_DAY_UNIVERSE, ROOMY_OPEN_LIMITS, replayDayInput, startDay, startDayHarness, testConfig, type DayHarness } from '../helpers/tradingDayHarness';
 

@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loadMinuteBars } from '../../activities/marketData/minuteBarCsv';
 import { parseOccSymbol } from '../../domain/instruments/occSymbol';
-import { simulatedPutPremium } from '../../domain/instruments/simulatedOptionPrice';
+import { optionFillPrice } from '../../domain/emulator/options';
 import { marketFillPrice } from '../../domain/market/fillModel';
+import { loadVixCsv } from '../../activities/marketData/vixCsv';
+import { vixCloseBefore } from '../../domain/backtest/signalAudit';
 import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import type { RehearsalReport } from '../../scripts/commands/emulatorDay';
 import type { Emulator } from '../../scripts/emulator';
-import { DST_DAY, WINTER_DAY, backtestOf, runPaperDay } from '../helpers/paperDayHarness';
+import { DST_DAY, VIX_CUT, WINTER_DAY, backtestOf, runPaperDay } from '../helpers/paperDayHarness';
 
 /**
  * Paper days end to end (issue 13): TEST_MODE=false, ALPACA_MODE=paper, the production worker wiring with
@@ -49,7 +51,7 @@ function filledLate(day: Day, t: TradeRecord, orders: RehearsalReport['orders'],
     m: o.receivedMarketMs,
     side: o.side === 'buy' ? 'buy' : 'sell',
     slippageBps: 0,
-    priceOf: contract ? (u) => simulatedPutPremium(u, contract.strike) : undefined,
+    priceOf: contract ? (u, barStart) => optionFillPrice(contract, o.side === 'buy' ? 'buy' : 'sell', u, barStart, vixCloseBefore(loadVixCsv(VIX_CUT), day.date)) : undefined,
   });
   const recorded = leg === 'entry' ? t.entry_price : t.exit_price;
   assert.ok(fill !== null && Math.abs(fill.price - (recorded ?? 0)) < 1e-9, `${key(t)} ${leg}: late order filled at ${recorded}, the model says ${fill?.price}`);
