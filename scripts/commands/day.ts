@@ -18,7 +18,8 @@ const DAY_OPTIONS = {
   brokers: { type: 'string', value: 'LIST', description: 'simulated accounts, each running every session: sim, sim-alpaca, sim-ibkr (default: sim)' },
   'no-worker': { type: 'boolean', description: 'do not run a worker in this process (one is running elsewhere)' },
   detach: { type: 'boolean', description: 'return once the day has started' },
-  emulator: { type: 'boolean', description: 'paper rehearsal instead: TEST_MODE=false through the real Alpaca adapter against the local emulator' },
+  emulator: { type: 'boolean', description: 'paper rehearsal instead: TEST_MODE=false through the real broker adapters against the local emulator' },
+  broker: { type: 'string', value: 'LIST', description: 'with --emulator: the paper brokers, alpaca, ibkr or alpaca,ibkr (default: alpaca)' },
   seed: { type: 'string', value: 'S', description: "with --emulator: the emulator's fault and latency seed (default 1)" },
   json: { type: 'boolean', description: 'with --emulator: print the report as JSON' },
 } as const;
@@ -38,8 +39,9 @@ async function runDay({ values }: { values: OptionValues<typeof DAY_OPTIONS> }, 
   const replay = path.resolve(PROJECT_DIR, values.replay ?? config.bot.TEST_MODE_REPLAY_DIR);
   const speed = numberOption('speed', values.speed, (n) => n >= 1 && n <= 100000, 'a number from 1 to 100000') ?? config.bot.TEST_MODE_TIME_COMPRESSION;
   const symbols = symbolList(values.symbols);
-  if (values.emulator) return runEmulatorDayCommand({ config, date, replay, speed, symbols, seedText: values.seed, json: values.json === true, out });
-  if (values.seed !== undefined || values.json) throw new UsageError('--seed and --json go with --emulator');
+  if (values.emulator && values.brokers !== undefined) throw new UsageError('--brokers names simulated accounts of a TEST_MODE replay; a paper rehearsal takes --broker alpaca,ibkr');
+  if (values.emulator) return runEmulatorDayCommand({ config, date, replay, speed, symbols, seedText: values.seed, brokerText: values.broker, json: values.json === true, out });
+  if (values.seed !== undefined || values.json || values.broker !== undefined) throw new UsageError('--seed, --broker and --json go with --emulator (a TEST_MODE replay takes --brokers)');
   if (!config.bot.TEST_MODE) throw new UsageError('day runs a TEST_MODE replay; set TEST_MODE=true in .env_bot, or rehearse a paper day with --emulator');
   const brokers = (values.brokers ?? 'sim').split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = brokers.filter((b) => !isSimulatedBroker(b));
@@ -94,12 +96,14 @@ async function runEmulatorDayCommand(a: {
   speed: number;
   symbols: string[];
   seedText: string | undefined;
+  brokerText: string | undefined;
   json: boolean;
   out: Writable;
 }): Promise<number> {
   // Loaded only here: the emulator is not part of a normal day's start-up.
-  const { rehearsalPassed, rehearsalText, runRehearsalDay } = await import('./emulatorDay');
+  const { paperBrokerList, rehearsalPassed, rehearsalText, runRehearsalDay } = await import('./emulatorDay');
   const seed = numberOption('seed', a.seedText, Number.isInteger, 'an integer') ?? 1;
+  const brokers = paperBrokerList(a.brokerText);
   const json = a.json;
   const log = (line: string) => (json ? process.stderr : a.out).write(`${line}\n`);
   installRuntimeLogging(a.config.bot.DEBUG_LOG_LEVEL);
@@ -107,7 +111,7 @@ async function runEmulatorDayCommand(a: {
   const client = await connectClient(a.config.env);
   try {
     const outputDir = path.resolve(PROJECT_DIR, 'output', 'rehearsal', `${a.date}-${Date.now()}`);
-    const report = await runRehearsalDay({ config: a.config, projectDir: PROJECT_DIR, client, date: a.date, replayDir: a.replay, speed: a.speed, symbols: a.symbols, seed, outputDir, log });
+    const report = await runRehearsalDay({ config: a.config, projectDir: PROJECT_DIR, client, date: a.date, replayDir: a.replay, speed: a.speed, symbols: a.symbols, seed, outputDir, log, brokers });
     a.out.write(json ? `${JSON.stringify(report)}\n` : rehearsalText(report));
     return rehearsalPassed(report) ? 0 : 1;
   } finally {

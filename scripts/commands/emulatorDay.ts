@@ -10,6 +10,7 @@ import { replayInput } from '../../activities/schedulingActivities';
 import { entryDeadlineMs } from '../../domain/orders/orderDeadline';
 import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import type { ReplayClock } from '../../domain/time/replayClock';
+import { LIVE_BROKER_NAMES, type LiveBrokerName } from '../../domain/vocabulary';
 import { createWorkerRuntime } from '../../workers/workerRuntime';
 import { tradingDayWorkflow } from '../../workflows/tradingDay';
 import type { DayInput, DaySummary } from '../../workflows/tradingDayApi';
@@ -19,11 +20,37 @@ import { UsageError } from './args';
 
 /**
  * The paper rehearsal (`day --emulator`): the market emulator serves the replayed date on a virtual clock,
- * and the day runs with TEST_MODE=false and ALPACA_MODE=paper through the worker production uses
- * (createWorkerRuntime: the real AlpacaBroker, AlpacaBarsSource and SDK over HTTP, the Finnhub client,
- * alerts, outputs and ledger). It keeps to itself: its own task queue, risk account and output folder, so
- * a running production worker never picks up its tasks and the paper books stay untouched.
+ * and the day runs with TEST_MODE=false and paper brokers through the worker production uses
+ * (createWorkerRuntime: the real AlpacaBroker over HTTP and IbkrBroker over @stoqey/ib at the emulator's
+ * TWS port, AlpacaBarsSource, the Finnhub client, alerts, outputs and ledger). It keeps to itself: its own
+ * task queue, risk account and output folder, so a running production worker never picks up its tasks and
+ * the paper books stay untouched.
+ *
+ * Each broker gets its own emulator (one account each, as two real brokers are two accounts) on the same
+ * clock and bars: the engine holds one account, and two brokers sharing it would each see the other's
+ * positions as untracked bot positions and exit them at reconciliation. The first one also serves the bars,
+ * Finnhub and VIX.
  */
+
+/** The brokers a rehearsal can trade at: the real adapters, never a simulated one. */
+export type PaperBroker = LiveBrokerName;
+export const PAPER_BROKERS: readonly PaperBroker[] = LIVE_BROKER_NAMES;
+
+/** `--broker alpaca,ibkr`: the paper brokers of a rehearsal, each once, in the order given. */
+export function paperBrokerList(text: string | undefined): PaperBroker[] {
+  const names = (text ?? 'alpaca').split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(PAPER_BROKERS as readonly string[]).includes(n));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new UsageError(`--broker=${text ?? ''}: a paper rehearsal trades at ${PAPER_BROKERS.join(', ')} or both (alpaca,ibkr)${unknown.length > 0 ? `; unknown: ${unknown.join(', ')}` : ''}`);
+  }
+  return [...new Set(names)] as PaperBroker[];
+}
+
+/** One emulator per broker of the rehearsal; the first also serves market data. */
+export interface BrokerEmulator {
+  readonly broker: PaperBroker;
+  readonly emulator: EmulatorHandle;
+}
 export interface RehearsalOptions {
   readonly config: Pick<LoadedConfig, 'bot' | 'env'>;
   readonly projectDir: string;
@@ -40,8 +67,10 @@ export interface RehearsalOptions {
   readonly emulator?: Partial<EmulatorOptions>;
   /** Progress lines. */
   readonly log: (line: string) => void;
-  /** Called with the running emulator, before the day starts (tests inject faults through it). */
-  readonly onEmulator?: (emulator: EmulatorHandle) => void | Promise<void>;
+  /** Called with each running emulator and its broker, before the day starts (tests inject faults through it). */
+  readonly onEmulator?: (emulator: EmulatorHandle, broker: PaperBroker) => void | Promise<void>;
+  /** The paper brokers the day trades at (default alpaca): each session runs once per broker. */
+  readonly brokers?: readonly PaperBroker[];
 }
 
 /** What a paper day proves, one JSON object (README, "The paper rehearsal"). */
@@ -63,9 +92,12 @@ export interface RehearsalReport {
   readonly escalations: number;
   readonly alerts: number;
   readonly failed_sessions: readonly string[];
-  /** Every order the emulator received: when (market time), what filled and at what price. */
-  readonly orders: readonly OrderSummary[];
+  /** Every order the emulators received, with the broker it went to: when (market time), what filled and at what price. */
+  readonly orders: readonly (OrderSummary & { readonly broker: PaperBroker })[];
+  readonly brokers: readonly PaperBroker[];
+  /** The first broker's emulator journal; `journals` has every broker's. */
   readonly journal: string;
+  readonly journals: Readonly<Partial<Record<PaperBroker, string>>>;
 }
 
 export async function runRehearsalDay(opts: RehearsalOptions): Promise<RehearsalReport> {
@@ -75,17 +107,27 @@ export async function runRehearsalDay(opts: RehearsalOptions): Promise<Rehearsal
   const startClock = (realStartMs: number) => rehearsalClock(opts.config, opts.date, opts.replayDir, universe, opts.speed, realStartMs);
   const clock = startClock(Date.now() + 3_600_000);
   const keys = { keyId: `EMU${crypto.randomBytes(8).toString('hex').toUpperCase()}`, secret: crypto.randomBytes(24).toString('base64url') };
-  const journal = path.join(opts.outputDir, 'emulator-journal.jsonl');
-  const emulator = await startEmulator({ replayDir: opts.replayDir, date: opts.date, clock, port: 0, seed: opts.seed, ...keys, journalPath: journal, ...opts.emulator });
+  const brokers = opts.brokers && opts.brokers.length > 0 ? [...new Set(opts.brokers)] : (['alpaca'] as PaperBroker[]);
+  const journals: Partial<Record<PaperBroker, string>> = {};
+  const emulators: BrokerEmulator[] = [];
   try {
-    await opts.onEmulator?.(emulator);
-    const summary = await runDayThroughProductionWorker(opts, emulator, keys, universe, () => {
-      emulator.setClock(startClock(Date.now() + 1000));
-      return emulator.clock;
+    for (const [i, broker] of brokers.entries()) {
+      const journal = path.join(opts.outputDir, i === 0 ? 'emulator-journal.jsonl' : `emulator-journal-${broker}.jsonl`);
+      journals[broker] = journal;
+      // twsPort 0: a free port, so rehearsals and tests never collide with a gateway on 4002.
+      const tws = broker === 'ibkr' ? { twsPort: 0 } : {};
+      const emulator = await startEmulator({ replayDir: opts.replayDir, date: opts.date, clock, port: 0, seed: opts.seed, ...keys, journalPath: journal, ...opts.emulator, ...tws });
+      emulators.push({ broker, emulator });
+    }
+    for (const e of emulators) await opts.onEmulator?.(e.emulator, e.broker);
+    const summary = await runDayThroughProductionWorker(opts, emulators, keys, universe, () => {
+      const started = startClock(Date.now() + 1000);
+      for (const e of emulators) e.emulator.setClock(started);
+      return emulators[0]!.emulator.clock;
     });
-    return rehearsalReport(opts, emulator, summary, journal);
+    return rehearsalReport(opts, emulators, summary, journals[brokers[0]!]!, journals);
   } finally {
-    await emulator.close();
+    for (const e of emulators) await e.emulator.close();
   }
 }
 
@@ -106,18 +148,27 @@ export function rehearsalClock(config: Pick<LoadedConfig, 'bot'>, date: string, 
   return { anchorRealMs: realStartMs, anchorMarketMs: start.marketStartMs, speed };
 }
 
-/** The user's configuration, pointed at the emulator: paper Alpaca only, its own queue, keys that live nowhere else. */
+/**
+ * The user's configuration, pointed at the emulator: paper Alpaca (always its data API, and its trading API
+ * when it trades), paper IBKR at an emulator's TWS port when `ibkr` is given, its own queue, keys that live
+ * nowhere else.
+ */
 export function rehearsalConfig(
   config: Pick<LoadedConfig, 'bot' | 'env'>,
   emulator: Pick<EmulatorHandle, 'tradingUrl' | 'dataUrl' | 'finnhubUrl' | 'vixUrl'>,
   keys: { keyId: string; secret: string },
   symbolsFile: string,
   taskQueue: string,
+  brokers: { readonly alpaca: boolean; readonly ibkr?: Pick<EmulatorHandle, 'twsPort' | 'twsAccounts'> } = { alpaca: true },
 ): Pick<LoadedConfig, 'bot' | 'env'> {
+  const ibkr = brokers.ibkr;
+  if (ibkr && (ibkr.twsPort === null || ibkr.twsAccounts.length === 0)) throw new Error('the IBKR emulator has no TWS port');
+  const ibkrEnv = ibkr ? { IBKR_HOST: '127.0.0.1', IBKR_PORT: ibkr.twsPort as number, IBKR_PAPER_ACCOUNT_NUMBER: ibkr.twsAccounts[0] } : {};
   return {
-    bot: { ...config.bot, TEST_MODE: false, ALPACA_ENABLED: true, ALPACA_MODE: 'paper', IBKR_ENABLED: false, SYMBOL_LIST_PATH: symbolsFile },
+    bot: { ...config.bot, TEST_MODE: false, ALPACA_ENABLED: brokers.alpaca, ALPACA_MODE: 'paper', IBKR_ENABLED: ibkr !== undefined, IBKR_MODE: 'paper', SYMBOL_LIST_PATH: symbolsFile },
     env: {
       ...config.env,
+      ...ibkrEnv,
       ALPACA_PAPER_URL: emulator.tradingUrl,
       ALPACA_PAPER_API_KEY: keys.keyId,
       ALPACA_PAPER_SECRET_KEY: keys.secret,
@@ -130,14 +181,14 @@ export function rehearsalConfig(
   };
 }
 
-/** The day the rehearsal starts: the paper broker, the replayed universe, the emulator's clock. */
-export function rehearsalDayInput(config: Pick<LoadedConfig, 'bot'>, date: string, universe: readonly string[], clock: ReplayClock): DayInput {
-  return { date, config: config.bot, broker: 'alpaca', universe, clock };
+/** The day the rehearsal starts: the paper brokers (each session runs once per broker), the replayed universe, the emulator's clock. */
+export function rehearsalDayInput(config: Pick<LoadedConfig, 'bot'>, date: string, universe: readonly string[], clock: ReplayClock, brokers: readonly PaperBroker[] = ['alpaca']): DayInput {
+  return { date, config: config.bot, broker: brokers[0] ?? 'alpaca', brokers: [...brokers], universe, clock };
 }
 
 async function runDayThroughProductionWorker(
   opts: RehearsalOptions,
-  emulator: EmulatorHandle,
+  emulators: readonly BrokerEmulator[],
   keys: { keyId: string; secret: string },
   universe: readonly string[],
   /** Starts market time once the worker polls, and returns the clock the day runs on. */
@@ -145,7 +196,10 @@ async function runDayThroughProductionWorker(
 ): Promise<DaySummary> {
   const symbolsFile = path.join(opts.outputDir, 'symbols.txt');
   fs.writeFileSync(symbolsFile, `${universe.join('\n')}\n`);
-  const config = rehearsalConfig(opts.config, emulator, keys, symbolsFile, `${opts.config.env.TEMPORAL_TASK_QUEUE}-rehearsal-${process.pid}`);
+  const emulator = emulators[0]!.emulator;
+  const ibkr = emulators.find((e) => e.broker === 'ibkr')?.emulator;
+  const brokers = emulators.map((e) => e.broker);
+  const config = rehearsalConfig(opts.config, emulator, keys, symbolsFile, `${opts.config.env.TEMPORAL_TASK_QUEUE}-rehearsal-${process.pid}`, { alpaca: brokers.includes('alpaca'), ibkr });
   const stamp = `${opts.date}-${Date.now()}`;
   const accountWorkflowId = `tradebot-account-rehearsal-${stamp}`;
   const connection = await connectWorkerConnection(config.env);
@@ -166,9 +220,10 @@ async function runDayThroughProductionWorker(
     const handle = await opts.client.workflow.start(tradingDayWorkflow, {
       taskQueue: config.env.TEMPORAL_TASK_QUEUE,
       workflowId,
-      args: [rehearsalDayInput(config, opts.date, universe, clock)],
+      args: [rehearsalDayInput(config, opts.date, universe, clock, brokers)],
     });
-    opts.log(`started ${workflowId}: ${opts.date} against the emulator at ${emulator.baseUrl}, ${opts.speed}x`);
+    const where = emulators.map((e) => `${e.broker} at ${e.broker === 'ibkr' ? `TWS port ${e.emulator.twsPort}` : e.emulator.baseUrl}`).join(', ');
+    opts.log(`started ${workflowId}: ${opts.date} against the emulator (${where}), ${opts.speed}x`);
     return await handle.result();
   } finally {
     await endRehearsalAccount(opts.client, accountWorkflowId);
@@ -192,20 +247,35 @@ async function endRehearsalAccount(client: Client, workflowId: string): Promise<
   }
 }
 
-export function rehearsalReport(opts: Pick<RehearsalOptions, 'config' | 'date' | 'outputDir' | 'speed' | 'replayDir'>, emulator: EmulatorHandle, summary: DaySummary, journal: string): RehearsalReport {
+/**
+ * The report over every broker's emulator (a single emulator is an Alpaca-only rehearsal, as the drill
+ * runs it). What the emulators list at the close is tagged with its broker.
+ */
+export function rehearsalReport(
+  opts: Pick<RehearsalOptions, 'config' | 'date' | 'outputDir' | 'speed' | 'replayDir'>,
+  emulatorOrEmulators: EmulatorHandle | readonly BrokerEmulator[],
+  summary: DaySummary,
+  journal: string,
+  journals: Partial<Record<PaperBroker, string>> = {},
+): RehearsalReport {
+  const emulators: readonly BrokerEmulator[] = Array.isArray(emulatorOrEmulators) ? emulatorOrEmulators : [{ broker: 'alpaca', emulator: emulatorOrEmulators as EmulatorHandle }];
   const trades = readTradeHistory(opts.outputDir, summary.mode).filter((t) => t.date === opts.date);
-  const stats = emulator.stats();
-  const fills = emulatorFills(emulator);
+  const byBroker = emulators.map((e) => ({ broker: e.broker, stats: e.emulator.stats() }));
+  const tagged = (pick: (s: ReturnType<EmulatorHandle['stats']>) => readonly unknown[]) =>
+    byBroker.flatMap(({ broker, stats }) => pick(stats).map((x) => (typeof x === 'object' && x !== null ? { broker, ...x } : x)));
+  const orders = emulators.flatMap((e) => e.emulator.orders().map((o) => ({ ...o, broker: e.broker })));
+  const fills = emulatorFills(orders);
   const sessions = summary.sessions;
   return {
     date: opts.date,
     workflow_id: summary.finalStatus.workflowId,
     summary,
     trades,
-    orders_after_close: stats.ordersAfterClose,
-    positions_at_close: stats.positionsAtClose,
-    working_orders_at_close: stats.workingOrdersAtClose,
-    bars_published: stats.barsPublished.total,
+    orders_after_close: tagged((s) => s.ordersAfterClose),
+    positions_at_close: tagged((s) => s.positionsAtClose),
+    working_orders_at_close: tagged((s) => s.workingOrdersAtClose),
+    // Every emulator publishes the same bars on the same clock: the first one's feed is the one the bot read.
+    bars_published: byBroker[0]!.stats.barsPublished.total,
     bars_seen: sessions.reduce((a, s) => a + (s.barsSeen ?? 0), 0),
     bars_missed: barsMissed(sessions, loadMinuteBars(opts.replayDir), opts.date),
     stale_signals_skipped: sessions.reduce((a, s) => a + (s.staleSignalsSkipped ?? 0), 0),
@@ -214,8 +284,10 @@ export function rehearsalReport(opts: Pick<RehearsalOptions, 'config' | 'date' |
     escalations: sessions.reduce((a, s) => a + s.escalations, 0),
     alerts: countLines(alertsLogFile(opts.outputDir, summary.mode)),
     failed_sessions: sessions.filter((s) => s.failure).map((s) => `${s.workflowId}: ${s.failure}`),
-    orders: emulator.orders(),
+    orders,
+    brokers: emulators.map((e) => e.broker),
     journal,
+    journals: Object.keys(journals).length > 0 ? journals : { [emulators[0]!.broker]: journal },
   };
 }
 
@@ -227,9 +299,10 @@ interface OrderFacts {
   readonly filledAt: string | null;
 }
 
-function emulatorFills(emulator: EmulatorHandle): Map<string, OrderFacts> {
+/** Client order ids carry the session's workflow id, which names the broker on a day of several: unique across emulators. */
+function emulatorFills(orders: readonly OrderSummary[]): Map<string, OrderFacts> {
   const out = new Map<string, OrderFacts>();
-  for (const o of emulator.orders()) {
+  for (const o of orders) {
     out.set(o.clientOrderId, { receivedMarketMs: o.receivedMarketMs, filledQty: o.filledQty, avgPrice: o.filledAvgPrice, filledAt: o.filledAt });
   }
   return out;
@@ -302,14 +375,14 @@ export function rehearsalPassed(r: RehearsalReport): boolean {
 /** The report for a terminal: the figures first, then the trades. */
 export function rehearsalText(r: RehearsalReport): string {
   const lines = [
-    `paper rehearsal ${r.date} (${r.workflow_id}): ${rehearsalPassed(r) ? 'PASSED' : 'FAILED'}`,
+    `paper rehearsal ${r.date} (${r.workflow_id}) at ${r.brokers.join(', ')}: ${rehearsalPassed(r) ? 'PASSED' : 'FAILED'}`,
     `  trades ${r.trades.length}, escalations ${r.escalations}, alerts ${r.alerts}`,
     `  bars published ${r.bars_published}, bars decided on ${r.bars_seen}, missed ${r.bars_missed.length}, stale signals skipped ${r.stale_signals_skipped}, stale entries sent ${r.stale_entries_sent}`,
     `  at the close: ${r.positions_at_close.length} position(s), ${r.working_orders_at_close.length} working order(s); ${r.orders_after_close.length} order(s) received after the close`,
     ...r.unexplained_exit_records.map((u) => `  unexplained exit record: ${u}`),
     ...r.failed_sessions.map((f) => `  failed session: ${f}`),
-    ...r.trades.map((t) => `  ${t.strategy_name} ${t.ticker} ${t.side} ${t.size} in ${t.entry_price} out ${t.exit_price ?? '-'} (${t.exit_reason}) pnl ${t.pnl}`),
-    `  journal: ${r.journal}`,
+    ...r.trades.map((t) => `  ${r.brokers.length > 1 ? `${t.broker} ` : ''}${t.strategy_name} ${t.ticker} ${t.side} ${t.size} in ${t.entry_price} out ${t.exit_price ?? '-'} (${t.exit_reason}) pnl ${t.pnl}`),
+    ...Object.entries(r.journals).map(([b, j]) => `  journal${r.brokers.length > 1 ? ` (${b})` : ''}: ${j}`),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -34,6 +34,8 @@ export async function runPaperDay(a: {
   readonly bot?: Record<string, string>;
   readonly emulator?: RehearsalOptions['emulator'];
   readonly onEmulator?: RehearsalOptions['onEmulator'];
+  /** Paper brokers (default alpaca). */
+  readonly brokers?: RehearsalOptions['brokers'];
   readonly prefix: string;
 }): Promise<PaperDayRun> {
   quietRuntime();
@@ -63,6 +65,7 @@ export async function runPaperDay(a: {
       outputDir: tempOutputDir(a.prefix),
       emulator: { vixCsvPath: VIX_CUT, quoteSpreadBps: 0, ...a.emulator },
       onEmulator: a.onEmulator,
+      brokers: a.brokers,
       log: () => undefined,
     });
     const leftRunning: string[] = [];

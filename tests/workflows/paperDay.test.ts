@@ -1,15 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { loadMinuteBars } from '../../activities/marketData/minuteBarCsv';
-import { parseOccSymbol } from '../../domain/instruments/occSymbol';
-import { optionFillPrice } from '../../domain/emulator/options';
-import { marketFillPrice } from '../../domain/market/fillModel';
-import { loadVixCsv } from '../../activities/marketData/vixCsv';
-import { vixCloseBefore } from '../../domain/backtest/signalAudit';
-import type { TradeRecord } from '../../domain/trades/tradeRecord';
-import type { RehearsalReport } from '../../scripts/commands/emulatorDay';
 import type { Emulator } from '../../scripts/emulator';
-import { DST_DAY, VIX_CUT, WINTER_DAY, backtestOf, runPaperDay } from '../helpers/paperDayHarness';
+import { assertCleanDay, assertSizesWhileAccountsAgree, assertTradesMatchBacktest } from '../helpers/paperDayAssertions';
+import { DST_DAY, WINTER_DAY, backtestOf, runPaperDay } from '../helpers/paperDayHarness';
 
 /**
  * Paper days end to end (issue 13): TEST_MODE=false, ALPACA_MODE=paper, the production worker wiring with
@@ -17,112 +10,6 @@ import { DST_DAY, VIX_CUT, WINTER_DAY, backtestOf, runPaperDay } from '../helper
  * alerts to a real SMTP server on loopback, on committed real bars (tests/fixtures/minute: 2025-04-09,
  * daylight saving; tests/fixtures/winter: 2019-02-15, standard time).
  */
-
-/** What every paper day must show, whatever it traded. */
-function assertCleanDay(r: RehearsalReport): void {
-  assert.deepEqual(r.orders_after_close, [], 'nothing reaches the broker at or after the close');
-  assert.deepEqual(r.positions_at_close, [], 'flat at the close');
-  assert.deepEqual(r.working_orders_at_close, [], 'no working order at the close');
-  assert.deepEqual(r.bars_missed, [], 'every bar the feed published inside a session is decided on');
-  assert.equal(r.stale_entries_sent, 0, 'no entry sent on a signal older than the bound');
-  assert.deepEqual(r.unexplained_exit_records, [], "exit records match the broker's fills");
-  assert.deepEqual(r.failed_sessions, []);
-  assert.ok(r.bars_seen > 0 && r.bars_published > 0);
-}
-
-const STOP_REASONS = new Set(['stop_loss', 'trailing_stop']);
-const key = (t: TradeRecord) => `${t.strategy_name} ${t.underlying} ${t.entry_time}`;
-
-/**
- * The price an order filled at, by the emulator's fill model for the instant it arrived: the open of that
- * minute's bar (of the underlying for a put, premium-modelled), which is the backtester's "next bar's open"
- * when the order arrives within the minute after its decision bar.
- */
-function filledLate(day: Day, t: TradeRecord, orders: RehearsalReport['orders'], leg: 'entry' | 'exit'): boolean {
-  const clientOrderId = t.client_order_ids[leg === 'entry' ? 0 : 1];
-  const o = orders.find((x) => x.clientOrderId === clientOrderId);
-  assert.ok(o, `order ${clientOrderId} reached the emulator`);
-  const decisionBarStart = Date.parse(leg === 'entry' ? t.entry_time : (t.exit_time ?? ''));
-  if (o.receivedMarketMs < decisionBarStart + 2 * 60_000) return false;
-  const bars = fixtureBars(day, t.instrument === 'put' ? t.underlying : t.ticker);
-  const contract = t.instrument === 'put' ? parseOccSymbol(t.ticker) : null;
-  const fill = marketFillPrice({
-    bars,
-    m: o.receivedMarketMs,
-    side: o.side === 'buy' ? 'buy' : 'sell',
-    slippageBps: 0,
-    priceOf: contract ? (u, barStart) => optionFillPrice(contract, o.side === 'buy' ? 'buy' : 'sell', u, barStart, vixCloseBefore(loadVixCsv(VIX_CUT), day.date)) : undefined,
-  });
-  const recorded = leg === 'entry' ? t.entry_price : t.exit_price;
-  assert.ok(fill !== null && Math.abs(fill.price - (recorded ?? 0)) < 1e-9, `${key(t)} ${leg}: late order filled at ${recorded}, the model says ${fill?.price}`);
-  return true;
-}
-
-type Day = { readonly date: string; readonly replayDir: string };
-const barsByDir = new Map<string, ReturnType<typeof loadMinuteBars>>();
-function fixtureBars(day: Day, symbol: string) {
-  let data = barsByDir.get(day.replayDir);
-  if (!data) barsByDir.set(day.replayDir, (data = loadMinuteBars(day.replayDir)));
-  return data.bars.get(symbol)?.get(day.date) ?? [];
-}
-
-/**
- * The day's trades against the backtester's on the same bars with the emulator's fill model (next bar's
- * open). Field by field, except where a rule names the difference:
- * - the broker's own stop closed a position: its reason, time and price are the broker's; the backtester
- *   exits by the bot's rule;
- * - an order that reached the broker after the minute following its decision bar (the bot's latency at a
- *   compressed speed) fills at the open of the minute it arrived in, not the backtester's next open.
- */
-function assertTradesMatchBacktest(day: Day, live: readonly TradeRecord[], backtest: readonly TradeRecord[], orders: RehearsalReport['orders']): { stopFirst: number; late: number } {
-  assert.deepEqual(live.map(key).sort(), backtest.map(key).sort(), 'the same entries: session, symbol and decision bar');
-  const byKey = new Map(backtest.map((t) => [key(t), t]));
-  let stopFirst = 0;
-  let late = 0;
-  for (const t of live) {
-    const b = byKey.get(key(t)) as TradeRecord;
-    const what = key(t);
-    assert.equal(t.side, b.side, what);
-    assert.equal(t.instrument, b.instrument, what);
-    assert.equal(t.ticker, b.ticker, what);
-    assert.equal(t.signal_price, b.signal_price, what);
-    if (filledLate(day, t, orders, 'entry')) late += 1;
-    else assert.ok(Math.abs(t.entry_price - b.entry_price) < 1e-9, `${what}: entry ${t.entry_price} vs ${b.entry_price}`);
-    const brokerStopClosed = STOP_REASONS.has(t.exit_reason ?? '') && t.exit_time !== b.exit_time;
-    if (brokerStopClosed) {
-      // Its price is the stop's fill (unexplained_exit_records checks it); it may fill after the bot's
-      // decision while the bot's exit is still on its way, so its time is the broker's.
-      stopFirst += 1;
-      assert.ok(t.client_order_ids.length >= 2, `${what}: the stop's client order id is on the record`);
-      continue;
-    }
-    assert.equal(t.exit_reason, b.exit_reason, what);
-    assert.equal(t.exit_time, b.exit_time, what);
-    if (filledLate(day, t, orders, 'exit')) late += 1;
-    else assert.ok(Math.abs((t.exit_price ?? 0) - (b.exit_price ?? 0)) < 1e-9, `${what}: exit ${t.exit_price} vs ${b.exit_price}`);
-  }
-  return { stopFirst, late };
-}
-
-/**
- * Allocations follow from the account value: they agree while no earlier difference has moved it. Sizes
- * divide the allocation by a price: the broker's quote when the order goes out (the emulator quotes the
- * trade in progress) against the decision bar's close in the backtester, so they agree within what one
- * minute's move makes of them (2% here; whole contracts for puts: within one).
- */
-function assertSizesWhileAccountsAgree(live: readonly TradeRecord[], backtest: readonly TradeRecord[]): void {
-  const byKey = new Map(backtest.map((t) => [key(t), t]));
-  let compared = 0;
-  for (const t of live) {
-    const b = byKey.get(key(t)) as TradeRecord;
-    if (Math.abs(t.account_value - b.account_value) > 0.005) continue;
-    compared += 1;
-    assert.equal(t.allocation, b.allocation, key(t));
-    if (t.instrument === 'put') assert.ok(Math.abs(t.size - b.size) <= 1, `${key(t)}: ${t.size} vs ${b.size} contracts`);
-    else assert.ok(Math.abs(t.size - b.size) / b.size < 0.02, `${key(t)}: size ${t.size} vs ${b.size}`);
-  }
-  assert.ok(compared > 0, 'at least the first trade starts from the same account value');
-}
 
 describe('paper days against the market emulator', { concurrency: false }, () => {
   test('daylight-saving day, all three sessions: inverse ETF and put entries, exits before the bell, trades as the backtester', async () => {

@@ -50,6 +50,8 @@ export class TwsDesk {
   private nextId = 1;
   private permSeq = 1_000_000_001;
   private readonly clients = new Set<TwsClient>();
+  /** Orders still to refuse as IB refuses them (error 201, status Inactive), each with its reason; see rejectNextOrder. */
+  private readonly refusals: { readonly orderRefPart: string; readonly reason: string }[] = [];
 
   constructor(
     private readonly ctx: EmulatorContext,
@@ -269,6 +271,22 @@ export class TwsDesk {
     return Math.max(used, this.nextId);
   }
 
+  /**
+   * The next order whose orderRef contains `orderRefPart` is refused the way IB refuses an order it will not
+   * accept (a margin check, a restricted contract): error 201 "Order rejected - reason:..." and status
+   * Inactive; it never reaches the market.
+   */
+  rejectNextOrder(orderRefPart: string, reason: string): void {
+    this.refusals.push({ orderRefPart, reason });
+  }
+
+  private takeRefusal(orderRef: string): string | null {
+    const i = this.refusals.findIndex((r) => orderRef.includes(r.orderRefPart));
+    if (i < 0) return null;
+    const [r] = this.refusals.splice(i, 1);
+    return r!.reason;
+  }
+
   private placeOrder(client: TwsClient, orderId: number, c: WireContract, w: Extract<TwsRequest, { type: 'placeOrder' }>['order'], m: number): void {
     if (this.orders.some((o) => o.clientId === client.clientId && o.orderId === orderId)) {
       return client.send(R.errorMessage(orderId, 103, 'Duplicate order id'));
@@ -278,7 +296,8 @@ export class TwsDesk {
     if (w.account !== '' && !this.accounts.includes(w.account)) return client.send(R.errorMessage(orderId, 201, `Order rejected - reason:The account code ${w.account} is not managed by this login`));
     this.nextId = Math.max(this.nextId, orderId + 1);
     const clientOrderId = w.orderRef || `ib-${client.clientId}-${orderId}`;
-    const shape = orderInput(symbol, w, clientOrderId);
+    const refusal = this.takeRefusal(clientOrderId);
+    const shape = refusal === null ? orderInput(symbol, w, clientOrderId) : { ok: false as const, code: 201, message: `Order rejected - reason:${refusal}` };
     const submitted = shape.ok ? this.ctx.engine.submit(shape.input, m) : null;
     const engineOrder = submitted?.ok ? submitted.order : null;
     const order: IbOrder = { orderId, clientId: client.clientId, permId: this.permSeq++, account: w.account || this.account, contract: contractOut(this.ctx, symbol), wire: w, engineId: engineOrder?.id ?? null, refusedMs: engineOrder ? null : m, reportedStatus: 'PendingSubmit', reportedFilled: 0, reportedFills: 0, placedMs: m };

@@ -42,6 +42,8 @@ interface Connection {
 export interface TwsControl {
   /** The next request of this type (e.g. `placeOrder`) is carried out, but the connection drops before any answer. */
   dropAfter(requestType: TwsRequest['type']): void;
+  /** The next order whose orderRef (the client order id) contains `orderRefPart` is refused: error 201 with `reason`, status Inactive. */
+  rejectNextOrder(orderRefPart: string, reason: string): void;
   /** Every connection hears a connectivity notice: 1100 lost, 1101 restored with data lost, 1102 restored. */
   connectivity(code: 1100 | 1101 | 1102): void;
   readonly counts: Readonly<TwsServer['counts']>;
@@ -91,6 +93,10 @@ export class TwsServer implements TwsControl {
 
   dropAfter(requestType: TwsRequest['type']): void {
     this.dropNext.add(requestType);
+  }
+
+  rejectNextOrder(orderRefPart: string, reason: string): void {
+    this.desk.rejectNextOrder(orderRefPart, reason);
   }
 
   connectivity(code: 1100 | 1101 | 1102): void {
