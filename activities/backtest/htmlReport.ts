@@ -421,7 +421,7 @@ ${metricsTable(m, d.strategies)}
 <h2>Breakdown</h2>
 ${breakdownTables(d.trades)}
 ${d.benchmarks ? `<h2>Benchmarks</h2>${benchmarksTable(d.benchmarks)}` : ''}
-<p class="warn">Option prices in backtests and TEST_MODE are modelled, not quoted: an American put on a binomial tree, 30% volatility, a modelled spread, bought at the ask and sold at the bid; each put trade keeps the model inputs of its fills in trade_history_backtest.json (option_model; docs/backtest.md, "Option pricing model").</p>
+<p class="warn">Option prices in backtests and TEST_MODE are modelled, not quoted: an American put on a binomial tree, volatility from the VIX close before the date (30% without one), a modelled spread, bought at the ask and sold at the bid; each put trade keeps the model inputs of its fills in trade_history_backtest.json (option_model; docs/backtest.md, "Option pricing model").</p>
 <h2>Equity curve (realised, after each trade)</h2>
 ${seriesSvg({ id: 'equity-chart', values: curve.map((p) => p.equity), labels, format: (v) => money(v).replace(/\.\d\d$/, ''), color: '#1f4e8c' })}
 <h2>Drawdown</h2>
