@@ -1,5 +1,5 @@
 // Lint as Temporal's samples do: floating promises are errors, and deterministic code
-// (domain/, workflows/) may not import Node built-ins or packages that do I/O.
+// (domain/, workflows/) may not import Node built-ins or packages that do I/O. Layer rules below.
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
@@ -16,6 +16,21 @@ const ioPackages = [
   'tsx',
 ];
 
+/*
+ * Layers: lower ones never import upper ones. scripts/ (the CLI, npm start, tools) is the top: nothing
+ * outside it (and tests/) imports from it, types included. Activities talk to workflows only through
+ * their *Api.ts modules (names, signatures, signal and query definitions), never a workflow's code.
+ */
+const NO_SCRIPTS = {
+  group: ['**/scripts', '**/scripts/**'],
+  message: 'only scripts/ and tests/ import from scripts/ (what the worker needs lives in workers/)',
+};
+const WORKFLOW_APIS_ONLY = {
+  // A regex, not a group: a group cannot re-include *Api files once it names the folder itself (workflows/index).
+  regex: '(^|/)workflows(/(?![^/]*Api$).*)?$',
+  message: 'activities import a workflow only through its *Api.ts module (start it by the type name exported there)',
+};
+
 /** Node built-ins, I/O packages and I/O layers are off limits to deterministic code; `extra` adds more. */
 function deterministicImports(extra) {
   return {
@@ -29,10 +44,12 @@ function deterministicImports(extra) {
     ],
     patterns: [
       {
-        group: ['**/activities/**', '**/scripts/**', '**/workers/**', '**/dashboard/**'],
+        // scripts/ is not here: NO_SCRIPTS forbids it, type imports too (one allowing pattern would let them through).
+        group: ['**/activities/**', '**/workers/**', '**/dashboard/**'],
         message: 'deterministic code may not import I/O layers',
         allowTypeImports: true,
       },
+      NO_SCRIPTS,
     ],
   };
 }
@@ -64,6 +81,17 @@ const FAILURE_TYPE_FROM_LIST = [
   "CallExpression[callee.object.name='ApplicationFailure'][callee.property.name=/^(create|fromError)$/] Property[key.name='type'][value.type=/^(Literal|TemplateLiteral)$/]",
   "Property[key.name='nonRetryableErrorTypes'] :matches(Literal, TemplateLiteral)",
 ].map((selector) => ({ selector, message: FAILURE_TYPE_MESSAGE }));
+
+// no-restricted-imports sees only import and export declarations; these catch import(), require() and
+// import('...') types against the same layer rules (\x2F is '/': a selector's regex cannot contain a slash).
+const LOADS = ['ImportExpression > Literal.source', "CallExpression[callee.name='require'] > Literal.arguments", 'TSImportType > Literal.source'];
+const SCRIPTS_PATH = '/(^|\\x2F)scripts(\\x2F|$)/';
+const NON_API_WORKFLOW_PATH = '/(^|\\x2F)workflows(\\x2F(?![^\\x2F]*Api$)|$)/';
+const NO_SCRIPTS_LOADED = LOADS.map((load) => ({ selector: `${load}[value=${SCRIPTS_PATH}]`, message: NO_SCRIPTS.message }));
+const WORKFLOW_APIS_ONLY_LOADED = LOADS.map((load) => ({ selector: `${load}[value=${NON_API_WORKFLOW_PATH}]`, message: WORKFLOW_APIS_ONLY.message }));
+
+// Syntax rules of the program's code (see the last blocks); a later block's no-restricted-syntax replaces an earlier one's.
+const PROGRAM_SYNTAX = [ERROR_SUBCLASS_NAMED, NAMED_RETRY_POLICY, ...FAILURE_TYPE_FROM_LIST];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'output/**', 'backups/**', 'dist/**', 'eslint.config.mjs', '**/*.js'] },
@@ -117,7 +145,26 @@ export default tseslint.config(
     // The program's code (tests define throwaway workflows with their own policies); tests/unit/namedRetryPolicies.test.ts scans the .js files too.
     files: ['domain/**/*.ts', 'workflows/**/*.ts', 'activities/**/*.ts', 'workers/**/*.ts', 'scripts/**/*.ts', 'dashboard/**/*.ts'],
     rules: {
-      'no-restricted-syntax': ['error', ERROR_SUBCLASS_NAMED, NAMED_RETRY_POLICY, ...FAILURE_TYPE_FROM_LIST],
+      'no-restricted-syntax': ['error', ...PROGRAM_SYNTAX],
+    },
+  },
+  {
+    files: ['domain/**/*.ts', 'workflows/**/*.ts', 'activities/**/*.ts', 'workers/**/*.ts', 'dashboard/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', ...PROGRAM_SYNTAX, ...NO_SCRIPTS_LOADED],
+    },
+  },
+  {
+    files: ['activities/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [NO_SCRIPTS, WORKFLOW_APIS_ONLY] }],
+      'no-restricted-syntax': ['error', ...PROGRAM_SYNTAX, ...NO_SCRIPTS_LOADED, ...WORKFLOW_APIS_ONLY_LOADED],
+    },
+  },
+  {
+    files: ['workers/**/*.ts', 'dashboard/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [NO_SCRIPTS] }],
     },
   },
 );

@@ -4,8 +4,8 @@ import { accountConfigFrom } from '../domain/risk/accountState';
 import { FAILURE_TYPE } from '../domain/errors/errorClasses';
 import type { DefenseRules } from '../domain/risk/defenseMode';
 import type { RiskConfig } from '../domain/risk/limits';
-import type { accountWorkflow } from '../workflows/account';
 import {
+  ACCOUNT_WORKFLOW_TYPE,
   accountStatusQuery,
   accountWorkflowId,
   brokerKillUpdate,
@@ -15,6 +15,7 @@ import {
   requestCapacityUpdate,
   setDefenseModeUpdate,
   type AccountStatus,
+  type AccountWorkflow,
   type BrokerKillRequest,
   type BrokerKillResult,
   type CapacityDecision,
@@ -62,10 +63,10 @@ export interface EnsureAccountOptions {
  * Starts the account workflow if it is not running and (in either case) sends it the current config.
  * Signal-with-start uses the USE_EXISTING conflict policy: the running account keeps its state.
  */
-export async function ensureAccountWorkflow(client: Client, options: EnsureAccountOptions): Promise<WorkflowHandle<typeof accountWorkflow>> {
+export async function ensureAccountWorkflow(client: Client, options: EnsureAccountOptions): Promise<WorkflowHandle<AccountWorkflow>> {
   const at = options.at ?? new Date().toISOString();
   const config = accountConfigFrom(options.config, options.defenseRules);
-  return client.workflow.signalWithStart<typeof accountWorkflow, [ConfigureRequest]>('accountWorkflow', {
+  return client.workflow.signalWithStart<AccountWorkflow, [ConfigureRequest]>(ACCOUNT_WORKFLOW_TYPE, {
     workflowId: options.workflowId ?? accountWorkflowId(options.mode),
     taskQueue: options.taskQueue,
     args: [{ mode: options.mode, config, startedAt: at, continueAsNewAfterEvents: options.continueAsNewAfterEvents }],
@@ -85,7 +86,7 @@ export async function importAccountRiskHistory(
   options: { readonly mode: OutputMode; readonly workflowId?: string; readonly request: WithOptionalAt<ImportRiskHistoryRequest> },
 ): Promise<ImportRiskHistoryResult> {
   const req: ImportRiskHistoryRequest = { ...options.request, at: options.request.at ?? new Date().toISOString() };
-  const handle = client.workflow.getHandle<typeof accountWorkflow>(options.workflowId ?? accountWorkflowId(options.mode));
+  const handle = client.workflow.getHandle<AccountWorkflow>(options.workflowId ?? accountWorkflowId(options.mode));
   return handle.executeUpdate(importRiskHistoryUpdate, { args: [req], updateId: importUpdateId(req.importId) });
 }
 
@@ -111,7 +112,7 @@ export interface AccountActivitiesOptions {
 
 export function createAccountActivities(client: Client, options: AccountActivitiesOptions) {
   const workflowId = options.workflowId ?? accountWorkflowId(options.mode);
-  const handle = () => client.workflow.getHandle<typeof accountWorkflow>(workflowId);
+  const handle = () => client.workflow.getHandle<AccountWorkflow>(workflowId);
   const now = () => new Date().toISOString();
   return {
     async requestCapacity(input: RequestCapacityInput): Promise<CapacityDecision> {

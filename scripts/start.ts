@@ -5,9 +5,9 @@ import { runWorkerProcess } from '../workers/runWorker';
 import { startConfiguredDashboard } from './commands/dashboard';
 import { scriptArgs } from './commands/args';
 import { reportFailure } from './commands/shared';
-import { connectClient } from './temporal/connection';
+import { connectClient } from '../workers/temporal/connection';
 import { ensureDevServer } from './temporal/devServer';
-import { ensureSchedule, nextScheduledRuns } from './temporal/schedule';
+import { ensureSchedule, nextScheduledRuns } from '../workers/temporal/schedule';
 
 const START_SPEC = {
   name: '',

@@ -55,7 +55,7 @@ export interface TradingWorkerOptions {
   readonly extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
   /** Workflow code other than this checkout's (another release's, for the deploy test); default: this one. */
   readonly workflowBundle?: WorkflowBundleWithSourceMap;
-  /** The payload codec when TEMPORAL_PAYLOAD_KEY is set (scripts/temporal/payloadCodec.ts); the client must share it. */
+  /** The payload codec when TEMPORAL_PAYLOAD_KEY is set (workers/temporal/payloadCodec.ts); the client must share it. */
   readonly dataConverter?: DataConverter;
 }
 

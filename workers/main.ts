@@ -1,6 +1,6 @@
 // The worker process (`npm run worker`, or the systemd unit in README): registers every workflow and activity.
 import { loadConfig } from '../activities/config/loadConfig';
-import { reportFailure } from '../scripts/commands/shared';
+import { reportProcessFailure } from './processFailure';
 import { runWorkerProcess } from './runWorker';
 
 async function main(): Promise<void> {
@@ -11,5 +11,5 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.exit(reportFailure(err));
+  process.exit(reportProcessFailure(err));
 });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { LoadedConfig } from '../activities/config/loadConfig';
-import { connectClient, connectWorkerConnection } from '../scripts/temporal/connection';
-import { SCHEDULE_ID } from '../scripts/temporal/schedule';
+import { connectClient, connectWorkerConnection } from './temporal/connection';
+import { SCHEDULE_ID } from './temporal/schedule';
 import { outputMode, routingFlagsOf } from '../domain/routing';
 import { dayWorkflowId, stopSignal } from '../workflows/tradingDayApi';
 import { watchControlFiles } from './controlFiles';

@@ -3,7 +3,7 @@ import { projectPath } from '../activities/projectRoot';
 import os from 'node:os';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { EnvConfig } from '../domain/config/envSchema';
-import { connectWorkerConnection } from '../scripts/temporal/connection';
+import { connectWorkerConnection } from './temporal/connection';
 import { createBacktestSweepActivities } from '../activities/backtest/sweepActivities';
 import { quietBundlerLogger } from './bundlerLogger';
 

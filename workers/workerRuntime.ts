@@ -9,7 +9,7 @@ import { assertLiveGate } from '../activities/liveGate';
 import { outputMode, routingFlagsOf } from '../domain/routing';
 import { createSchedulingActivities } from '../activities/schedulingActivities';
 import { readSymbolListFile } from '../activities/screening/symbolListFile';
-import { payloadDataConverter } from '../scripts/temporal/payloadCodec';
+import { payloadDataConverter } from './temporal/payloadCodec';
 import { PROBE_SYMBOL } from '../activities/checks/readinessChecks';
 import { createTradingWorker } from './createWorker';
 import { metricsTelemetry } from './metrics';

@@ -24,7 +24,6 @@ import {
   setDefenseMode,
   setDefenseModeProblems,
   snapshot,
-  type AccountConfig,
   type AccountEvent,
   type AccountState,
   type CapacityRequest,
@@ -43,14 +42,15 @@ import {
   requestCapacityUpdate,
   setDefenseModeUpdate,
   watchBrokerHaltsSignal,
+  type AccountBook,
   type AccountEventActivities,
+  type AccountWorkflowInput,
   type BrokerHaltedNotice,
   type CapacityDecision,
   type CapacityRefusal,
-  type WatchBrokerHaltsRequest,
 } from './accountApi';
 import { RETRY_POLICIES } from '../domain/errors/retryPolicy';
-import type { BrokerName, OutputMode } from '../domain/vocabulary';
+import type { BrokerName } from '../domain/vocabulary';
 
 /**
  * The account: a long-lived entity workflow (one per deployment mode, id `tradebot-account-<mode>`) that
@@ -66,31 +66,6 @@ import type { BrokerName, OutputMode } from '../domain/vocabulary';
  * I/O (disaster log, risk event log, alerts, halt notices) leaves through an outbox in the state, drained
  * by the main loop with activities and signals; the handlers themselves never wait for I/O.
  */
-
-export interface AccountWorkflowInput {
-  readonly mode: OutputMode;
-  readonly config: AccountConfig;
-  /** ISO instant of the first start (the state's creation time; workflow code reads no clock). */
-  readonly startedAt: string;
-  /** The state carried across continue-as-new; absent on the very first run. */
-  readonly state?: AccountState;
-  /** Continue as new after this many history events (the server's suggestion also counts). */
-  readonly continueAsNewAfterEvents?: number;
-  /** The workflow-level book (cross-broker ticker blocklist, halt watchers) carried across continue-as-new. */
-  readonly book?: AccountBook;
-}
-
-/**
- * What the account keeps beside the pure reducer state: the tickers granted per date (a ticker is traded at
- * most once per day, across sessions and brokers), the refusals that rule gave (cached by request id, like
- * every other decision) and the trading days that asked to hear of broker halts.
- */
-export interface AccountBook {
-  /** Scope (`<date>|<day workflow id>`, or `<date>`) -> ticker -> request id of the grant that took it. */
-  readonly tickersTraded: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  readonly tickerRefusals: Readonly<Record<string, CapacityRefusal>>;
-  readonly watchers: readonly WatchBrokerHaltsRequest[];
-}
 
 const emptyBook = (): AccountBook => ({ tickersTraded: {}, tickerRefusals: {}, watchers: [] });
 

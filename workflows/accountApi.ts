@@ -1,6 +1,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
+  AccountConfig,
   AccountEvent,
+  AccountState,
   AccountStatus as DomainAccountStatus,
   DefenseModeEvent,
   BrokerKillRequest,
@@ -61,6 +63,38 @@ export interface AccountStatus extends DomainAccountStatus {
 /** One account workflow per deployment mode: all sessions and brokers of that mode share its limits. */
 export function accountWorkflowId(mode: OutputMode): string {
   return `tradebot-account-${mode}`;
+}
+
+/**
+ * The account workflow's type name and signature (workflows/account.ts implements it): clients start and
+ * signal it by this name, so they need not import the workflow code.
+ */
+export const ACCOUNT_WORKFLOW_TYPE = 'accountWorkflow';
+export type AccountWorkflow = (input: AccountWorkflowInput) => Promise<void>;
+
+export interface AccountWorkflowInput {
+  readonly mode: OutputMode;
+  readonly config: AccountConfig;
+  /** ISO instant of the first start (the state's creation time; workflow code reads no clock). */
+  readonly startedAt: string;
+  /** The state carried across continue-as-new; absent on the very first run. */
+  readonly state?: AccountState;
+  /** Continue as new after this many history events (the server's suggestion also counts). */
+  readonly continueAsNewAfterEvents?: number;
+  /** The workflow-level book (cross-broker ticker blocklist, halt watchers) carried across continue-as-new. */
+  readonly book?: AccountBook;
+}
+
+/**
+ * What the account keeps beside the pure reducer state: the tickers granted per date (a ticker is traded at
+ * most once per day, across sessions and brokers), the refusals that rule gave (cached by request id, like
+ * every other decision) and the trading days that asked to hear of broker halts.
+ */
+export interface AccountBook {
+  /** Scope (`<date>|<day workflow id>`, or `<date>`) -> ticker -> request id of the grant that took it. */
+  readonly tickersTraded: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly tickerRefusals: Readonly<Record<string, CapacityRefusal>>;
+  readonly watchers: readonly WatchBrokerHaltsRequest[];
 }
 
 /** Grant or refuse capacity for one trade. Use requestId as the update id so that retries are deduplicated. */

@@ -1,20 +1,8 @@
-import { defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { BacktestCellInput, BacktestSweepActivities } from '../activities/backtest/sweepActivities';
+import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { BacktestSweepActivities } from '../activities/backtest/sweepActivities';
 import type { CellResult } from '../activities/backtest/sweep';
 import { RETRY_POLICIES } from '../domain/errors/retryPolicy';
-
-export interface BacktestSweepInput {
-  readonly cells: readonly BacktestCellInput[];
-  /** Task queue of the backtest workers; default this workflow's queue. */
-  readonly activityTaskQueue?: string;
-}
-
-/** Cells finished out of all (a query adds no workflow command: old histories replay). */
-export interface SweepProgress {
-  readonly done: number;
-  readonly total: number;
-}
-export const sweepProgressQuery = defineQuery<SweepProgress>('sweepProgress');
+import { sweepProgressQuery, type BACKTEST_SWEEP_WORKFLOW_TYPE, type BacktestSweepInput, type BacktestSweepWorkflow } from './backtestSweepApi';
 
 /**
  * A parameter sweep: one activity per grid cell, all scheduled at once, so every worker polling the task
@@ -39,3 +27,8 @@ export async function backtestSweepWorkflow(input: BacktestSweepInput): Promise<
     }),
   );
 }
+
+// The client starts this by name with the signature in backtestSweepApi.ts: a rename or a changed
+// signature fails to compile here.
+type Registers<T extends Record<typeof BACKTEST_SWEEP_WORKFLOW_TYPE, BacktestSweepWorkflow>> = T;
+type _RegisteredWorkflows = Registers<typeof import('./backtestSweep')>;

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { EnvConfig } from '../../domain/config/envSchema';
-import { backtestSweepWorkflow, sweepProgressQuery, type SweepProgress } from '../../workflows/backtestSweep';
+import { BACKTEST_SWEEP_WORKFLOW_TYPE, sweepProgressQuery, type BacktestSweepWorkflow, type SweepProgress } from '../../workflows/backtestSweepApi';
 import type { PortfolioRunSpec } from './runBacktest';
 import { cellSpec, type CellResult, type SweepCell } from './sweep';
 import { pollWhileRunning } from '../pollWhileRunning';
@@ -26,7 +26,7 @@ export async function runSweepOnTemporal(base: PortfolioRunSpec, cells: readonly
   let close: (() => Promise<void>) | null = null;
   if (client === undefined) {
     if (opts.env === undefined) throw new Error('a Temporal sweep needs a client or the .env settings (TEMPORAL_ADDRESS)');
-    const { connectClient } = await import('../../scripts/temporal/connection');
+    const { connectClient } = await import('../../workers/temporal/connection');
     client = await connectClient(opts.env);
     const c = client;
     close = () => c.connection.close();
@@ -34,7 +34,7 @@ export async function runSweepOnTemporal(base: PortfolioRunSpec, cells: readonly
   try {
     const taskQueue = opts.taskQueue ?? backtestTaskQueue(opts.env?.TEMPORAL_TASK_QUEUE ?? 'tradebot');
     const input = { cells: cells.map((c) => ({ spec: cellSpec(base, c), cell: { name: c.name, settings: c.settings } })) };
-    const handle = await client.workflow.start(backtestSweepWorkflow, {
+    const handle = await client.workflow.start<BacktestSweepWorkflow>(BACKTEST_SWEEP_WORKFLOW_TYPE, {
       taskQueue,
       workflowId: opts.workflowId ?? `backtest-sweep-${new Date().toISOString().replace(/[:.]/g, '-')}`,
       args: [input],

@@ -9,7 +9,7 @@ import { installRuntimeLogging } from '../../workers/workerRuntime';
 import type { SessionStatus } from '../../workflows/sessionApi';
 import { rehearsalPassed, runRehearsalDay, type RehearsalReport } from '../commands/emulatorDay';
 import type { EmulatorHandle } from '../emulator';
-import { connectClient } from '../temporal/connection';
+import { connectClient } from '../../workers/temporal/connection';
 import { orderLatencies, percentile, type OrderLatency } from './orderLatency';
 import { startBenchTemporal } from './temporalServer';
 

@@ -6,9 +6,9 @@ import { loadMinuteBars } from '../../activities/marketData/minuteBarCsv';
 import { isConfigError } from '../../domain/config/configError';
 import { outputMode, routingFlagsOf } from '../../domain/routing';
 import { getStrategy } from '../../domain/strategies/strategies';
-import { connectClient } from '../temporal/connection';
+import { connectClient } from '../../workers/temporal/connection';
 import { portOpen } from '../temporal/devServer';
-import { SCHEDULE_ID } from '../temporal/schedule';
+import { SCHEDULE_ID } from '../../workers/temporal/schedule';
 import { dashboardCheck } from '../../dashboard/check';
 import { createLiveWiring, type LiveWiring } from '../../activities/broker/brokerFactory';
 import {

@@ -1,7 +1,7 @@
 import readline from 'node:readline';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { outputMode, routingFlagsOf } from '../../domain/routing';
-import { connectClient } from '../temporal/connection';
+import { connectClient } from '../../workers/temporal/connection';
 import {
   confirmTradeSignal,
   dayStatusQuery,

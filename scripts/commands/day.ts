@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { connectClient, connectWorkerConnection } from '../temporal/connection';
+import { connectClient, connectWorkerConnection } from '../../workers/temporal/connection';
 import { ensureDevServer } from '../temporal/devServer';
 import { replayInput } from '../../activities/schedulingActivities';
 import { createWorkerRuntime, installRuntimeLogging } from '../../workers/workerRuntime';

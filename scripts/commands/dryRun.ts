@@ -214,7 +214,7 @@ async function defaultSession(ctx: DryRunSessionContext): Promise<SessionOutcome
   // Loaded here so that tests of runDryRun with their own session need no Temporal modules.
   const [{ connectClient, connectWorkerConnection }, { ensureDevServer }, { createActivityDeps }, { createSchedulingActivities, replayInput }, { createTradingWorker }, { installRuntimeLogging }, { tradingDayWorkflow }] =
     await Promise.all([
-      import('../temporal/connection'),
+      import('../../workers/temporal/connection'),
       import('../temporal/devServer'),
       import('../../activities/replayDeps'),
       import('../../activities/schedulingActivities'),

@@ -15,7 +15,7 @@ import { createWorkerRuntime } from '../../workers/workerRuntime';
 import { tradingDayWorkflow } from '../../workflows/tradingDay';
 import type { DayInput, DaySummary } from '../../workflows/tradingDayApi';
 import { startEmulator, type EmulatorHandle, type EmulatorOptions, type OrderSummary } from '../emulator';
-import { connectWorkerConnection } from '../temporal/connection';
+import { connectWorkerConnection } from '../../workers/temporal/connection';
 import { UsageError } from './args';
 
 /**

@@ -3,8 +3,8 @@ import type { DataConverter } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { loadConfig } from '../../activities/config/loadConfig';
 import { WORKFLOWS_PATH } from '../../workers/createWorker';
-import { connectClient } from '../temporal/connection';
-import { payloadDataConverter } from '../temporal/payloadCodec';
+import { connectClient } from '../../workers/temporal/connection';
+import { payloadDataConverter } from '../../workers/temporal/payloadCodec';
 import { UsageError } from './args';
 import { leafCommand } from './command';
 

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { LoadedConfig } from '../../activities/config/loadConfig';
-import { connectClient } from '../temporal/connection';
-import { SCHEDULE_ID, ensureSchedule, nextScheduledRuns } from '../temporal/schedule';
+import { connectClient } from '../../workers/temporal/connection';
+import { SCHEDULE_ID, ensureSchedule, nextScheduledRuns } from '../../workers/temporal/schedule';
 import { groupCommand, leafCommand, type CommandIo, type LeafCommand } from './command';
 import { loadProjectConfig } from './shared';
 

@@ -1,8 +1,8 @@
 import os from 'node:os';
 import { loadConfig, type LoadedConfig } from '../../activities/config/loadConfig';
-import { isConfigError } from '../../domain/config/configError';
 import { outputMode, routingFlagsOf } from '../../domain/routing';
 import { dayWorkflowId } from '../../workflows/tradingDayApi';
+import { reportProcessFailure, type FailureOutput } from '../../workers/processFailure';
 import { UsageError, usageErrorText } from './args';
 
 export const PROJECT_DIR = process.env.TRADEBOT_HOME ?? process.cwd();
@@ -33,18 +33,11 @@ export function operator(): string {
   return `cli:${process.env.USER ?? os.userInfo().username}`;
 }
 
-/** Prints a failure as one clear message (never a stack trace) and returns the exit code. */
-export function reportFailure(err: unknown, err_: { write(chunk: string): unknown } = process.stderr): number {
+/** Prints a failure as one clear message (never a stack trace) and returns the exit code; a usage error exits 2. */
+export function reportFailure(err: unknown, err_: FailureOutput = process.stderr): number {
   if (err instanceof UsageError) {
     err_.write(usageErrorText(err));
     return 2;
   }
-  if (isConfigError(err)) {
-    err_.write(`configuration problems:\n${err.problems.map((p) => `  - ${p}`).join('\n')}\n`);
-    return 1;
-  }
-  const e = err as Error;
-  const cause = e?.cause instanceof Error ? ` (cause: ${e.cause.message})` : '';
-  err_.write(`error: ${e?.message ?? String(err)}${cause}\n`);
-  return 1;
+  return reportProcessFailure(err, err_);
 }

@@ -9,7 +9,7 @@ import { runPortfolioBacktest, type PortfolioRunSpec } from '../../activities/ba
 import { cellSpec, sweepCells, type SweepCell } from '../../activities/backtest/sweep';
 import { createBacktestSweepActivities } from '../../activities/backtest/sweepActivities';
 import { runSweepOnTemporal } from '../../activities/backtest/sweepClient';
-import { sweepProgressQuery } from '../../workflows/backtestSweep';
+import { sweepProgressQuery } from '../../workflows/backtestSweepApi';
 import { botConfigSchema } from '../../domain/config/botConfigSchema';
 import { quietRuntime } from '../helpers/tradingDayHarness';
 import { quietBundlerLogger } from '../../workers/bundlerLogger';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readSource, sourceFiles } from '../helpers/sourceFiles';
 import { BrokerError, ConfigError, ERROR_CLASSES, FAILURE_TYPE, FAILURE_TYPES, LogicError, NetworkError } from '../../domain/errors/errorClasses';
 import { NON_RETRYABLE_ERROR_CLASSES, RETRY_POLICIES, retryPolicyFor } from '../../domain/errors/retryPolicy';
-import { PayloadKeyError } from '../../scripts/temporal/payloadCodec';
+import { PayloadKeyError } from '../../workers/temporal/payloadCodec';
 import { UsageError } from '../../scripts/commands/args';
 import { NotifyDeliveryError, type NotifyResult } from '../../activities/notify/notifier';
 import { LockTimeoutError } from '../../activities/ledger/fileLock';

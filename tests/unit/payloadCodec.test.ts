@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { test } from 'node:test';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, PayloadKeyError, payloadDataConverter } from '../../scripts/temporal/payloadCodec';
+import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, PayloadKeyError, payloadDataConverter } from '../../workers/temporal/payloadCodec';
 
 const key = () => crypto.randomBytes(32);
 const payload = (v: unknown): Payload => defaultPayloadConverter.toPayload(v) as Payload;

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { defaultEnvConfig, type EnvConfig } from '../../domain/config/envSchema';
-import { standardTemporalVariables, temporalConnectionOptions } from '../../scripts/temporal/connection';
+import { standardTemporalVariables, temporalConnectionOptions } from '../../workers/temporal/connection';
 
 /*
  * The connection through @temporalio/envconfig (docs/temporal.md, "Connecting"): `.env` keys become

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { test } from 'node:test';
 import { Client } from '@temporalio/client';
-import { ENCRYPTED_ENCODING, payloadDataConverter } from '../../scripts/temporal/payloadCodec';
+import { ENCRYPTED_ENCODING, payloadDataConverter } from '../../workers/temporal/payloadCodec';
 import { tradingDayWorkflow } from '../../workflows/tradingDay';
 import { REPO_ROOT, ROOMY_OPEN_LIMITS, createTestWorker, quietRuntime, tempOutputDir, testConfig } from '../helpers/tradingDayHarness';
 import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporalTestServer';
