@@ -23,7 +23,7 @@ import type { OutputMode } from '../domain/vocabulary';
  *
  * Routing guard: whatever a caller asks, a worker whose configuration routes to _paper (TEST_MODE,
  * FORCE_PAPER_EXPORT, or every enabled broker in paper mode) refuses every `live` request, so no _live file
- * is created or modified (spec section 4; domain/routing.ts).
+ * is created or modified (README.md, "Modes and where outputs go"; domain/routing.ts).
  *
  * Error types (ApplicationFailure.type): ConfigError and LedgerValidationError and LogicError do not
  * retry; LedgerBusy, ManagerApiError (5xx, network) and NotifyDeliveryError do.

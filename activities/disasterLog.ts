@@ -6,7 +6,8 @@ import type { OutputMode } from '../domain/vocabulary';
 
 /**
  * Drains the account workflow's event outbox to disk:
- * - defense-mode changes -> `<outputDir>/logs/disaster_log.json` (one JSON array, spec section 9);
+ * - defense-mode changes -> `<outputDir>/logs/disaster_log.json` (one JSON array; docs/risk.md,
+ *   "Defense mode");
  * - every account event (kill switch, defense mode, expired grants) -> `<outputDir>/logs/risk_events_<mode>.log`
  *   (JSON lines), and an alert for kill-switch firings and defense-mode changes.
  * Both writers are idempotent on event id (a retried activity writes nothing twice) and crash-safe:
@@ -16,7 +17,7 @@ import type { OutputMode } from '../domain/vocabulary';
 export interface AccountEventSink {
   /** Root of outputs (the `output/` folder). */
   readonly outputDir: string;
-  /** Sends an alert (e-mail); failures are logged and never fail the activity (spec section 12). */
+  /** Sends an alert (e-mail); failures are logged and never fail the activity (docs/ledger.md, "4. Alerts"). */
   readonly alert?: (subject: string, body: string) => Promise<void>;
   /** Where warnings go; defaults to console. */
   readonly warn?: (message: string) => void;

@@ -8,10 +8,11 @@ import { readJsonFile, writeFileAtomic } from './outputs/atomicFile';
 import { outputPaths } from './outputs/outputPaths';
 
 /**
- * The live gate (spec section 16, item 8): live trading refuses to start without a passing TEST_MODE dry
- * run for the current version and the current broker, strategy and accounting settings. The dry run
- * records its result in output/state/dry_run.json with the version and a hash of those settings; the
- * gate recomputes the hash from the config about to trade and looks for a passing record with both.
+ * The live gate (`check` item 8; docs/brokers.md, "The live gate and the dry run"): live trading refuses to
+ * start without a passing TEST_MODE dry run for the current version and the current broker, strategy and
+ * accounting settings. The dry run records its result in output/state/dry_run.json with the version and a
+ * hash of those settings; the gate recomputes the hash from the config about to trade and looks for a passing
+ * record with both.
  *
  * What is hashed: every .env_bot key except the operational ones listed in NOT_HASHED (TEST_MODE itself,
  * logging, notifications, replay settings...), grouped as broker, accounting and strategy (everything

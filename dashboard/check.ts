@@ -3,8 +3,8 @@ import { DEFAULT_LOGIN_LIMITS } from './loginLimiter';
 import { isBcryptHash } from './password';
 
 /**
- * Pre-deployment checklist item 9 (spec section 16): the dashboard, when enabled, requires a login and
- * limits failed attempts. For `check` to print.
+ * Pre-deployment checklist item 9 (`check`; docs/dashboard.md, "Security"): the dashboard, when enabled,
+ * requires a login and limits failed attempts. For `check` to print.
  */
 export function dashboardCheck(env: EnvConfig): { status: 'pass' | 'fail' | 'skip'; detail: string } {
   if (!env.DASHBOARD_ENABLED) return { status: 'skip', detail: 'dashboard not enabled (DASHBOARD_ENABLED=false)' };

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { appendDurable } from '../activities/outputs/atomicFile';
 
 /*
- * The dashboard's own logs (spec section 13), JSON lines, fsync'd:
+ * The dashboard's own logs (docs/dashboard.md, "Security"), JSON lines, fsync'd:
  * - auth_failures.log: every refused login (wrong credentials, lockout, bad CSRF token), with the client
  *   address and the user name tried (never the password);
  * - access.log: successful logins and logouts, and every control or settings change with who made it.

@@ -31,7 +31,7 @@ export function routingFlagsOf(cfg: RoutingConfig, backtest = false): RoutingFla
 }
 
 /**
- * The one place that decides where outputs go (spec section 4; README "Modes and where outputs go"):
+ * The one place that decides where outputs go (README.md, "Modes and where outputs go"):
  * backtests -> _backtest; TEST_MODE or FORCE_PAPER_EXPORT -> _paper; otherwise `_live` only when at least
  * one enabled broker trades live money, else _paper (a paper account never touches the live books).
  * A mix of paper and live brokers is refused by config validation (one day has one mode); should one reach

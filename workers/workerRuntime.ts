@@ -131,7 +131,8 @@ async function createLiveWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Work
       readinessProbe: { symbol: universe[0] ?? PROBE_SYMBOL, nowMs: () => time?.now() ?? Date.now() },
     },
   });
-  // Every enabled broker trades its own sessions (allocation is per session and broker, spec section 7).
+  // Every enabled broker trades its own sessions (allocation is per session and broker; docs/risk.md,
+  // "Several brokers in one day").
   const scheduling = createSchedulingActivities({ bot, replayFolder: null, broker: wiring.primary, brokers: [...wiring.brokers.keys()], universe });
   let worker: Worker;
   try {

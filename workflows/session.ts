@@ -214,9 +214,10 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   };
 
   /**
-   * Escalation of a call that failed after its retries (spec section 8): an entry in
-   * unresolved_orders_<mode>.log, an alert, and the kill switch for this broker (the account halts it for
-   * the day and tells every session of it). Each step is best effort: escalating must never fail the session.
+   * Escalation of a call that failed after its retries (docs/brokers.md, "Errors and retry policies"): an
+   * entry in unresolved_orders_<mode>.log, an alert, and the kill switch for this broker (the account halts
+   * it for the day and tells every session of it). Each step is best effort: escalating must never fail the
+   * session.
    */
   const escalate = async (what: string, symbol: string | null, orderId: string | null, err: unknown) => {
     const d = describeError(err);
@@ -447,8 +448,9 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     }
   };
 
-  // Start from the broker's truth (spec section 8 watchdog, issue 5 reconciliation): the broker must answer,
-  // stops left by a crashed session are cancelled, and positions nobody tracks are reported, never re-traded.
+  // Start from the broker's truth (issue 5 reconciliation; docs/brokers.md, "Startup and reconciliation"):
+  // the broker must answer, stops left by a crashed session are cancelled, and positions nobody tracks are
+  // reported, never re-traded.
   let account: Awaited<ReturnType<typeof brokerAccount>>;
   try {
     account = await brokerAccount({ broker: input.broker, replayFolder });
@@ -626,7 +628,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       if (!answered || !confirmations.get(symbol)) return refuse(answered ? 'rejected by operator' : 'confirmation timed out');
     }
     const quoteInput = { broker: input.broker, replayFolder, symbol: choice.choice.symbol, assetClass: choice.choice.assetClass, barStart: signal.barStart };
-    // Spread before a live entry (TEST_MODE skips it unless TEST_MODE_APPLY_SPREAD_CHECK, spec section 4).
+    // Spread before a live entry (TEST_MODE skips it unless TEST_MODE_APPLY_SPREAD_CHECK; docs/screening.md,
+    // "Spread check and one-sided quotes").
     const spreadChecked = !cfg.TEST_MODE || cfg.TEST_MODE_APPLY_SPREAD_CHECK;
     const askSpreadQuote = async (): Promise<{ bid: number | null; ask: number | null }> => {
       try {
@@ -662,7 +665,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       // (docs/screening.md, "Spread check and one-sided quotes"); a wide spread ends this symbol's session.
       if (!sc.ok) return refuse(`spread: ${sc.reason}`, { laterEntry: sc.refusal !== 'too_wide' && sc.refusal !== 'no_price' });
     }
-    // IBKR closing-imbalance scanner: live CLOSE entries only, when that broker is enabled (spec section 6).
+    // IBKR closing-imbalance scanner: live CLOSE entries only, when that broker is enabled (README.md,
+    // "Strategies").
     if (strategyName === 'close' && !cfg.TEST_MODE && cfg.IBKR_ENABLED) {
       let data: Awaited<ReturnType<typeof closingImbalance>> = null;
       try {
@@ -956,8 +960,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     );
   };
 
-  // Watchdog (spec section 8): the broker must answer a heartbeat every few market minutes; one that does not
-  // after every retry gets its pending orders cancelled and its trading halted.
+  // Watchdog (README.md, "Paper and live"): the broker must answer a heartbeat every few market minutes; one
+  // that does not after every retry gets its pending orders cancelled and its trading halted.
   let lastHeartbeatMs = marketNowMs(clock);
   const heartbeat = async (nowMs: number) => {
     if (nowMs - lastHeartbeatMs < WATCHDOG_INTERVAL_MS) return;

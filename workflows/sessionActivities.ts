@@ -51,8 +51,8 @@ export const { recordTrade, writeStrategyLog } = proxyActivities<TradingActiviti
 });
 
 /**
- * Broker and data calls under API_RETRY_LIMIT and API_TIMEOUT (spec section 8). Orders are safe to retry:
- * they carry deterministic client order ids and every submit looks its id up first.
+ * Broker and data calls under API_RETRY_LIMIT and API_TIMEOUT (docs/brokers.md, "Errors and retry policies").
+ * Orders are safe to retry: they carry deterministic client order ids and every submit looks its id up first.
  */
 export function apiActivities(cfg: Pick<BotConfig, 'API_RETRY_LIMIT' | 'API_TIMEOUT'>) {
   const broker = proxyActivities<TradingActivities & ProtectionActivities & EntryCheckActivities>(activityOptionsFor(cfg, 'broker'));

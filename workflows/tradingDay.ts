@@ -280,7 +280,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
     await forward((id) => getExternalWorkflowHandle(id).signal(brokerHaltedSignal, n), n.broker);
   });
 
-  /** The 50/50 target split (spec section 7), reported, never acted on. */
+  /** The 50/50 target split (docs/risk.md, "Formulas"), reported, never acted on. */
   const rebalancingNeeds = async (): Promise<string[]> => {
     try {
       const floats: { broker: BrokerName; accountValue: number }[] = [];

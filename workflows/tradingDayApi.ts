@@ -14,9 +14,10 @@ export interface DayInput {
   /** Broker that executes orders: `sim` in TEST_MODE without paper credentials. Used when `brokers` is absent. */
   readonly broker: BrokerName;
   /**
-   * Every enabled broker: each session runs once per broker (spec section 7: allocation per session and
-   * broker). Absent or one entry: a single-broker day, with child ids `<day>-<session>`; several: child ids
-   * `<day>-<session>-<broker>`. TEST_MODE replays use simulated names (`sim`, `sim-alpaca`, `sim-ibkr`).
+   * Every enabled broker: each session runs once per broker (allocation per session and broker;
+   * docs/risk.md, "Several brokers in one day"). Absent or one entry: a single-broker day, with child ids
+   * `<day>-<session>`; several: child ids `<day>-<session>-<broker>`. TEST_MODE replays use simulated names
+   * (`sim`, `sim-alpaca`, `sim-ibkr`).
    */
   readonly brokers?: readonly BrokerName[];
   /** Symbols screening starts from. */

@@ -9,8 +9,9 @@ import { writeFileAtomic } from '../outputs/atomicFile';
 import type { OutputMode } from '../../domain/vocabulary';
 
 /*
- * Session backups (spec section 9, `backups/`): logs, trade history, summaries and the ledger of one mode
- * archived as tar.gz with node-tar, optionally encrypted (AES-256-GCM, ENCRYPTION_KEY), never overwriting.
+ * Session backups (`backups/`; docs/ledger.md, "3. Backups and log rotation"): logs, trade history, summaries
+ * and the ledger of one mode archived as tar.gz with node-tar, optionally encrypted (AES-256-GCM,
+ * ENCRYPTION_KEY), never overwriting.
  *
  * Archive name: tbot_<mode>_<label>_<UTC stamp>.tar.gz[.enc], beside it <archive>.sha256 (sha256sum format).
  * Inside: MANIFEST.json (every file's size and SHA-256) and the files under their output/ relative paths.

@@ -4,7 +4,7 @@ import { ledgerBackupDir } from '../ledger/ledgerStore';
 import type { OutputMode } from '../../domain/vocabulary';
 
 /*
- * Log rotation (spec section 9: "old logs rotate after a retention period"): each active log of the mode
+ * Log rotation (docs/ledger.md, "3. Backups and log rotation"): each active log of the mode
  * (output/logs/*_<mode>.log) is moved, by an atomic rename, to output/logs/rotated/<name>.<UTC stamp>.log;
  * rotated logs older than LOG_RETENTION_DAYS are deleted (the session backups hold them). The ledger's
  * pre-write copies in backups/ledger/ are pruned by the same retention, always keeping the newest ones.

@@ -228,9 +228,9 @@ export interface BrokerPlanEntry {
 }
 
 /**
- * Which brokers this config trades with (spec section 4): the enabled ones in the mode that routing allows.
- * In TEST_MODE an enabled broker without paper credentials falls back to the simulated broker.
- * Returns every problem at once rather than stopping at the first.
+ * Which brokers this config trades with (README.md, "Modes and where outputs go"): the enabled ones in the
+ * mode that routing allows. In TEST_MODE an enabled broker without paper credentials falls back to the
+ * simulated broker. Returns every problem at once rather than stopping at the first.
  */
 export function brokerPlan(bot: FactoryBotConfig, env: FactoryEnvConfig): { entries: BrokerPlanEntry[]; problems: string[] } {
   const entries: BrokerPlanEntry[] = [];

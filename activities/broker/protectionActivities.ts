@@ -18,9 +18,10 @@ import { adoptionExit, defaultIsBotOrder, protectedExit, reconcileOrphanOrders, 
 import type { BrokerName, Instrument, OutputMode, ExitReason, Side, StrategyName } from '../../domain/vocabulary';
 
 /**
- * Order safety around a position's life (issue 5, spec section 8): the stop a real broker holds, the exit
- * that cancels that stop first, the lookup that settles an order whose submit failed, the watchdog's
- * heartbeat and cancel, and the reconciliation a session starts with. All idempotent by client order id.
+ * Order safety around a position's life (issue 5; docs/brokers.md, "Startup and reconciliation"): the stop a
+ * real broker holds, the exit that cancels that stop first, the lookup that settles an order whose submit
+ * failed, the watchdog's heartbeat and cancel, and the reconciliation a session starts with. All idempotent
+ * by client order id.
  */
 
 export interface ClosePositionResult {

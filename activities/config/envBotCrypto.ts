@@ -3,7 +3,7 @@ import { ConfigError } from '../../domain/config/configError';
 import { base64DecodedLength } from '../../domain/config/fieldTypes';
 
 /*
- * `.env_bot.enc` format, version 1 (spec section 3, Encryption):
+ * `.env_bot.enc` format, version 1 (README.md, "Configuration", encrypted `.env_bot`):
  *
  *   TBOTENC1:<base64( iv[12] | tag[16] | ciphertext )>\n
  *

@@ -260,7 +260,7 @@ function extractMessage(body: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// VIX for the CLOSE gate (spec section 6). VIX_SOURCE picks where it comes from:
+// VIX for the CLOSE gate (docs/brokers.md, "Finnhub and VIX"). VIX_SOURCE picks where it comes from:
 //   - a `date,close` CSV file (backtests, tests, or a file a user maintains);
 //   - an http(s) URL of a CSV: `date,close`, or CBOE's own daily history
 //     (`DATE,OPEN,HIGH,LOW,CLOSE` with MM/DD/YYYY dates, published at
@@ -289,7 +289,7 @@ export async function loadVixSource(source: string | undefined, deps: VixSourceD
   const unavailable = (why: string): VixLoadResult => ({
     series: null,
     source: src || '(none)',
-    warning: `VIX unavailable (${why}); the CLOSE gate does not block without a VIX value (spec section 6)`,
+    warning: `VIX unavailable (${why}); the CLOSE gate does not block without a VIX value (docs/brokers.md, "Finnhub and VIX")`,
   });
   if (src === '') return unavailable('VIX_SOURCE is not set in .env');
   try {

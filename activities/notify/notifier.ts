@@ -13,8 +13,8 @@ import { withFileLockSync } from '../ledger/fileLock';
 import type { OutputMode } from '../../domain/vocabulary';
 
 /*
- * Alerts (spec section 12): e-mail through SMTP (nodemailer) and an optional Slack-style webhook, for
- * fills, exits, critical errors, the kill switch, defense mode and shutdowns.
+ * Alerts (docs/ledger.md, "4. Alerts"): e-mail through SMTP (nodemailer) and an optional Slack-style webhook,
+ * for fills, exits, critical errors, the kill switch, defense mode and shutdowns.
  *
  * - Policy: fills only with NOTIFY_ON_FILL, exits only with NOTIFY_ON_EXIT; nothing in TEST_MODE unless
  *   NOTIFY_IN_TEST_MODE. A channel without settings is skipped.

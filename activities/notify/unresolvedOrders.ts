@@ -5,8 +5,8 @@ import { outputPaths } from '../outputs/outputPaths';
 import type { OutputMode } from '../../domain/vocabulary';
 
 /*
- * logs/unresolved_orders_<mode>.log (spec sections 8 and 9): one line per escalated or unrecoverable
- * order error, in LOG_FORMAT (JSON lines or CSV with a header), idempotent on the record id.
+ * logs/unresolved_orders_<mode>.log (docs/brokers.md, "Errors and retry policies"): one line per escalated or
+ * unrecoverable order error, in LOG_FORMAT (JSON lines or CSV with a header), idempotent on the record id.
  */
 
 export interface UnresolvedOrder {

@@ -1,7 +1,10 @@
 import path from 'node:path';
 import type { StrategyName, OutputMode } from '../../domain/vocabulary';
 
-/** Every output file name, in one place, from the mode chosen by domain/routing.ts. Spec section 9. */
+/**
+ * Every output file name, in one place, from the mode chosen by domain/routing.ts (README.md,
+ * "Modes and where outputs go").
+ */
 export function outputPaths(outputDir: string, mode: OutputMode) {
   return {
     tradeHistoryCsv: path.join(outputDir, 'trades', `trade_history_${mode}.csv`),

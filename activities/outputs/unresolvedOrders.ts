@@ -5,11 +5,11 @@ import { outputPaths } from './outputPaths';
 import type { OutputMode } from '../../domain/vocabulary';
 
 /**
- * Escalations into `logs/unresolved_orders_<mode>.log` (spec sections 8 and 9). The file has one writer,
- * activities/notify/unresolvedOrders.ts (LOG_FORMAT, idempotent on the record id, bounded stack); this
- * module turns a failure (a thrown error, or the description a workflow has of a failed activity) into
- * that record: error class, code, message and a stack cut on a line boundary. The mode comes from
- * domain/routing.ts, so TEST_MODE only ever writes `_paper`.
+ * Escalations into `logs/unresolved_orders_<mode>.log` (docs/brokers.md, "Errors and retry policies"). The
+ * file has one writer, activities/notify/unresolvedOrders.ts (LOG_FORMAT, idempotent on the record id,
+ * bounded stack); this module turns a failure (a thrown error, or the description a workflow has of a failed
+ * activity) into that record: error class, code, message and a stack cut on a line boundary. The mode comes
+ * from domain/routing.ts, so TEST_MODE only ever writes `_paper`.
  */
 export interface EscalationInput {
   /** ISO 8601 UTC. */

@@ -33,8 +33,9 @@ import { strategySetting } from '../config/strategySettings';
 import type { ExitReason, StrategyName, BrokerName } from '../vocabulary';
 
 /**
- * Portfolio mode (spec section 11): what the live bot would have done on historical bars, with the same
- * strategy trackers, screening filters and risk sizing, and fills modelled instead of a broker.
+ * Portfolio mode: what the live bot would have done on historical bars, with the same strategy trackers,
+ * screening filters and risk sizing, and fills modelled instead of a broker. Described in docs/backtest.md,
+ * "Portfolio mode (default): what the live bot would have done".
  *
  * Per date, sessions run in the configured order (STRATEGY_SEQUENCE or STRATEGY_OVERRIDE, minus disabled
  * ones, restricted to the strategies asked for), each exactly as `workflows/session.ts` runs it:

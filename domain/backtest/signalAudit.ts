@@ -50,9 +50,9 @@ export interface SignalAuditResult {
 }
 
 /**
- * Signal audit (spec section 11, `--signals-only`): every strategy signal on every symbol-day, entry at the
- * signal bar's close, exit at the close of the bar where an exit rule fires or the hold ends. No screening,
- * no sizing, no broker: it shows exactly what the strategy code decides on the bars.
+ * Signal audit (docs/backtest.md, "Signal audit mode (`--signals-only`)"): every strategy signal on every
+ * symbol-day, entry at the signal bar's close, exit at the close of the bar where an exit rule fires or the
+ * hold ends. No screening, no sizing, no broker: it shows exactly what the strategy code decides on the bars.
  */
 export function runSignalAudit(input: SignalAuditInput): SignalAuditResult {
   const wanted = input.symbols ? new Set(input.symbols) : null;

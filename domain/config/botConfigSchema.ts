@@ -22,7 +22,10 @@ const fraction = { min: 0, max: 1 };
 const minutes = { min: 1, max: 390, int: true };
 const marketCap = { min: 0 };
 
-/** `.env_bot`: trading behaviour (spec section 3). Keys and defaults exactly as the spec lists them. */
+/**
+ * `.env_bot`: trading behaviour (README.md, "Configuration"). Keys and defaults exactly as the spec lists
+ * them.
+ */
 export const botConfigShape = {
   // General
   VERSION_TAG: versionTagField('v1.0.0'),
@@ -35,7 +38,8 @@ export const botConfigShape = {
   LOG_FORMAT: enumField(['json', 'csv'], 'json'),
   // TEST_MODE replay: virtual minutes per real minute (a day runs in minutes).
   TEST_MODE_TIME_COMPRESSION: numberField(60, { min: 1, max: 100000 }),
-  // TEST_MODE skips the spread check before entries (spec section 4) unless this overrides it.
+  // TEST_MODE skips the spread check before entries (docs/screening.md, "Spread check and one-sided quotes")
+  // unless this overrides it.
   TEST_MODE_APPLY_SPREAD_CHECK: boolField(false),
   // TEST_MODE market data: folder of minute-bar CSVs replayed by the simulated broker (relative to the project).
   TEST_MODE_REPLAY_DIR: textField('tests/fixtures/minute'),
@@ -73,7 +77,7 @@ export const botConfigShape = {
   IBKR_ENABLED: boolField(false),
   ALPACA_MODE: enumField(['paper', 'live'], 'paper'),
   IBKR_MODE: enumField(['paper', 'live'], 'paper'),
-  // Reserved brokers (spec section 15): recognised so that enabling one is a clear error.
+  // Reserved brokers (README.md, "Configuration"): recognised so that enabling one is a clear error.
   TRADIER_ENABLED: reservedBrokerField('tradier', SUPPORTED_BROKERS),
   WEBULL_ENABLED: reservedBrokerField('webull', SUPPORTED_BROKERS),
   ROBINHOOD_ENABLED: reservedBrokerField('robinhood', SUPPORTED_BROKERS),

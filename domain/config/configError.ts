@@ -1,7 +1,7 @@
 /**
- * A configuration problem: never retried (spec section 8). `problems` holds one human-readable line per
- * problem; the message lists them all so nothing is lost when only the message is logged. Lines never
- * contain secret values.
+ * A configuration problem: never retried (docs/brokers.md, "Errors and retry policies"). `problems` holds one
+ * human-readable line per problem; the message lists them all so nothing is lost when only the message is
+ * logged. Lines never contain secret values.
  */
 export class ConfigError extends Error {
   readonly problems: readonly string[];

@@ -46,8 +46,8 @@ export const DEFAULT_ALPACA_DATA_URL = 'https://data.alpaca.markets';
 export const DEFAULT_FINNHUB_URL = 'https://finnhub.io/api/v1';
 
 /**
- * `.env`: secrets and infrastructure (spec section 3), plus the Temporal TLS / API key settings a real
- * cluster or Temporal Cloud needs. In `.env` an empty value means "not set": keys with a default take
+ * `.env`: secrets and infrastructure (README.md, "Configuration"), plus the Temporal TLS / API key settings a
+ * real cluster or Temporal Cloud needs. In `.env` an empty value means "not set": keys with a default take
  * it, the others are `undefined`.
  */
 export const envConfigShape = {

@@ -6,8 +6,8 @@ import { extractVersionTag, VERSION_HEADING_EXAMPLE } from './versionTag';
 import { mixedModeProblem } from '../routing';
 
 /*
- * Pure parsing and validation of `.env` and `.env_bot` (spec section 3). Nothing here reads files:
- * `activities/config/loadConfig.ts` does the I/O and hands the texts over.
+ * Pure parsing and validation of `.env` and `.env_bot` (README.md, "Configuration"). Nothing here reads
+ * files: `activities/config/loadConfig.ts` does the I/O and hands the texts over.
  *
  * Every problem is one line naming the file (or other source), the key, the value seen and what is
  * allowed; all problems are collected before anything is returned. Secret values are never echoed.
@@ -450,8 +450,9 @@ function botCrossChecks(b: Partial<BotConfig>, ref: KeyRef, problems: string[], 
     }
   }
 
-  // WEIGHTS is the split of a session's allocation when all MAX_TRADES slots are filled (spec section
-  // 7: n=4 uses WEIGHTS with the default MAX_TRADES=4), so it has exactly MAX_TRADES entries and sums to 1.
+  // WEIGHTS is the split of a session's allocation when all MAX_TRADES slots are filled (docs/risk.md,
+  // "Formulas": n=4 uses WEIGHTS with the default MAX_TRADES=4), so it has exactly MAX_TRADES entries and
+  // sums to 1.
   if (b.WEIGHTS !== undefined) {
     const sum = b.WEIGHTS.reduce((x, y) => x + y, 0);
     if (Math.abs(sum - 1) > WEIGHT_SUM_TOLERANCE) {

@@ -1,9 +1,9 @@
 import { ConfigError, isConfigError } from '../config/configError';
 
 /**
- * The four error classes of spec section 8. Each is a plain Error whose `name` is the class, because
- * Temporal uses an error's name as its failure type and retry policies match on that type
- * (see retryPolicy.ts). ConfigError lives in domain/config/configError.ts and is reused, not copied.
+ * The four error classes (docs/brokers.md, "Errors and retry policies"). Each is a plain Error whose `name`
+ * is the class, because Temporal uses an error's name as its failure type and retry policies match on that
+ * type (see retryPolicy.ts). ConfigError lives in domain/config/configError.ts and is reused, not copied.
  *
  * - NetworkError: the other side could not be reached or did not answer in time (connection refused,
  *   reset, DNS, timeout, HTTP 429, HTTP 5xx, TWS socket down). Transient: retried with backoff.

@@ -2,8 +2,9 @@ import type { RetryPolicy } from '@temporalio/common';
 import { FAILURE_TYPE, type ErrorClass } from './errorClasses';
 
 /**
- * Temporal retry policies from API_RETRY_LIMIT and API_TIMEOUT (spec section 8), as plain data that a
- * workflow passes to proxyActivities. Pure: workflows import it.
+ * Temporal retry policies from API_RETRY_LIMIT and API_TIMEOUT (docs/brokers.md,
+ * "Errors and retry policies"), as plain data that a workflow passes to proxyActivities. Pure: workflows
+ * import it.
  *
  * - Transient failures (NetworkError: unreachable, timeout, 429, 5xx) retry with exponential backoff,
  *   at most API_RETRY_LIMIT times after the first attempt, each attempt bounded by API_TIMEOUT seconds.

@@ -1,7 +1,7 @@
 import type { Bar } from '../market/bar';
 
 /**
- * ADX(period) with Wilder's original seeding (spec section 6), index 0 = first bar fed:
+ * ADX(period) with Wilder's original seeding, index 0 = first bar fed:
  * - TR, +DM, -DM exist from index 1: TR = max(H-L, |H-Cprev|, |L-Cprev|); +DM = up when up > down and
  *   up > 0, else 0 (-DM likewise, ties give 0);
  * - smoothed TR/+DM/-DM are seeded at index `period` with the plain sum of indices 1..period, then

@@ -1,8 +1,8 @@
 /**
  * Underlying -> inverse ETF, for SHORT_TYPE_*=InverseETF. Index and sector ETFs map to their
  * single-inverse fund where one exists (-1x preferred: its daily tracking matches an intraday hedge best).
- * Stocks without a fund of their own fall back to their sector's, then to the index's (spec section 6).
- * Maintained by hand; reviewed 2026-11. Add entries here, nowhere else.
+ * Stocks without a fund of their own fall back to their sector's, then to the index's (README.md,
+ * "Strategies"). Maintained by hand; reviewed 2026-11. Add entries here, nowhere else.
  */
 export const INVERSE_ETF_BY_UNDERLYING: Readonly<Record<string, string>> = {
   SPY: 'SH',

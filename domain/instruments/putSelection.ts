@@ -5,7 +5,7 @@ import { formatOccSymbol } from './occSymbol';
 import { simulatedPutQuote } from './simulatedOptionPrice';
 
 /**
- * LongPut contract selection (spec section 6, "Bearish instruments"), pure, over an option-chain snapshot:
+ * LongPut contract selection (README.md, "Strategies", bearish signals), pure, over an option-chain snapshot:
  * 1. expiry: the nearest expiry at least `minTradingDays` NYSE trading days after the session date (the days
  *    after the date up to and including the expiry, counted with the built-in calendar), among expiries that
  *    list a put at or below the price;

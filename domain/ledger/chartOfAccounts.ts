@@ -1,11 +1,11 @@
 import { isSimulatedBroker, type BrokerName } from '../vocabulary';
 
 /*
- * The two books of spec section 10 and their charts of accounts. Codes are this product's stable ids
- * (Manager.io shows them in its Code column); names are what Manager.io displays and must be unique in a
- * business. Position accounts the spec leaves implicit ("Options where used", a short sale's obligation,
- * the paper book's simulated holdings) are added so that an open position has somewhere to sit between
- * its entry and its exit.
+ * The two books (docs/ledger.md, "Chart of accounts") and their charts of accounts. Codes are this product's
+ * stable ids (Manager.io shows them in its Code column); names are what Manager.io displays and must be
+ * unique in a business. Position accounts the spec leaves implicit ("Options where used", a short sale's
+ * obligation, the paper book's simulated holdings) are added so that an open position has somewhere to sit
+ * between its entry and its exit.
  */
 
 export type LedgerBook = 'live' | 'paper';
@@ -43,7 +43,7 @@ const PAPER_BROKERS = ['alpaca', 'ibkr', 'sim', 'sim-alpaca', 'sim-ibkr'] as con
 const brokerLabel: Record<BrokerName, string> = { alpaca: 'Alpaca', ibkr: 'IBKR', sim: 'Sim', 'sim-alpaca': 'Sim Alpaca', 'sim-ibkr': 'Sim IBKR' };
 const brokerDigit: Record<BrokerName, number> = { alpaca: 1, ibkr: 2, sim: 3, 'sim-alpaca': 4, 'sim-ibkr': 5 };
 
-/** Live book: spec section 10 "Live book", plus per-broker options and short-sale accounts. */
+/** Live book (docs/ledger.md, "Chart of accounts"), plus per-broker options and short-sale accounts. */
 export const LIVE_CHART: readonly LedgerAccount[] = [
   acct('1000', 'Bank', 'asset'),
   ...LIVE_BROKERS.flatMap((b) => [
@@ -61,7 +61,7 @@ export const LIVE_CHART: readonly LedgerAccount[] = [
   acct('5700', 'Bot Infrastructure Costs', 'expense'),
 ];
 
-/** Paper book: spec section 10 "Paper book", plus simulated position accounts per broker. */
+/** Paper book (docs/ledger.md, "Chart of accounts"), plus simulated position accounts per broker. */
 export const PAPER_CHART: readonly LedgerAccount[] = [
   ...PAPER_BROKERS.flatMap((b) => [
     acct(`1${brokerDigit[b]}00`, `Simulated Cash - ${brokerLabel[b]}`, 'asset'),

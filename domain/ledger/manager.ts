@@ -2,7 +2,7 @@ import { accountByCode, chartOf, type LedgerAccount, type LedgerBook } from './c
 import { formatCents, type LedgerEntry } from './postings';
 
 /*
- * Manager.io shapes (spec section 10; sources in docs/ledger.md):
+ * Manager.io shapes (sources in docs/ledger.md, "Sources"):
  * - API: POST <server>/api2/journal-entry-form with
  *   { Date, Reference, Narration, Lines: [{ Account, LineDescription, Debit | Credit }] },
  *   Account being the account's key (a GUID) in that business's chart of accounts.

@@ -70,7 +70,7 @@ export function formatCents(c: number): string {
 }
 
 export function bookForMode(mode: OutputMode): LedgerBook {
-  if (mode === 'backtest') throw new Error('backtests write no ledger (spec section 10)');
+  if (mode === 'backtest') throw new Error('backtests write no ledger');
   return mode;
 }
 

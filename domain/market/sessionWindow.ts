@@ -12,7 +12,7 @@ import {
 import { strategyKeyName } from '../config/strategySettings';
 import type { StrategyName } from '../vocabulary';
 
-/** The four timing keys of one strategy session (spec section 6, timing conventions). */
+/** The four timing keys of one strategy session (README.md, "Strategies"). */
 export interface SessionTiming {
   /** START_TIME_<S>, 'HH:MM' UTC as written in the config. */
   readonly startHHMM: string;

@@ -2,9 +2,9 @@ import type { StrategyName } from '../vocabulary';
 import { round2 } from '../math/round';
 
 /**
- * The stop a real broker holds for a freshly filled entry (spec section 6 exits, issue 5): a 2% trailing
- * stop for OPEN, a fixed stop for MID (1.5%) and CLOSE (2%), on the instrument actually held. It is the
- * catastrophe net for a worker that is down; the bot's own exits on bar closes still decide normally, and
+ * The stop a real broker holds for a freshly filled entry (README.md, "Paper and live"; issue 5): a 2%
+ * trailing stop for OPEN, a fixed stop for MID (1.5%) and CLOSE (2%), on the instrument actually held. It is
+ * the catastrophe net for a worker that is down; the bot's own exits on bar closes still decide normally, and
  * cancel the stop first (activities/broker/reconcile.ts protectedExit), so both can never fill.
  * Options get no broker stop: a put's premium moves several times the underlying's percentage, so a 2%
  * stop on the premium would fire on noise; the bot's exits on the underlying protect them.

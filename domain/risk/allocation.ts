@@ -3,7 +3,7 @@ import { weightsFor } from './weights';
 import type { Instrument, Side } from '../vocabulary';
 
 /**
- * Position sizing (spec section 7). Pure and deterministic. All amounts in account currency.
+ * Position sizing (docs/risk.md, "Formulas"). Pure and deterministic. All amounts in account currency.
  *
  * session allocation  = fraction x broker float      (TOTAL_ALLOCATION, or the defense cap)
  * per-trade cap       = MAX_RISK_PER_TRADE x account value
@@ -102,7 +102,7 @@ export function sizePosition(input: SizingInput): PositionSize {
   return { quantity: shares, unit: 'shares', fractional: false, costDollars: shares * price };
 }
 
-/** The instrument a direction trades with a given short type (spec section 1). */
+/** The instrument a direction trades with a given short type (README.md, "Strategies"). */
 export function instrumentFor(side: Side, shortType: 'LongPut' | 'InverseETF' | 'ShortSell' | 'disabled'): Instrument | null {
   if (side === 'long') return 'stock';
   switch (shortType) {

@@ -1,8 +1,8 @@
 import type { BrokerName } from '../vocabulary';
 
 /**
- * Capital and rebalancing (spec section 7). Pure and deterministic. Reports only: money is never moved
- * automatically; the daily summary shows what a person should move.
+ * Capital and rebalancing (docs/risk.md, "Formulas"). Pure and deterministic. Reports only: money is never
+ * moved automatically; the daily summary shows what a person should move.
  *
  * broker float      = the enabled broker's account value
  * total capital     = sum of floats + reserve (a configured figure)

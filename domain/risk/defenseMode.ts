@@ -1,8 +1,8 @@
 import { oneMonthBefore, weekdayWindowStart } from './riskDates';
 
 /**
- * Defense mode as a pure state machine (spec section 7). Inputs are events with their times passed in;
- * the output is the next state and, when the mode changed, the change with its trigger.
+ * Defense mode as a pure state machine (docs/risk.md, "Defense mode"). Inputs are events with their times
+ * passed in; the output is the next state and, when the mode changed, the change with its trigger.
  *
  * Enters on:
  * - manual: the operator's signal (sticky: only a manual "off" ends it);

@@ -1,7 +1,7 @@
 import type { BotConfig } from '../config/botConfigSchema';
 
 /**
- * Concurrency and loss limits (spec section 7), normal and in defense mode. Pure and deterministic.
+ * Concurrency and loss limits (docs/risk.md, "Formulas"), normal and in defense mode. Pure and deterministic.
  */
 
 /** The `.env_bot` keys the risk rules read: a plain-data subset, safe for workflow history. */

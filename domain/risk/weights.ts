@@ -1,5 +1,5 @@
 /**
- * The weights table (spec section 7): how a session's allocation is split over its n accepted
+ * The weights table (docs/risk.md, "Formulas"): how a session's allocation is split over its n accepted
  * signals, strongest first. Pure and deterministic.
  *
  * Rows:

@@ -3,7 +3,7 @@ import { strategySetting } from '../config/strategySettings';
 import type { StrategyName } from '../vocabulary';
 
 /**
- * Session screening (spec section 6), pure: per-symbol facts and a strategy's config in, accepted symbols
+ * Session screening (docs/screening.md), pure: per-symbol facts and a strategy's config in, accepted symbols
  * and one reason per rejected symbol out. The screener activity (activities/screening/) gathers the facts
  * from replayed bars or from a data provider; the session workflow and the backtester can share this code.
  *
@@ -11,7 +11,7 @@ import type { StrategyName } from '../vocabulary';
  * 1. price:      MIN_PRICE <= price <= MAX_PRICE.
  * 2. market cap: MIN_MARKET_CAP_<S> <= market cap <= MAX_MARKET_CAP_<S>.
  * 3. gap:        |open / previous close - 1| <= MAX_GAP_PCT_<S> (open = the date's first regular-session bar).
- * 4. volume:     average daily volume >= MIN_VOLUME_THRESHOLD; never applied in TEST_MODE (spec section 6).
+ * 4. volume:     average daily volume >= MIN_VOLUME_THRESHOLD; never applied in TEST_MODE.
  * 5. spread:     ask - bid <= MAX_SPREAD_PCT x price; only at stage 'live_entry' with TEST_MODE=false, i.e.
  *                just before an order goes to a real broker (paper included: its quotes are the market's).
  *                Screening at the session's start never sees a spread worth keeping, so it never checks it.

@@ -32,10 +32,10 @@ export const CLOSE_MIN_RETURNS = 20;
 export type CloseMode = 'auto' | 'momentum' | 'fade';
 
 /**
- * CLOSE, end-of-day momentum or fade (spec section 6), all quantities on session bars, decision bar included:
- * day move = close / first session open - 1; window move = close / close of ref - 1 (ref = last session bar
- * starting at or before t - A); sigma = population std of all session returns so far (>= 20 needed);
- * n = session bars after ref through t; spike = |window move| > K x sigma x sqrt(n).
+ * CLOSE, end-of-day momentum or fade (README.md, "Strategies"), all quantities on session bars, decision bar
+ * included: day move = close / first session open - 1; window move = close / close of ref - 1 (ref = last
+ * session bar starting at or before t - A); sigma = population std of all session returns so far (>= 20
+ * needed); n = session bars after ref through t; spike = |window move| > K x sigma x sqrt(n).
  * Fade (fade, auto): spike up at/above the upper Bollinger band is short, spike down at/below the lower band
  * long. Momentum (momentum, or auto without a fade entry): day move >= min and window move > 0 and close >
  * VWAP is long; day move <= -min and window move < 0 and close < VWAP short.

@@ -3,7 +3,7 @@ import { compareVersionTags } from '../config/versionTag';
 import type { Side } from '../vocabulary';
 
 /**
- * Enhancements: small allow/block rules layered on a strategy's core signal (spec section 6).
+ * Enhancements: small allow/block rules layered on a strategy's core signal (README.md, "Strategies").
  * One that cannot decide for missing data warns and allows, so the core logic decides; an indicator that
  * is merely not warmed up yet blocks, because the spec says entries that depend on it wait for it.
  */

@@ -20,7 +20,7 @@ export type OpenConfig = Pick<
 export const OPEN_TRAILING_STOP = 0.02;
 
 /**
- * OPEN, opening range breakout (spec section 6):
+ * OPEN, opening range breakout (README.md, "Strategies"):
  * - range = highest high and lowest low of the analysis-window bars (one bar is enough, none: no entry);
  * - entry on the first entry-window bar whose close is strictly above high x (1 + buffer) (long) or
  *   strictly below low x (1 - buffer) (short), long tested first;

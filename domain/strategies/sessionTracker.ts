@@ -34,8 +34,8 @@ export interface StrategyRules {
 }
 
 /**
- * Follows one symbol through one session on one UTC date (spec section 6, timing conventions and settled
- * edge cases):
+ * Follows one symbol through one session on one UTC date (README.md, "Strategies"), with the settled
+ * edge cases:
  * - entries only on bars starting in [entryStart, entryEnd) and before the market close C; at most one;
  * - managed bars start after the entry bar, at or before entry start + M, and before C; exit rules are
  *   checked on them only;

@@ -27,7 +27,7 @@ export const BOLLINGER_PERIOD = 20;
 export const BOLLINGER_K = 2;
 
 /**
- * MID, VWAP mean reversion (spec section 6), on session bars (from the 09:30 New York open):
+ * MID, VWAP mean reversion (README.md, "Strategies"), on session bars (from the 09:30 New York open):
  * - entry: close <= VWAP x (1 - threshold) is long, close >= VWAP x (1 + threshold) short (long tested
  *   first), each confirmed by ADX(14) <= 25 and the close at or beyond the Bollinger(20, 2) band on that side;
  * - exits, in order: `vwap_touch` (close at or beyond the current VWAP), `stop_loss` (close at or beyond

@@ -35,7 +35,7 @@ export interface DailySummaryRecord {
 }
 
 
-/** The daily summary of spec section 9, from the day's trade records. */
+/** The daily summary (README.md, "Modes and where outputs go"), from the day's trade records. */
 export function summarizeDay(
   date: string,
   mode: OutputMode,

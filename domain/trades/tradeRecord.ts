@@ -3,7 +3,7 @@ import type { BrokerName, ExitReason, Instrument, OutputMode, Side, StrategyName
 
 /**
  * One completed (or failed) trade, as written to trade history and posted to the ledger.
- * Built from validated fills only. All times ISO 8601 UTC. Spec section 9.
+ * Built from validated fills only. All times ISO 8601 UTC. Fields: README.md, "Modes and where outputs go".
  */
 export interface TradeRecord {
   /** Stable id derived from workflow id, session and symbol: posting and writing are idempotent on it. */

@@ -38,7 +38,7 @@ export interface CheckItem {
 }
 
 /**
- * `check`: every startup self-check and the pre-deployment checklist of spec section 16, item by item.
+ * `check`: every startup self-check and the pre-deployment checklist, item by item.
  * Exit code 1 when any item fails; `skip` marks items that do not apply to this configuration.
  */
 export const checkCommand = leafCommand(

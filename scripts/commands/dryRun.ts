@@ -20,7 +20,7 @@ import { PROJECT_DIR, dateOption, symbolList } from './shared';
  * Runs a compressed TEST_MODE session and confirms, one check each:
  *   - broker connection: every enabled broker authenticates against its PAPER account (TEST_MODE is
  *     forced, so no live endpoint can be reached) and answers account and positions; with no paper
- *     credentials the built-in simulated broker stands in (spec section 4);
+ *     credentials the built-in simulated broker stands in (docs/brokers.md, "The live gate and the dry run");
  *   - the session: a replayed day on the simulated broker (replayed history cannot be executed at a real
  *     broker) on the Temporal dev server, on its own task queue and account workflow;
  *   - trade logging: the session's trades are in trade_history_paper.csv and .json;

@@ -16,8 +16,9 @@ import { getStrategy } from '../../domain/strategies/strategies';
 import type { StrategyName } from '../../domain/vocabulary';
 
 /**
- * Golden signal-audit files (shared/expected, produced by an independent implementation of spec section 6):
- * every row must match (same set of rows, prices within relative 1e-9). The shared folder is read only here.
+ * Golden signal-audit files (shared/expected, produced by an independent implementation of the strategy rules
+ * in README.md, "Strategies"): every row must match (same set of rows, prices within relative 1e-9). The
+ * shared folder is read only here.
  */
 // Beside the clone, as CI lays it out; a bare clone has none and skips (the golden files cover the whole set).
 const SHARED = process.env.TRADEBOT_SHARED_DIR ?? join(__dirname, '..', '..', '..', 'shared');

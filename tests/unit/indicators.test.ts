@@ -50,7 +50,7 @@ function refVwap(bars: readonly Bar[]): number | null {
   return v > 0 ? pv / v : null;
 }
 
-/** ADX(14) exactly as spec section 6 words it, array by array. */
+/** ADX(14) exactly as the spec words it, array by array. */
 function refAdx(bars: readonly Bar[], p = 14): number | null {
   const n = bars.length;
   const tr: number[] = [];

@@ -40,7 +40,7 @@ void test('charts: every role resolves for every broker of the book; names and c
     for (const b of brokers as readonly BrokerName[]) for (const r of roles) assert.ok(accountFor(book, r, b));
   }
   assert.throws(() => accountFor('live', 'cash', 'sim'));
-  // Spec section 10 names, as written.
+  // Account names exactly as docs/ledger.md, "Chart of accounts", lists them.
   for (const n of ['Bank', 'Alpaca Cash', 'Alpaca Equities', 'IBKR Cash', 'IBKR Equities', 'Slippage / Execution Losses', 'API Timeout Penalties', 'Bot Infrastructure Costs', 'Capital Float', 'Opening Balance']) {
     assert.ok(LIVE_CHART.some((a) => a.name === n), n);
   }

@@ -19,8 +19,8 @@ import { makeTrade } from './ledgerFixtures';
 import type { OutputMode } from '../../domain/vocabulary';
 
 /*
- * Spec sections 4 and 9: every output file, its fields and its routing in each mode, and a property
- * that no TEST_MODE or FORCE_PAPER_EXPORT run ever creates or modifies a _live path.
+ * README.md, "Modes and where outputs go": every output file, its fields and its routing in each mode, and a
+ * property that no TEST_MODE or FORCE_PAPER_EXPORT run ever creates or modifies a _live path.
  */
 
 const SPEC_TRADE_FIELDS = [

@@ -11,8 +11,9 @@ import { getStrategy } from '../../domain/strategies/strategies';
 import { VwapMeanReversionRules, vwapMeanReversion } from '../../domain/strategies/vwapMeanReversion';
 
 /**
- * Synthetic days pinning the settled edge cases of spec section 6 (windows, 16:00 bar, early close,
- * end of data, strict comparisons, exit order) on the tracker, and its live-path behaviour (onTime).
+ * Synthetic days pinning the settled edge cases of the strategies (README.md, "Strategies": windows, 16:00
+ * bar, early close, end of data, strict comparisons, exit order) on the tracker, and its live-path behaviour
+ * (onTime).
  */
 
 const cfg = (keys: Record<string, string> = {}): BotConfig => botConfigSchema.parse(keys);
