@@ -12,6 +12,9 @@ import { loadVixCsv } from './marketData/vixCsv';
 import { outputPaths } from './outputs/outputPaths';
 import type { ActivityDeps, ReadinessProbe } from './tradingActivities';
 import { isSimulatedBroker, type BrokerName } from '../domain/vocabulary';
+import { dailyClosesOfDays, type DailyCloses } from '../domain/market/dailyCloses';
+import { MapMarket } from '../domain/backtest/market';
+import { putVolatilityInputs } from '../domain/instruments/optionModelInputs';
 
 export interface ReplayDepsOptions {
   readonly outputDir: string;
@@ -42,7 +45,7 @@ export interface ReplayDepsOptions {
  * simulated names, and those names never reach `live`: a TEST_MODE day cannot touch a real endpoint.
  */
 export function createActivityDeps(opts: ReplayDepsOptions): ActivityDeps {
-  const stores = new Map<string, { store: BarStore; source: CsvReplaySource; brokers: Map<BrokerName, SimBroker> }>();
+  const stores = new Map<string, { store: BarStore; source: CsvReplaySource; brokers: Map<BrokerName, SimBroker>; dailyCloses: DailyCloses }>();
   const replay = (folder: string) => {
     const key = path.resolve(folder);
     let entry = stores.get(key);
@@ -51,7 +54,7 @@ export function createActivityDeps(opts: ReplayDepsOptions): ActivityDeps {
       const flat = new Map<string, Bar[]>();
       for (const [symbol, byDate] of data.bars) flat.set(symbol, [...byDate.values()].flat());
       const store = new BarStore(flat);
-      entry = { store, source: new CsvReplaySource(store), brokers: new Map() };
+      entry = { store, source: new CsvReplaySource(store), brokers: new Map(), dailyCloses: dailyClosesOfDays(new MapMarket(data.bars)) };
       stores.set(key, entry);
     }
     return entry;
@@ -64,7 +67,7 @@ export function createActivityDeps(opts: ReplayDepsOptions): ActivityDeps {
       // `sim` keeps the journal name it always had; the other accounts get their name in theirs.
       const file = name === 'sim' ? `sim_broker_${fnv1a(key)}.jsonl` : `sim_broker_${name}_${fnv1a(key)}.jsonl`;
       const journalPath = path.join(outputPaths(opts.outputDir, 'paper').stateDir, file);
-      broker = new SimBroker({ journalPath, startingCash: opts.startingCashByBroker?.[name] ?? opts.startingCash, prices: entry.store, vixBefore: replayVixBefore() });
+      broker = new SimBroker({ journalPath, startingCash: opts.startingCashByBroker?.[name] ?? opts.startingCash, prices: entry.store, putVolatility: replayPutVolatility(entry.dailyCloses) });
       entry.brokers.set(name, broker);
     }
     return broker;
@@ -72,9 +75,9 @@ export function createActivityDeps(opts: ReplayDepsOptions): ActivityDeps {
   let vix: Promise<VixSeries | null> | null = null;
   // The put model reads the replay's VIX file synchronously, as the backtester reads its series.
   let replayVix: VixSeries | null | undefined;
-  const replayVixBefore = () => (date: string) => {
+  const replayPutVolatility = (dailyCloses: DailyCloses) => (underlying: string, date: string) => {
     if (replayVix === undefined) replayVix = opts.vixCsvPath ? loadVixCsv(opts.vixCsvPath) : null;
-    return vixCloseBefore(replayVix, date);
+    return putVolatilityInputs(vixCloseBefore(replayVix, date), underlying, date, dailyCloses);
   };
 
   return {

@@ -12,6 +12,7 @@ import { appendDurable } from '../outputs/atomicFile';
 import { withFileLockSync } from '../ledger/fileLock';
 import { parseOccSymbol } from '../../domain/instruments/occSymbol';
 import { simulatedPutQuote } from '../../domain/instruments/simulatedOptionPrice';
+import type { VolatilityInputs } from '../../domain/instruments/optionModelInputs';
 import { round2 } from '../../domain/math/round';
 import { utcMsToNyWallTime } from '../../domain/market/nyTime';
 
@@ -30,8 +31,8 @@ export interface SimBrokerOptions {
   readonly prices: SimPriceSource;
   /** Per-order commission in dollars. */
   readonly feePerOrder?: number;
-  /** The VIX close before a date (YYYY-MM-DD): the put model's volatility input; absent or null: its default. */
-  readonly vixBefore?: (date: string) => number | null;
+  /** The put model's volatility inputs for an underlying on a date (YYYY-MM-DD); absent: the model's default. */
+  readonly putVolatility?: (underlying: string, date: string) => VolatilityInputs;
 }
 
 /**
@@ -134,7 +135,8 @@ export class SimBroker implements Broker {
       if (!contract) return null;
       const underlying = this.opts.prices.closeAt(contract.underlying, barStart);
       if (underlying === null) return null;
-      const q = simulatedPutQuote({ underlying, contract, atMs: barStart, vix: this.opts.vixBefore?.(utcMsToNyWallTime(barStart).date) ?? null });
+      const vol = this.opts.putVolatility?.(contract.underlying, utcMsToNyWallTime(barStart).date) ?? { vix: null };
+      const q = simulatedPutQuote({ underlying, contract, atMs: barStart, ...vol });
       return side === 'mid' ? round2(q.mid) : q[side];
     }
     return this.opts.prices.closeAt(symbol, barStart);

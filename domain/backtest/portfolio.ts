@@ -28,6 +28,8 @@ import type { TradeRecord } from '../trades/tradeRecord';
 import { closeAtOrBefore, compareText, type BacktestMarket } from './market';
 import { screenSymbol, type ScreenRule, type ScreeningFacts } from '../screening/screen';
 import { addDays } from '../market/nyTime';
+import { dailyClosesOfDays } from '../market/dailyCloses';
+import { putVolatilityInputs, type VolatilityInputs } from '../instruments/optionModelInputs';
 import { vixCloseBefore, type VixSeries } from './signalAudit';
 import { strategySetting } from '../config/strategySettings';
 import type { ExitReason, StrategyName, BrokerName } from '../vocabulary';
@@ -249,7 +251,7 @@ export function modelFillPrice(a: {
   readonly bars: readonly Bar[];
   readonly decisionBarStart: number;
   /** The VIX close before the date, the put model's volatility input; null: the model's default. */
-  readonly vix: number | null;
+  readonly vol: VolatilityInputs;
 }): ModelFill | null {
   let priceOf: ((underlying: number, barStart: number) => number) | undefined;
   // The put model's quote of the last price asked for: the fill's, kept for the trade record.
@@ -258,7 +260,7 @@ export function modelFillPrice(a: {
     const contract = parseOccSymbol(a.choice.symbol);
     if (contract === null) return null;
     priceOf = (underlying, barStart) => {
-      optionQuote = simulatedPutQuote({ underlying, contract, atMs: barStart, vix: a.vix });
+      optionQuote = simulatedPutQuote({ underlying, contract, atMs: barStart, ...a.vol });
       return a.side === 'buy' ? optionQuote.ask : optionQuote.bid;
     };
   }
@@ -289,6 +291,7 @@ function emptyRuleCounts(): Record<ScreenRule, number> {
 /** Runs portfolio mode over the market; pure and deterministic. */
 export function runPortfolio(input: PortfolioInput): PortfolioResult {
   const { market, cfg, execution } = input;
+  const dailyCloses = dailyClosesOfDays(market);
   const broker: BrokerName = input.broker ?? 'sim';
   const mode = outputMode(routingFlagsOf(cfg, true));
   const startingCash = input.startingCash ?? cfg.SIM_STARTING_CASH;
@@ -467,8 +470,9 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
     }
     const minutesPresent: number[] = [];
     for (let m = 0; m < MINUTES_PER_DAY; m++) if (groupStart[m + 1]! > groupStart[m]!) minutesPresent.push(m);
-    // The put model's volatility input for the day, as the simulated broker and the emulator read it.
+    // The put model's volatility inputs for the day, as the simulated broker and the emulator read them.
     const putVix = vixCloseBefore(input.vix, date);
+    const putVol = (underlying: string) => putVolatilityInputs(putVix, underlying, date, dailyCloses);
 
     const sessions: SessionRun[] = sessionsToRun
       .filter((s) => !blockedStrategies.has(s))
@@ -601,7 +605,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
       if (quoteBase !== null && instrument.assetClass === 'us_option') {
         const contract = parseOccSymbol(instrument.symbol);
         // Sized at the price the session's quote gives (the simulated broker quotes the model mid); the fill pays the ask.
-        quote = contract === null ? null : round2(simulatedPutQuote({ underlying: quoteBase, contract, atMs: signal.barStart, vix: putVix }).mid);
+        quote = contract === null ? null : round2(simulatedPutQuote({ underlying: quoteBase, contract, atMs: signal.barStart, ...putVol(contract.underlying) }).mid);
       }
       if (quote === null || !(quote > 0)) return refuse('no_price');
       const workflowId = `backtest-${date}-${s.strategy}`;
@@ -634,7 +638,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
       if (!grant.granted) return refuse(grant.reason);
       s.grants += 1;
       blocked.add(symbol);
-      const fill = modelFillPrice({ execution, side: instrument.openSide, choice: instrument, bars: priceBars, decisionBarStart: signal.barStart, vix: putVix });
+      const fill = modelFillPrice({ execution, side: instrument.openSide, choice: instrument, bars: priceBars, decisionBarStart: signal.barStart, vol: putVol(symbol) });
       if (fill === null) {
         counters.rejected += 1;
         tracker.cancelEntry();
@@ -675,7 +679,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
       liveOpen.delete(t);
       const closeSide = t.choice.openSide === 'buy' ? 'sell' : 'buy';
       const priceBars = barsOf(priceSymbolOf(t.choice, t.symbol));
-      const fill = modelFillPrice({ execution, side: closeSide, choice: t.choice, bars: priceBars, decisionBarStart: barStart, vix: putVix });
+      const fill = modelFillPrice({ execution, side: closeSide, choice: t.choice, bars: priceBars, decisionBarStart: barStart, vol: putVol(t.symbol) });
       const mult = t.choice.assetClass === 'us_option' ? 100 : 1;
       const direction = t.choice.openSide === 'buy' ? 1 : -1;
       const fees = t.entryFee + (fill === null ? 0 : execution.feePerOrder);

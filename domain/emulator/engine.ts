@@ -2,6 +2,7 @@ import { MINUTE_MS, type Bar } from '../market/bar';
 import { regularSessionUtc, type RegularSession } from '../market/exchangeCalendar';
 import { evaluateStopBar, marketFillPrice, splitQty, firstBarAtOrAfter, type StopSpec } from '../market/fillModel';
 import { parseOccSymbol } from '../instruments/occSymbol';
+import type { VolatilityInputs } from '../instruments/optionModelInputs';
 import { uuidV5 } from '../ledger/uuid';
 import { accountValues, applyFill, newAccount, roundQty, type AccountValues, type EmuAccount, type EmuPosition } from './accounts';
 import { sessionPhase } from './clock';
@@ -38,8 +39,8 @@ export interface EngineConfig {
   readonly assetOf: (symbol: string) => EmuAsset | null;
   /** Market instant the engine starts at. */
   readonly startMs: number;
-  /** The VIX close before the date: the put model's volatility input (null: its default), as the backtester's. */
-  readonly putVix: number | null;
+  /** The put model's volatility inputs for an underlying on the date (VIX close before it, realized volatilities), as the backtester's. */
+  readonly putVolatility: (underlying: string) => VolatilityInputs;
 }
 
 export type OrderEventKind = 'received' | 'accepted' | 'new' | 'filled' | 'partially_filled' | 'triggered' | 'canceled' | 'expired' | 'rejected';
@@ -149,7 +150,7 @@ export class MarketEngine {
     const occ = parseOccSymbol(symbol);
     if (occ === null) return this.timeline.tradePriceAt(symbol, m);
     const u = this.timeline.tradePriceAt(occ.underlying, m);
-    return u === null ? null : optionPremium(occ, u, m, this.cfg.putVix);
+    return u === null ? null : optionPremium(occ, u, m, this.cfg.putVolatility(occ.underlying));
   }
 
   values(m: number): AccountValues {
@@ -292,7 +293,7 @@ export class MarketEngine {
       side: o.side,
       slippageBps: this.cfg.slippageBps,
       notAfterMs: this.session?.closeMs,
-      priceOf: occ ? (u, barStart) => optionFillPrice(occ, o.side, u, barStart, this.cfg.putVix) : undefined,
+      priceOf: occ ? (u, barStart) => optionFillPrice(occ, o.side, u, barStart, this.cfg.putVolatility(occ.underlying)) : undefined,
     });
     if (fill === null) return;
     const [first, rest] = this.cfg.partialFills ? splitQty(o.qty) : [o.qty, 0];
@@ -367,7 +368,7 @@ export class MarketEngine {
       const bar = this.timeline.barAt(occ ? occ.underlying : o.symbol, t);
       o.pendingRestAtMs = null;
       if (!bar) continue;
-      const base = occ ? optionFillPrice(occ, o.side, bar.o, t, this.cfg.putVix) : bar.o;
+      const base = occ ? optionFillPrice(occ, o.side, bar.o, t, this.cfg.putVolatility(occ.underlying)) : bar.o;
       const slip = this.cfg.slippageBps / 10_000;
       this.book(o, roundQty(o.qty - o.filledQty), o.side === 'buy' ? base * (1 + slip) : base * (1 - slip), t, false);
     }

@@ -4,6 +4,7 @@ import { firstBarAtOrAfter } from '../market/fillModel';
 import { parseOccSymbol, type OptionContract } from '../instruments/occSymbol';
 import { syntheticOptionChain, type OptionQuote } from '../instruments/putSelection';
 import { simulatedPutFill, simulatedPutQuote, type ModelPutQuote } from '../instruments/simulatedOptionPrice';
+import type { VolatilityInputs } from '../instruments/optionModelInputs';
 import { round2 } from '../math/round';
 
 /**
@@ -47,19 +48,19 @@ export function listedContract(symbol: string, bars: readonly Bar[], date: strin
   return found ? c : null;
 }
 
-/** The option's modelled quote at an underlying price and a time (epoch ms), with the day's VIX (null: the model's default). */
-export function optionQuote(contract: OptionContract, underlyingPrice: number, atMs: number, vix: number | null): ModelPutQuote {
-  return simulatedPutQuote({ underlying: underlyingPrice, contract, atMs, vix });
+/** The option's modelled quote at an underlying price and a time (epoch ms), with the model's volatility inputs for its underlying on the day. */
+export function optionQuote(contract: OptionContract, underlyingPrice: number, atMs: number, vol: VolatilityInputs): ModelPutQuote {
+  return simulatedPutQuote({ underlying: underlyingPrice, contract, atMs, ...vol });
 }
 
 /** The option's model mid, to the cent: its last trade price and its position's mark. */
-export function optionPremium(contract: OptionContract, underlyingPrice: number, atMs: number, vix: number | null): number {
-  return round2(optionQuote(contract, underlyingPrice, atMs, vix).mid);
+export function optionPremium(contract: OptionContract, underlyingPrice: number, atMs: number, vol: VolatilityInputs): number {
+  return round2(optionQuote(contract, underlyingPrice, atMs, vol).mid);
 }
 
 /** What a market order for the option fills at before slippage: the modelled ask to buy, the bid to sell. */
-export function optionFillPrice(contract: OptionContract, side: 'buy' | 'sell', underlyingPrice: number, atMs: number, vix: number | null): number {
-  return simulatedPutFill(side, { underlying: underlyingPrice, contract, atMs, vix });
+export function optionFillPrice(contract: OptionContract, side: 'buy' | 'sell', underlyingPrice: number, atMs: number, vol: VolatilityInputs): number {
+  return simulatedPutFill(side, { underlying: underlyingPrice, contract, atMs, ...vol });
 }
 
 /** Alpaca writes option symbols without the OCC padding. */

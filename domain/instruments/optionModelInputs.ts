@@ -1,6 +1,7 @@
 import { LogicError } from '../errors/errorClasses';
 import { regularSessionUtc } from '../market/exchangeCalendar';
 import { addDays, utcMsToNyWallTime } from '../market/nyTime';
+import type { DailyCloses } from '../market/dailyCloses';
 
 /**
  * The inputs of the simulated option model that are not formulas: time to expiry in trading minutes,
@@ -58,6 +59,20 @@ export interface VolatilityInputs {
   readonly realizedUnderlying?: number | null;
   /** SPY's realized volatility over the same days; null: unknown. */
   readonly realizedMarket?: number | null;
+}
+
+/** Sessions of daily returns behind the realized-volatility ratio, and the market it is taken against. */
+export const REALIZED_VOL_SESSIONS = 20;
+export const MARKET_VOL_SYMBOL = 'SPY';
+
+/**
+ * The model's volatility inputs for a put on `underlying` on `date`: the VIX close before the date and the
+ * realized volatility of the underlying and of SPY over the REALIZED_VOL_SESSIONS sessions before it (null,
+ * so a ratio of 1, where the bars hold fewer than three closes of either).
+ */
+export function putVolatilityInputs(vix: number | null, underlying: string, date: string, closes: DailyCloses): VolatilityInputs {
+  const realized = (symbol: string) => realizedVolatility(closes(symbol, date, REALIZED_VOL_SESSIONS + 1));
+  return { vix, realizedUnderlying: realized(underlying), realizedMarket: realized(MARKET_VOL_SYMBOL) };
 }
 
 /**

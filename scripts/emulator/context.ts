@@ -6,6 +6,7 @@ import type { SymbolFacts } from '../../domain/emulator/screeningFacts';
 import { quoteFromBar, quoteFromPrice, type EmuQuote, type QuoteOverride } from '../../domain/emulator/quotes';
 import { parseOccSymbol } from '../../domain/instruments/occSymbol';
 import { optionQuote } from '../../domain/emulator/options';
+import type { VolatilityInputs } from '../../domain/instruments/optionModelInputs';
 
 /** What every route reads: the clock, the bars, the engine and the settings of one emulator. */
 export interface EmulatorContext {
@@ -20,8 +21,8 @@ export interface EmulatorContext {
   readonly optionSpreadBps: number;
   readonly quoteOverrides: Map<string, QuoteOverride>;
   readonly vixCsv: string | null;
-  /** The VIX close before the date, the put model's volatility input (null: its default). */
-  readonly putVix: number | null;
+  /** The put model's volatility inputs for an underlying on the date (the engine's, the backtester's). */
+  readonly putVolatility: (underlying: string) => VolatilityInputs;
   readonly startingCash: number;
 }
 
@@ -46,7 +47,7 @@ export function quoteOf(ctx: EmulatorContext, symbol: string, m: number): EmuQuo
   const bar = ctx.timeline.latestVisible(occ.underlying, m);
   if (bar === null) return null;
   const t = bar.t + MINUTE_MS - 1;
-  const model = optionQuote(occ, bar.c, t, ctx.putVix);
+  const model = optionQuote(occ, bar.c, t, ctx.putVolatility(occ.underlying));
   if (override !== undefined || ctx.optionSpreadBps > 0) return quoteFromPrice(model.mid, t, ctx.optionSpreadBps, override);
   return { bid: model.bid, ask: model.ask, bidSize: model.bid > 0 ? 1 : 0, askSize: model.ask > 0 ? 1 : 0, t };
 }

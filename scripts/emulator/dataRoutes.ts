@@ -185,7 +185,7 @@ function optionSnapshots(ctx: EmulatorContext, req: RouteRequest, underlying: st
     const bar = ctx.timeline.latestVisible(u, m);
     if (!quote || !bar) continue;
     const occ = parseOccSymbol(sym)!;
-    snaps[sym] = { latestQuote: optionQuoteJson(quote), latestTrade: { t: new Date(bar.t + 59_999).toISOString(), p: optionPremium(occ, bar.c, bar.t + 59_999, ctx.putVix), s: 1, x: 'N', c: 'I' } };
+    snaps[sym] = { latestQuote: optionQuoteJson(quote), latestTrade: { t: new Date(bar.t + 59_999).toISOString(), p: optionPremium(occ, bar.c, bar.t + 59_999, ctx.putVolatility(occ.underlying)), s: 1, x: 'N', c: 'I' } };
   }
   const next = offset + limit < rows.length ? Buffer.from(String(offset + limit)).toString('base64') : null;
   return json({ snapshots: snaps, next_page_token: next });

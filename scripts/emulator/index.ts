@@ -18,6 +18,9 @@ import { EmulatorServer, PREFIXES } from './server';
 import { computeStats, type EmulatorStats } from './stats';
 import { controlRoute } from './controlRoutes';
 import { TwsServer, type GatewayRestart, type TwsControl } from './tws/server';
+import { dailyClosesOfDays } from '../../domain/market/dailyCloses';
+import { MapMarket } from '../../domain/backtest/market';
+import { putVolatilityInputs } from '../../domain/instruments/optionModelInputs';
 
 /**
  * The market emulator: Alpaca's Trading and Market Data APIs and a Finnhub-shaped endpoint on one loopback
@@ -145,6 +148,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const seed = o.seed ?? 1;
   const vixPath = o.vixCsvPath ?? defaultVixPath();
   const putVix = vixPath ? vixCloseBefore(loadVixCsv(vixPath), o.date) : null;
+  // The realized-volatility ratio reads the replay's earlier dates, as the backtester and the simulated broker do.
+  const dailyCloses = dailyClosesOfDays(new MapMarket(replay.byDate));
+  const putVolatility = (underlying: string) => putVolatilityInputs(putVix, underlying, o.date, dailyCloses);
   const engine = new MarketEngine(timeline, {
     date: o.date,
     startingCash,
@@ -154,7 +160,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     seed,
     assetOf,
     startMs: now(),
-    putVix,
+    putVolatility,
   });
   const ctx: EmulatorContext = {
     date: o.date,
@@ -170,7 +176,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     optionSpreadBps: o.optionSpreadBps ?? 0,
     quoteOverrides: new Map(),
     vixCsv: vixPath ? vixCsvBefore(vixPath, o.date) : null,
-    putVix,
+    putVolatility,
     startingCash,
   };
   const faults = new FaultInjector(seed, o.faults);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import type { Bar } from '../../domain/market/bar';
+import type { BarsBySymbolDate } from '../../domain/backtest/signalAudit';
 import { ConfigError } from '../../domain/errors/errorClasses';
 import type { SymbolFacts } from '../../domain/emulator/screeningFacts';
 import { loadMinuteBars } from '../../activities/marketData/minuteBarCsv';
@@ -11,6 +12,8 @@ import { loadVixCsv } from '../../activities/marketData/vixCsv';
 export interface ReplayBars {
   /** symbol -> every bar of every date, ascending. */
   readonly bars: Map<string, Bar[]>;
+  /** The same bars by symbol and date, as loaded (the put model's daily closes read them). */
+  readonly byDate: BarsBySymbolDate;
   /** Symbols with bars on the emulated UTC date. */
   readonly symbolsOnDate: readonly string[];
 }
@@ -26,7 +29,7 @@ export function loadReplayBars(replayDir: string, date: string): ReplayBars {
     if ((byDate.get(date)?.length ?? 0) > 0) onDate.push(symbol);
   }
   if (onDate.length === 0) throw new ConfigError(`no bars on ${date} in ${replayDir} (it has ${data.bars.size} symbol(s) on other dates)`);
-  return { bars, symbolsOnDate: onDate.sort() };
+  return { bars, byDate: data.bars, symbolsOnDate: onDate.sort() };
 }
 
 const factsSchema = z

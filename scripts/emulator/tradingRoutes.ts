@@ -140,7 +140,7 @@ function positionOut(ctx: EmulatorContext, symbol: string, m: number): Record<st
 function lastdayPrice(ctx: EmulatorContext, symbol: string, m: number): number | null {
   const occ = parseOccSymbol(symbol);
   const pc = sessionHistory(ctx.timeline, occ ? occ.underlying : symbol, ctx.date, m).at(-1)?.close ?? null;
-  return pc === null ? null : occ ? optionPremium(occ, pc, m, ctx.putVix) : pc;
+  return pc === null ? null : occ ? optionPremium(occ, pc, m, ctx.putVolatility(occ.underlying)) : pc;
 }
 
 function listPositions(ctx: EmulatorContext): RouteResponse {

@@ -164,7 +164,7 @@ test('a put: listed contracts, its quote and a market buy priced by the simulate
     const q = await b.latestQuote(c.symbol, 'us_option');
     const occ = parseOccSymbol(c.symbol)!;
     const quoted = fixtureBar('TQQQ', '13:59');
-    const model = optionQuote(occ, quoted.c, quoted.t + 59_999, FIXTURE_VIX);
+    const model = optionQuote(occ, quoted.c, quoted.t + 59_999, { vix: FIXTURE_VIX });
     assert.notEqual(model.sigma, DEFAULT_SIGMA, 'the fixture VIX sets the volatility');
     assert.deepEqual([q?.bid, q?.ask], [model.bid, model.ask]);
     assert.ok(model.ask > model.bid, 'the model quotes a spread');
@@ -172,8 +172,8 @@ test('a put: listed contracts, its quote and a market buy priced by the simulate
     assert.equal(filled.status, 'filled');
     // A market buy pays the model's ask, priced at the fill bar's start from that bar's open.
     const fillBar = fixtureBar('TQQQ', '14:00');
-    assert.equal(filled.filledAvgPrice, optionFillPrice(occ, 'buy', fillBar.o, fillBar.t, FIXTURE_VIX));
-    assert.ok((filled.filledAvgPrice ?? 0) > optionPremium(occ, fillBar.o, fillBar.t, FIXTURE_VIX), 'the buy paid more than the mid');
+    assert.equal(filled.filledAvgPrice, optionFillPrice(occ, 'buy', fillBar.o, fillBar.t, { vix: FIXTURE_VIX }));
+    assert.ok((filled.filledAvgPrice ?? 0) > optionPremium(occ, fillBar.o, fillBar.t, { vix: FIXTURE_VIX }), 'the buy paid more than the mid');
     assert.deepEqual((await b.positions()).map((p) => [p.symbol, p.qty]), [[c.symbol, 2]]);
     const stop = await b.placeProtectiveStop({ clientOrderId: 'tb-emu-put-stop', symbol: c.symbol, assetClass: 'us_option', side: 'sell', qty: 2, kind: 'stop', stopPrice: 0.1, referencePrice: 1 });
     assert.equal(stop.placed, false);

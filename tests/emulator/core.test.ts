@@ -35,7 +35,7 @@ function engine(over: Partial<EngineConfig> = {}, startMs = at('13:20')): { e: M
     seed: 7,
     assetOf: (s) => (s === 'XYZ' ? { symbol: s, tradable: true, shortable: false, easyToBorrow: false, fractionable: false } : null),
     startMs,
-    putVix: null,
+    putVolatility: () => ({ vix: null }),
     ...over,
   });
   return { e, tl };

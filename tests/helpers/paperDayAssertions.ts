@@ -6,6 +6,9 @@ import { marketFillPrice } from '../../domain/market/fillModel';
 import { loadVixCsv } from '../../activities/marketData/vixCsv';
 import { vixCloseBefore } from '../../domain/backtest/signalAudit';
 import { VIX_CUT } from './paperDayHarness';
+import { MapMarket } from '../../domain/backtest/market';
+import { dailyClosesOfDays, type DailyCloses } from '../../domain/market/dailyCloses';
+import { putVolatilityInputs } from '../../domain/instruments/optionModelInputs';
 import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import type { RehearsalReport } from '../../scripts/commands/emulatorDay';
 
@@ -43,12 +46,18 @@ export function assertNoOrderTwice(r: RehearsalReport): void {
 const STOP_REASONS = new Set(['stop_loss', 'trailing_stop']);
 export const tradeKey = (t: TradeRecord) => `${t.strategy_name} ${t.underlying} ${t.entry_time}`;
 
-const barsByDir = new Map<string, ReturnType<typeof loadMinuteBars>>();
-function fixtureBars(day: Day, symbol: string) {
-  let data = barsByDir.get(day.replayDir);
-  if (!data) barsByDir.set(day.replayDir, (data = loadMinuteBars(day.replayDir)));
-  return data.bars.get(symbol)?.get(day.date) ?? [];
+const barsByDir = new Map<string, { readonly data: ReturnType<typeof loadMinuteBars>; readonly dailyCloses: DailyCloses }>();
+function fixtureData(day: Day) {
+  let found = barsByDir.get(day.replayDir);
+  if (!found) {
+    const data = loadMinuteBars(day.replayDir);
+    barsByDir.set(day.replayDir, (found = { data, dailyCloses: dailyClosesOfDays(new MapMarket(data.bars)) }));
+  }
+  return found;
 }
+const fixtureBars = (day: Day, symbol: string) => fixtureData(day).data.bars.get(symbol)?.get(day.date) ?? [];
+/** The put model's volatility inputs as the emulator takes them from the same bars and VIX file. */
+const fixtureVolatility = (day: Day, underlying: string) => putVolatilityInputs(vixCloseBefore(loadVixCsv(VIX_CUT), day.date), underlying, day.date, fixtureData(day).dailyCloses);
 
 /**
  * Whether the order reached the broker after the minute following its decision bar; then it must have
@@ -69,7 +78,7 @@ function filledLate(day: Day, t: TradeRecord, orders: readonly Order[], leg: 'en
     m: o.receivedMarketMs,
     side,
     slippageBps: 0,
-    priceOf: contract ? (u, barStart) => optionFillPrice(contract, side, u, barStart, vixCloseBefore(loadVixCsv(VIX_CUT), day.date)) : undefined,
+    priceOf: contract ? (u, barStart) => optionFillPrice(contract, side, u, barStart, fixtureVolatility(day, contract.underlying)) : undefined,
   });
   const recorded = leg === 'entry' ? t.entry_price : t.exit_price;
   assert.ok(fill !== null && Math.abs(fill.price - (recorded ?? 0)) < 1e-9, `${t.broker} ${tradeKey(t)} ${leg}: late order filled at ${recorded}, the model says ${fill?.price}`);

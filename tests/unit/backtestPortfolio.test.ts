@@ -157,6 +157,30 @@ void test('bearish OPEN signal buys a put priced from the underlying (simulated 
   assert.equal(r.trades.filter((x) => x.instrument !== 'put' && x.option_model !== undefined).length, 0);
 });
 
+void test("the put's volatility is the VIX close before the date times the underlying's realized volatility over SPY's", () => {
+  // 22 sessions before D: XYZ alternates 2% up and down, SPY 1%, so the ratio is ln(1.02)/ln(1.01) (about 1.99)
+  // over the last 20 returns; the VIX closed at 20 the day before. Without that history the ratio is 1.
+  const priorDates: string[] = [];
+  for (let d = addDays(D, -1); priorDates.length < 22; d = addDays(d, -1)) if (![0, 6].includes(new Date(`${d}T12:00:00Z`).getUTCDay())) priorDates.unshift(d);
+  const closeBar = (date: string, c: number): Bar => ({ t: at(date, '19:59'), o: c, h: c, l: c, c, v: 1000 });
+  const up = (k: number) => (priorDates.length - 1 - k) % 2 === 1;
+  const history = {
+    XYZ: priorDates.map((d, k) => closeBar(d, up(k) ? 51 : 50)),
+    SPY: priorDates.map((d, k) => closeBar(d, up(k) ? 505 : 500)),
+  };
+  const xyz = day(D, '13:30', '15:59', (hhmm) => (hhmm < '14:52' ? [50, 50] : [48, 48]));
+  const vix = { dates: [priorDates[priorDates.length - 1]!], closes: [20] };
+  const sigmaOf = (bars: Record<string, Bar[]>) => {
+    const r = run({ market: market(bars), cfg: cfg({ STRATEGY_OVERRIDE: 'open', MAX_GAP_PCT_OPEN: '0.5' }), execution: AT_CLOSE, vix });
+    const t = r.trades.find((x) => x.instrument === 'put');
+    assert.ok(t?.option_model, `a put trade: ${JSON.stringify(r.trades.map((x) => x.ticker))}`);
+    return t.option_model.entry.sigma;
+  };
+  const ratio = Math.log(1.02) / Math.log(1.01);
+  assert.ok(Math.abs(sigmaOf({ XYZ: [...history.XYZ, ...xyz], SPY: history.SPY }) - 0.2 * ratio) < 1e-9);
+  assert.ok(Math.abs(sigmaOf({ XYZ: xyz }) - 0.2) < 1e-12, 'no history: the VIX alone');
+});
+
 void test('a ticker trades once a day across sessions; another symbol still trades in the later session', () => {
   // CLOSE momentum (mode momentum, no VIX: the gate warns and allows) on a steady climb after 15:30:
   // both ABC2 and DEF signal in the CLOSE entry window; ABC2 already traded in OPEN.

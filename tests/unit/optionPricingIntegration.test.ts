@@ -31,19 +31,19 @@ test('the simulated broker quotes the model bid and ask, buys at the ask and sel
 
 test("the emulator's option price is the model mid to the cent and decays toward expiry", () => {
   const c = parseOccSymbol(SYMBOL)!;
-  const now = optionPremium(c, 18.18, AT, null);
+  const now = optionPremium(c, 18.18, AT, { vix: null });
   assert.equal(now, Math.round(simulatedPutQuote({ underlying: 18.18, contract: c, atMs: AT }).mid * 100) / 100);
-  assert.ok(optionPremium(c, 18.18, Date.parse('2025-04-16T19:00:00Z'), null) < now);
-  assert.ok(optionPremium(c, 18.18, AT, 45) > now, 'a higher VIX prices the put higher');
+  assert.ok(optionPremium(c, 18.18, Date.parse('2025-04-16T19:00:00Z'), { vix: null }) < now);
+  assert.ok(optionPremium(c, 18.18, AT, { vix: 45 }) > now, 'a higher VIX prices the put higher');
 });
 
-test("the simulated broker prices with the VIX close before the fill's New York date", async () => {
+test("the simulated broker prices with the volatility inputs of the put's underlying on the fill's New York date", async () => {
   const asked: string[] = [];
   const journalPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'puts-')), 'journal.jsonl');
-  const b = new SimBroker({ journalPath, startingCash: 10_000, prices: { closeAt: () => 18.18 }, vixBefore: (date) => (asked.push(date), 45) });
+  const b = new SimBroker({ journalPath, startingCash: 10_000, prices: { closeAt: () => 18.18 }, putVolatility: (underlying, date) => (asked.push(`${underlying} ${date}`), { vix: 45 }) });
   const q = simulatedPutQuote({ underlying: 18.18, contract: parseOccSymbol(SYMBOL)!, atMs: AT, vix: 45 });
   assert.equal(q.sigma, 0.45);
   const buy = await b.submitOrder({ symbol: SYMBOL, assetClass: 'us_option', qty: 1, type: 'market', simFillBarStart: AT, clientOrderId: 'v:entry', side: 'buy' });
   assert.equal(buy.filledAvgPrice, q.ask);
-  assert.deepEqual([...new Set(asked)], ['2025-04-09']);
+  assert.deepEqual([...new Set(asked)], [`${parseOccSymbol(SYMBOL)!.underlying} 2025-04-09`]);
 });
