@@ -6,7 +6,7 @@ import { DEFAULT_ALPACA_DATA_URL, DEFAULT_ALPACA_LIVE_URL, type EnvConfig } from
 import { brokerEndpointMode } from '../../domain/routing';
 import type { AssetClass, Broker, BrokerOrder, OrderSide } from './brokerTypes';
 import { AlpacaBroker, createAlpacaLimiters, type AlpacaLimiters } from './alpacaBroker';
-import { IbkrBroker, type IbApiFactory } from './ibkrBroker';
+import { IbkrBroker, type IbApiFactory } from './ibkr/ibkrBroker';
 import type { VixSeries } from '../../domain/backtest/signalAudit';
 import { AlpacaBarsSource } from '../marketData/alpacaBarsSource';
 import { FinnhubClient, createFinnhubLimiter, loadVixSource } from '../marketData/finnhubClient';

@@ -1,5 +1,5 @@
 import { createBroker } from '../../activities/broker/brokerFactory';
-import type { IbkrBroker } from '../../activities/broker/ibkrBroker';
+import type { IbkrBroker } from '../../activities/broker/ibkr/ibkrBroker';
 import { defaultBotConfig } from '../../domain/config/botConfigSchema';
 import { defaultEnvConfig, envConfigShape } from '../../domain/config/envSchema';
 import type { Emulator, EmulatorOptions } from '../../scripts/emulator';

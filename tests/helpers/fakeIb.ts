@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Contract, ContractDetails, Execution, Order, OrderState } from '@stoqey/ib';
-import type { IbApiFactory, IbApiLike } from '../../activities/broker/ibkrBroker';
+import type { IbApiFactory, IbApiLike } from '../../activities/broker/ibkr/ibkrBroker';
 
 /**
  * A scripted stand-in for TWS / IB Gateway behind @stoqey/ib's IBApi surface, for the IBKR adapter tests

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { SecType, type Order } from '@stoqey/ib';
-import { IbkrBroker, ibTimeToIso, inRestartWindow, type IbkrBrokerOptions } from '../../activities/broker/ibkrBroker';
+import { IbkrBroker, ibTimeToIso, inRestartWindow, type IbkrBrokerOptions } from '../../activities/broker/ibkr/ibkrBroker';
 import { createProtectionActivities } from '../../activities/broker/protectionActivities';
 import { clientOrderId } from '../../domain/orders/clientOrderId';
 import { adoptionClientOrderId } from '../../domain/orders/botOrderOwner';

@@ -4,7 +4,7 @@ import type { TwsRequest } from '../../../domain/emulator/tws/requests';
 import { regularSessionUtc } from '../../../domain/market/exchangeCalendar';
 import { parseOccSymbol } from '../../../domain/instruments/occSymbol';
 import { utcMsToNyWallTime } from '../../../domain/market/nyTime';
-import { ibTimeToIso } from '../../../activities/broker/ibkrBroker';
+import { ibTimeToIso } from '../../../activities/broker/ibkr/ibkrBroker';
 import { ibTime } from './contracts';
 
 /**
