@@ -5,8 +5,7 @@ import type { ClosingImbalance } from '../domain/strategies/enhancements';
 import { DEFAULT_MIN_TRADING_DAYS_TO_EXPIRY, tradingDaysBetween, type OptionChainSnapshot, type OptionQuote } from '../domain/instruments/putSelection';
 import { addDays } from '../domain/market/nyTime';
 import type { ActivityDeps, DataScope } from './tradingActivities';
-import type { AssetClass } from './broker/brokerTypes';
-import { isRealBroker } from './broker/brokerFactory';
+import { isRealBroker, type AssetClass } from './broker/brokerTypes';
 import type { BrokerName } from '../domain/vocabulary';
 
 /**

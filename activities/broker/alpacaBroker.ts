@@ -1,25 +1,6 @@
 import { ApiError, FetchError, marketData, trading } from '@alpacahq/alpaca-trade-api';
 import { rejectedOrder } from './rejectedOrder';
-import type {
-  AssetClass,
-  Broker,
-  BrokerAccount,
-  BrokerCapabilities,
-  BrokerOrder,
-  BrokerPosition,
-  OrderRequest,
-  OrderStatus,
-} from './brokerTypes';
-import type {
-  AssetInfo,
-  BrokerExtensions,
-  CalendarDay,
-  MarketClock,
-  OptionContractInfo,
-  ProtectiveStopRequest,
-  ProtectiveStopResult,
-  QuoteInfo,
-} from './brokerFactory';
+import type { AssetClass, AssetInfo, Broker, BrokerAccount, BrokerCapabilities, BrokerExtensions, BrokerOrder, BrokerPosition, CalendarDay, MarketClock, OptionContractInfo, OrderRequest, OrderStatus, ProtectiveStopRequest, ProtectiveStopResult, QuoteInfo } from './brokerTypes';
 import { BrokerError, ConfigError, LogicError, NetworkError } from '../../domain/errors/errorClasses';
 import { formatOccSymbol, parseOccSymbol } from '../../domain/instruments/occSymbol';
 import { PROVIDER_LIMITS, RateLimiter, TokenBucket, realSleep, type RateLimitSignal } from '../marketData/rateLimiter';

@@ -1,7 +1,8 @@
 import type { LiveBrokerName } from '../../domain/vocabulary';
 /**
- * The one broker interface. Each broker (simulated, Alpaca, IBKR) is one module behind it.
- * Plain serialisable data in and out, so activities can pass it through Temporal.
+ * The broker port: the one broker interface, and what real brokers offer beyond it (BrokerExtensions).
+ * Each broker (simulated, Alpaca, IBKR) is one module behind it; brokerFactory.ts only picks one and its
+ * endpoint. Plain serialisable data in and out, so activities can pass it through Temporal.
  */
 export type OrderSide = 'buy' | 'sell';
 export type OrderStatus = 'accepted' | 'filled' | 'partially_filled' | 'rejected' | 'canceled';
@@ -72,4 +73,100 @@ export interface Broker {
    * bar starting at `barStart`. Null when there is none.
    */
   quote(symbol: string, assetClass: AssetClass, barStart: number): Promise<number | null>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What real brokers offer beyond the Broker interface. The simulated broker does not
+// need them; the workflow reaches them through activities when the broker is real.
+
+export interface ProtectiveStopRequest {
+  /** Deterministic id (leg `stop` of domain/orders/clientOrderId.ts). */
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly assetClass: AssetClass;
+  /** Closing side: `sell` protects a long, `buy` a short. */
+  readonly side: OrderSide;
+  readonly qty: number;
+  /** OPEN: trailing stop held at the broker. MID and CLOSE: fixed stop. */
+  readonly kind: 'trailing' | 'stop';
+  /** Trailing distance in percent (2 means 2%). */
+  readonly trailPercent?: number;
+  readonly stopPrice?: number;
+  /** Entry fill price, to derive a fixed stop when a trailing one is not possible. */
+  readonly referencePrice: number;
+}
+
+export type ProtectiveStopResult =
+  | { readonly placed: true; readonly order: BrokerOrder; readonly kind: 'trailing' | 'stop'; readonly note: string | null }
+  | { readonly placed: false; readonly reason: string };
+
+export interface AssetInfo {
+  readonly symbol: string;
+  readonly tradable: boolean;
+  readonly shortable: boolean;
+  readonly easyToBorrow: boolean;
+  readonly fractionable: boolean;
+}
+
+export interface OptionContractInfo {
+  /** OCC symbol as the bot writes it (root padded to 6). */
+  readonly symbol: string;
+  readonly underlying: string;
+  readonly expiry: string;
+  readonly strike: number;
+  readonly right: 'P' | 'C';
+}
+
+export interface QuoteInfo {
+  readonly bid: number;
+  readonly ask: number;
+  readonly time: string;
+}
+
+export interface MarketClock {
+  readonly isOpen: boolean;
+  readonly timestamp: string;
+  readonly nextOpen: string;
+  readonly nextClose: string;
+}
+
+/** One exchange day as the broker's calendar gives it (New York wall time). */
+export interface CalendarDay {
+  readonly date: string;
+  readonly open: string;
+  readonly close: string;
+}
+
+export interface ImbalanceInfo {
+  readonly symbol: string;
+  /** Shares; positive = buy imbalance, negative = sell imbalance. Null when IB sent none. */
+  readonly imbalance: number | null;
+  readonly auctionPrice: number | null;
+  readonly auctionVolume: number | null;
+  readonly regulatoryImbalance: number | null;
+}
+
+export interface BrokerExtensions {
+  placeProtectiveStop(req: ProtectiveStopRequest): Promise<ProtectiveStopResult>;
+  /** Orders still working at the broker (for reconciliation after a restart). */
+  openOrders(): Promise<BrokerOrder[]>;
+  /**
+   * Every order (any status) submitted at or after `since` (ISO), oldest first: reconciliation recomputes
+   * the bot's client order ids from them to tell its positions from the user's. IBKR knows only the
+   * current day's completed orders and every open one.
+   */
+  ordersSince(since: string): Promise<BrokerOrder[]>;
+  /** Whether the broker's own clock says the market is open now (Alpaca); absent: the calendar decides. */
+  marketOpen?(): Promise<boolean>;
+  assetInfo(symbol: string): Promise<AssetInfo | null>;
+  /** Tradable put contracts of an underlying in an expiry (and optional strike) range. */
+  putContracts(underlying: string, range: { expiryFrom: string; expiryTo: string; strikeFrom?: number; strikeTo?: number }): Promise<OptionContractInfo[]>;
+  latestQuote(symbol: string, assetClass: AssetClass): Promise<QuoteInfo | null>;
+  close(): Promise<void>;
+}
+
+export type RealBroker = Broker & BrokerExtensions;
+
+export function isRealBroker(b: Broker): b is RealBroker {
+  return b.name !== 'sim' && typeof (b as Partial<RealBroker>).placeProtectiveStop === 'function';
 }

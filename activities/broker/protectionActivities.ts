@@ -12,8 +12,7 @@ import {
   type PositionFacts,
 } from '../../domain/orders/botOrderOwner';
 import { currentAttempt, type ActivityDeps, type DataScope } from '../tradingActivities';
-import type { AssetClass, Broker, BrokerOrder, OrderRequest, OrderSide } from './brokerTypes';
-import { isRealBroker, type BrokerExtensions, type ProtectiveStopRequest, type ProtectiveStopResult } from './brokerFactory';
+import { isRealBroker, type AssetClass, type Broker, type BrokerExtensions, type BrokerOrder, type OrderRequest, type OrderSide, type ProtectiveStopRequest, type ProtectiveStopResult } from './brokerTypes';
 import { adoptionExit, defaultIsBotOrder, protectedExit, reconcileOrphanOrders, type AdoptionExit, type Discrepancy } from './reconcile';
 import type { BrokerName, Instrument, OutputMode, ExitReason, Side, StrategyName } from '../../domain/vocabulary';
 

@@ -1,5 +1,4 @@
-import type { Broker, BrokerOrder, BrokerPosition, OrderRequest } from './brokerTypes';
-import type { BrokerExtensions } from './brokerFactory';
+import type { Broker, BrokerExtensions, BrokerOrder, BrokerPosition, OrderRequest } from './brokerTypes';
 import { flattenClientOrderId, type ClosedBy, type OwnedPart } from '../../domain/orders/botOrderOwner';
 import { LogicError } from '../../domain/errors/errorClasses';
 

@@ -1,5 +1,4 @@
-import type { Broker } from '../broker/brokerTypes';
-import type { CalendarDay, MarketClock } from '../broker/brokerFactory';
+import type { Broker, CalendarDay, MarketClock } from '../broker/brokerTypes';
 import type { MarketDataSource } from '../marketData/marketDataSource';
 import type { ScreeningDataProvider } from '../screening/screeningDataProvider';
 import { regularSessionUtc } from '../../domain/market/exchangeCalendar';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { CalendarDay, MarketClock } from '../../activities/broker/brokerFactory';
+import type { CalendarDay, MarketClock } from '../../activities/broker/brokerTypes';
 import { MAX_CLOCK_SKEW_MS, exchangeClockCheck, marketDataCheck, withOneRetry, type BrokerClock } from '../../activities/checks/readinessChecks';
 import type { MarketDataSource } from '../../activities/marketData/marketDataSource';
 import { NetworkError } from '../../domain/errors/errorClasses';

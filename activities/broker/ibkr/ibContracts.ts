@@ -1,8 +1,7 @@
 import { OptionType, SecType, type Contract, type ContractDetails } from '@stoqey/ib';
 import { BrokerError } from '../../../domain/errors/errorClasses';
 import { formatOccSymbol, parseOccSymbol } from '../../../domain/instruments/occSymbol';
-import type { AssetClass } from '../brokerTypes';
-import type { OptionContractInfo } from '../brokerFactory';
+import type { AssetClass, OptionContractInfo } from '../brokerTypes';
 import { IB_CODES } from './ibApi';
 import type { IbConnection } from './ibConnection';
 

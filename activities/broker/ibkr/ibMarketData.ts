@@ -1,6 +1,5 @@
 import type { Contract } from '@stoqey/ib';
-import type { AssetClass } from '../brokerTypes';
-import type { AssetInfo, ImbalanceInfo, QuoteInfo } from '../brokerFactory';
+import type { AssetClass, AssetInfo, ImbalanceInfo, QuoteInfo } from '../brokerTypes';
 import type { IbConnection } from './ibConnection';
 import type { IbContracts } from './ibContracts';
 

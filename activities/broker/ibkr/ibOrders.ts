@@ -1,8 +1,7 @@
 import { OrderAction, OrderType, TimeInForce, type Contract, type Order } from '@stoqey/ib';
 import { LogicError, NetworkError } from '../../../domain/errors/errorClasses';
 import { round2 } from '../../../domain/math/round';
-import type { BrokerOrder, OrderRequest } from '../brokerTypes';
-import type { ProtectiveStopRequest, ProtectiveStopResult } from '../brokerFactory';
+import type { BrokerOrder, OrderRequest, ProtectiveStopRequest, ProtectiveStopResult } from '../brokerTypes';
 import { rejectedOrder } from '../rejectedOrder';
 import { IB_CODES } from './ibApi';
 import type { IbConnection } from './ibConnection';

@@ -1,14 +1,5 @@
 import type { Contract } from '@stoqey/ib';
-import type { AssetClass, Broker, BrokerAccount, BrokerCapabilities, BrokerOrder, BrokerPosition, OrderRequest } from '../brokerTypes';
-import type {
-  AssetInfo,
-  BrokerExtensions,
-  ImbalanceInfo,
-  OptionContractInfo,
-  ProtectiveStopRequest,
-  ProtectiveStopResult,
-  QuoteInfo,
-} from '../brokerFactory';
+import type { AssetClass, AssetInfo, Broker, BrokerAccount, BrokerCapabilities, BrokerExtensions, BrokerOrder, BrokerPosition, ImbalanceInfo, OptionContractInfo, OrderRequest, ProtectiveStopRequest, ProtectiveStopResult, QuoteInfo } from '../brokerTypes';
 import { IbAccount } from './ibAccount';
 import { IbConnection } from './ibConnection';
 import { IbContracts } from './ibContracts';
