@@ -7,7 +7,9 @@ import type { VixSeries } from '../../domain/backtest/signalAudit';
 import type { BotConfig } from '../../domain/config/botConfigSchema';
 import { loadVixCsv } from '../marketData/vixCsv';
 import { loadColumns, type LoadedColumns } from './barCache';
-import { symbolDayCharts, writeReport, type SweepRow } from './htmlReport';
+import { writeReport } from './htmlReport';
+import { symbolDayCharts } from './reportChartData';
+import type { SweepRow } from './reportTypes';
 import { backtestOutputFiles, writeBacktestOutputs, type BacktestOutputFiles } from './outputs';
 import { createProgress } from './progress';
 import type { StrategyName } from '../../domain/vocabulary';
@@ -97,7 +99,7 @@ export function runPortfolioBacktest(spec: PortfolioRunSpec, preloaded?: LoadedC
     files = writeBacktestOutputs(dir, result, metrics, { ...spec.runInfo, gaps: loaded.gaps });
     if (spec.report) {
       reportFile = path.join(dir, REPORT_FILE);
-      const { charts, omitted } = symbolDayCharts(result.trades, market);
+      const { charts, omitted } = symbolDayCharts(result.trades, market, { cfg: spec.cfg, fill: spec.execution.fill });
       writeReport(reportFile, {
         title: `TradeBot backtest ${spec.start} to ${spec.end}`,
         run: spec.runInfo,

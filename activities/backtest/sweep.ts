@@ -9,7 +9,9 @@ import type { EnvConfig } from '../../domain/config/envSchema';
 import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import { readJsonFile, writeFileAtomic } from '../outputs/atomicFile';
 import { loadColumns, type LoadedColumns } from './barCache';
-import { symbolDayCharts, writeReport, type SweepRow } from './htmlReport';
+import { writeReport } from './htmlReport';
+import { indicatorConfigOf, symbolDayCharts } from './reportChartData';
+import type { SweepRow } from './reportTypes';
 import { backtestOutputFiles } from './outputs';
 import { runPortfolioBacktest, symbolsToLoad, type PortfolioRunSpec } from './runBacktest';
 import { shareColumns, type SharedBars } from './sharedBars';
@@ -261,7 +263,7 @@ export function writeSweepOutputs(base: PortfolioRunSpec, results: readonly Cell
     const toLoad = symbolsToLoad(base);
     const market = new ColumnarMarket(loadColumns(base.dataSource, { cacheDir: base.cacheDir, ...(toLoad ? { symbols: toLoad } : {}) }).series);
     const metrics = computeMetrics({ trades, days, startingCash: base.cfg.SIM_STARTING_CASH, strategies: base.strategies });
-    const { charts, omitted } = symbolDayCharts(trades, market);
+    const { charts, omitted } = symbolDayCharts(trades, market, { cfg: indicatorConfigOf(base.cfg, best.settings), fill: base.execution.fill });
     const reportFile = path.join(dir, 'sweep_report_backtest.html');
     writeReport(reportFile, {
       title: `TradeBot backtest sweep ${base.start} to ${base.end} (best cell: ${best.cell})`,

@@ -3,14 +3,15 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { runPortfolioBacktest } from '../../activities/backtest/runBacktest';
 import { botConfigSchema } from '../../domain/config/botConfigSchema';
 
 /**
  * The backtest report renders in headless Chromium with no network: equity curve, drawdown, metrics, and
- * a price chart with entry and exit markers for the symbol-day chosen in the list. Screenshots are saved
- * under output/test-artifacts/ for a person to look at.
+ * the inlined Lightweight Charts price chart (candles, volume, indicators, entry and exit markers) of the
+ * symbol-day chosen in the list or by a click on a trade row. Screenshots are saved under
+ * output/test-artifacts/ for a person to look at.
  */
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -57,7 +58,12 @@ after(async () => {
 void test('the report file is self-contained: no external resource is referenced', () => {
   const html = readFileSync(reportFile, 'utf8');
   assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=|@import|url\(http/i);
-  assert.doesNotMatch(html, /https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+  // The inlined library keeps its license header (which names the license's address); outside it, no address at all.
+  const lib = /<script id="lightweight-charts">([\s\S]*?)<\/script>/.exec(html);
+  assert.ok(lib !== null, 'the chart library is inlined');
+  assert.match(lib[1]!, /@license[\s\S]*Lightweight Charts[\s\S]*v5\.\d+\.\d+[\s\S]*TradingView, Inc\.[\s\S]*Apache License 2\.0/);
+  assert.doesNotMatch(html.replace(lib[0], ''), /https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+  assert.match(html, /TradingView Lightweight Charts v5\.\d+\.\d+, Copyright TradingView, Inc\., licensed under the Apache-2\.0 license/);
 });
 
 void test('renders in headless Chromium offline: charts and tables are not empty, markers on the chosen symbol-day', async () => {
@@ -99,18 +105,55 @@ void test('renders in headless Chromium offline: charts and tables are not empty
   const options = await page.locator('#symbol-day option').count();
   assert.ok(options >= 2, `symbol-days to choose from: ${options}`);
   await page.screenshot({ path: join(ARTIFACTS, 'backtest-report.png'), fullPage: true });
+  const charted = await chartData(page);
   for (const choice of ['0', String(options - 1)]) {
     await page.selectOption('#symbol-day', choice);
-    const pricePoints = await page.$eval('#price-chart polyline.price', (el) => el.getAttribute('points')!.trim().split(/\s+/).length);
-    assert.ok(pricePoints >= 10, `price line has ${pricePoints} points`);
-    assert.ok((await page.locator('#price-chart .marker.entry').count()) >= 1, 'an entry marker');
-    assert.ok((await page.locator('#price-chart .marker.exit').count()) >= 1, 'an exit marker');
+    const chart = charted[Number(choice)]!;
+    await assertChartShows(page, chart);
     assert.match(await page.locator('#price-info').innerText(), /entry .* exit /);
   }
   await page.locator('#price-chart').screenshot({ path: join(ARTIFACTS, 'backtest-report-price.png') });
+
+  // A click on a trade of another symbol-day selects that one, in the list and in the chart.
+  await page.selectOption('#symbol-day', '0');
+  const other = page.locator(`#trades-table tr.trade:not([data-chart="${charted[0]!.id}"])`).first();
+  const otherId = await other.getAttribute('data-chart');
+  const otherIndex = charted.findIndex((c) => c.id === otherId);
+  assert.ok(otherIndex > 0, `the clicked trade's symbol-day ${otherId} is charted`);
+  await other.click();
+  assert.equal(await page.locator('#symbol-day').inputValue(), String(otherIndex));
+  await assertChartShows(page, charted[otherIndex]!);
+  assert.equal(await page.locator(`#trades-table tr.selected`).count(), await page.locator(`#trades-table tr.trade[data-chart="${otherId}"]`).count());
+  await page.locator('#price-chart').screenshot({ path: join(ARTIFACTS, 'backtest-report-price-clicked.png') });
   assert.deepEqual(errors, []);
   assert.deepEqual(network, []);
   await page.close();
 });
+
+interface ChartJson {
+  readonly id: string;
+  readonly bars: readonly unknown[];
+  readonly markers: readonly unknown[];
+  readonly lines: readonly { name: string }[];
+}
+
+/** The charts the report carries, as embedded in the page. */
+async function chartData(page: Page): Promise<ChartJson[]> {
+  return JSON.parse(await page.$eval('#chart-data', (el) => el.textContent ?? '[]')) as ChartJson[];
+}
+
+/** The chart container draws `chart`: a canvas, and as many candles and markers as the symbol-day has (read back from the library's series). */
+async function assertChartShows(page: Page, chart: ChartJson): Promise<void> {
+  const box = page.locator('#price-chart');
+  assert.equal(await box.getAttribute('data-chart'), chart.id);
+  assert.ok(chart.bars.length >= 10, `${chart.id} has ${chart.bars.length} bars`);
+  assert.equal(Number(await box.getAttribute('data-bars')), chart.bars.length, `candles of ${chart.id}`);
+  assert.ok(chart.markers.length >= 2, `${chart.id} has an entry and an exit`);
+  assert.equal(Number(await box.getAttribute('data-markers')), chart.markers.length, `markers of ${chart.id}`);
+  assert.ok(chart.lines.some((l) => l.name === 'VWAP' || l.name.startsWith('Opening range')), `${chart.id} has indicator lines`);
+  assert.ok((await box.locator('canvas').count()) >= 1, 'the library drew on a canvas');
+  const size = await box.locator('canvas').first().boundingBox();
+  assert.ok(size !== null && size.width > 300 && size.height > 200, `canvas size ${JSON.stringify(size)}`);
+}
 
 mkdirSync(ARTIFACTS, { recursive: true });
