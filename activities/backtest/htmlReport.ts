@@ -1,6 +1,7 @@
 import { writeFileAtomic } from '../outputs/atomicFile';
 import { esc, money, num, pct } from './reportFormat';
 import { chartLibraryNotice, PRICE_CHART_STYLE, priceChartScripts, priceChartSection } from './reportPriceChart';
+import { sweepHeatMap } from './reportHeatMap';
 import { seriesSvg } from './reportSvg';
 import { benchmarksTable, breakdownTables, metricsTable, sweepTable, tradesTable } from './reportTables';
 import type { ReportData } from './reportTypes';
@@ -27,6 +28,7 @@ svg.chart { width: 100%; height: 260px; border: 1px solid #e3e7ec; background: #
 .grid { stroke: #edf0f3; } .tick { font-size: 11px; fill: #56616e; }
 select { font-size: 13px; padding: 3px; max-width: 100%; } #price-info { font-size: 12px; color: #56616e; min-height: 1.2em; }
 .warn { color: #8a5300; font-size: 13px; }
+table.heat-map { width: auto; } td.heat { text-align: center; min-width: 64px; } td.heat.none { color: #8a94a0; }
 ${PRICE_CHART_STYLE}`;
 
 const OPTION_MODEL_NOTICE =
@@ -74,7 +76,7 @@ export function renderReportHtml(d: ReportData): string {
 <title>${esc(d.title)}</title><style>${STYLE}</style></head>
 <body>
 ${headline(d)}
-${d.sweep && d.sweep.length > 0 ? `<h2>Parameter sweep</h2>${sweepTable(d.sweep)}` : ''}
+${d.sweep && d.sweep.length > 0 ? `<h2>Parameter sweep</h2>${sweepTable(d.sweep)}${sweepHeatMap(d.sweep)}` : ''}
 <h2>Metrics</h2>
 ${metricsTable(d.metrics, d.strategies)}
 <h2>Breakdown</h2>

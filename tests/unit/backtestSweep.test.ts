@@ -100,4 +100,9 @@ void test('the command: --sweep grid, comparison CSV and JSON, sweep report with
   const html = readFileSync(join(results, 'sweep_report_backtest.html'), 'utf8');
   assert.match(html, /id="sweep-table"/);
   assert.equal((html.match(/<tr><td>STRAT_OPEN_BUFFER=/g) ?? []).length, 4);
+  // Two swept keys: the heat map of Sharpe ratios, STRAT_OPEN_BUFFER down, TOTAL_ALLOCATION across.
+  const map = /<table class="metrics heat-map" id="sweep-heat-map">(.*?)<\/table>/.exec(html);
+  assert.ok(map !== null, 'the sweep report has a heat map');
+  assert.match(map[1]!, /<th>STRAT_OPEN_BUFFER \\ TOTAL_ALLOCATION<\/th><th>0\.02<\/th><th>0\.05<\/th>/);
+  assert.equal((map[1]!.match(/<td class="heat/g) ?? []).length, 4);
 });
