@@ -1,4 +1,4 @@
-import { backtestTaskQueue } from '../activities/backtest/sweepClient';
+import { backtestTaskQueue } from '../workflows/backtestSweepApi';
 import { projectPath } from '../activities/projectRoot';
 import os from 'node:os';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';

@@ -1,6 +1,6 @@
 import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { BacktestSweepActivities } from '../activities/backtest/sweepActivities';
-import type { CellResult } from '../activities/backtest/sweep';
+import type { CellResult } from '../activities/backtest/sweepCell';
 import { RETRY_POLICIES } from '../domain/errors/retryPolicy';
 import { sweepProgressQuery, type BACKTEST_SWEEP_WORKFLOW_TYPE, type BacktestSweepInput, type BacktestSweepWorkflow } from './backtestSweepApi';
 

@@ -1,6 +1,6 @@
 import { defineQuery } from '@temporalio/workflow';
 import type { BacktestCellInput } from '../activities/backtest/sweepActivities';
-import type { CellResult } from '../activities/backtest/sweep';
+import type { CellResult } from '../activities/backtest/sweepCell';
 
 /**
  * The sweep workflow's API (workflows/backtestSweep.ts implements it): its type name, input, result and
@@ -22,3 +22,11 @@ export interface SweepProgress {
   readonly total: number;
 }
 export const sweepProgressQuery = defineQuery<SweepProgress>('sweepProgress');
+
+/**
+ * Sweeps run on their own task queue next to the trading one, so a sweep worker never takes trading
+ * workflow tasks and CPU-heavy cells never delay a trading worker's bar fetches.
+ */
+export function backtestTaskQueue(tradingTaskQueue: string): string {
+  return `${tradingTaskQueue}-backtest`;
+}

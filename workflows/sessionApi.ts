@@ -1,8 +1,21 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { BotConfig } from '../domain/config/botConfigSchema';
 import type { ReplayClock } from '../domain/time/replayClock';
-import type { OperatorAction, TradeConfirmation } from './tradingDayApi';
 import type { Side, StrategyName, BrokerName, OutputMode } from '../domain/vocabulary';
+
+// The day forwards operator actions and trade confirmations to its sessions; the day's API imports these
+// from here, so the two API modules do not import each other.
+export interface OperatorAction {
+  /** Who asked (CLI user, dashboard login, control file). Recorded in logs. */
+  readonly by: string;
+  readonly reason?: string;
+}
+
+export interface TradeConfirmation {
+  readonly symbol: string;
+  readonly approve: boolean;
+  readonly by: string;
+}
 
 export type SessionState = 'idle' | 'screening' | 'analyzing' | 'trading' | 'monitoring' | 'halted' | 'done';
 

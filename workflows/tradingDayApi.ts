@@ -1,7 +1,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { BotConfig } from '../domain/config/botConfigSchema';
 import type { ReplayClock } from '../domain/time/replayClock';
-import type { Connectivity, SessionStatus } from './sessionApi';
+import type { Connectivity, OperatorAction, SessionStatus, TradeConfirmation } from './sessionApi';
 import type { DefenseSource, DefenseTrigger } from '../domain/risk/defenseMode';
 import type { StrategyName, BrokerName, OutputMode } from '../domain/vocabulary';
 
@@ -93,18 +93,6 @@ export interface BrokerDayStatus {
   readonly entries: number;
   readonly exits: number;
   readonly realizedPnl: number;
-}
-
-export interface OperatorAction {
-  /** Who asked (CLI user, dashboard login, control file). Recorded in logs. */
-  readonly by: string;
-  readonly reason?: string;
-}
-
-export interface TradeConfirmation {
-  readonly symbol: string;
-  readonly approve: boolean;
-  readonly by: string;
 }
 
 /** Exit all positions and end the day cleanly. */

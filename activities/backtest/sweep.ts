@@ -1,19 +1,18 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import type { BacktestMetrics, MetricsBlock } from '../../domain/backtest/metrics';
 import { computeMetrics } from '../../domain/backtest/metrics';
 import { ColumnarMarket } from '../../domain/backtest/columnar';
 import { sweepGrid, type SweepAxis } from '../../domain/backtest/sweepGrid';
 import type { BotConfig } from '../../domain/config/botConfigSchema';
-import type { EnvConfig } from '../../domain/config/envSchema';
 import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import { readJsonFile, writeFileAtomic } from '../outputs/atomicFile';
-import { loadColumns, type LoadedColumns } from './barCache';
+import { loadColumns } from './barCache';
 import { writeReport } from './htmlReport';
 import { indicatorConfigOf, symbolDayCharts } from './reportChartData';
 import type { SweepRow } from './reportTypes';
 import { backtestOutputFiles } from './outputs';
-import { runPortfolioBacktest, symbolsToLoad, type PortfolioRunSpec } from './runBacktest';
+import { symbolsToLoad, type PortfolioRunSpec } from './runBacktest';
+import { cellSpec, type CellResult, type SweepCell } from './sweepCell';
 import { shareColumns, type SharedBars } from './sharedBars';
 import { SweepThreadPool } from './sweepThreadPool';
 
@@ -29,29 +28,6 @@ import { SweepThreadPool } from './sweepThreadPool';
 
 export type { SweepAxis };
 export { startSweepThread } from './sweepThreadPool';
-
-export interface SweepCell {
-  /** File-name-safe, e.g. `STRAT_OPEN_BUFFER=0.01,MAX_TRADES=2`. */
-  readonly name: string;
-  readonly settings: Readonly<Record<string, string>>;
-  readonly cfg: BotConfig;
-}
-
-/** What a cell sends back: small enough for a Temporal payload or a thread message. */
-export interface CellResult {
-  readonly cell: string;
-  readonly settings: Readonly<Record<string, string>>;
-  readonly overall: MetricsBlock;
-  readonly byStrategy: BacktestMetrics['byStrategy'];
-  readonly endingEquity: number;
-  readonly totalReturn: number;
-  readonly tradingDays: number;
-  /** The folder holding the cell's outputs, on the machine that ran it. */
-  readonly resultsDir: string;
-  readonly runMs: number;
-  /** Who ran it: a thread number or a Temporal worker label. */
-  readonly ranBy: string;
-}
 
 /**
  * Every combination of the axes' values, in axis order; each cell's config validated by `loadCfg`.
@@ -75,34 +51,6 @@ export function sweepSymbols(base: PortfolioRunSpec, cells: readonly SweepCell[]
 export function loadSharedBars(base: PortfolioRunSpec, cells: readonly SweepCell[]): SharedBars {
   const symbols = sweepSymbols(base, cells);
   return shareColumns(loadColumns(base.dataSource, { cacheDir: base.cacheDir, ...(symbols ? { symbols } : {}) }));
-}
-
-export function cellSpec(base: PortfolioRunSpec, cell: SweepCell): PortfolioRunSpec {
-  return {
-    ...base,
-    cfg: cell.cfg,
-    resultsDir: base.resultsDir === null ? null : path.join(base.resultsDir, 'sweep', cell.name),
-    report: false,
-    progress: false,
-    runInfo: { ...base.runInfo, sweep: cell.name },
-  };
-}
-
-/** Runs one cell in this process (a thread calls it); `bars`: the cell's columns, already loaded. */
-export function runCell(spec: PortfolioRunSpec, cell: Pick<SweepCell, 'name' | 'settings'>, ranBy: string, bars?: LoadedColumns): CellResult {
-  const out = runPortfolioBacktest(spec, bars);
-  return {
-    cell: cell.name,
-    settings: cell.settings,
-    overall: out.metrics.overall,
-    byStrategy: out.metrics.byStrategy,
-    endingEquity: out.metrics.endingEquity,
-    totalReturn: out.metrics.totalReturn,
-    tradingDays: out.metrics.tradingDays,
-    resultsDir: spec.resultsDir === null ? '' : path.resolve(spec.resultsDir),
-    runMs: out.timings.runMs,
-    ranBy,
-  };
 }
 
 export interface ThreadSweepOptions {
@@ -152,15 +100,16 @@ export interface SweepOutcome {
   readonly where: string;
 }
 
+/** Runs the cells on the Temporal worker fleet (workers/temporal/sweepClient.ts, given by the CLI). */
+export type TemporalCellRunner = (base: PortfolioRunSpec, cells: readonly SweepCell[], onProgress?: (done: number, total: number) => void) => Promise<CellResult[]>;
+
 export interface SweepRequest {
   readonly base: PortfolioRunSpec;
   readonly cells: readonly SweepCell[];
   /** Local threads; default: one per core, at most one per cell. */
   readonly workers: number | null;
-  /** Run the cells as Temporal activities (the worker fleet registers workflows/backtestSweep.ts). */
-  readonly temporal: boolean;
-  /** Connection settings for `temporal`. */
-  readonly env?: EnvConfig;
+  /** Run the cells as Temporal activities instead of local threads (the worker fleet registers workflows/backtestSweep.ts). */
+  readonly temporal?: TemporalCellRunner;
   /** Cells done out of total, as each finishes (threads) or as the workflow reports it (Temporal). */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -170,8 +119,7 @@ export async function runSweep(req: SweepRequest): Promise<SweepOutcome> {
   let results: CellResult[];
   let where: string;
   if (req.temporal) {
-    const { runSweepOnTemporal } = await import('./sweepClient');
-    results = await runSweepOnTemporal(req.base, req.cells, { ...(req.env ? { env: req.env } : {}), onProgress: req.onProgress });
+    results = await req.temporal(req.base, req.cells, req.onProgress);
     where = `Temporal, ${new Set(results.map((r) => r.ranBy)).size} worker(s)`;
   } else {
     const threads = req.workers ?? Math.max(1, availableParallelism());

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { FAILURE_TYPE } from '../../domain/errors/errorClasses';
-import type { CellResult } from './sweep';
+import type { CellResult } from './sweepCell';
 import { symbolsToLoad, type PortfolioRunSpec } from './runBacktest';
 import { SharedBarsCache } from './sharedBarsCache';
 import { SweepThreadPool } from './sweepThreadPool';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { PortfolioRunSpec } from './runBacktest';
 import type { SharedBars } from './sharedBars';
-import type { CellResult } from './sweep';
+import type { CellResult } from './sweepCell';
 
 /**
  * A pool of long-lived sweep threads: each thread starts (and, from TypeScript sources, compiles and warms

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { symbolsToLoad } from './runBacktest';
 import { columnsFromShared, pickColumns } from './sharedBars';
-import { runCell } from './sweep';
+import { runCell } from './sweepCell';
 import type { CellJobAnswer, CellJobMessage } from './sweepThreadPool';
 
 /**

@@ -1,9 +1,8 @@
-import { backtestTaskQueue } from '../../activities/backtest/sweepClient';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadColumns } from '../../activities/backtest/barCache';
 import { runPortfolioBacktest, type PortfolioRunOutcome, type PortfolioRunSpec } from '../../activities/backtest/runBacktest';
-import { runSweep, sweepCells, type SweepAxis } from '../../activities/backtest/sweep';
+import { runSweep, sweepCells, type SweepAxis, type TemporalCellRunner } from '../../activities/backtest/sweep';
 import { loadConfig, type LoadedConfig } from '../../activities/config/loadConfig';
 import { loadVixCsv } from '../../activities/marketData/vixCsv';
 import { readSymbolListFile } from '../../activities/screening/symbolListFile';
@@ -17,6 +16,8 @@ import { isConfigError } from '../../domain/config/configError';
 import { numberOption, parseCommandArgs, usageErrorText, UsageError, type CommandSpec, type OptionValues } from './args';
 import { leafCommand, runCommandLine } from './command';
 import { STRATEGY_NAMES, type StrategyName } from '../../domain/vocabulary';
+import type { EnvConfig } from '../../domain/config/envSchema';
+import { backtestTaskQueue } from '../../workflows/backtestSweepApi';
 
 export const DEFAULT_RESULTS_DIR = join('output', 'backtest');
 export const DEFAULT_CACHE_DIR = join('output', 'cache', 'bars');
@@ -276,6 +277,14 @@ async function loadOrReport(sets: Parameters<typeof loadBacktestConfig>[0]): Pro
   }
 }
 
+/** The sweep's Temporal runner, loaded only for --temporal: a local sweep does not load the client SDK. */
+function temporalCells(env: EnvConfig): TemporalCellRunner {
+  return async (base, cells, onProgress) => {
+    const { runSweepOnTemporal } = await import('../../workers/temporal/sweepClient');
+    return runSweepOnTemporal(base, cells, { env, onProgress });
+  };
+}
+
 async function runSweepWorkerCommand(values: BacktestValues): Promise<number> {
   const opts = sweepWorkerArgsFrom(values);
   const loaded = await loadOrReport({});
@@ -370,7 +379,7 @@ async function runBacktest(args: BacktestArgs): Promise<number> {
           throw new Error(`sweep cell ${cell}: ${err.problems.join('; ')}`, { cause: err });
         }
       });
-      const sweep = await runSweep({ base, cells, workers: args.workers, temporal: args.temporal, env: loaded.env, onProgress: (done, total) => say(`sweep: ${done}/${total} cells done`) });
+      const sweep = await runSweep({ base, cells, workers: args.workers, temporal: args.temporal ? temporalCells(loaded.env) : undefined, onProgress: (done, total) => say(`sweep: ${done}/${total} cells done`) });
       say(sweep.text);
       say(`sweep: ${cells.length} cells in ${(sweep.ms / 1000).toFixed(2)}s (${sweep.where}) -> ${sweep.files.join(', ')}`);
       if (args.json) console.log(JSON.stringify({ kind: 'sweep', cells: sweep.results, files: sweep.files }));

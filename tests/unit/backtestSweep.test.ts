@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runPortfolioBacktest, type PortfolioRunSpec } from '../../activities/backtest/runBacktest';
-import { cellSpec, runCellsInThreads, sweepCells } from '../../activities/backtest/sweep';
+import { runCellsInThreads, sweepCells } from '../../activities/backtest/sweep';
+import { cellSpec } from '../../activities/backtest/sweepCell';
 import { botConfigSchema } from '../../domain/config/botConfigSchema';
 import { runBacktestCommand } from '../../scripts/commands/backtest';
 

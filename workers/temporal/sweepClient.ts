@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { EnvConfig } from '../../domain/config/envSchema';
-import { BACKTEST_SWEEP_WORKFLOW_TYPE, sweepProgressQuery, type BacktestSweepWorkflow, type SweepProgress } from '../../workflows/backtestSweepApi';
-import type { PortfolioRunSpec } from './runBacktest';
-import { cellSpec, type CellResult, type SweepCell } from './sweep';
-import { pollWhileRunning } from '../pollWhileRunning';
+import { BACKTEST_SWEEP_WORKFLOW_TYPE, backtestTaskQueue, sweepProgressQuery, type BacktestSweepWorkflow, type SweepProgress } from '../../workflows/backtestSweepApi';
+import type { PortfolioRunSpec } from '../../activities/backtest/runBacktest';
+import { cellSpec, type CellResult, type SweepCell } from '../../activities/backtest/sweepCell';
+import { pollWhileRunning } from '../../activities/pollWhileRunning';
 
 export interface TemporalSweepOptions {
   /** A connected client; default: one from TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE. */
@@ -26,7 +26,7 @@ export async function runSweepOnTemporal(base: PortfolioRunSpec, cells: readonly
   let close: (() => Promise<void>) | null = null;
   if (client === undefined) {
     if (opts.env === undefined) throw new Error('a Temporal sweep needs a client or the .env settings (TEMPORAL_ADDRESS)');
-    const { connectClient } = await import('../../workers/temporal/connection');
+    const { connectClient } = await import('./connection');
     client = await connectClient(opts.env);
     const c = client;
     close = () => c.connection.close();
@@ -63,12 +63,4 @@ function reportProgress(ask: () => Promise<SweepProgress>, report: (done: number
     }
   };
   return pollWhileRunning(once, 1000);
-}
-
-/**
- * Sweeps run on their own task queue next to the trading one, so a sweep worker never takes trading
- * workflow tasks and CPU-heavy cells never delay a trading worker's bar fetches.
- */
-export function backtestTaskQueue(tradingTaskQueue: string): string {
-  return `${tradingTaskQueue}-backtest`;
 }
