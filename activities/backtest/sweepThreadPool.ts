@@ -44,7 +44,7 @@ interface PoolThread {
  */
 export function startSweepThread(thread: number): Worker {
   const ts = __filename.endsWith('.ts');
-  const file = path.join(__dirname, ts ? 'sweepWorker.ts' : 'sweepWorker.js');
+  const file = path.join(__dirname, ts ? 'sweepThread.ts' : 'sweepThread.js');
   const code = `${ts ? "require('tsx/cjs/api').register();" : ''}require(${JSON.stringify(file)});`;
   return new Worker(code, { eval: true, workerData: { thread } });
 }
