@@ -156,7 +156,7 @@ export interface BrokerExtensions {
    * current day's completed orders and every open one.
    */
   ordersSince(since: string): Promise<BrokerOrder[]>;
-  /** Whether the broker's own clock says the market is open now (Alpaca); absent: the calendar decides. */
+  /** Whether the market takes orders now: Alpaca asks its clock, IBKR reads the exchange calendar at its market clock. */
   marketOpen?(): Promise<boolean>;
   assetInfo(symbol: string): Promise<AssetInfo | null>;
   /** Tradable put contracts of an underlying in an expiry (and optional strike) range. */

@@ -25,8 +25,15 @@ function tws(accounts: string[] = [PAPER]): FakeTws {
   return t;
 }
 
+/** A running market clock inside regular hours (Wednesday 2025-04-09 from 14:00 UTC), so the calendar lets orders through whatever the test machine's time. */
+const realStart = Date.now();
+const inMarketHours = () => Date.parse('2025-04-09T14:00:00Z') + (Date.now() - realStart);
+/** The same clock after the bell (16:00:05 New York). */
+const afterTheBell = () => Date.parse('2025-04-09T20:00:05Z') + (Date.now() - realStart);
+
 function broker(t: FakeTws, over: Partial<IbkrBrokerOptions> = {}): IbkrBroker {
   return new IbkrBroker({
+    now: inMarketHours,
     host: '127.0.0.1',
     port: 7497,
     clientId: 7,
@@ -294,6 +301,30 @@ describe('reconciliation and protected exits (issue 13, defects 7 and 8)', () =>
     assert.equal(ibTimeToIso('20250303-15:00:01'), '2025-03-03T15:00:01.000Z');
     assert.equal(ibTimeToIso('20250303 10:00:01 Europe/Zurich'), null);
     assert.equal(ibTimeToIso('yesterday'), null);
+  });
+
+  void test('after the bell the protected exit keeps the broker stop and sends nothing (the calendar at the market clock)', async () => {
+    const t = tws();
+    let now = inMarketHours;
+    const b = broker(t, { now: () => now() });
+    assert.equal(await b.marketOpen(), true);
+    await b.submitOrder(order({ clientOrderId: entryId }));
+    await b.placeProtectiveStop({ clientOrderId: stopId, symbol: 'AAPL', assetClass: 'us_equity', side: 'sell', qty: 10, kind: 'stop', stopPrice: 186.2, referencePrice: 190 });
+    now = afterTheBell;
+    assert.equal(await b.marketOpen(), false);
+    const before = placed(t).length;
+    const closed = await createProtectionActivities(deps(b)).closePosition({
+      broker: 'ibkr',
+      replayFolder: null,
+      request: order({ clientOrderId: clientOrderId({ workflowId: OPEN, session: 'open', ticker: 'AAPL', leg: 'exit' }), side: 'sell' }),
+      stopClientOrderId: stopId,
+      stopKind: 'stop',
+    });
+    assert.equal(placed(t).length, before, 'no market exit after the bell');
+    assert.equal(closed.exit, null);
+    assert.equal(closed.filledQty, 0);
+    assert.ok(t.workingOrders().some((o) => o.order.orderRef === stopId), 'the stop still protects the position');
+    await b.close();
   });
 
   void test('closePosition after the stop fired: closedBy stop with the stop fill, no market exit', async () => {

@@ -7,6 +7,8 @@ import { IbMarketData } from './ibMarketData';
 import type { IbkrBrokerOptions } from './ibOptions';
 import { IbOrderBook } from './ibOrderBook';
 import { IbOrders } from './ibOrders';
+import { regularSessionUtc } from '../../../domain/market/exchangeCalendar';
+import { utcMsToNyWallTime } from '../../../domain/market/nyTime';
 
 export { defaultIbApiFactory, IB_CODES, type IbApiFactory, type IbApiLike, type IbListener } from './ibApi';
 export { symbolOf } from './ibContracts';
@@ -107,6 +109,17 @@ export class IbkrBroker implements Broker, BrokerExtensions {
   }
 
   // Orders
+
+  /**
+   * Whether the market takes orders now, by the NYSE calendar at the adapter's market clock: IB has no
+   * clock call the adapter uses. With it the protected exit keeps the broker's stop after the bell instead
+   * of cancelling it for a market order IB would only cancel (399), as at Alpaca (docs/ibkr.md).
+   */
+  async marketOpen(): Promise<boolean> {
+    const now = this.conn.now();
+    const session = regularSessionUtc(utcMsToNyWallTime(now).date);
+    return session !== null && now >= session.openMs && now < session.closeMs;
+  }
 
   submitOrder(req: OrderRequest): Promise<BrokerOrder> {
     return this.orders.submitOrder(req);
