@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { ROOT, sourceFiles } from '../helpers/sourceFiles';
 
 /*
  * No import cycles in the program (docs/architecture.md): every relative import, type imports and dynamic
@@ -10,17 +11,8 @@ import { test } from 'node:test';
  * a lower layer reaching up.
  */
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const FOLDERS = ['activities', 'workers', 'workflows', 'domain', 'dashboard', 'scripts'];
 // `import ... from './x'`, `export ... from './x'` and `import('./x')`, but not a type query `typeof import('./x')`.
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'";]*?from\s+'(\.[^']+)'|(?<!typeof\s)import\('(\.[^']+)'\)/g;
-
-function sourceFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    return e.isDirectory() ? sourceFiles(p) : p.endsWith('.ts') ? [p] : [];
-  });
-}
 
 function resolveImport(from: string, spec: string): string | null {
   const base = path.resolve(path.dirname(from), spec);
@@ -57,7 +49,7 @@ function findCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
 }
 
 test('the program has no import cycles', () => {
-  const files = FOLDERS.flatMap((f) => sourceFiles(path.join(ROOT, f)));
+  const files = sourceFiles().filter((f) => f.endsWith('.ts')).map((f) => path.join(ROOT, f));
   assert.ok(files.length > 100, `found ${files.length} source files`);
   const cycles = findCycles(importGraph(files)).map((c) => c.map((f) => path.relative(ROOT, f)).join(' -> '));
   assert.deepEqual(cycles, []);
