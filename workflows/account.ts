@@ -18,20 +18,22 @@ import {
   createAccountState,
   importRiskHistory,
   importRiskHistoryProblems,
-  releaseCapacity,
   releaseRequestProblems,
-  requestCapacity,
   setDefenseMode,
   setDefenseModeProblems,
   snapshot,
   type AccountEvent,
   type AccountState,
-  type CapacityRequest,
   type DefenseModeEvent,
   type KillSwitchEvent,
-  RETAINED_DAYS,
 } from '../domain/risk/accountState';
-import { addDays } from '../domain/market/nyTime';
+import {
+  emptyTickerBook,
+  pruneTickerBook,
+  recentDayRuns,
+  releaseWithTickerRule,
+  requestWithTickerRule,
+} from '../domain/risk/tickerRule';
 import {
   accountStatusQuery,
   brokerHaltedSignal,
@@ -47,7 +49,6 @@ import {
   type AccountWorkflowInput,
   type BrokerHaltedNotice,
   type CapacityDecision,
-  type CapacityRefusal,
 } from './accountApi';
 import { RETRY_POLICIES } from '../domain/errors/retryPolicy';
 import type { BrokerName } from '../domain/vocabulary';
@@ -67,47 +68,11 @@ import type { BrokerName } from '../domain/vocabulary';
  * by the main loop with activities and signals; the handlers themselves never wait for I/O.
  */
 
-const emptyBook = (): AccountBook => ({ tickersTraded: {}, tickerRefusals: {}, watchers: [] });
+const emptyBook = (): AccountBook => ({ ...emptyTickerBook(), watchers: [] });
 
-/** Drops dates older than the reducer state keeps (RETAINED_DAYS before the latest date). */
+/** The ticker book pruned to the retained dates (domain/risk/tickerRule.ts), with the day runs still inside them. */
 function pruneBook(book: AccountBook, latestDate: string | null): AccountBook {
-  if (latestDate === null) return book;
-  const keepFrom = addDays(latestDate, -RETAINED_DAYS);
-  return {
-    tickersTraded: Object.fromEntries(Object.entries(book.tickersTraded).filter(([scope]) => scope.slice(0, 10) >= keepFrom)),
-    tickerRefusals: Object.fromEntries(Object.entries(book.tickerRefusals).filter(([, r]) => r.date >= keepFrom)),
-    watchers: book.watchers.filter((w) => w.date >= keepFrom),
-  };
-}
-
-/**
- * Which trading day a request belongs to. A day registers itself (watchBrokerHalts) and its sessions' ids
- * start with the day's id, so the rule is per day run: a TEST_MODE Schedule that replays the same market
- * date on two calendar days, or two test days of one date, do not block each other. Requests from
- * outside a registered day are scoped by date.
- */
-function tickerScope(book: AccountBook, req: CapacityRequest): string {
-  const holder = req.notifyWorkflowId;
-  if (holder !== undefined) {
-    const day = book.watchers
-      .filter((w) => w.date === req.date && holder.startsWith(`${w.workflowId}-`))
-      .sort((a, b) => b.workflowId.length - a.workflowId.length)[0];
-    if (day) return `${req.date}|${day.workflowId}`;
-  }
-  return req.date;
-}
-
-/** The ticker rule: refuses a ticker another grant of the same day took. Null: the reducer decides. */
-function tickerRefusal(book: AccountBook, req: CapacityRequest): CapacityRefusal | null {
-  const holder = book.tickersTraded[tickerScope(book, req)]?.[req.symbol];
-  if (holder === undefined || holder === req.requestId) return null;
-  return {
-    granted: false,
-    requestId: req.requestId,
-    date: req.date,
-    reason: 'ticker_traded_today',
-    detail: `${req.symbol} was already granted on ${req.date} (request ${holder}); a ticker is traded at most once per day`,
-  };
+  return { ...pruneTickerBook(book, latestDate), watchers: recentDayRuns(book.watchers, latestDate) };
 }
 
 export const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 2000;
@@ -134,21 +99,11 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
   setHandler(
     requestCapacityUpdate,
     (req): CapacityDecision => {
-      // Same request id, same answer (also for refusals of the ticker rule).
-      const cached = state.decisions[req.requestId] ?? book.tickerRefusals[req.requestId];
-      if (cached) return cached;
-      const refusal = tickerRefusal(book, req);
-      if (refusal) {
-        book = { ...book, tickerRefusals: { ...book.tickerRefusals, [req.requestId]: refusal } };
-        return refusal;
-      }
-      const t = requestCapacity(state, req);
+      // The ticker rule first, then the reducer (domain/risk/tickerRule.ts); same request id, same answer.
+      const t = requestWithTickerRule(state, book, book.watchers, req);
+      const granted = t.result.granted && t.book !== book;
       state = t.state;
-      if (t.result.granted) {
-        const scope = tickerScope(book, req);
-        const day = { ...(book.tickersTraded[scope] ?? {}), [req.symbol]: req.requestId };
-        book = pruneBook({ ...book, tickersTraded: { ...book.tickersTraded, [scope]: day } }, state.latestDate);
-      }
+      book = granted ? { ...t.book, watchers: recentDayRuns(book.watchers, state.latestDate) } : { ...t.book, watchers: book.watchers };
       return t.result;
     },
     { validator: (req) => rejectIfProblems(capacityRequestProblems(req)) },
@@ -156,20 +111,9 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<void
   setHandler(
     releaseCapacityUpdate,
     (rel) => {
-      const grant = state.openGrants[rel.requestId];
-      const t = releaseCapacity(state, rel);
+      const t = releaseWithTickerRule(state, book, rel);
       state = t.state;
-      // An entry that never filled was not a trade: its ticker is free again for any session or broker.
-      if (grant && t.result.released && !rel.filled) {
-        const tickersTraded = { ...book.tickersTraded };
-        for (const [scope, tickers] of Object.entries(book.tickersTraded)) {
-          if (!scope.startsWith(grant.date) || tickers[grant.symbol] !== rel.requestId) continue;
-          const rest = { ...tickers };
-          delete rest[grant.symbol];
-          tickersTraded[scope] = rest;
-        }
-        book = { ...book, tickersTraded };
-      }
+      book = { ...t.book, watchers: book.watchers };
       return t.result;
     },
     { validator: (rel) => rejectIfProblems(releaseRequestProblems(rel)) },

@@ -19,6 +19,7 @@ import type {
   SetDefenseModeRequest,
   SetDefenseModeResult,
 } from '../domain/risk/accountState';
+import type { TickerBook, TickerRefusal } from '../domain/risk/tickerRule';
 import type { OutputMode, BrokerName } from '../domain/vocabulary';
 
 /**
@@ -51,7 +52,7 @@ export type {
  * across every session and broker. Checked in the same synchronous handler as the other limits, so two
  * brokers signalling the same ticker at the same moment cannot both get it.
  */
-export type RefusalReason = DomainRefusalReason | 'ticker_traded_today';
+export type RefusalReason = DomainRefusalReason | TickerRefusal['reason'];
 export type CapacityRefusal = Omit<DomainCapacityRefusal, 'reason'> & { readonly reason: RefusalReason };
 export type CapacityDecision = CapacityGrant | CapacityRefusal;
 
@@ -90,12 +91,7 @@ export interface AccountWorkflowInput {
  * most once per day, across sessions and brokers), the refusals that rule gave (cached by request id, like
  * every other decision) and the trading days that asked to hear of broker halts.
  */
-export interface AccountBook {
-  /** Scope (`<date>|<day workflow id>`, or `<date>`) -> ticker -> request id of the grant that took it. */
-  readonly tickersTraded: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  readonly tickerRefusals: Readonly<Record<string, CapacityRefusal>>;
-  readonly watchers: readonly WatchBrokerHaltsRequest[];
-}
+export type AccountBook = TickerBook & { readonly watchers: readonly WatchBrokerHaltsRequest[] };
 
 /** Grant or refuse capacity for one trade. Use requestId as the update id so that retries are deduplicated. */
 export const requestCapacityUpdate = defineUpdate<CapacityDecision, [CapacityRequest]>('requestCapacity');

@@ -14,13 +14,12 @@ import {
   accountConfigFrom,
   configure,
   createAccountState,
-  releaseCapacity,
-  requestCapacity,
   type AccountEvent,
   type AccountState,
   type DefenseModeEvent,
   type KillSwitchEvent,
 } from '../risk/accountState';
+import { emptyTickerBook, releaseWithTickerRule, requestWithTickerRule } from '../risk/tickerRule';
 import { outputMode, routingFlagsOf } from '../routing';
 import { getStrategy } from '../strategies/strategies';
 import type { EntrySignal, SymbolTracker } from '../strategies/strategy';
@@ -342,6 +341,8 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
   const history = new Map<string, SessionClose[]>();
   const accountConfig = accountConfigFrom(cfg);
   let account: AccountState | null = null;
+  // The ticker rule as the account workflow applies it (domain/risk/tickerRule.ts), scoped by date.
+  let tickerBook = emptyTickerBook();
   let cash = startingCash;
   /** Cost of positions an exit could not price: they stay at the broker, at cost. */
   let stuckCost = 0;
@@ -615,7 +616,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
       requestSeq.set(seqKey, seq);
       const requestId = `${workflowId}:${symbol}:entry${seq > 1 ? `#${seq}` : ''}`;
       const at = new Date(signal.barStart + MINUTE_MS).toISOString();
-      const step = requestCapacity(account!, {
+      const step = requestWithTickerRule(account!, tickerBook, [], {
         requestId,
         at,
         date,
@@ -634,6 +635,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
         rank: s.grants,
       });
       account = settle(step.state);
+      tickerBook = step.book;
       const grant = step.result;
       if (!grant.granted) return refuse(grant.reason);
       s.grants += 1;
@@ -642,7 +644,9 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
       if (fill === null) {
         counters.rejected += 1;
         tracker.cancelEntry();
-        account = settle(releaseCapacity(account, { requestId, at, realizedPnl: 0, filled: false }).state);
+        const unfilled = releaseWithTickerRule(account, tickerBook, { requestId, at, realizedPnl: 0, filled: false });
+        account = settle(unfilled.state);
+        tickerBook = unfilled.book;
         return;
       }
       counters.entries += 1;
@@ -728,8 +732,9 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
       trades.push(record);
       tradesToday += 1;
       realizedToday += pnl;
-      const released = releaseCapacity(account!, { requestId: t.requestId, at: record.timestamp, realizedPnl: pnl, filled: fill !== null });
+      const released = releaseWithTickerRule(account!, tickerBook, { requestId: t.requestId, at: record.timestamp, realizedPnl: pnl, filled: fill !== null });
       account = settle(released.state);
+      tickerBook = released.book;
       if (released.result.brokerHalted && !halted) {
         halted = true;
         counters.haltedDays += 1;
