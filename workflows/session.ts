@@ -17,6 +17,7 @@ import { getStrategy } from '../domain/strategies/strategies';
 import type { Decision, EntrySignal, ExitSignal, SymbolTracker } from '../domain/strategies/strategy';
 import { chooseInstrument, type InstrumentChoice } from '../domain/instruments/bearishInstrument';
 import type { TradeRecord } from '../domain/trades/tradeRecord';
+import { closingExitReason, escalateTrading, finalSessionState, isBrokerHalted, mayOpen, type TradingState } from '../domain/session/tradingState';
 import { brokerHaltedSignal, type CapacityGrant } from './accountApi';
 import {
   sessionConfirmSignal,
@@ -79,10 +80,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   const maxSignalAgeMs = cfg.MAX_SIGNAL_AGE_SECONDS * 1000;
 
   let state: SessionState = 'idle';
-  let stopped = false;
-  let killed = false;
-  /** The account halted this session's broker (daily loss limit or an operator's broker kill). */
-  let brokerHalted = false;
+  /** Active, stopping, killed or broker halted: one value that only moves up (domain/session/tradingState.ts). */
+  let trading: TradingState = 'active';
   let signals = 0;
   let entries = 0;
   let exits = 0;
@@ -224,8 +223,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     errors += 1;
     escalations += 1;
     if (d.errorClass === 'NetworkError') brokerConnectivity = 'unreachable';
-    const haltNow = !brokerHalted;
-    brokerHalted = true;
+    const haltNow = !isBrokerHalted(trading);
+    trading = escalateTrading(trading, 'broker_halted');
     const actions = ['alert', haltNow ? `kill switch for ${input.broker}` : `${input.broker} already halted`];
     const message = `${what} failed: ${d.errorClass}${d.code ? ` ${d.code}` : ''}: ${d.message}`;
     note('escalation', message, symbol ?? undefined, { error_code: d.code ?? d.errorClass, client_order_id: orderId });
@@ -299,16 +298,16 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
 
   setHandler(sessionStatusQuery, status);
   setHandler(sessionStopSignal, (a) => {
-    stopped = true;
+    trading = escalateTrading(trading, 'stopping');
     note('stop', `stop requested by ${a.by}`);
   });
   setHandler(sessionKillSignal, (a) => {
-    killed = true;
+    trading = escalateTrading(trading, 'killed');
     note('kill', `kill switch by ${a.by}${a.reason ? `: ${a.reason}` : ''}`);
   });
   setHandler(brokerHaltedSignal, (n) => {
     if (n.broker !== input.broker) return;
-    brokerHalted = true;
+    trading = escalateTrading(trading, 'broker_halted');
     note('kill', `broker ${n.broker} halted by the account: ${n.reason}`);
   });
   setHandler(sessionConfirmSignal, (c) => {
@@ -441,8 +440,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       const released = await mustWrite('capacity release', a.underlying, a.exitClientOrderId ?? a.tradeId, () =>
         releaseCapacity({ requestId: grantRequestId(a.ownerWorkflowId, a.underlying), realizedPnl: trade.pnl, filled: true }),
       );
-      if (released?.brokerHalted && !brokerHalted) {
-        brokerHalted = true;
+      if (released?.brokerHalted && !isBrokerHalted(trading)) {
+        trading = escalateTrading(trading, 'broker_halted');
         note('kill', `daily loss limit reached at ${input.broker}: trading halted for the day`);
       }
     }
@@ -587,7 +586,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   const prepareEntry = async (signal: EntrySignal, symbol: string, tracker: SymbolTracker): Promise<PreparedEntry | null> => {
     signals += 1;
     const { refuse, staleRefusal } = entryRefusals(signal, symbol, tracker);
-    if (killed || stopped || brokerHalted) return refuse('kill switch or stop active');
+    if (!mayOpen(trading)) return refuse('kill switch or stop active');
     if (pastSessionEnd()) return refuse('too late: the session has reached its end');
     if (signalAgeMs(signal) > maxSignalAgeMs) return staleRefusal();
     if (cfg.DISABLE_ALL_TRADES) return refuse('DISABLE_ALL_TRADES is true');
@@ -620,11 +619,11 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       await report();
       // A stop or kill ends the wait at once: it must not sit out the confirmation timeout.
       const answered = await condition(
-        () => confirmations.has(symbol) || stopped || killed || brokerHalted,
+        () => confirmations.has(symbol) || !mayOpen(trading),
         cfg.TRADE_CONFIRMATION_TIMEOUT * 1000,
       );
       pendingConfirmation = null;
-      if (stopped || killed || brokerHalted) return refuse('kill switch or stop active');
+      if (!mayOpen(trading)) return refuse('kill switch or stop active');
       if (!answered || !confirmations.get(symbol)) return refuse(answered ? 'rejected by operator' : 'confirmation timed out');
     }
     const quoteInput = { broker: input.broker, replayFolder, symbol: choice.choice.symbol, assetClass: choice.choice.assetClass, barStart: signal.barStart };
@@ -690,7 +689,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     const { signal, symbol, tracker, choice, price } = prepared;
     const { refuse } = entryRefusals(signal, symbol, tracker);
     // Prepared alongside others, an entry checks again what may have changed while it waited.
-    if (pipelinedEntries && (killed || stopped || brokerHalted)) return refuse('kill switch or stop active');
+    if (pipelinedEntries && !mayOpen(trading)) return refuse('kill switch or stop active');
     const requestId = grantRequestId(info.workflowId, symbol);
     let grant: Awaited<ReturnType<typeof requestCapacity>>;
     try {
@@ -729,7 +728,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     // Signals may have arrived while awaiting the quote, the confirmation or the grant: check again, with no
     // await between this check and scheduling the order.
     const late = signalAgeMs(signal) > maxSignalAgeMs;
-    if (killed || stopped || brokerHalted || late || pastSessionEnd()) {
+    if (!mayOpen(trading) || late || pastSessionEnd()) {
       await releaseQuietly(requestId);
       if (late) staleRefusal();
       else refuse(pastSessionEnd() ? 'too late: the session has reached its end' : 'kill switch or stop active');
@@ -936,8 +935,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     );
     // A position still (partly) held keeps its slot: freeing it would let the bot open more than the limits allow.
     const released = fullyClosed ? await mustWrite('capacity release', symbol, exitId, () => releaseCapacity({ requestId: t.requestId, realizedPnl: pnl, filled: true })) : null;
-    if (released?.brokerHalted && !brokerHalted) {
-      brokerHalted = true;
+    if (released?.brokerHalted && !isBrokerHalted(trading)) {
+      trading = escalateTrading(trading, 'broker_halted');
       note('kill', `daily loss limit reached at ${input.broker}: trading halted for the day`);
     }
     await report();
@@ -993,25 +992,26 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     await criticalAlert('session', [failure]);
   }
 
-  await exitAll(killed || brokerHalted || dataLost || failure !== null ? 'kill_switch' : stopped ? 'stopped' : end.reason);
+  const faulted = dataLost || failure !== null;
+  await exitAll(closingExitReason(trading, end.reason, faulted));
   // Alerts still on their way are part of the session (and of its backup).
   await Promise.all(background);
   await flushLog();
   // After each session: logs, trade history, summaries and the ledger are archived.
   await bestEffort('backup', () => backupOutputs({ mode: input.mode, label: `${date}-${strategyName}` }));
-  await setState(killed || stopped || brokerHalted || dataLost || failure !== null ? 'halted' : 'done');
+  await setState(finalSessionState(trading, faulted));
   log.info('session finished', { strategy: strategyName, entries, exits, realizedPnl, at: workflowNowMs() });
   // Every handler is synchronous today; this keeps it so if one ever awaits (docs/temporal.md).
   await condition(allHandlersFinished);
   return status();
 
   async function runBarLoop(): Promise<void> {
-    while (!stopped && !killed && !brokerHalted) {
+    while (mayOpen(trading)) {
       const now = marketNowMs(clock);
       const through = Math.min(now - (now % MINUTE_MS) + MINUTE_MS, hardEndMs);
       // Providers publish a minute's bar a moment after it ends: asking at the boundary would miss it.
       await sleepUntilMarket(clock, through + fetchDelayMs);
-      if (stopped || killed || brokerHalted) break;
+      if (!mayOpen(trading)) break;
       const active = [...trackers.entries()].filter(([, t]) => !t.done).map(([s]) => s);
       if (active.length === 0) break;
       let res: Awaited<ReturnType<typeof fetchBars>>;
@@ -1098,7 +1098,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       if (concurrentOrders) await Promise.all(active.map(timeExits));
       else for (const symbol of active) await timeExits(symbol);
       if (stateIs('trading') && through >= window.entryEndMs) await setState('monitoring');
-      if (!brokerHalted) await heartbeat(through);
+      if (!isBrokerHalted(trading)) await heartbeat(through);
       await flushLog();
       if (through >= hardEndMs) break;
     }

@@ -19,6 +19,7 @@ import {
   type DefenseModeEvent,
   type KillSwitchEvent,
 } from '../risk/accountState';
+import { escalateTrading, mayOpen, type TradingState } from '../session/tradingState';
 import { emptyTickerBook, releaseWithTickerRule, requestWithTickerRule } from '../risk/tickerRule';
 import { outputMode, routingFlagsOf } from '../routing';
 import { getStrategy } from '../strategies/strategies';
@@ -172,8 +173,8 @@ interface SessionRun {
   /** Latest bar seen per symbol index (where a forced exit is priced). */
   lastBar: (Bar | undefined)[];
   accountValue: number;
-  /** The account halted the broker while this session ran: it exits everything and stops. */
-  halted: boolean;
+  /** Active until the account halts the broker while this session runs: it then exits everything and stops. */
+  trading: TradingState;
 }
 
 /** A symbol's regular session on one earlier date, as the screen's facts need it. */
@@ -492,7 +493,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
           open: new Map(),
           lastBar: [],
           accountValue: 0,
-          halted: false,
+          trading: 'active',
         };
       });
     const strategiesRun = sessions.map((s) => s.strategy);
@@ -585,7 +586,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
         tracker.cancelEntry();
         counters.refused[code] = (counters.refused[code] ?? 0) + 1;
       };
-      if (s.halted) return refuse('broker_halted');
+      if (!mayOpen(s.trading)) return refuse(s.trading);
       if (cfg.DISABLE_ALL_TRADES) return refuse('trading_disabled');
       if (blocked.has(symbol)) return refuse('ticker_traded_today');
       const choice = chooseInstrument({
@@ -740,7 +741,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
         counters.haltedDays += 1;
         dayWarnings.push(`${date}: daily loss limit reached (realised ${released.result.realizedPnlToday} today): broker halted for the day`);
         // The account signals every session holding a position at the broker; each exits and stops.
-        for (const other of sessions) if (other.started && !other.finished) other.halted = true;
+        for (const other of sessions) if (other.started && !other.finished) other.trading = escalateTrading(other.trading, 'broker_halted');
       }
     };
 
@@ -760,7 +761,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
         if (t >= s.window.entryEndMs && s.open.size === 0) s.finished = true;
       }
       for (const s of sessions) {
-        if (!s.halted || s.finished) continue;
+        if (mayOpen(s.trading) || s.finished) continue;
         // As the live loop: this fetch's clock checks, then the halted session exits everything and stops.
         timeChecks(s, t + MINUTE_MS);
         exitAll(s, 'kill_switch');
