@@ -17,6 +17,7 @@ import { addDays } from '../../domain/market/nyTime';
 import { botConfigSchema, type BotConfig } from '../../domain/config/botConfigSchema';
 import type { Bar } from '../../domain/market/bar';
 import { runBacktestCommand } from '../../scripts/commands/backtest';
+import { SHARED_MINUTE_DIR, SHARED_VIX_FILE, sharedMissing } from '../helpers/sharedData';
 
 /**
  * Portfolio mode on synthetic days whose every fill, size and PnL is computed by hand in the comments,
@@ -29,9 +30,9 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 // Months of bars (45-day screening windows, six weeks of portfolio days): only the whole shared set has
 // them; the same comparisons also run on the committed replay days, which a bare clone has.
-const SHARED_MINUTE = join(__dirname, '..', '..', '..', 'shared', 'data', 'minute');
-const SHARED_VIX = join(__dirname, '..', '..', '..', 'shared', 'data', 'vix_daily.csv');
-const WHOLE_SET_MISSING = 'needs months of bars from the whole development set: ../shared/data not found beside the clone';
+const SHARED_MINUTE = SHARED_MINUTE_DIR;
+const SHARED_VIX = SHARED_VIX_FILE;
+const WHOLE_SET_MISSING = sharedMissing('needs months of bars from the whole development set');
 const DAY_BARS_DIR = join(__dirname, '..', 'fixtures', 'days', 'minute');
 const DAY_VIX_CSV = join(__dirname, '..', 'fixtures', 'days', 'vix_daily.csv');
 const FIXTURE_MINUTE = join(__dirname, '..', 'fixtures', 'minute');

@@ -9,6 +9,7 @@ import { ColumnarMarket } from '../../domain/backtest/columnar';
 import { runSignalAuditColumnar } from '../../domain/backtest/columnarAudit';
 import { runSignalAudit } from '../../domain/backtest/signalAudit';
 import { botConfigSchema } from '../../domain/config/botConfigSchema';
+import { SHARED_MINUTE_DIR, SHARED_VIX_FILE, sharedMissing } from '../helpers/sharedData';
 
 /**
  * The columnar signal audit (bars built only as trackers need them) gives exactly the rows and warnings of
@@ -16,9 +17,8 @@ import { botConfigSchema } from '../../domain/config/botConfigSchema';
  * the whole development set when ../shared is beside the clone, and always on the committed replay days.
  */
 
-const SHARED = process.env.TRADEBOT_SHARED_DIR ?? join(__dirname, '..', '..', '..', 'shared');
-const MINUTE = join(SHARED, 'data', 'minute');
-const VIX = join(SHARED, 'data', 'vix_daily.csv');
+const MINUTE = SHARED_MINUTE_DIR;
+const VIX = SHARED_VIX_FILE;
 const DAYS = join(__dirname, '..', 'fixtures', 'days');
 
 /** Both audits over every file of `minuteDir`; each case must give more than `minRows[i]` rows. */
@@ -51,7 +51,7 @@ function auditsAgree(minuteDir: string, vixFile: string, minRows: readonly [numb
   assert.deepEqual(b, a);
 }
 
-void test('columnar signal audit equals the signal audit on the real data set', { skip: !existsSync(MINUTE) && 'compares over the whole development set: ../shared/data not found beside the clone' }, () => {
+void test('columnar signal audit equals the signal audit on the real data set', { skip: !existsSync(MINUTE) && sharedMissing('compares over the whole development set') }, () => {
   auditsAgree(MINUTE, VIX, [20, 20]);
 });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadMinuteBars } from '../../activities/marketData/minuteBarCsv';
 import { loadVixCsv } from '../../activities/marketData/vixCsv';
 import { cutDayFixture } from '../../scripts/cutFixtures';
+import { SHARED_DIR, SHARED_MINUTE_DIR, sharedMissing } from '../helpers/sharedData';
 
 /**
  * tests/fixtures/days, the bars the workflow tests replay, is a cut of the shared development set: its files
@@ -12,7 +13,7 @@ import { cutDayFixture } from '../../scripts/cutFixtures';
  */
 
 const DAYS = join(__dirname, '..', 'fixtures', 'days');
-const SHARED = process.env.TRADEBOT_SHARED_DIR ?? join(__dirname, '..', '..', '..', 'shared');
+const SHARED = SHARED_DIR;
 
 void test('the day fixture loads: every tested date of every symbol, and the VIX closes before them', () => {
   const data = loadMinuteBars(join(DAYS, 'minute'));
@@ -27,7 +28,7 @@ void test('the day fixture loads: every tested date of every symbol, and the VIX
   for (const d of ['2025-04-07', '2025-04-08', '2026-03-12']) assert.ok(vix.dates.includes(d), `VIX close of ${d}`);
 });
 
-void test('the day fixture equals a fresh cut of ../shared/data', { skip: !existsSync(join(SHARED, 'data', 'minute')) && 'compares the fixture with its source: ../shared/data not found beside the clone' }, () => {
+void test('the day fixture equals a fresh cut of ../shared/data', { skip: !existsSync(SHARED_MINUTE_DIR) && sharedMissing('compares the fixture with its source') }, () => {
   const cut = cutDayFixture(SHARED);
   const committed = (readdirSync(DAYS, { recursive: true }) as string[]).filter((f) => f.endsWith('.csv') || f.endsWith('.csv.gz')).sort();
   assert.deepEqual(committed, [...cut.keys()].sort());

@@ -14,6 +14,7 @@ import { botConfigSchema, type BotConfig } from '../../domain/config/botConfigSc
 import { simulateSymbolDay, type SimulatedTrade } from '../../domain/strategies/simulate';
 import { getStrategy } from '../../domain/strategies/strategies';
 import type { StrategyName } from '../../domain/vocabulary';
+import { SHARED_DIR, SHARED_EXPECTED_DIR, SHARED_MINUTE_DIR, SHARED_VIX_FILE } from '../helpers/sharedData';
 
 /**
  * Golden signal-audit files (shared/expected, produced by an independent implementation of the strategy rules
@@ -21,10 +22,9 @@ import type { StrategyName } from '../../domain/vocabulary';
  * shared folder is read only here.
  */
 // Beside the clone, as CI lays it out; a bare clone has none and skips (the golden files cover the whole set).
-const SHARED = process.env.TRADEBOT_SHARED_DIR ?? join(__dirname, '..', '..', '..', 'shared');
-const MINUTE_DIR = join(SHARED, 'data', 'minute');
-const VIX_FILE = join(SHARED, 'data', 'vix_daily.csv');
-const EXPECTED_DIR = join(SHARED, 'expected');
+const MINUTE_DIR = SHARED_MINUTE_DIR;
+const VIX_FILE = SHARED_VIX_FILE;
+const EXPECTED_DIR = SHARED_EXPECTED_DIR;
 const available = existsSync(MINUTE_DIR) && existsSync(EXPECTED_DIR) && existsSync(VIX_FILE);
 
 const GOLDEN: { file: string; strategy: StrategyName; keys: Record<string, string> }[] = [
@@ -121,7 +121,7 @@ function cfgWith(keys: Record<string, string>): BotConfig {
   return botConfigSchema.parse(keys);
 }
 
-void describe('golden signal audit', { skip: available ? false : `golden files over the whole development set: ${SHARED}/data and ${SHARED}/expected not found` }, () => {
+void describe('golden signal audit', { skip: available ? false : `golden files over the whole development set: ${SHARED_DIR}/data and ${SHARED_DIR}/expected not found` }, () => {
   let data: MinuteBarData;
   let vix: VixSeries;
 

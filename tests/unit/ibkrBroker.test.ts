@@ -294,6 +294,20 @@ describe('reconciliation and protected exits (issue 13, defects 7 and 8)', () =>
   const entryId = clientOrderId({ workflowId: OPEN, session: 'open', ticker: 'AAPL', leg: 'entry' });
   const stopId = clientOrderId({ workflowId: OPEN, session: 'open', ticker: 'AAPL', leg: 'stop' });
   const deps = (b: IbkrBroker) => ({ broker: async () => b as Broker });
+  /** An AAPL entry of 10 with its broker stop at 186.2 (the position the protection tests close). */
+  const enterProtected = async (b: IbkrBroker) => {
+    await b.submitOrder(order({ clientOrderId: entryId }));
+    await b.placeProtectiveStop({ clientOrderId: stopId, symbol: 'AAPL', assetClass: 'us_equity', side: 'sell', qty: 10, kind: 'stop', stopPrice: 186.2, referencePrice: 190 });
+  };
+  /** The session's protected exit of that position, through the production protection activity. */
+  const closeProtected = (b: IbkrBroker) =>
+    createProtectionActivities(deps(b)).closePosition({
+      broker: 'ibkr',
+      replayFolder: null,
+      request: order({ clientOrderId: clientOrderId({ workflowId: OPEN, session: 'open', ticker: 'AAPL', leg: 'exit' }), side: 'sell' }),
+      stopClientOrderId: stopId,
+      stopKind: 'stop',
+    });
 
   void test('IB times become ISO UTC: New York and UTC forms; an unknown zone is not guessed', () => {
     assert.equal(ibTimeToIso('20250303 10:00:01 America/New_York'), '2025-03-03T15:00:01.000Z');
@@ -308,18 +322,11 @@ describe('reconciliation and protected exits (issue 13, defects 7 and 8)', () =>
     let now = inMarketHours;
     const b = broker(t, { now: () => now() });
     assert.equal(await b.marketOpen(), true);
-    await b.submitOrder(order({ clientOrderId: entryId }));
-    await b.placeProtectiveStop({ clientOrderId: stopId, symbol: 'AAPL', assetClass: 'us_equity', side: 'sell', qty: 10, kind: 'stop', stopPrice: 186.2, referencePrice: 190 });
+    await enterProtected(b);
     now = afterTheBell;
     assert.equal(await b.marketOpen(), false);
     const before = placed(t).length;
-    const closed = await createProtectionActivities(deps(b)).closePosition({
-      broker: 'ibkr',
-      replayFolder: null,
-      request: order({ clientOrderId: clientOrderId({ workflowId: OPEN, session: 'open', ticker: 'AAPL', leg: 'exit' }), side: 'sell' }),
-      stopClientOrderId: stopId,
-      stopKind: 'stop',
-    });
+    const closed = await closeProtected(b);
     assert.equal(placed(t).length, before, 'no market exit after the bell');
     assert.equal(closed.exit, null);
     assert.equal(closed.filledQty, 0);
@@ -330,17 +337,10 @@ describe('reconciliation and protected exits (issue 13, defects 7 and 8)', () =>
   void test('closePosition after the stop fired: closedBy stop with the stop fill, no market exit', async () => {
     const t = tws();
     const b = broker(t);
-    await b.submitOrder(order({ clientOrderId: entryId }));
-    await b.placeProtectiveStop({ clientOrderId: stopId, symbol: 'AAPL', assetClass: 'us_equity', side: 'sell', qty: 10, kind: 'stop', stopPrice: 186.2, referencePrice: 190 });
+    await enterProtected(b);
     (t.connections[0] as FakeIbConnection).triggerStop(stopId, 186.1);
     const before = placed(t).length;
-    const closed = await createProtectionActivities(deps(b)).closePosition({
-      broker: 'ibkr',
-      replayFolder: null,
-      request: order({ clientOrderId: clientOrderId({ workflowId: OPEN, session: 'open', ticker: 'AAPL', leg: 'exit' }), side: 'sell' }),
-      stopClientOrderId: stopId,
-      stopKind: 'stop',
-    });
+    const closed = await closeProtected(b);
     assert.equal(placed(t).length, before, 'nothing more was sold');
     assert.equal(closed.closedBy, 'stop');
     assert.equal(closed.exit, null);

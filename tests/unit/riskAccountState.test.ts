@@ -20,28 +20,12 @@ import {
 } from '../../domain/risk/accountState';
 import { defaultBotConfig } from '../../domain/config/botConfigSchema';
 import type { BrokerName, StrategyName } from '../../domain/vocabulary';
+import { capacityRequest, REQUEST_AT, REQUEST_DATE } from '../helpers/capacityRequests';
 
-const DATE = '2025-03-10';
-const AT = `${DATE}T14:35:00.000Z`;
+const DATE = REQUEST_DATE;
+const AT = REQUEST_AT;
 const config = accountConfigFrom(defaultBotConfig());
-
-function req(id: string, over: Partial<CapacityRequest> = {}): CapacityRequest {
-  return {
-    requestId: id,
-    at: AT,
-    date: DATE,
-    session: 'open',
-    broker: 'alpaca',
-    symbol: `S${id}`,
-    side: 'long',
-    instrument: 'stock',
-    signalStrength: 1,
-    price: 20,
-    brokerFloat: 100_000,
-    assetFractionable: true,
-    ...over,
-  };
-}
+const req = capacityRequest;
 
 function grant(state: AccountState, r: CapacityRequest): { state: AccountState; g: CapacityGrant } {
   const t = requestCapacity(state, r);

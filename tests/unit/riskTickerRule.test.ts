@@ -11,30 +11,15 @@ import {
   type DayRun,
 } from '../../domain/risk/tickerRule';
 import { defaultBotConfig } from '../../domain/config/botConfigSchema';
+import { capacityRequest, REQUEST_AT, REQUEST_DATE } from '../helpers/capacityRequests';
 
 // The ticker rule the account workflow and the backtester share (docs/risk.md, "Several brokers in one day").
 
-const DATE = '2025-03-10';
-const AT = `${DATE}T14:35:00.000Z`;
+const DATE = REQUEST_DATE;
+const AT = REQUEST_AT;
 const config = accountConfigFrom(defaultBotConfig());
-
-function req(id: string, over: Partial<CapacityRequest> = {}): CapacityRequest {
-  return {
-    requestId: id,
-    at: AT,
-    date: DATE,
-    session: 'open',
-    broker: 'alpaca',
-    symbol: 'AAPL',
-    side: 'long',
-    instrument: 'stock',
-    signalStrength: 1,
-    price: 20,
-    brokerFloat: 100_000,
-    assetFractionable: true,
-    ...over,
-  };
-}
+// One ticker throughout: the rule is about a symbol asked for twice.
+const req = (id: string, over: Partial<CapacityRequest> = {}): CapacityRequest => capacityRequest(id, { symbol: 'AAPL', ...over });
 
 void test('a granted ticker is refused to another request of the same day, across brokers; the same id gets the same answer', () => {
   const first = requestWithTickerRule(createAccountState(config, AT), emptyTickerBook(), [], req('a'));
