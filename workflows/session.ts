@@ -18,6 +18,9 @@ import type { Decision, EntrySignal, ExitSignal, SymbolTracker } from '../domain
 import { chooseInstrument, type InstrumentChoice } from '../domain/instruments/bearishInstrument';
 import type { TradeRecord } from '../domain/trades/tradeRecord';
 import { closingExitReason, escalateTrading, finalSessionState, isBrokerHalted, mayOpen, type TradingState } from '../domain/session/tradingState';
+import { entryGate } from '../domain/session/entryGate';
+import { acceptedSignalCount, strongestFirst } from '../domain/session/entryRanking';
+import { closingSide, tradePnl } from '../domain/trades/tradeOutcome';
 import { brokerHaltedSignal, type CapacityGrant } from './accountApi';
 import {
   sessionConfirmSignal,
@@ -586,12 +589,15 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   const prepareEntry = async (signal: EntrySignal, symbol: string, tracker: SymbolTracker): Promise<PreparedEntry | null> => {
     signals += 1;
     const { refuse, staleRefusal } = entryRefusals(signal, symbol, tracker);
-    if (!mayOpen(trading)) return refuse('kill switch or stop active');
-    if (pastSessionEnd()) return refuse('too late: the session has reached its end');
-    if (signalAgeMs(signal) > maxSignalAgeMs) return staleRefusal();
-    if (cfg.DISABLE_ALL_TRADES) return refuse('DISABLE_ALL_TRADES is true');
-    if (blocked.has(symbol)) return refuse('ticker already traded today');
-    const shortType = shortTypeFor(strategyName, cfg);
+    const gate = entryGate({
+      trading,
+      pastSessionEnd: pastSessionEnd(),
+      stale: signalAgeMs(signal) > maxSignalAgeMs,
+      tradingDisabled: cfg.DISABLE_ALL_TRADES,
+      tickerTradedToday: blocked.has(symbol),
+    });
+    if (gate !== null) return gate.rule === 'stale_signal' ? staleRefusal() : refuse(gate.message);
+    const shortType = strategySetting(cfg, strategyName, 'SHORT_TYPE');
     // Bearish: what the broker and the asset allow (and a real put chain) decide the instrument.
     let facts: BearishFacts = { supportsOptions: true, supportsShorting: true, shortable: true, putChain: null };
     if (signal.side === 'short' && shortType !== 'disabled' && shortType !== 'InverseETF') {
@@ -829,7 +835,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     const t = open.get(symbol);
     if (!t) return;
     open.delete(symbol);
-    const closeSide = t.choice.openSide === 'buy' ? 'sell' : 'buy';
+    const closeSide = closingSide(t.choice.openSide);
     const exitId = exitOrderId(symbol);
     let closed: Awaited<ReturnType<typeof closePosition>> | null = null;
     let exitFailure: string | null = null;
@@ -863,13 +869,11 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     if (exitOrder) recordOrder(metricTags, 'exit', exitOrder.filledQty > 0);
     if (exitOrder && exitOrder.filledAt !== null) recordExecution(exitOrder);
     if (closed?.stop && closed.stop.filledQty > 0) note('stop', `the broker's stop had filled ${closed.stop.filledQty} at ${closed.stop.filledAvgPrice}`, symbol);
-    const mult = t.choice.assetClass === 'us_option' ? 100 : 1;
-    const direction = t.choice.openSide === 'buy' ? 1 : -1;
     const entryPrice = t.order.filledAvgPrice ?? 0;
     const exitPrice = filled ? (closed?.avgPrice as number) : null;
     const fees = t.order.fees + (closed?.fees ?? 0);
     const closedQty = filled ? Math.min(closed?.filledQty ?? 0, t.order.filledQty) : 0;
-    const pnl = exitPrice === null ? 0 : round2((exitPrice - entryPrice) * closedQty * mult * direction - fees);
+    const pnl = tradePnl({ openSide: t.choice.openSide, assetClass: t.choice.assetClass, entryPrice, qty: closedQty }, exitPrice, fees);
     const fullyClosed = filled && closedQty >= t.order.filledQty;
     if (!fullyClosed && exitFailure === null) {
       // The broker answered but the position is (partly) still there, e.g. an order refused as market closed:
@@ -945,7 +949,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   const handle = async (symbol: string, tracker: SymbolTracker, d: Decision) => {
     if (d === null) return;
     if (d.kind === 'exit') await exit(symbol, d.reason, d.price, d.barStart);
-    else await enter(d, symbol, tracker, grantsTaken + 1);
+    else await enter(d, symbol, tracker, acceptedSignalCount(grantsTaken, 1));
   };
 
   // Every position at once: at the close deadline one exit must not wait for another's round trips.
@@ -1083,8 +1087,8 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
           else await handle(symbol, tracker, d);
         }
         await Promise.all(exitsHere);
-        entriesHere.sort((a, b) => b.signal.strength - a.signal.strength || a.symbol.localeCompare(b.symbol));
-        const acceptedSignals = grantsTaken + entriesHere.length;
+        entriesHere.sort(strongestFirst);
+        const acceptedSignals = acceptedSignalCount(grantsTaken, entriesHere.length);
         if (pipelinedEntries) await enterPipelined(entriesHere, acceptedSignals);
         else for (const e of entriesHere) await enter(e.signal, e.symbol, e.tracker, acceptedSignals);
       }
@@ -1127,10 +1131,6 @@ async function bestEffort(what: string, fn: () => Promise<unknown>): Promise<voi
   } catch (err) {
     log.warn(`${what} failed; trading goes on`, { error: String(err) });
   }
-}
-
-function shortTypeFor(strategy: SessionInput['strategy'], cfg: SessionInput['config']) {
-  return strategySetting(cfg, strategy, 'SHORT_TYPE');
 }
 
 /** Market minutes between watchdog heartbeats to the broker. */

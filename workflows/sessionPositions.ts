@@ -6,7 +6,7 @@ import { parseOccSymbol } from '../domain/instruments/occSymbol';
 import { simulatedPutFill } from '../domain/instruments/simulatedOptionPrice';
 import type { EntrySignal } from '../domain/strategies/strategy';
 import type { PositionView } from './sessionApi';
-import { round2 } from '../domain/math/round';
+import { markToMarketPnl } from '../domain/trades/tradeOutcome';
 
 /** A session's open positions and the bars it reads: plain data and pure functions. */
 
@@ -37,8 +37,6 @@ export function positionView(t: OpenTrade, exitClientOrderId: string): PositionV
   const entry = t.order.filledAvgPrice ?? 0;
   const qty = t.order.filledQty;
   const held = heldPrice(t, entry);
-  const direction = t.choice.openSide === 'buy' ? 1 : -1;
-  const multiplier = t.choice.assetClass === 'us_option' ? 100 : 1;
   return {
     underlying: t.underlying,
     ticker: t.choice.symbol,
@@ -48,7 +46,7 @@ export function positionView(t: OpenTrade, exitClientOrderId: string): PositionV
     currentPrice: held.price,
     currentPriceEstimated: held.estimated,
     underlyingPrice: t.lastUnderlying,
-    unrealizedPnl: round2((held.price - entry) * qty * multiplier * direction),
+    unrealizedPnl: markToMarketPnl({ openSide: t.choice.openSide, assetClass: t.choice.assetClass, entryPrice: entry, qty }, held.price),
     exitPlan: { openSide: t.choice.openSide, assetClass: t.choice.assetClass, exitClientOrderId, stopClientOrderId: t.stopClientOrderId },
   };
 }

@@ -55,6 +55,7 @@ import { BROKER, DAY_STATE, HALTED, MODE, STRATEGY, TRADING_DATE } from './searc
 import type { SearchAttributeActivities } from '../workers/searchAttributeActivities';
 import { RETRY_POLICIES } from '../domain/errors/retryPolicy';
 import { round2 } from '../domain/math/round';
+import { closingSide } from '../domain/trades/tradeOutcome';
 import { strategySetting } from '../domain/config/strategySettings';
 import type { StrategyName, BrokerName } from '../domain/vocabulary';
 
@@ -367,7 +368,7 @@ export async function tradingDayWorkflow(input: DayInput): Promise<DaySummary> {
     const lines: string[] = [];
     for (const p of positions) {
       if (!p.exitPlan) continue;
-      const side = p.exitPlan.openSide === 'buy' ? 'sell' : 'buy';
+      const side = closingSide(p.exitPlan.openSide);
       try {
         const r = await closePosition({
           broker,

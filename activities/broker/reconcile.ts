@@ -1,6 +1,8 @@
 import type { Broker, BrokerExtensions, BrokerOrder, BrokerPosition, OrderRequest } from './brokerTypes';
 import { flattenClientOrderId, type ClosedBy, type OwnedPart } from '../../domain/orders/botOrderOwner';
 import { LogicError } from '../../domain/errors/errorClasses';
+import { parseOccSymbol } from '../../domain/instruments/occSymbol';
+import { closingSide } from '../../domain/trades/tradeOutcome';
 
 export { flattenClientOrderId, type ClosedBy };
 
@@ -324,8 +326,8 @@ export async function adoptionExit(
   const request: OrderRequest = {
     clientOrderId: id,
     symbol,
-    assetClass: /\d{6}[CP]\d{8}$/.test(symbol) ? 'us_option' : 'us_equity',
-    side: a.part.entry.order.side === 'buy' ? 'sell' : 'buy',
+    assetClass: parseOccSymbol(symbol) ? 'us_option' : 'us_equity',
+    side: closingSide(a.part.entry.order.side),
     qty,
     type: 'market',
     underlying: a.part.entry.ticker,

@@ -1,6 +1,6 @@
 import type { BotConfig } from '../config/botConfigSchema';
 import { plannedSessions, weekdayOf } from '../day/sessionPlan';
-import { chooseInstrument, type InstrumentChoice, type ShortType } from '../instruments/bearishInstrument';
+import { chooseInstrument, type InstrumentChoice } from '../instruments/bearishInstrument';
 import { inverseEtfFor } from '../instruments/inverseEtfMap';
 import { parseOccSymbol } from '../instruments/occSymbol';
 import { putModelRecord, simulatedPutQuote, type ModelPutQuote } from '../instruments/simulatedOptionPrice';
@@ -20,6 +20,9 @@ import {
   type KillSwitchEvent,
 } from '../risk/accountState';
 import { escalateTrading, mayOpen, type TradingState } from '../session/tradingState';
+import { entryGate } from '../session/entryGate';
+import { acceptedSignalCount, strongestFirst } from '../session/entryRanking';
+import { closingSide, contractMultiplier, tradePnl } from '../trades/tradeOutcome';
 import { emptyTickerBook, releaseWithTickerRule, requestWithTickerRule } from '../risk/tickerRule';
 import { outputMode, routingFlagsOf } from '../routing';
 import { getStrategy } from '../strategies/strategies';
@@ -280,10 +283,6 @@ export function priceSymbolOf(choice: InstrumentChoice, underlying: string): str
   return choice.assetClass === 'us_option' ? underlying : choice.symbol;
 }
 
-function shortTypeFor(strategy: StrategyName, cfg: BotConfig): ShortType {
-  return strategySetting(cfg, strategy, 'SHORT_TYPE');
-}
-
 function emptyRuleCounts(): Record<ScreenRule, number> {
   return { price: 0, market_cap: 0, gap: 0, volume: 0, spread: 0 };
 }
@@ -532,7 +531,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
     };
 
     const processMinute = (s: SessionRun, m: number) => {
-      let entries: { sym: number; tracker: SymbolTracker; signal: EntrySignal }[] | null = null;
+      let entries: { sym: number; symbol: string; tracker: SymbolTracker; signal: EntrySignal }[] | null = null;
       const end = groupStart[m + 1]!;
       for (let at = groupStart[m]!; at < end; at++) {
         const sym = groupSym[at]!;
@@ -542,12 +541,12 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
         s.lastBar[sym] = bar;
         const d = tracker.onBar(bar);
         if (d === null) continue;
-        if (d.kind === 'entry') (entries ??= []).push({ sym, tracker, signal: d });
+        if (d.kind === 'entry') (entries ??= []).push({ sym, symbol: order[sym]!, tracker, signal: d });
         else exit(s, sym, d.reason, d.barStart);
       }
       if (entries === null) return;
-      entries.sort((a, b) => b.signal.strength - a.signal.strength || a.sym - b.sym);
-      const acceptedSignals = s.grants + entries.length;
+      entries.sort(strongestFirst);
+      const acceptedSignals = acceptedSignalCount(s.grants, entries.length);
       for (const e of entries) enter(s, e.sym, e.tracker, e.signal, acceptedSignals);
     };
 
@@ -586,20 +585,21 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
         tracker.cancelEntry();
         counters.refused[code] = (counters.refused[code] ?? 0) + 1;
       };
-      if (!mayOpen(s.trading)) return refuse(s.trading);
-      if (cfg.DISABLE_ALL_TRADES) return refuse('trading_disabled');
-      if (blocked.has(symbol)) return refuse('ticker_traded_today');
+      // A backtest fills at its decision bar, so a signal is never stale nor past the session's end.
+      const gate = entryGate({ trading: s.trading, pastSessionEnd: false, stale: false, tradingDisabled: cfg.DISABLE_ALL_TRADES, tickerTradedToday: blocked.has(symbol) });
+      if (gate !== null) return refuse(gate.rule);
+      const shortType = strategySetting(cfg, s.strategy, 'SHORT_TYPE');
       const choice = chooseInstrument({
         underlying: symbol,
         side: signal.side,
-        shortType: shortTypeFor(s.strategy, cfg),
+        shortType,
         underlyingPrice: signal.price,
         date,
         brokerSupportsOptions: true,
         brokerSupportsShorting: true,
         shortable: true,
       });
-      if (!choice.ok) return refuse(choice.reason.startsWith('bearish signals are disabled') ? 'short_disabled' : 'no_instrument');
+      if (!choice.ok) return refuse(shortType === 'disabled' ? 'short_disabled' : 'no_instrument');
       const instrument = choice.choice;
       const priceBars = barsOf(priceSymbolOf(instrument, symbol));
       const quoteBase = closeAtOrBefore(priceBars, signal.barStart);
@@ -652,9 +652,8 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
       }
       counters.entries += 1;
       executionSeconds.push(Math.max(0, fill.fillBarStart - (signal.barStart + MINUTE_MS)) / 1000);
-      const mult = instrument.assetClass === 'us_option' ? 100 : 1;
       const qty = grant.quantity;
-      const notional = qty * fill.price * mult;
+      const notional = qty * fill.price * contractMultiplier(instrument.assetClass);
       cash += instrument.openSide === 'buy' ? -notional : notional;
       cash -= execution.feePerOrder;
       const entryClientId = clientOrderId({ workflowId, session: s.strategy, ticker: symbol, leg: 'entry' });
@@ -682,13 +681,12 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
       if (t === undefined) return;
       s.open.delete(sym);
       liveOpen.delete(t);
-      const closeSide = t.choice.openSide === 'buy' ? 'sell' : 'buy';
+      const closeSide = closingSide(t.choice.openSide);
       const priceBars = barsOf(priceSymbolOf(t.choice, t.symbol));
       const fill = modelFillPrice({ execution, side: closeSide, choice: t.choice, bars: priceBars, decisionBarStart: barStart, vol: putVol(t.symbol) });
-      const mult = t.choice.assetClass === 'us_option' ? 100 : 1;
-      const direction = t.choice.openSide === 'buy' ? 1 : -1;
+      const mult = contractMultiplier(t.choice.assetClass);
       const fees = t.entryFee + (fill === null ? 0 : execution.feePerOrder);
-      const pnl = fill === null ? 0 : round2((fill.price - t.entryPrice) * t.qty * mult * direction - fees);
+      const pnl = tradePnl({ openSide: t.choice.openSide, assetClass: t.choice.assetClass, entryPrice: t.entryPrice, qty: t.qty }, fill?.price ?? null, fees);
       if (fill !== null) {
         const notional = t.qty * fill.price * mult;
         cash += closeSide === 'buy' ? -notional : notional;
@@ -792,7 +790,7 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
   /** The simulated broker's account value: cash plus long positions at cost (a short's proceeds are in cash). */
   function accountValue(): number {
     let held = 0;
-    for (const t of liveOpen) if (t.choice.openSide === 'buy') held += t.qty * t.entryPrice * (t.choice.assetClass === 'us_option' ? 100 : 1);
+    for (const t of liveOpen) if (t.choice.openSide === 'buy') held += t.qty * t.entryPrice * contractMultiplier(t.choice.assetClass);
     return cash + stuckCost + held;
   }
 }
@@ -812,7 +810,7 @@ function listSome(dates: readonly string[]): string {
 
 /** The inverse ETFs a universe may need for pricing bearish InverseETF trades (load them with the universe). */
 export function instrumentSymbolsFor(universe: readonly string[], cfg: BotConfig, strategies: readonly StrategyName[]): string[] {
-  if (!strategies.some((s) => shortTypeFor(s, cfg) === 'InverseETF')) return [];
+  if (!strategies.some((s) => strategySetting(cfg, s, 'SHORT_TYPE') === 'InverseETF')) return [];
   const out = new Set<string>();
   for (const u of universe) {
     const etf = inverseEtfFor(u);

@@ -3,7 +3,7 @@ import { parseOccSymbol } from '../instruments/occSymbol';
 import { isTradingDay, regularSessionUtc } from '../market/exchangeCalendar';
 import { addDays, utcMsToNyWallTime } from '../market/nyTime';
 import { CLOSE_EXIT_LEAD_MS } from '../market/sessionWindow';
-import { round2 } from '../math/round';
+import { tradePnl } from '../trades/tradeOutcome';
 import { type TradeRecord } from '../trades/tradeRecord';
 import { STRATEGY_NAMES, type ExitReason, type Side, type StrategyName, BROKER_NAMES, type BrokerName, type Instrument, type OutputMode } from '../vocabulary';
 
@@ -363,10 +363,9 @@ export function adoptedTradeRecord(a: {
 }): TradeRecord {
   const { entry } = a.part;
   const entryPrice = entry.order.filledAvgPrice ?? 0;
-  const mult = parseOccSymbol(entry.order.symbol) ? 100 : 1;
-  const direction = entry.order.side === 'buy' ? 1 : -1;
+  const assetClass = parseOccSymbol(entry.order.symbol) ? 'us_option' : 'us_equity';
   const fees = entry.order.fees + a.fill.fees;
-  const pnl = a.fill.avgPrice === null ? 0 : round2((a.fill.avgPrice - entryPrice) * a.fill.filledQty * mult * direction - fees);
+  const pnl = tradePnl({ openSide: entry.order.side, assetClass, entryPrice, qty: a.fill.filledQty }, a.fill.avgPrice, fees);
   const partial = a.fill.filledQty < a.part.qty - EPS;
   return {
     tradeId: `${entry.owner.workflowId}:${entry.ticker}`,

@@ -1,5 +1,6 @@
 import type { StrategyName } from '../vocabulary';
 import { round2 } from '../math/round';
+import { closingSide } from '../trades/tradeOutcome';
 
 /**
  * The stop a real broker holds for a freshly filled entry (README.md, "Paper and live"; issue 5): a 2%
@@ -28,7 +29,7 @@ export function protectiveStopPlan(a: {
 }): ProtectiveStopPlan | null {
   if (a.assetClass !== 'us_equity' || !(a.fillPrice > 0)) return null;
   const pct = STOP_PCT[a.strategy];
-  const side = a.openSide === 'buy' ? 'sell' : 'buy';
+  const side = closingSide(a.openSide);
   if (a.strategy === 'open') return { kind: 'trailing', side, trailPercent: pct };
   const factor = a.openSide === 'buy' ? 1 - pct / 100 : 1 + pct / 100;
   return { kind: 'stop', side, stopPrice: round2(a.fillPrice * factor) };
