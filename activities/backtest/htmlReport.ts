@@ -5,11 +5,12 @@ import { sweepHeatMap } from './reportHeatMap';
 import { seriesSvg } from './reportSvg';
 import { benchmarksTable, breakdownTables, metricsTable, sweepTable, tradesTable } from './reportTables';
 import type { ReportData } from './reportTypes';
+import { walkForwardSection } from './reportWalkForward';
 
 /**
  * The backtest report: one self-contained HTML file (inline CSS, inline SVG, the chart library and a
  * little script inlined; nothing fetched from the network), so it opens anywhere, also offline and from an
- * e-mail attachment. Sections: headline figures, for a parameter sweep the comparison table, metrics per
+ * e-mail attachment. Sections: headline figures, for a walk-forward run its windows, for a parameter sweep the comparison table, metrics per
  * strategy and overall, breakdowns, benchmarks, equity curve, drawdown, a price chart per traded
  * symbol-day, the trade list, warnings (docs/backtest.md, "The report").
  */
@@ -76,7 +77,8 @@ export function renderReportHtml(d: ReportData): string {
 <title>${esc(d.title)}</title><style>${STYLE}</style></head>
 <body>
 ${headline(d)}
-${d.sweep && d.sweep.length > 0 ? `<h2>Parameter sweep</h2>${sweepTable(d.sweep)}${sweepHeatMap(d.sweep)}` : ''}
+${d.walkForward && d.walkForward.length > 0 ? walkForwardSection(d.walkForward, d.sweepMetric) : ''}
+${d.sweep && d.sweep.length > 0 ? `<h2>Parameter sweep</h2>${sweepTable(d.sweep, d.sweepMetric)}${sweepHeatMap(d.sweep, d.sweepMetric)}` : ''}
 <h2>Metrics</h2>
 ${metricsTable(d.metrics, d.strategies)}
 <h2>Breakdown</h2>

@@ -1,11 +1,12 @@
-import { esc, num } from './reportFormat';
+import { DEFAULT_SWEEP_METRIC, higherIsBetter, metricLabel, metricValue, type SweepMetric } from '../../domain/backtest/sweepMetric';
+import { esc, metricText, upperFirst } from './reportFormat';
 import type { SweepRow } from './reportTypes';
 
 /**
- * The sweep's heat map: for a grid of exactly two swept keys, the cells' Sharpe ratios (the sweep's
- * best-cell rule) as a table with the first key down and the second across, coloured from the worst
- * (red) to the best (green) cell, so a plateau of good settings stands out from a lone peak. With one
- * key, or more than two, the comparison table says it all and no map is drawn.
+ * The sweep's heat map: for a grid of exactly two swept keys, the cells' values of the sweep's metric
+ * (`--metric`, the best-cell rule; Sharpe by default) as a table with the first key down and the second
+ * across, coloured from the worst (red) to the best (green) cell, so a plateau of good settings stands out
+ * from a lone peak. With one key, or more than two, the comparison table says it all and no map is drawn.
  */
 
 function sortedValues(rows: readonly SweepRow[], key: string): string[] {
@@ -23,22 +24,25 @@ export function heatColor(x: number): string {
   return `rgb(${mix(0)}, ${mix(1)}, ${mix(2)})`;
 }
 
-export function sweepHeatMap(rows: readonly SweepRow[]): string {
+export function sweepHeatMap(rows: readonly SweepRow[], metric: SweepMetric = DEFAULT_SWEEP_METRIC, id = 'sweep-heat-map'): string {
   const keys = [...new Set(rows.flatMap((r) => Object.keys(r.settings)))];
   if (keys.length !== 2) return '';
   const [down, across] = keys as [string, string];
   const byCell = new Map(rows.map((r) => [`${r.settings[down]}|${r.settings[across]}`, r]));
-  const sharpes = rows.map((r) => r.metrics.sharpe).filter((v): v is number => v !== null);
-  const lo = Math.min(...sharpes);
-  const hi = Math.max(...sharpes);
+  const values = rows.map((r) => metricValue(metric, r.metrics)).filter((v): v is number => v !== null);
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const goodness = (v: number) => {
+    const x = hi > lo ? (v - lo) / (hi - lo) : 0.5;
+    return higherIsBetter(metric) ? x : 1 - x;
+  };
   const cols = sortedValues(rows, across);
   const cell = (r: SweepRow | undefined) => {
-    const v = r?.metrics.sharpe ?? null;
+    const v = r === undefined ? null : metricValue(metric, r.metrics);
     if (v === null) return '<td class="heat none">n/a</td>';
-    const color = heatColor(hi > lo ? (v - lo) / (hi - lo) : 0.5);
-    return `<td class="heat" style="background: ${color}" title="${esc(r!.cell)}">${num(v)}</td>`;
+    return `<td class="heat" style="background: ${heatColor(goodness(v))}" title="${esc(r!.cell)}">${esc(metricText(metric, r!.metrics))}</td>`;
   };
   const head = `<tr><th>${esc(down)} \\ ${esc(across)}</th>${cols.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>`;
   const body = sortedValues(rows, down).map((d) => `<tr><th>${esc(d)}</th>${cols.map((c) => cell(byCell.get(`${d}|${c}`))).join('')}</tr>`);
-  return `<h3>Sharpe ratio by setting</h3><table class="metrics heat-map" id="sweep-heat-map">${head}${body.join('')}</table>`;
+  return `<h3>${esc(upperFirst(metricLabel(metric)))} by setting</h3><table class="metrics heat-map" id="${esc(id)}">${head}${body.join('')}</table>`;
 }

@@ -3,7 +3,8 @@ import { breakdownBy, type BreakdownDimension } from '../../domain/backtest/brea
 import type { BacktestMetrics, MetricsBlock } from '../../domain/backtest/metrics';
 import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import { chartIdOf } from './reportChartData';
-import { esc, fmtPrice, money, num, pct } from './reportFormat';
+import { esc, fmtPrice, metricText, money, num, pct } from './reportFormat';
+import { DEFAULT_SWEEP_METRIC, metricLabel, type SweepMetric } from '../../domain/backtest/sweepMetric';
 import type { SweepRow } from './reportTypes';
 
 /** The report's tables: metrics, breakdowns, benchmarks, trades and the sweep comparison. */
@@ -94,14 +95,18 @@ export function tradesTable(trades: readonly TradeRecord[]): string {
   return `<p class="hint">Click a trade to show its symbol-day in the price chart.</p><table class="trades" id="trades-table">${head}${shown.map(tradeRow).join('')}</table>${more}`;
 }
 
-export function sweepTable(rows: readonly SweepRow[]): string {
+export function sweepTable(rows: readonly SweepRow[], metric: SweepMetric = DEFAULT_SWEEP_METRIC): string {
   const keys = [...new Set(rows.flatMap((r) => Object.keys(r.settings)))];
-  const head = `<tr><th>Cell</th>${keys.map((k) => `<th>${esc(k)}</th>`).join('')}<th>Trades</th><th>Win rate</th><th>Total PnL</th><th>Return</th><th>Profit factor</th><th>Sharpe</th><th>Max drawdown</th></tr>`;
+  // The ranking metric gets its own column unless one of the standard columns already shows it.
+  const extra = ['sortino', 'calmar', 'expectancy'].includes(metric) ? metric : null;
+  const extraHead = extra === null ? '' : `<th>${esc(metricLabel(extra))}</th>`;
+  const head = `<tr><th>Cell</th>${keys.map((k) => `<th>${esc(k)}</th>`).join('')}<th>Trades</th><th>Win rate</th><th>Total PnL</th><th>Return</th><th>Profit factor</th><th>Sharpe</th><th>Max drawdown</th>${extraHead}</tr>`;
   const body = rows.map(
     (r) =>
       `<tr><td>${esc(r.cell)}</td>${keys.map((k) => `<td>${esc(r.settings[k] ?? '')}</td>`).join('')}<td>${r.metrics.trades}</td>` +
       `<td>${pct(r.metrics.winRate)}</td><td>${money(r.metrics.totalPnl)}</td><td>${pct(r.totalReturn, 2)}</td>` +
-      `<td>${num(r.metrics.profitFactor)}</td><td>${num(r.metrics.sharpe)}</td><td>${pct(r.metrics.maxDrawdownPct, 2)}</td></tr>`,
+      `<td>${num(r.metrics.profitFactor)}</td><td>${num(r.metrics.sharpe)}</td><td>${pct(r.metrics.maxDrawdownPct, 2)}</td>` +
+      `${extra === null ? '' : `<td>${esc(metricText(extra, r.metrics))}</td>`}</tr>`,
   );
   return `<table class="metrics" id="sweep-table">${head}${body.join('')}</table>`;
 }

@@ -1,20 +1,17 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { computeMetrics } from '../../domain/backtest/metrics';
-import { ColumnarMarket } from '../../domain/backtest/columnar';
 import { sweepGrid, type SweepAxis } from '../../domain/backtest/sweepGrid';
+import { bestBy, DEFAULT_SWEEP_METRIC, metricLabel, type SweepMetric } from '../../domain/backtest/sweepMetric';
 import type { BotConfig } from '../../domain/config/botConfigSchema';
-import type { TradeRecord } from '../../domain/trades/tradeRecord';
-import { readJsonFile, writeFileAtomic } from '../outputs/atomicFile';
+import { writeFileAtomic } from '../outputs/atomicFile';
 import { loadColumns } from './barCache';
-import { writeReport } from './htmlReport';
-import { indicatorConfigOf, symbolDayCharts } from './reportChartData';
 import type { SweepRow } from './reportTypes';
-import { backtestOutputFiles } from './outputs';
 import { symbolsToLoad, type PortfolioRunSpec } from './runBacktest';
 import { cellSpec, type CellResult, type SweepCell } from './sweepCell';
 import { shareColumns, type SharedBars } from './sharedBars';
 import { SweepThreadPool } from './sweepThreadPool';
+import { writeCellsReport } from './sweepReport';
+import { csvCell } from '../outputs/csvCell';
 
 /**
  * Parameter sweeps: `--sweep KEY=v1,v2 [--sweep KEY2=...]` runs the grid of every combination, each
@@ -22,7 +19,7 @@ import { SweepThreadPool } from './sweepThreadPool';
  * worker threads on this machine, or (`--temporal`) as activities on the task queue, so any number of
  * workers on any number of machines share them. Each cell writes its outputs under
  * `<results>/sweep/<cell>/`; the comparison goes to `<results>/sweep_backtest.{csv,json}` and a report
- * (the comparison table plus the full report of the cell with the best Sharpe ratio).
+ * (the comparison table plus the full report of the best cell by the sweep's metric, `--metric`).
  * The bars are loaded once and shared by every thread (sharedBars.ts); see docs/backtest.md.
  */
 
@@ -112,46 +109,48 @@ export interface SweepRequest {
   readonly temporal?: TemporalCellRunner;
   /** Cells done out of total, as each finishes (threads) or as the workflow reports it (Temporal). */
   readonly onProgress?: (done: number, total: number) => void;
+  /** What ranks the cells (best cell, heat map); default sharpe. */
+  readonly metric?: SweepMetric;
+}
+
+/** Runs cells where the request says (threads or Temporal) and says where they ran. */
+export type CellRunner = (base: PortfolioRunSpec, cells: readonly SweepCell[], onProgress?: (done: number, total: number) => void) => Promise<{ results: CellResult[]; where: string }>;
+
+export function cellRunnerFor(req: Pick<SweepRequest, 'workers' | 'temporal'>): CellRunner {
+  const temporal = req.temporal;
+  if (temporal) {
+    return async (base, cells, onProgress) => {
+      const results = await temporal(base, cells, onProgress);
+      return { results, where: `Temporal, ${new Set(results.map((r) => r.ranBy)).size} worker(s)` };
+    };
+  }
+  const threads = req.workers ?? Math.max(1, availableParallelism());
+  return async (base, cells, onProgress) => ({
+    results: await runCellsInThreads(base, cells, threads, onProgress),
+    where: `${Math.min(threads, cells.length)} worker thread(s)`,
+  });
 }
 
 export async function runSweep(req: SweepRequest): Promise<SweepOutcome> {
   const started = performance.now();
-  let results: CellResult[];
-  let where: string;
-  if (req.temporal) {
-    results = await req.temporal(req.base, req.cells, req.onProgress);
-    where = `Temporal, ${new Set(results.map((r) => r.ranBy)).size} worker(s)`;
-  } else {
-    const threads = req.workers ?? Math.max(1, availableParallelism());
-    results = await runCellsInThreads(req.base, req.cells, threads, req.onProgress);
-    where = `${Math.min(threads, req.cells.length)} worker thread(s)`;
-  }
-  const files = req.base.resultsDir === null ? [] : writeSweepOutputs(req.base, results);
-  return { results, text: sweepText(results), files, ms: performance.now() - started, where };
+  const metric = req.metric ?? DEFAULT_SWEEP_METRIC;
+  const { results, where } = await cellRunnerFor(req)(req.base, req.cells, req.onProgress);
+  const files = req.base.resultsDir === null ? [] : writeSweepOutputs(req.base, results, metric);
+  return { results, text: sweepText(results, metric), files, ms: performance.now() - started, where };
 }
 
 export function sweepRows(results: readonly CellResult[]): SweepRow[] {
   return results.map((r) => ({ cell: r.cell, settings: r.settings, metrics: r.overall, endingEquity: r.endingEquity, totalReturn: r.totalReturn }));
 }
 
-/** The best cell: highest Sharpe ratio, then total PnL. */
-export function bestCell(results: readonly CellResult[]): CellResult | null {
-  const score = (r: CellResult) => [r.overall.sharpe ?? Number.NEGATIVE_INFINITY, r.overall.totalPnl] as const;
-  let best: CellResult | null = null;
-  for (const r of results) {
-    if (best === null) best = r;
-    else {
-      const [a1, a2] = score(r);
-      const [b1, b2] = score(best);
-      if (a1 > b1 || (a1 === b1 && a2 > b2)) best = r;
-    }
-  }
-  return best;
+/** The best cell by the metric (default: the highest Sharpe ratio), then total PnL. */
+export function bestCell(results: readonly CellResult[], metric: SweepMetric = DEFAULT_SWEEP_METRIC): CellResult | null {
+  return bestBy(metric, results, (r) => r.overall);
 }
 
 const f = (x: number | null, d = 2) => (x === null ? 'n/a' : x.toFixed(d));
 
-export function sweepText(results: readonly CellResult[]): string {
+export function sweepText(results: readonly CellResult[], metric: SweepMetric = DEFAULT_SWEEP_METRIC): string {
   const head = ['cell', 'trades', 'win rate', 'total pnl', 'return', 'profit factor', 'sharpe', 'max dd', 'ran by'];
   const rows = results.map((r) => [
     r.cell,
@@ -166,18 +165,19 @@ export function sweepText(results: readonly CellResult[]): string {
   ]);
   const table = [head, ...rows];
   const widths = head.map((_, j) => Math.max(...table.map((r) => r[j]!.length)));
-  return table.map((r) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ')).join('\n');
+  const lines = table.map((r) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  '));
+  const best = bestCell(results, metric);
+  return [...lines, ...(best === null ? [] : [`best cell by ${metricLabel(metric)}: ${best.cell}`])].join('\n');
 }
 
 /** Comparison table (CSV, JSON) and the sweep report, in the run's results folder. */
-export function writeSweepOutputs(base: PortfolioRunSpec, results: readonly CellResult[]): string[] {
+export function writeSweepOutputs(base: PortfolioRunSpec, results: readonly CellResult[], metric: SweepMetric = DEFAULT_SWEEP_METRIC): string[] {
   const dir = path.resolve(base.resultsDir!);
   const jsonFile = path.join(dir, 'sweep_backtest.json');
   const csvFile = path.join(dir, 'sweep_backtest.csv');
-  writeFileAtomic(jsonFile, `${JSON.stringify({ run: base.runInfo, cells: results }, null, 2)}\n`);
+  writeFileAtomic(jsonFile, `${JSON.stringify({ run: base.runInfo, metric, best: bestCell(results, metric)?.cell ?? null, cells: results }, null, 2)}\n`);
   const keys = [...new Set(results.flatMap((r) => Object.keys(r.settings)))];
   const cols = ['cell', ...keys, 'trades', 'win_rate', 'total_pnl', 'avg_pnl', 'profit_factor', 'sharpe', 'max_drawdown', 'max_drawdown_pct', 'avg_duration_min', 'exposure', 'ending_equity', 'total_return', 'ran_by'];
-  const cell = (v: unknown) => (v === null || v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
   const lines = results.map((r) =>
     [
       r.cell,
@@ -196,33 +196,19 @@ export function writeSweepOutputs(base: PortfolioRunSpec, results: readonly Cell
       r.totalReturn,
       r.ranBy,
     ]
-      .map(cell)
+      .map(csvCell)
       .join(','),
   );
   writeFileAtomic(csvFile, `${[cols.join(','), ...lines].join('\n')}\n`);
   const files = [csvFile, jsonFile];
-  const best = bestCell(results);
+  const best = bestCell(results, metric);
   if (base.report && best !== null) {
-    // The best cell's trades come from its own outputs (written by a thread or a worker on this machine).
-    const tradesFile = backtestOutputFiles(best.resultsDir).tradeHistoryJson;
-    const trades = readJsonFile<TradeRecord[]>(tradesFile, []);
-    const metricsFile = backtestOutputFiles(best.resultsDir).metrics;
-    const days = readJsonFile<{ days?: { date: string; startEquity: number }[] }>(metricsFile, {}).days ?? [];
-    const toLoad = symbolsToLoad(base);
-    const market = new ColumnarMarket(loadColumns(base.dataSource, { cacheDir: base.cacheDir, ...(toLoad ? { symbols: toLoad } : {}) }).series);
-    const metrics = computeMetrics({ trades, days, startingCash: base.cfg.SIM_STARTING_CASH, strategies: base.strategies });
-    const { charts, omitted } = symbolDayCharts(trades, market, { cfg: indicatorConfigOf(base.cfg, best.settings), fill: base.execution.fill });
     const reportFile = path.join(dir, 'sweep_report_backtest.html');
-    writeReport(reportFile, {
+    writeCellsReport(reportFile, base, [best], {
       title: `TradeBot backtest sweep ${base.start} to ${base.end} (best cell: ${best.cell})`,
-      run: { ...base.runInfo, cells: String(results.length), 'best cell': best.cell },
-      metrics,
-      strategies: base.strategies,
-      charts,
-      chartsOmitted: omitted,
-      trades,
-      warnings: trades.length === 0 && best.overall.trades > 0 ? [`trades of the best cell not found in ${tradesFile}`] : [],
+      run: { ...base.runInfo, cells: String(results.length), 'best cell': best.cell, 'ranked by': metricLabel(metric) },
       sweep: sweepRows(results),
+      sweepMetric: metric,
     });
     files.push(reportFile);
   }

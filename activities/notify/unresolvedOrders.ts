@@ -3,6 +3,7 @@ import { DEFAULT_MAX_STACK_CHARS } from '../../domain/errors/errorClasses';
 import { appendDurable } from '../outputs/atomicFile';
 import { outputPaths } from '../outputs/outputPaths';
 import type { OutputMode } from '../../domain/vocabulary';
+import { csvCell } from '../outputs/csvCell';
 
 /*
  * logs/unresolved_orders_<mode>.log (docs/brokers.md, "Errors and retry policies"): one line per escalated or
@@ -25,11 +26,6 @@ export interface UnresolvedOrder {
 }
 
 export const UNRESOLVED_COLUMNS = ['timestamp', 'id', 'strategy', 'broker', 'symbol', 'error_type', 'error_code', 'message', 'stack'] as const;
-
-function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 export function appendUnresolvedOrder(outputDir: string, mode: OutputMode, format: 'json' | 'csv', rec: UnresolvedOrder): { written: boolean } {
   const file = outputPaths(outputDir, mode).unresolvedOrdersLog;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { appendDurable } from './atomicFile';
 import { outputPaths } from './outputPaths';
 import type { StrategyName, OutputMode } from '../../domain/vocabulary';
+import { csvCell } from './csvCell';
 
 /** One line of a strategy log: what the session saw and decided. Times are UTC. */
 export interface StrategyLogEvent {
@@ -16,10 +17,6 @@ export interface StrategyLogEvent {
 }
 
 const CSV_COLUMNS = ['timestamp', 'eventId', 'strategy', 'event', 'symbol', 'message', 'data'] as const;
-
-function csvCell(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 export function formatLogLine(e: StrategyLogEvent, format: 'json' | 'csv'): string {
   if (format === 'json') return JSON.stringify(e);

@@ -3,6 +3,7 @@ import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import { appendDurable, readJsonFile, writeFileAtomic } from './atomicFile';
 import { outputPaths } from './outputPaths';
 import type { OutputMode } from '../../domain/vocabulary';
+import { csvCell } from './csvCell';
 
 export const TRADE_HISTORY_COLUMNS = [
   'timestamp', 'tradeId', 'date', 'strategy_name', 'ticker', 'underlying', 'side', 'instrument', 'size',
@@ -10,12 +11,6 @@ export const TRADE_HISTORY_COLUMNS = [
   'broker', 'mode', 'allocation', 'account_value', 'entry_order_id', 'exit_order_id', 'client_order_ids',
   'tags', 'error_code',
 ] as const;
-
-function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const s = Array.isArray(value) ? value.join(';') : String(value);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 export function tradeToCsvRow(t: TradeRecord): string {
   return TRADE_HISTORY_COLUMNS.map((c) => csvCell((t as unknown as Record<string, unknown>)[c])).join(',');

@@ -104,6 +104,13 @@ export function isTradingDay(date: string): boolean {
   return !isWeekend(date) && holidayName(date) === null;
 }
 
+/** The NYSE trading days from `start` to `end` (YYYY-MM-DD, both included), ascending. */
+export function tradingDaysBetween(start: string, end: string): string[] {
+  const days: string[] = [];
+  for (let d = start; d <= end; d = addDays(d, 1)) if (isTradingDay(d)) days.push(d);
+  return days;
+}
+
 /**
  * True when NYSE closes at 13:00 New York: the day before Independence Day (July 3, when it is a
  * Monday-Thursday trading day), the day after Thanksgiving, and Christmas Eve on a weekday trading day.

@@ -2,7 +2,11 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadColumns } from '../../activities/backtest/barCache';
 import { runPortfolioBacktest, type PortfolioRunOutcome, type PortfolioRunSpec } from '../../activities/backtest/runBacktest';
-import { runSweep, sweepCells, type SweepAxis, type TemporalCellRunner } from '../../activities/backtest/sweep';
+import { runSweep, sweepCells, type SweepAxis, type SweepRequest, type TemporalCellRunner } from '../../activities/backtest/sweep';
+import type { SweepCell } from '../../activities/backtest/sweepCell';
+import { runWalkForward } from '../../activities/backtest/walkForward';
+import { DEFAULT_SWEEP_METRIC, isSweepMetric, SWEEP_METRICS, type SweepMetric } from '../../domain/backtest/sweepMetric';
+import type { WalkForwardPlan } from '../../domain/backtest/walkForwardWindows';
 import { loadConfig, type LoadedConfig } from '../../activities/config/loadConfig';
 import { loadVixCsv } from '../../activities/marketData/vixCsv';
 import { readSymbolListFile } from '../../activities/screening/symbolListFile';
@@ -45,6 +49,10 @@ export interface BacktestArgs {
   readonly sweeps: readonly SweepAxis[];
   readonly workers: number | null;
   readonly temporal: boolean;
+  /** What ranks a sweep's cells (best cell, heat map, walk-forward choice). */
+  readonly metric: SweepMetric;
+  /** Walk-forward windows in trading days; null: one sweep over the whole range. */
+  readonly walkForward: WalkForwardPlan | null;
   /** The figures as one JSON object on stdout; the human lines go to stderr. */
   readonly json: boolean;
 }
@@ -68,6 +76,8 @@ const BACKTEST_OPTIONS = {
   sweep: { type: 'string', value: 'KEY=v1,v2,...', multiple: true, description: 'one axis of a parameter sweep (portfolio mode)' },
   workers: { type: 'string', value: 'N', description: 'sweep worker threads, 1 to 64 (default: the CPUs)' },
   temporal: { type: 'boolean', description: 'run the sweep cells as Temporal activities (on --sweep-worker processes)' },
+  metric: { type: 'string', value: SWEEP_METRICS.join('|'), description: `what ranks a sweep's cells (default ${DEFAULT_SWEEP_METRIC})` },
+  'walk-forward': { type: 'string', value: 'TRAIN,TEST[,STEP]', description: 'sweep walk-forward: train and test windows and the step, in trading days (step default TEST)' },
   json: { type: 'boolean', description: 'print the metrics (portfolio), the cells (sweep) or the audit figures (signals) as JSON on stdout' },
   'sweep-worker': { type: 'boolean', description: 'instead: be a worker that runs --temporal sweep cells' },
   'task-queue': { type: 'string', value: 'Q', description: "with --sweep-worker: the task queue (default: the sweep's queue)" },
@@ -176,6 +186,8 @@ function backtestArgsFrom(values: BacktestValues): BacktestArgs {
   if (signalsOnly && sweeps.length > 0) throw new UsageError('--sweep runs portfolio mode; it cannot be combined with --signals-only');
   if (values.temporal === true && sweeps.length === 0) throw new UsageError('--temporal distributes a --sweep; give at least one --sweep KEY=v1,v2');
   if (values['no-cache'] === true && values['cache-dir'] !== undefined) throw new UsageError('--no-cache and --cache-dir exclude each other');
+  const metric = metricArg(values.metric, sweeps.length > 0);
+  const walkForward = walkForwardArg(values['walk-forward'], sweeps.length > 0);
 
   return {
     strategies,
@@ -195,8 +207,30 @@ function backtestArgsFrom(values: BacktestValues): BacktestArgs {
     sweeps,
     workers,
     temporal: values.temporal === true,
+    metric,
+    walkForward,
     json: values.json === true,
   };
+}
+
+function metricArg(text: string | undefined, sweeping: boolean): SweepMetric {
+  if (text === undefined) return DEFAULT_SWEEP_METRIC;
+  if (!sweeping) throw new UsageError('--metric ranks the cells of a --sweep; give at least one --sweep KEY=v1,v2');
+  const name = text.trim().toLowerCase().replace(/-/g, '_');
+  if (!isSweepMetric(name)) throw new UsageError(`--metric=${text}: allowed: ${SWEEP_METRICS.join(', ')}`);
+  return name;
+}
+
+/** `--walk-forward TRAIN,TEST[,STEP]`: whole trading days, each at least 1; the step defaults to TEST. */
+function walkForwardArg(text: string | undefined, sweeping: boolean): WalkForwardPlan | null {
+  if (text === undefined) return null;
+  if (!sweeping) throw new UsageError('--walk-forward chooses among the cells of a --sweep; give at least one --sweep KEY=v1,v2');
+  const parts = text.split(',').map((p) => p.trim());
+  const days = parts.map((p) => (/^\d+$/.test(p) ? Number(p) : NaN));
+  if ((parts.length !== 2 && parts.length !== 3) || days.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new UsageError(`--walk-forward=${text}: allowed: TRAIN,TEST or TRAIN,TEST,STEP in trading days, each a whole number of at least 1`);
+  }
+  return { trainDays: days[0]!, testDays: days[1]!, stepDays: days[2] ?? days[1]! };
 }
 
 /** Defaults overridden by `--set` values, validated by the same schema as `.env_bot` (for a one-line usage error). */
@@ -379,7 +413,16 @@ async function runBacktest(args: BacktestArgs): Promise<number> {
           throw new Error(`sweep cell ${cell}: ${err.problems.join('; ')}`, { cause: err });
         }
       });
-      const sweep = await runSweep({ base, cells, workers: args.workers, temporal: args.temporal ? temporalCells(loaded.env) : undefined, onProgress: (done, total) => say(`sweep: ${done}/${total} cells done`) });
+      const request: SweepRequest = {
+        base,
+        cells,
+        workers: args.workers,
+        temporal: args.temporal ? temporalCells(loaded.env) : undefined,
+        metric: args.metric,
+        onProgress: (done, total) => say(`sweep: ${done}/${total} cells done`),
+      };
+      if (args.walkForward !== null) return await runWalkForwardCommand(request, args.walkForward, cells, args.json, say);
+      const sweep = await runSweep(request);
       say(sweep.text);
       say(`sweep: ${cells.length} cells in ${(sweep.ms / 1000).toFixed(2)}s (${sweep.where}) -> ${sweep.files.join(', ')}`);
       if (args.json) console.log(JSON.stringify({ kind: 'sweep', cells: sweep.results, files: sweep.files }));
@@ -407,6 +450,14 @@ async function runBacktest(args: BacktestArgs): Promise<number> {
     console.error(`backtest: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
+}
+
+async function runWalkForwardCommand(request: SweepRequest, plan: WalkForwardPlan, cells: readonly SweepCell[], json: boolean, say: (line: string) => void): Promise<number> {
+  const outcome = await runWalkForward({ ...request, plan, onWindow: say });
+  say(outcome.text);
+  say(`walk-forward: ${outcome.rows.length} window(s) of ${cells.length} cells in ${(outcome.ms / 1000).toFixed(2)}s (${outcome.where}) -> ${outcome.files.join(', ')}`);
+  if (json) console.log(JSON.stringify({ kind: 'walk_forward', windows: outcome.rows.map(({ grid: _grid, ...row }) => row), tested: outcome.tested, files: outcome.files }));
+  return 0;
 }
 
 function runSignalsOnly(args: BacktestArgs, cfg: BotConfig, cacheDir: string | null, vixFile: string | null, say: (line: string) => void): number {

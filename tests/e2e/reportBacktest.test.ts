@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { runPortfolioBacktest } from '../../activities/backtest/runBacktest';
+import { sweepCells } from '../../activities/backtest/sweep';
+import { runWalkForward } from '../../activities/backtest/walkForward';
 import { botConfigSchema } from '../../domain/config/botConfigSchema';
+import { fixtureRunSpec } from '../helpers/fixtureRunSpec';
 
 /**
  * The backtest report renders in headless Chromium with no network: equity curve, drawdown, metrics, and
@@ -26,21 +29,14 @@ before(async () => {
     throw new Error(`headless Chromium not found at ${CHROMIUM}: install it (Debian/Ubuntu: apt-get install -y chromium); the report test needs it`);
   }
   // Two real days of six ETFs (the repository's replay fixture), loose thresholds so every session trades.
-  const out = runPortfolioBacktest({
-    dataSource: join(REPO, 'tests', 'fixtures', 'minute'),
-    cacheDir: null,
-    symbols: null,
-    strategies: ['open', 'mid', 'close'],
-    start: '2025-04-08',
-    end: '2025-04-09',
-    cfg: botConfigSchema.parse({ STRAT_OPEN_BUFFER: '0.002', STRAT_MID_VWAP_THRESHOLD: '0.005', STRAT_CLOSE_VIX_THRESHOLD: '0' }),
-    vixFile: null,
-    execution: { fill: 'next_open', slippageBps: 5, feePerOrder: 0 },
-    resultsDir: dir,
-    report: true,
-    progress: false,
-    runInfo: { test: 'report' },
-  });
+  const out = runPortfolioBacktest(
+    fixtureRunSpec({
+      cfg: botConfigSchema.parse({ STRAT_OPEN_BUFFER: '0.002', STRAT_MID_VWAP_THRESHOLD: '0.005', STRAT_CLOSE_VIX_THRESHOLD: '0' }),
+      resultsDir: dir,
+      report: true,
+      runInfo: { test: 'report' },
+    }),
+  );
   assert.ok(out.reportFile !== null);
   assert.ok(out.metrics.overall.trades >= 3, `expected trades to chart, got ${out.metrics.overall.trades}`);
   reportFile = out.reportFile;
@@ -127,6 +123,45 @@ void test('renders in headless Chromium offline: charts and tables are not empty
   await page.locator('#price-chart').screenshot({ path: join(ARTIFACTS, 'backtest-report-price-clicked.png') });
   assert.deepEqual(errors, []);
   assert.deepEqual(network, []);
+  await page.close();
+});
+
+void test('a walk-forward report renders: its windows, the latest training grid as a heat map, the out-of-sample trades charted', async () => {
+  const spec = fixtureRunSpec({
+    cfg: botConfigSchema.parse({ STRAT_MID_VWAP_THRESHOLD: '0.005', STRAT_CLOSE_VIX_THRESHOLD: '0' }),
+    resultsDir: join(dir, 'walk-forward'),
+    report: true,
+    runInfo: { test: 'walk-forward report' },
+  });
+  const axes = [
+    { key: 'STRAT_OPEN_BUFFER', values: ['0.002', '0.02'] },
+    { key: 'TOTAL_ALLOCATION', values: ['0.02', '0.05'] },
+  ];
+  const cells = await sweepCells(axes, async (s) => botConfigSchema.parse({ STRAT_MID_VWAP_THRESHOLD: '0.005', STRAT_CLOSE_VIX_THRESHOLD: '0', ...s }));
+  const out = await runWalkForward({ base: spec, cells, workers: 2, metric: 'expectancy', plan: { trainDays: 1, testDays: 1, stepDays: 1 } });
+  const file = out.files.find((f) => f.endsWith('walk_forward_report_backtest.html'));
+  assert.ok(file !== undefined, out.files.join(', '));
+  const oosTrades = out.rows[0]!.outOfSample.trades;
+  assert.ok(oosTrades >= 2, `out-of-sample trades to chart: ${oosTrades}`);
+
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.goto(`file://${file}`);
+  assert.equal(await page.locator('#walk-forward-table tr').count(), 2);
+  assert.match((await page.locator('#walk-forward-table').innerText()).replace(/\s+/g, ' '), /Expectancy per trade in sample .*2025-04-08 to 2025-04-08 2025-04-09 to 2025-04-09/);
+  const map = page.locator('#walk-forward-heat-map-1');
+  assert.ok(await map.isVisible(), 'the latest window\'s grid is open');
+  // A one-day window has no daily ratio, but every cell has an expectancy: all four coloured.
+  assert.equal(await map.locator('td.heat:not(.none)').count(), 4);
+  assert.equal(await page.locator('#trades-table tr.trade').count(), oosTrades);
+  const box = page.locator('#price-chart');
+  assert.ok((await box.locator('canvas').count()) >= 1, 'the out-of-sample price chart is drawn');
+  await page.screenshot({ path: join(ARTIFACTS, 'backtest-walk-forward-report.png'), fullPage: true });
+  assert.deepEqual(errors, []);
   await page.close();
 });
 

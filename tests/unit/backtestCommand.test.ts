@@ -117,6 +117,12 @@ void test('bad arguments: one clear line and exit code 2', async () => {
     [[...base, '--sweep', 'MAX_TRADES=', '--signals-only'], /--sweep MAX_TRADES=: allowed/],
     [[...base, '--temporal'], /--temporal distributes a --sweep/],
     [[...base, '--sweep', 'MAX_TRADES=1,2', '--signals-only'], /cannot be combined with --signals-only/],
+    [[...base, '--metric=sortino'], /--metric ranks the cells of a --sweep/],
+    [[...base, '--sweep', 'MAX_TRADES=1,2', '--metric=luck'], /--metric=luck: allowed: sharpe, sortino, calmar, total_pnl/],
+    [[...base, '--walk-forward=20,5'], /--walk-forward chooses among the cells of a --sweep/],
+    [[...base, '--sweep', 'MAX_TRADES=1,2', '--walk-forward=20'], /--walk-forward=20: allowed: TRAIN,TEST or TRAIN,TEST,STEP/],
+    [[...base, '--sweep', 'MAX_TRADES=1,2', '--walk-forward=20,0'], /--walk-forward=20,0: allowed/],
+    [[...base, '--sweep', 'MAX_TRADES=1,2', '--walk-forward=20,5.5'], /--walk-forward=20,5.5: allowed/],
   ];
   for (const [argv, re] of cases) {
     const r = await capture(() => runBacktestCommand(argv));

@@ -3,33 +3,19 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runPortfolioBacktest, type PortfolioRunSpec } from '../../activities/backtest/runBacktest';
+import { runPortfolioBacktest } from '../../activities/backtest/runBacktest';
 import { runCellsInThreads, sweepCells } from '../../activities/backtest/sweep';
 import { cellSpec } from '../../activities/backtest/sweepCell';
 import { botConfigSchema } from '../../domain/config/botConfigSchema';
 import { runBacktestCommand } from '../../scripts/commands/backtest';
+import { fixtureRunSpec, MINUTE_FIXTURE } from '../helpers/fixtureRunSpec';
 
 /** Parameter sweeps in local worker threads: the grid, the comparison table and report, thread = in-process. */
 
 const dir = mkdtempSync(join(tmpdir(), 'tradebot-btsweep-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const FIXTURE = join(__dirname, '..', 'fixtures', 'minute');
 
-const base: PortfolioRunSpec = {
-  dataSource: FIXTURE,
-  cacheDir: null,
-  symbols: null,
-  strategies: ['open', 'mid', 'close'],
-  start: '2025-04-08',
-  end: '2025-04-09',
-  cfg: botConfigSchema.parse({}),
-  vixFile: null,
-  execution: { fill: 'next_open', slippageBps: 5, feePerOrder: 0 },
-  resultsDir: join(dir, 'direct'),
-  report: false,
-  progress: false,
-  runInfo: {},
-};
+const base = fixtureRunSpec({ resultsDir: join(dir, 'direct') });
 
 void test('the grid is every combination, each cell validated like .env_bot', async () => {
   const cells = await sweepCells(
@@ -75,7 +61,7 @@ void test('the command: --sweep grid, comparison CSV and JSON, sweep report with
       '--strategy=all',
       '--start=2025-04-08',
       '--end=2025-04-09',
-      `--data_source=${FIXTURE}`,
+      `--data_source=${MINUTE_FIXTURE}`,
       '--results',
       results,
       '--no-cache',

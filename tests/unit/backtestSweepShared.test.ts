@@ -13,6 +13,7 @@ import { SweepThreadPool } from '../../activities/backtest/sweepThreadPool';
 import { MAX_SWEEP_CELLS, sweepGrid } from '../../domain/backtest/sweepGrid';
 import { botConfigSchema } from '../../domain/config/botConfigSchema';
 import { isConfigError } from '../../domain/config/configError';
+import { fixtureRunSpec, MINUTE_FIXTURE } from '../helpers/fixtureRunSpec';
 
 /**
  * Sweeps on shared memory: the bars are loaded once into a SharedArrayBuffer that every thread reads.
@@ -22,24 +23,9 @@ import { isConfigError } from '../../domain/config/configError';
 
 const dir = mkdtempSync(join(tmpdir(), 'tradebot-btsweep-shared-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const FIXTURE = join(__dirname, '..', 'fixtures', 'minute');
 
 function baseSpec(resultsDir: string, symbols: readonly string[] | null = null): PortfolioRunSpec {
-  return {
-    dataSource: FIXTURE,
-    cacheDir: null,
-    symbols,
-    strategies: ['open', 'mid', 'close'],
-    start: '2025-04-08',
-    end: '2025-04-09',
-    cfg: botConfigSchema.parse({}),
-    vixFile: null,
-    execution: { fill: 'next_open', slippageBps: 5, feePerOrder: 0 },
-    resultsDir: join(dir, resultsDir),
-    report: false,
-    progress: false,
-    runInfo: {},
-  };
+  return fixtureRunSpec({ symbols, resultsDir: join(dir, resultsDir) });
 }
 
 const grid = (axes: Parameters<typeof sweepCells>[0]) => sweepCells(axes, async (s) => botConfigSchema.parse(s));
@@ -99,9 +85,9 @@ void test('cells with different symbol needs (inverse ETFs) each see only their 
 });
 
 void test('picking symbols from a wider load equals loading just those symbols', () => {
-  const all = loadColumns(FIXTURE, { cacheDir: null });
+  const all = loadColumns(MINUTE_FIXTURE, { cacheDir: null });
   const wanted = ['TZA', 'SQQQ'];
-  const own = loadColumns(FIXTURE, { cacheDir: null, symbols: wanted });
+  const own = loadColumns(MINUTE_FIXTURE, { cacheDir: null, symbols: wanted });
   const picked = pickColumns(columnsFromShared(shareColumns(all)), wanted);
   assert.equal(picked.rowCount, own.rowCount);
   assert.ok(picked.rowCount < all.rowCount);
@@ -163,7 +149,7 @@ void test('a failing cell fails with its own message; the pool goes on with the 
 void test('a worker process keeps one shared load per data set, and loads again when a file changes', () => {
   const data = join(dir, 'data');
   mkdirSync(data);
-  for (const f of ['TQQQ_20250408_20250409.csv', 'SQQQ_20250408_20250409.csv']) copyFileSync(join(FIXTURE, f), join(data, f));
+  for (const f of ['TQQQ_20250408_20250409.csv', 'SQQQ_20250408_20250409.csv']) copyFileSync(join(MINUTE_FIXTURE, f), join(data, f));
   const cache = new SharedBarsCache({ keep: 2 });
   const req = { dataSource: data, cacheDir: null, symbols: ['TQQQ', 'SQQQ'] };
   const first = cache.get(req);

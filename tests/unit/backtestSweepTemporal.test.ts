@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
-import { runPortfolioBacktest, type PortfolioRunSpec } from '../../activities/backtest/runBacktest';
+import { runPortfolioBacktest } from '../../activities/backtest/runBacktest';
 import { sweepCells } from '../../activities/backtest/sweep';
 import { cellSpec, type SweepCell } from '../../activities/backtest/sweepCell';
 import { createBacktestSweepActivities } from '../../activities/backtest/sweepActivities';
@@ -15,6 +15,7 @@ import { botConfigSchema } from '../../domain/config/botConfigSchema';
 import { quietRuntime } from '../helpers/tradingDayHarness';
 import { quietBundlerLogger } from '../../workers/bundlerLogger';
 import { connectTestTemporal, testServerAddress, uniqueTaskQueue, type TestTemporal } from '../helpers/temporalTestServer';
+import { fixtureRunSpec } from '../helpers/fixtureRunSpec';
 
 /**
  * A parameter sweep on the real dev server with two workers on one task queue, one in this process and
@@ -23,28 +24,13 @@ import { connectTestTemporal, testServerAddress, uniqueTaskQueue, type TestTempo
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'tradebot-btsweep-temporal-'));
-const FIXTURE = join(__dirname, '..', 'fixtures', 'minute');
 let temporal: TestTemporal;
 let taskQueue: string;
 let worker: Worker | null = null;
 let running: Promise<void> | null = null;
 let child: ChildProcess | null = null;
 
-const base: PortfolioRunSpec = {
-  dataSource: FIXTURE,
-  cacheDir: null,
-  symbols: null,
-  strategies: ['open', 'mid', 'close'],
-  start: '2025-04-08',
-  end: '2025-04-09',
-  cfg: botConfigSchema.parse({}),
-  vixFile: null,
-  execution: { fill: 'next_open', slippageBps: 5, feePerOrder: 0 },
-  resultsDir: join(dir, 'results'),
-  report: false,
-  progress: false,
-  runInfo: {},
-};
+const base = fixtureRunSpec({ resultsDir: join(dir, 'results') });
 
 before(async () => {
   quietRuntime();
