@@ -93,9 +93,29 @@ const WORKFLOW_APIS_ONLY_LOADED = LOADS.map((load) => ({ selector: `${load}[valu
 // Syntax rules of the program's code (see the last blocks); a later block's no-restricted-syntax replaces an earlier one's.
 const PROGRAM_SYNTAX = [ERROR_SUBCLASS_NAMED, NAMED_RETRY_POLICY, ...FAILURE_TYPE_FROM_LIST];
 
+// The plain JavaScript files: the CommonJS start-up scripts (they run before anything is compiled) and the
+// dashboard's browser script. Their globals are listed here, as the project carries no globals package.
+const NODE_GLOBALS = ['require', 'module', 'exports', 'process', 'console', 'Buffer', '__dirname', '__filename', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'URL', 'performance'];
+const BROWSER_GLOBALS = ['window', 'document', 'console', 'fetch', 'location', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'URLSearchParams', 'EventSource', 'HTMLElement', 'Event'];
+const readonlyGlobals = (names) => Object.fromEntries(names.map((n) => [n, 'readonly']));
+
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'output/**', 'backups/**', 'dist/**', 'eslint.config.mjs', '**/*.js'] },
+  { ignores: ['node_modules/**', 'output/**', 'backups/**', 'dist/**'] },
   ...tseslint.configs.recommended,
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    rules: {
+      'no-undef': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+    },
+  },
+  {
+    files: ['scripts/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: readonlyGlobals(NODE_GLOBALS) },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  { files: ['dashboard/static/**/*.js'], languageOptions: { sourceType: 'script', globals: readonlyGlobals(BROWSER_GLOBALS) } },
+  { files: ['eslint.config.mjs'], languageOptions: { globals: readonlyGlobals(NODE_GLOBALS) } },
   {
     files: ['**/*.ts'],
     languageOptions: {
