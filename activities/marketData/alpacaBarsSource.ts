@@ -1,7 +1,8 @@
 import { marketData } from '@alpacahq/alpaca-trade-api';
 import { BrokerError } from '../../domain/errors/errorClasses';
 import { MINUTE_MS, type Bar } from '../../domain/market/bar';
-import { alpacaRateLimitSignal, classifyAlpacaError, createAlpacaLimiters, MalformedResponseError } from '../broker/alpacaBroker';
+import { alpacaRateLimitSignal, classifyAlpacaError, MalformedResponseError } from '../broker/alpaca/alpacaErrors';
+import { createAlpacaLimiters } from '../broker/alpaca/alpacaLimiters';
 import type { MarketDataSource } from './marketDataSource';
 import type { RateLimiter } from './rateLimiter';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type LoadedConfig } from '../../activities/config/loadConfig';
 import { createAuditActivities } from '../../activities/auditActivities';
-import { AlpacaBroker } from '../../activities/broker/alpacaBroker';
+import { AlpacaBroker } from '../../activities/broker/alpaca/alpacaBroker';
 import { brokerPlan, createBroker, type BrokerFactoryOptions } from '../../activities/broker/brokerFactory';
 import { type RealBroker } from '../../activities/broker/brokerTypes';
 import { protectedExit } from '../../activities/broker/reconcile';

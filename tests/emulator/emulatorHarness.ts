@@ -1,5 +1,5 @@
 import { createBroker } from '../../activities/broker/brokerFactory';
-import type { AlpacaBroker } from '../../activities/broker/alpacaBroker';
+import type { AlpacaBroker } from '../../activities/broker/alpaca/alpacaBroker';
 import { defaultBotConfig } from '../../domain/config/botConfigSchema';
 import { defaultEnvConfig } from '../../domain/config/envSchema';
 import { loadMinuteBars } from '../../activities/marketData/minuteBarCsv';

@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createBroker } from '../../activities/broker/brokerFactory';
-import type { AlpacaBroker } from '../../activities/broker/alpacaBroker';
+import type { AlpacaBroker } from '../../activities/broker/alpaca/alpacaBroker';
 import { protectedExit } from '../../activities/broker/reconcile';
 import { defaultBotConfig } from '../../domain/config/botConfigSchema';
 import { defaultEnvConfig } from '../../domain/config/envSchema';
@@ -32,7 +32,7 @@ test('after the close the protected exit sends nothing: no market order is queue
     const late = await protectedExit(b, { exit, stopClientOrderId: 'tb-late-TQQQ-stop', pollMs: 10 });
     assert.equal(late.exit, null, 'no exit order after the bell');
     assert.equal(late.closedBy, 'none');
-    // The stop is a day order (alpacaBroker.ts): it expired at the bell by itself, not cancelled by the exit.
+    // The stop is a day order (activities/broker/alpaca/alpacaBroker.ts): it expired at the bell by itself, not cancelled by the exit.
     assert.equal(late.stop?.status, 'canceled');
     assert.ok(!emu.journal().some((e) => e.kind === 'request' && e.method === 'DELETE'), 'the exit cancelled nothing');
     assert.equal(emu.stats().ordersAfterClose.length, 0);

@@ -2,7 +2,8 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { marketData, trading } from '@alpacahq/alpaca-trade-api';
-import { AlpacaBroker, createAlpacaLimiters, type AlpacaBrokerOptions } from '../../activities/broker/alpacaBroker';
+import { AlpacaBroker, type AlpacaBrokerOptions } from '../../activities/broker/alpaca/alpacaBroker';
+import { createAlpacaLimiters } from '../../activities/broker/alpaca/alpacaLimiters';
 
 /**
  * A loopback HTTP server that answers like Alpaca's Trading API (paper-api / api) and Market Data API

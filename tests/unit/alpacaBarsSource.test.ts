@@ -1,7 +1,7 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { AlpacaBarsSource } from '../../activities/marketData/alpacaBarsSource';
-import { createAlpacaLimiters } from '../../activities/broker/alpacaBroker';
+import { createAlpacaLimiters } from '../../activities/broker/alpaca/alpacaLimiters';
 import { ALPACA_ERRORS, FakeAlpacaServer } from '../helpers/fakeAlpacaServer';
 import { BrokerError, ConfigError, NetworkError } from '../../domain/errors/errorClasses';
 

@@ -1,6 +1,7 @@
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAlpacaLimiters, type AlpacaBroker, type AlpacaBrokerOptions } from '../../activities/broker/alpacaBroker';
+import type { AlpacaBroker, AlpacaBrokerOptions } from '../../activities/broker/alpaca/alpacaBroker';
+import { createAlpacaLimiters } from '../../activities/broker/alpaca/alpacaLimiters';
 import { ALPACA_ERRORS, FakeAlpacaServer, fakeServerBroker } from '../helpers/fakeAlpacaServer';
 import { BrokerError, ConfigError, NetworkError, describeError } from '../../domain/errors/errorClasses';
 import { toApplicationFailure } from '../../activities/activityFailures';

@@ -1,6 +1,6 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AlpacaBroker } from '../../activities/broker/alpacaBroker';
+import type { AlpacaBroker } from '../../activities/broker/alpaca/alpacaBroker';
 import { flattenClientOrderId, protectedExit, reconcileBroker } from '../../activities/broker/reconcile';
 import { FakeAlpacaServer, fakeServerBroker } from '../helpers/fakeAlpacaServer';
 import type { Broker, OrderRequest } from '../../activities/broker/brokerTypes';

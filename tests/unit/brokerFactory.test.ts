@@ -9,7 +9,7 @@ import {
   ibkrEndpoint,
   parseBrokerName,
 } from '../../activities/broker/brokerFactory';
-import { AlpacaBroker } from '../../activities/broker/alpacaBroker';
+import { AlpacaBroker } from '../../activities/broker/alpaca/alpacaBroker';
 import { botConfigSchema, defaultBotConfig, type BotConfig } from '../../domain/config/botConfigSchema';
 import { defaultEnvConfig, type EnvConfig } from '../../domain/config/envSchema';
 import { ConfigError } from '../../domain/errors/errorClasses';

@@ -10,7 +10,7 @@ import { LockTimeoutError } from '../../activities/ledger/fileLock';
 import { LedgerExportError } from '../../activities/ledger/ledgerExport';
 import { LedgerCorruptError } from '../../activities/ledger/ledgerStore';
 import { ManagerApiError } from '../../activities/ledger/managerApi';
-import { MalformedResponseError } from '../../activities/broker/alpacaBroker';
+import { MalformedResponseError } from '../../activities/broker/alpaca/alpacaErrors';
 import { MinuteBarCsvError } from '../../activities/marketData/minuteBarCsv';
 import { VixCsvError } from '../../activities/marketData/vixCsv';
 import { BackupError } from '../../activities/backup/archive';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AlpacaBroker } from '../../activities/broker/alpacaBroker';
+import type { AlpacaBroker } from '../../activities/broker/alpaca/alpacaBroker';
 import { createProtectionActivities } from '../../activities/broker/protectionActivities';
 import { createEntryCheckActivities } from '../../activities/entryCheckActivities';
 import { SimBroker } from '../../activities/broker/simBroker';

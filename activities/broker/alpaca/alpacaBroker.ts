@@ -1,9 +1,14 @@
-import { ApiError, FetchError, marketData, trading } from '@alpacahq/alpaca-trade-api';
-import { rejectedOrder } from './rejectedOrder';
-import type { AssetClass, AssetInfo, Broker, BrokerAccount, BrokerCapabilities, BrokerExtensions, BrokerOrder, BrokerPosition, CalendarDay, MarketClock, OptionContractInfo, OrderRequest, OrderStatus, ProtectiveStopRequest, ProtectiveStopResult, QuoteInfo } from './brokerTypes';
-import { BrokerError, ConfigError, LogicError, NetworkError } from '../../domain/errors/errorClasses';
-import { formatOccSymbol, parseOccSymbol } from '../../domain/instruments/occSymbol';
-import { PROVIDER_LIMITS, RateLimiter, TokenBucket, realSleep, type RateLimitSignal } from '../marketData/rateLimiter';
+import { ApiError, marketData, trading } from '@alpacahq/alpaca-trade-api';
+import { rejectedOrder } from '../rejectedOrder';
+import type { AssetClass, AssetInfo, Broker, BrokerAccount, BrokerCapabilities, BrokerExtensions, BrokerOrder, BrokerPosition, CalendarDay, MarketClock, OptionContractInfo, OrderRequest, ProtectiveStopRequest, ProtectiveStopResult, QuoteInfo } from '../brokerTypes';
+import { BrokerError, ConfigError, LogicError, NetworkError } from '../../../domain/errors/errorClasses';
+import { realSleep } from '../../marketData/rateLimiter';
+import { formatOccSymbol } from '../../../domain/instruments/occSymbol';
+import { alpacaRateLimitSignal, classifyAlpacaError, MalformedResponseError, rejectionCode } from './alpacaErrors';
+import { createAlpacaLimiters, type AlpacaLimiters } from './alpacaLimiters';
+import { checkedOrder, roundPrice, TERMINAL_STATUSES, toBrokerOrder } from './alpacaOrders';
+import { array, describeValue, num, record, text, toIso } from './alpacaResponse';
+import { fromAlpacaSymbol, toAlpacaSymbol } from './alpacaSymbols';
 
 /**
  * Alpaca (stocks, ETFs, options; paper and live) through @alpacahq/alpaca-trade-api v4, using its generated
@@ -43,103 +48,9 @@ export interface AlpacaBrokerOptions {
   readonly now?: () => number;
 }
 
-export interface AlpacaLimiters {
-  readonly trading: RateLimiter;
-  readonly data: RateLimiter;
-}
-
-export function createAlpacaLimiters(sleep?: (ms: number) => Promise<void>, now?: () => number): AlpacaLimiters {
-  const make = () =>
-    new RateLimiter({ provider: 'alpaca', bucket: new TokenBucket({ ...PROVIDER_LIMITS.alpaca, sleep, now }), sleep, maxBackoffMs: 10_000 });
-  return { trading: make(), data: make() };
-}
-
-/** A 429 from the SDK, with the wait Alpaca suggested. */
-export function alpacaRateLimitSignal(err: unknown): RateLimitSignal {
-  if (err instanceof ApiError && err.status === 429) return { rateLimited: true, retryAfterMs: err.retryAfterMs ?? null };
-  return { rateLimited: false };
-}
-
-/**
- * What an SDK failure means for the bot. `credentialKeys` names the .env keys to check on 401/403 so the
- * message tells the operator exactly what to fix (never the values).
- */
-export function classifyAlpacaError(err: unknown, what: string, credentialKeys: string): Error {
-  if (err instanceof NetworkError || err instanceof BrokerError || err instanceof ConfigError || err instanceof LogicError) return err;
-  if (err instanceof ApiError) {
-    const code = err.code === undefined || err.code === null ? String(err.status) : String(err.code);
-    const detail = `HTTP ${err.status}${err.code !== undefined ? ` code ${String(err.code)}` : ''}: ${err.message}`;
-    if (err.status === 401) {
-      return new ConfigError(`alpaca: ${what} was refused, the credentials were rejected (${detail}); check ${credentialKeys}`);
-    }
-    if (err.status === 408 || err.status === 429 || err.status >= 500) {
-      return new NetworkError(`alpaca: ${what} failed (${detail})`, {
-        provider: 'alpaca',
-        code: err.status === 429 ? 'rate_limited' : code,
-        status: err.status,
-        // X-RateLimit-Reset speaks of the rate limit only: a 5xx or timeout retries on the policy's backoff,
-        // not at the next window (a minute away), which would send CLOSE exits after the bell.
-        retryAfterMs: err.status === 429 ? (err.retryAfterMs ?? null) : null,
-        cause: err,
-      });
-    }
-    return new BrokerError(`alpaca: ${what} failed (${detail})`, { provider: 'alpaca', code, status: err.status, cause: err });
-  }
-  if (err instanceof FetchError) {
-    const name = (err.cause as { name?: string } | undefined)?.name;
-    const timeout = name === 'TimeoutError' || name === 'AbortError';
-    return new NetworkError(`alpaca: ${what} failed (${timeout ? 'timed out' : `network error: ${err.cause?.message ?? err.message}`})`, {
-      provider: 'alpaca',
-      code: timeout ? 'timeout' : 'network',
-      cause: err,
-    });
-  }
-  if (err instanceof MalformedResponseError) {
-    return new BrokerError(`alpaca: ${what} answered with a malformed response: ${err.message}`, { provider: 'alpaca', code: 'bad_response' });
-  }
-  // The SDK parses the body before we see it: not JSON at all (a proxy's HTML page, a cut-off body) is
-  // a transport problem and may pass; JSON of the wrong shape makes its decoders throw TypeError.
-  if (err instanceof SyntaxError) {
-    return new NetworkError(`alpaca: ${what} answered with something that is not JSON (${err.message})`, { provider: 'alpaca', code: 'bad_response', cause: err });
-  }
-  if (err instanceof TypeError || err instanceof RangeError) {
-    return new BrokerError(`alpaca: ${what} answered with a malformed response (${err.message})`, { provider: 'alpaca', code: 'bad_response', cause: err });
-  }
-  if (err instanceof Error && /Alpaca authentication requires/.test(err.message)) {
-    return new ConfigError(`alpaca: ${what}: key id and secret are both required; check ${credentialKeys}`);
-  }
-  return new LogicError(`alpaca: ${what} failed unexpectedly: ${(err as Error)?.message ?? String(err)}`, { provider: 'alpaca', cause: err });
-}
-
-/** Alpaca writes option symbols without the OCC padding (`SPY250411P00500000`); the bot pads them. */
-export function toAlpacaSymbol(symbol: string): string {
-  return parseOccSymbol(symbol) ? symbol.replace(/\s+/g, '') : symbol;
-}
-
-export function fromAlpacaSymbol(symbol: string): string {
-  const c = parseOccSymbol(symbol);
-  return c ? formatOccSymbol(c) : symbol;
-}
-
 /** Alpaca's most orders per GET /v2/orders page, and a bound on pages (a day of the bot is a few dozen orders). */
 const ORDER_PAGE_LIMIT = 500;
 const ORDER_PAGES_MAX = 20;
-
-const TERMINAL = new Set(['filled', 'canceled', 'expired', 'rejected', 'done_for_day', 'replaced']);
-
-/** Business rejections: how Alpaca says no to an order, mapped to the stable codes the trade log records. */
-export function rejectionCode(status: number, code: string | null, message: string): string {
-  const m = message.toLowerCase();
-  if (/buying power/.test(m)) return 'insufficient_buying_power';
-  if (/pattern day trad|day trading protection|\bpdt\b/.test(m) || code === '40310100') return 'pdt_protection';
-  if (/shortable|short sell|sold short|cannot be sold short|not borrowable/.test(m)) return 'not_shortable';
-  if (/market (is )?closed|market hours|outside of market/.test(m)) return 'market_closed';
-  if (/insufficient qty|qty available|insufficient quantity/.test(m)) return 'insufficient_qty';
-  if (/fractional|not fractionable/.test(m)) return 'not_fractionable';
-  if (/not tradable|not active|is not found|asset .* not found/.test(m)) return 'not_tradable';
-  if (/rejected by user request|trading blocked|account is blocked/.test(m)) return 'trading_blocked';
-  return status === 403 ? 'forbidden' : 'rejected';
-}
 
 export class AlpacaBroker implements Broker, BrokerExtensions {
   readonly name = 'alpaca' as const;
@@ -407,17 +318,17 @@ export class AlpacaBroker implements Broker, BrokerExtensions {
     const deadline = this.now() + (this.opts.fillTimeoutMs ?? 10_000);
     const poll = this.opts.pollIntervalMs ?? 250;
     let cur = order;
-    while (!TERMINAL.has(String(cur.status)) && this.now() < deadline) {
+    while (!TERMINAL_STATUSES.has(String(cur.status)) && this.now() < deadline) {
       await this.sleep(poll);
       cur = await this.trade(`order status ${cur.id}`, () => this.orders.getOrderByOrderID({ orderId: String(cur.id) }), checkedOrder);
     }
-    if (!TERMINAL.has(String(cur.status)) && cur.type === 'market') {
+    if (!TERMINAL_STATUSES.has(String(cur.status)) && cur.type === 'market') {
       await this.cancelOrder(String(cur.id));
       const cancelDeadline = this.now() + 5_000;
       do {
         await this.sleep(poll);
         cur = await this.trade(`order status ${cur.id}`, () => this.orders.getOrderByOrderID({ orderId: String(cur.id) }), checkedOrder);
-      } while (!TERMINAL.has(String(cur.status)) && this.now() < cancelDeadline);
+      } while (!TERMINAL_STATUSES.has(String(cur.status)) && this.now() < cancelDeadline);
       const out = toBrokerOrder(cur);
       if (out.status === 'canceled') return { ...out, rejectReason: 'not_filled_in_time' };
       return out;
@@ -613,121 +524,5 @@ export class AlpacaBroker implements Broker, BrokerExtensions {
 
 function stripSlash(url: string): string {
   return url.replace(/\/+$/, '');
-}
-
-/**
- * A field of an Alpaca answer that does not have the type Alpaca documents. Thrown while reading a
- * response; classifyAlpacaError turns it into a BrokerError naming the request, the field and the value.
- */
-export class MalformedResponseError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MalformedResponseError';
-  }
-}
-
-/** A value for a message: short, quoted, never an object dump. */
-function describeValue(v: unknown): string {
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'an invalid date' : v.toISOString();
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v);
-  if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return Array.isArray(v) ? 'a list' : 'an object';
-}
-
-function record(v: unknown, what: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new MalformedResponseError(`${what} is ${describeValue(v)} (expected an object)`);
-  return v as Record<string, unknown>;
-}
-
-function array(v: unknown, what: string): unknown[] {
-  if (!Array.isArray(v)) throw new MalformedResponseError(`${what} is ${describeValue(v)} (expected a list)`);
-  return v;
-}
-
-function text(v: unknown, field: string): string {
-  if (typeof v !== 'string' || v === '') throw new MalformedResponseError(`${field} is ${describeValue(v)} (expected text)`);
-  return v;
-}
-
-/** A numeric field: absent means 0 (Alpaca omits zero amounts); present but not a finite number is malformed. */
-function num(v: unknown, field: string): number {
-  if (v === undefined || v === null || v === '') return 0;
-  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
-  if (!Number.isFinite(n)) throw new MalformedResponseError(`${field} is ${describeValue(v)} (expected a number)`);
-  return n;
-}
-
-/** A time field as ISO text; absent is ''. An unparsable time is malformed (it would throw in toISOString). */
-function toIso(v: unknown, field: string): string {
-  if (v === undefined || v === null) return '';
-  const t = v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : NaN;
-  if (Number.isNaN(t)) throw new MalformedResponseError(`${field} is ${describeValue(v)} (expected a time)`);
-  return new Date(t).toISOString();
-}
-
-/** An order answer checked to read as a BrokerOrder, returned as is (the caller may still need its raw fields). */
-function checkedOrder(o: trading.Order): trading.Order {
-  toBrokerOrder(o);
-  return o;
-}
-
-function roundPrice(p: number): string {
-  // Alpaca: two decimals at or above $1, four below.
-  return p >= 1 ? p.toFixed(2) : p.toFixed(4);
-}
-
-function mapStatus(status: string, filledQty: number): OrderStatus {
-  switch (status) {
-    case 'filled':
-      return 'filled';
-    case 'partially_filled':
-      return 'partially_filled';
-    case 'rejected':
-      return filledQty > 0 ? 'partially_filled' : 'rejected';
-    case 'canceled':
-    case 'expired':
-    case 'done_for_day':
-    case 'replaced':
-      // The part that filled before the cancel is a real position.
-      return filledQty > 0 ? 'partially_filled' : 'canceled';
-    default:
-      return 'accepted';
-  }
-}
-
-/** Reads an Alpaca order; throws MalformedResponseError naming the field when it cannot be read. */
-export function toBrokerOrder(raw: trading.Order): BrokerOrder {
-  const o = record(raw, 'the order') as trading.Order;
-  const label = typeof o.clientOrderId === 'string' ? `order ${o.clientOrderId}` : 'the order';
-  const filledQty = num(o.filledQty, `filled_qty of ${label}`);
-  const qty = num(o.qty, `qty of ${label}`);
-  const rawStatus: unknown = o.status;
-  if (typeof rawStatus !== 'string' || rawStatus === '') throw new MalformedResponseError(`status of ${label} is ${describeValue(rawStatus)} (expected text)`);
-  if (filledQty < 0 || qty < 0) throw new MalformedResponseError(`${label} has a negative qty or filled_qty`);
-  const status = mapStatus(rawStatus, filledQty);
-  const avg = o.filledAvgPrice === null || o.filledAvgPrice === undefined ? null : num(o.filledAvgPrice, `filled_avg_price of ${label}`);
-  // A fill without a price would be booked at 0: refuse it rather than record a wrong trade.
-  if (filledQty > 0 && !(avg !== null && avg > 0)) {
-    throw new MalformedResponseError(`filled_avg_price of ${label} is ${describeValue(o.filledAvgPrice)} with filled_qty ${filledQty} (expected a positive price)`);
-  }
-  let rejectReason: string | null = null;
-  if (status === 'rejected') rejectReason = 'rejected_by_broker';
-  else if (status === 'partially_filled' && TERMINAL.has(String(o.status)) && filledQty < qty) rejectReason = `partial_fill:${String(o.status)}`;
-  else if (status === 'canceled') rejectReason = String(o.status);
-  return {
-    id: String(o.id ?? ''),
-    clientOrderId: String(o.clientOrderId ?? ''),
-    symbol: fromAlpacaSymbol(String(o.symbol ?? '')),
-    side: o.side === 'sell' ? 'sell' : 'buy',
-    qty,
-    filledQty,
-    filledAvgPrice: filledQty > 0 ? avg : null,
-    status,
-    submittedAt: toIso(o.submittedAt ?? o.createdAt, `submitted_at of ${label}`),
-    filledAt: o.filledAt ? toIso(o.filledAt, `filled_at of ${label}`) : null,
-    // Alpaca charges no commission on stocks; regulatory fees arrive later as account activities.
-    fees: 0,
-    rejectReason,
-  };
 }
 
