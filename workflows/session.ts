@@ -17,6 +17,7 @@ import { getStrategy } from '../domain/strategies/strategies';
 import type { Decision, EntrySignal, ExitSignal, SymbolTracker } from '../domain/strategies/strategy';
 import { chooseInstrument, type InstrumentChoice } from '../domain/instruments/bearishInstrument';
 import type { TradeRecord } from '../domain/trades/tradeRecord';
+import { closedTradeRecord } from '../domain/trades/closedTradeRecord';
 import { closingExitReason, escalateTrading, finalSessionState, isBrokerHalted, mayOpen, type TradingState } from '../domain/session/tradingState';
 import { entryGate } from '../domain/session/entryGate';
 import { acceptedSignalCount, strongestFirst } from '../domain/session/entryRanking';
@@ -49,7 +50,7 @@ import {
   vixPreviousClose,
   writeStrategyLog,
 } from './sessionActivities';
-import { grantRequestId, groupByStart, mergeBars, positionView, type OpenTrade } from './sessionPositions';
+import { grantRequestId, groupByStart, mergeBars, positionView, tradeOpeningOf, type OpenTrade } from './sessionPositions';
 import { round2 } from '../domain/math/round';
 import { sessionProgressSignal } from './tradingDayApi';
 import { marketNowMs, sleepUntilMarket, workflowNowMs } from './workflowClock';
@@ -889,35 +890,22 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     const exitOrderIds = [exitOrder, closed?.stop ?? null].filter((o): o is BrokerOrder => o !== null && o.filledQty > 0);
     exits += 1;
     realizedPnl += pnl;
-    const trade: TradeRecord = {
-      tradeId: `${info.workflowId}:${symbol}`,
+    const trade = closedTradeRecord(tradeOpeningOf(t, { workflowId: info.workflowId, strategy: strategyName }), {
       timestamp: new Date(marketNowMs(clock)).toISOString(),
       date,
-      strategy_name: strategyName,
-      ticker: t.choice.symbol,
-      underlying: symbol,
-      side: t.signal.side,
-      instrument: t.choice.instrument,
       size: t.order.filledQty,
-      signal_price: t.signal.price,
-      entry_price: entryPrice,
-      exit_price: exitPrice,
-      entry_time: new Date(t.signal.barStart).toISOString(),
-      exit_time: exitTime,
-      exit_reason: recordedReason,
+      exitPrice,
+      exitTime,
+      exitReason: recordedReason,
       pnl,
       fees,
       broker: input.broker,
       mode: input.mode,
-      allocation: round2(t.allocation),
-      account_value: t.accountValue,
-      entry_order_id: t.order.id,
-      exit_order_id: exitOrderIds.map((o) => o.id).join(' ') || (exitOrder?.id ?? null),
+      exitOrderId: exitOrderIds.map((o) => o.id).join(' ') || (exitOrder?.id ?? null),
       // The exit's id only when an exit may have reached the broker (not when the broker's stop closed it all).
-      client_order_ids: [t.order.clientOrderId, ...(stopClosed && exitOrder === null ? [] : [exitId]), ...(t.stopClientOrderId ? [t.stopClientOrderId] : [])],
-      tags: [...t.tags],
-      error_code: errorCode,
-    };
+      clientOrderIds: [t.order.clientOrderId, ...(stopClosed && exitOrder === null ? [] : [exitId]), ...(t.stopClientOrderId ? [t.stopClientOrderId] : [])],
+      errorCode,
+    });
     note('exit', `${recordedReason}${stopClosed ? ` (the stop held at ${input.broker} filled first)` : ''}: ${t.choice.symbol} at ${exitPrice ?? 'unfilled'} pnl ${pnl}`, symbol, {
       reason: recordedReason,
       underlying_price: price,

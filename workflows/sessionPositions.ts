@@ -7,6 +7,8 @@ import { simulatedPutFill } from '../domain/instruments/simulatedOptionPrice';
 import type { EntrySignal } from '../domain/strategies/strategy';
 import type { PositionView } from './sessionApi';
 import { markToMarketPnl } from '../domain/trades/tradeOutcome';
+import type { TradeOpening } from '../domain/trades/closedTradeRecord';
+import type { StrategyName } from '../domain/vocabulary';
 
 /** A session's open positions and the bars it reads: plain data and pure functions. */
 
@@ -26,6 +28,25 @@ export interface OpenTrade {
   readonly accountValue: number;
   /** Latest close of the underlying (positions are marked from the bars the session sees). */
   lastUnderlying: number;
+}
+
+/** What the trade record keeps of an open position (the owner session's id and strategy added). */
+export function tradeOpeningOf(t: OpenTrade, owner: { readonly workflowId: string; readonly strategy: StrategyName }): TradeOpening {
+  return {
+    workflowId: owner.workflowId,
+    strategy: owner.strategy,
+    underlying: t.underlying,
+    ticker: t.choice.symbol,
+    side: t.signal.side,
+    instrument: t.choice.instrument,
+    signalPrice: t.signal.price,
+    entryPrice: t.order.filledAvgPrice ?? 0,
+    entryTime: new Date(t.signal.barStart).toISOString(),
+    entryOrderId: t.order.id,
+    allocation: t.allocation,
+    accountValue: t.accountValue,
+    tags: t.tags,
+  };
 }
 
 /**

@@ -23,6 +23,7 @@ import { escalateTrading, mayOpen, type TradingState } from '../session/tradingS
 import { entryGate } from '../session/entryGate';
 import { acceptedSignalCount, strongestFirst } from '../session/entryRanking';
 import { closingSide, contractMultiplier, tradePnl } from '../trades/tradeOutcome';
+import { closedTradeRecord, type TradeOpening } from '../trades/closedTradeRecord';
 import { emptyTickerBook, releaseWithTickerRule, requestWithTickerRule } from '../risk/tickerRule';
 import { outputMode, routingFlagsOf } from '../routing';
 import { getStrategy } from '../strategies/strategies';
@@ -699,35 +700,37 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
       }
       const workflowId = `backtest-${date}-${s.strategy}`;
       const exitClientId = clientOrderId({ workflowId, session: s.strategy, ticker: t.symbol, leg: 'exit' });
-      const record: TradeRecord = {
-        tradeId: `${workflowId}:${t.symbol}`,
-        timestamp: new Date(barStart + MINUTE_MS).toISOString(),
-        date,
-        strategy_name: s.strategy,
-        ticker: t.choice.symbol,
+      const opening: TradeOpening = {
+        workflowId,
+        strategy: s.strategy,
         underlying: t.symbol,
+        ticker: t.choice.symbol,
         side: t.signal.side,
         instrument: t.choice.instrument,
+        signalPrice: t.signal.price,
+        entryPrice: t.entryPrice,
+        entryTime: new Date(t.signal.barStart).toISOString(),
+        entryOrderId: t.entryOrderId,
+        allocation: t.allocation,
+        accountValue: t.accountValue,
+        tags: t.tags,
+      };
+      const record = closedTradeRecord(opening, {
+        timestamp: new Date(barStart + MINUTE_MS).toISOString(),
+        date,
         size: t.qty,
-        signal_price: t.signal.price,
-        entry_price: t.entryPrice,
-        exit_price: fill === null ? null : fill.price,
-        entry_time: new Date(t.signal.barStart).toISOString(),
-        exit_time: new Date(barStart).toISOString(),
-        exit_reason: reason,
+        exitPrice: fill === null ? null : fill.price,
+        exitTime: new Date(barStart).toISOString(),
+        exitReason: reason,
         pnl,
         fees,
         broker,
         mode,
-        allocation: round2(t.allocation),
-        account_value: t.accountValue,
-        entry_order_id: t.entryOrderId,
-        exit_order_id: `sim-${exitClientId}`,
-        client_order_ids: [t.entryClientId, exitClientId],
-        tags: [...t.tags],
-        error_code: fill === null ? 'no_price' : null,
-        ...(t.entryOptionQuote === null ? {} : { option_model: putModelRecord(t.entryOptionQuote, fill?.optionQuote ?? null) }),
-      };
+        exitOrderId: `sim-${exitClientId}`,
+        clientOrderIds: [t.entryClientId, exitClientId],
+        errorCode: fill === null ? 'no_price' : null,
+        ...(t.entryOptionQuote === null ? {} : { optionModel: putModelRecord(t.entryOptionQuote, fill?.optionQuote ?? null) }),
+      });
       trades.push(record);
       tradesToday += 1;
       realizedToday += pnl;

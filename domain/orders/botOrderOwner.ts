@@ -4,6 +4,7 @@ import { isTradingDay, regularSessionUtc } from '../market/exchangeCalendar';
 import { addDays, utcMsToNyWallTime } from '../market/nyTime';
 import { CLOSE_EXIT_LEAD_MS } from '../market/sessionWindow';
 import { tradePnl } from '../trades/tradeOutcome';
+import { closedTradeRecord, type TradeOpening } from '../trades/closedTradeRecord';
 import { type TradeRecord } from '../trades/tradeRecord';
 import { STRATEGY_NAMES, type ExitReason, type Side, type StrategyName, BROKER_NAMES, type BrokerName, type Instrument, type OutputMode } from '../vocabulary';
 
@@ -367,32 +368,34 @@ export function adoptedTradeRecord(a: {
   const fees = entry.order.fees + a.fill.fees;
   const pnl = tradePnl({ openSide: entry.order.side, assetClass, entryPrice, qty: a.fill.filledQty }, a.fill.avgPrice, fees);
   const partial = a.fill.filledQty < a.part.qty - EPS;
-  return {
-    tradeId: `${entry.owner.workflowId}:${entry.ticker}`,
-    timestamp: a.timestamp,
-    date: a.date,
-    strategy_name: entry.owner.session,
-    ticker: entry.order.symbol,
+  const opening: TradeOpening = {
+    workflowId: entry.owner.workflowId,
+    strategy: entry.owner.session,
     underlying: entry.ticker,
+    ticker: entry.order.symbol,
     side: entry.side,
     instrument: entry.instrument,
+    signalPrice: entryPrice,
+    entryPrice,
+    entryTime: entry.order.filledAt ?? entry.order.submittedAt,
+    entryOrderId: entry.order.id,
+    allocation: 0,
+    accountValue: 0,
+    tags: ['reconciled'],
+  };
+  return closedTradeRecord(opening, {
+    timestamp: a.timestamp,
+    date: a.date,
     size: a.fill.filledQty,
-    signal_price: entryPrice,
-    entry_price: entryPrice,
-    exit_price: a.fill.avgPrice,
-    entry_time: entry.order.filledAt ?? entry.order.submittedAt,
-    exit_time: a.fill.closedAt ?? a.timestamp,
-    exit_reason: adoptedExitReason(a.fill.closedBy, stopKindOf(entry.owner.session)),
+    exitPrice: a.fill.avgPrice,
+    exitTime: a.fill.closedAt ?? a.timestamp,
+    exitReason: adoptedExitReason(a.fill.closedBy, stopKindOf(entry.owner.session)),
     pnl,
     fees,
     broker: a.broker,
     mode: a.mode,
-    allocation: 0,
-    account_value: 0,
-    entry_order_id: entry.order.id,
-    exit_order_id: a.fill.orderIds.join(' ') || null,
-    client_order_ids: [entry.order.clientOrderId, ...(a.part.adoptionClientOrderId ? [a.part.adoptionClientOrderId] : []), a.part.stopClientOrderId],
-    tags: ['reconciled'],
-    error_code: partial ? 'partial_exit' : null,
-  };
+    exitOrderId: a.fill.orderIds.join(' ') || null,
+    clientOrderIds: [entry.order.clientOrderId, ...(a.part.adoptionClientOrderId ? [a.part.adoptionClientOrderId] : []), a.part.stopClientOrderId],
+    errorCode: partial ? 'partial_exit' : null,
+  });
 }
