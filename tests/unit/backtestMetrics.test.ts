@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeMetrics, maxDrawdown, sharpeRatio } from '../../domain/backtest/metrics';
 import type { TradeRecord } from '../../domain/trades/tradeRecord';
+import { tradeRecordFixture } from '../helpers/tradeFixtures';
 
 /** A closed trade; only the fields the metrics read matter. */
 function trade(p: {
@@ -14,7 +15,7 @@ function trade(p: {
   fees?: number;
   failed?: boolean;
 }): TradeRecord {
-  return {
+  return tradeRecordFixture({
     tradeId: `${p.date}:${p.strategy}:${p.entry}`,
     timestamp: `${p.date}T${p.exit}:00.000Z`,
     date: p.date,
@@ -22,26 +23,19 @@ function trade(p: {
     ticker: 'X',
     underlying: 'X',
     side: p.side ?? 'long',
-    instrument: 'stock',
     size: 1,
     signal_price: 1,
     entry_price: 1,
     exit_price: p.failed ? null : 1,
     entry_time: `${p.date}T${p.entry}:00.000Z`,
     exit_time: `${p.date}T${p.exit}:00.000Z`,
-    exit_reason: 'hold_limit',
     pnl: p.pnl,
     fees: p.fees ?? 0,
-    broker: 'sim',
     mode: 'backtest',
     allocation: 100,
-    account_value: 10_000,
-    entry_order_id: 'e',
-    exit_order_id: 'x',
     client_order_ids: [],
-    tags: [],
     error_code: p.failed ? 'no_price' : null,
-  };
+  });
 }
 
 // Three summer dates (regular session 13:30-20:00 UTC, 390 minutes each), starting cash 10,000.

@@ -5,6 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import type { Dashboard } from '../../dashboard/server';
 import { Browserish, fakeTemporal, PASSWORD, projectWith, startTestDashboard, USER } from './dashboardFixtures';
+import type { TradeRecord } from '../../domain/trades/tradeRecord';
+import { tradeRecordFixture } from '../helpers/tradeFixtures';
 
 /*
  * The trades page, the PnL chart and the token-authenticated JSON API, on a hand-written trade history
@@ -14,13 +16,11 @@ import { Browserish, fakeTemporal, PASSWORD, projectWith, startTestDashboard, US
 
 const TOKEN = 'test-api-token-0123456789abcdefghijklmnop';
 
-function trade(id: string, over: Record<string, unknown>) {
-  return {
-    tradeId: id, timestamp: '2025-04-09T15:00:00.000Z', date: '2025-04-09', strategy_name: 'open', ticker: 'TQQQ', underlying: 'TQQQ',
-    side: 'long', instrument: 'stock', size: 10, signal_price: 50, entry_price: 50, exit_price: 51, entry_time: '2025-04-09T14:35:00.000Z',
-    exit_time: '2025-04-09T14:50:00.000Z', exit_reason: 'trailing_stop', pnl: 10, fees: 0, broker: 'sim', mode: 'paper', allocation: 500,
-    account_value: 10000, entry_order_id: 'e', exit_order_id: 'x', client_order_ids: [], tags: [], error_code: null, ...over,
-  };
+function trade(id: string, over: Partial<TradeRecord>): TradeRecord {
+  return tradeRecordFixture({
+    tradeId: id, ticker: 'TQQQ', underlying: 'TQQQ', signal_price: 50, entry_price: 50, exit_price: 51, entry_time: '2025-04-09T14:35:00.000Z',
+    exit_time: '2025-04-09T14:50:00.000Z', exit_reason: 'trailing_stop', pnl: 10, allocation: 500, client_order_ids: [], ...over,
+  });
 }
 
 const TRADES = [

@@ -6,6 +6,7 @@ import { botConfigSchema } from '../../domain/config/botConfigSchema';
 import type { Bar } from '../../domain/market/bar';
 import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import { indicatorConfigOf, symbolDayCharts } from '../../activities/backtest/reportChartData';
+import { tradeRecordFixture } from '../helpers/tradeFixtures';
 
 /** The report's chart data: indicators on hand-computed series, markers at the fills, the cap on charts. */
 
@@ -16,33 +17,23 @@ const at = (minute: number) => OPEN_MS + minute * 60_000;
 const bar = (minute: number, o: number, h: number, l: number, c: number, v: number): Bar => ({ t: at(minute), o, h, l, c, v });
 
 function trade(p: Partial<TradeRecord> & { entry_time: string; exit_time: string }): TradeRecord {
-  return {
+  return tradeRecordFixture({
     tradeId: `${p.date ?? DATE}:${p.underlying ?? 'XYZ'}:${p.entry_time}`,
     timestamp: p.exit_time,
     date: DATE,
     strategy_name: 'mid',
     ticker: 'XYZ',
     underlying: 'XYZ',
-    side: 'long',
-    instrument: 'stock',
     size: 1,
     signal_price: 1,
     entry_price: 1,
     exit_price: 1,
-    exit_reason: 'hold_limit',
     pnl: 0,
-    fees: 0,
-    broker: 'sim',
     mode: 'backtest',
     allocation: 100,
-    account_value: 10_000,
-    entry_order_id: 'e',
-    exit_order_id: 'x',
     client_order_ids: [],
-    tags: [],
-    error_code: null,
     ...p,
-  };
+  });
 }
 
 const iso = (minute: number) => new Date(at(minute)).toISOString();

@@ -7,6 +7,7 @@ import { BarStore } from '../../activities/marketData/barStore';
 import { appendTradeRecord, readTradeHistory } from '../../activities/outputs/tradeHistory';
 import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import { tempOutputDir } from '../helpers/tradingDayHarness';
+import { tradeRecordFixture } from '../helpers/tradeFixtures';
 
 const T0 = Date.parse('2025-04-09T14:30:00Z');
 const store = new BarStore(
@@ -45,14 +46,7 @@ test('a torn journal line from a killed process is ignored, not fatal', () => {
   assert.equal(broker.allOrders().length, 1);
 });
 
-function trade(id: string): TradeRecord {
-  return {
-    tradeId: id, timestamp: '2025-04-09T15:00:00.000Z', date: '2025-04-09', strategy_name: 'open', ticker: 'AAA', underlying: 'AAA',
-    side: 'long', instrument: 'stock', size: 10, signal_price: 10.5, entry_price: 10.5, exit_price: 11, entry_time: '2025-04-09T14:50:00.000Z',
-    exit_time: '2025-04-09T15:00:00.000Z', exit_reason: 'hold_limit', pnl: 5, fees: 0, broker: 'sim', mode: 'paper', allocation: 105,
-    account_value: 10_000, entry_order_id: 'e', exit_order_id: 'x', client_order_ids: ['a', 'b'], tags: [], error_code: null,
-  };
-}
+const trade = (id: string): TradeRecord => tradeRecordFixture({ tradeId: id });
 
 test('trade history is written once per trade id, in JSON and CSV, and refuses a mode mismatch', () => {
   const dir = tempOutputDir('history');
