@@ -1,4 +1,5 @@
 import type { BrokerName } from '../vocabulary';
+import { round2 } from '../math/round';
 
 /**
  * Capital and rebalancing (docs/risk.md, "Formulas"). Pure and deterministic. Reports only: money is never
@@ -48,8 +49,6 @@ export interface CapitalReport {
   readonly brokers: readonly BrokerCapitalLine[];
   readonly rebalancingNeeds: readonly RebalancingNeed[];
 }
-
-const round2 = (x: number) => Math.round(x * 100) / 100;
 
 export function totalCapital(floats: readonly BrokerFloat[], reserve: number): number {
   return round2(floats.reduce((sum, f) => sum + f.accountValue, 0) + reserve);
