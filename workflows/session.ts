@@ -21,7 +21,8 @@ import { closedTradeRecord } from '../domain/trades/closedTradeRecord';
 import { closingExitReason, escalateTrading, finalSessionState, isBrokerHalted, mayOpen, type TradingState } from '../domain/session/tradingState';
 import { entryGate } from '../domain/session/entryGate';
 import { acceptedSignalCount, strongestFirst } from '../domain/session/entryRanking';
-import { closingSide, tradePnl } from '../domain/trades/tradeOutcome';
+import { closingSide } from '../domain/trades/tradeOutcome';
+import { exitOutcome } from '../domain/session/exitOutcome';
 import { brokerHaltedSignal, type CapacityGrant } from './accountApi';
 import {
   sessionConfirmSignal,
@@ -866,27 +867,19 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
       await escalate('exit order', symbol, exitId, err);
     }
     const exitOrder = closed?.exit ?? null;
-    const filled = closed !== null && closed.filledQty > 0 && closed.avgPrice !== null;
     if (exitOrder) recordOrder(metricTags, 'exit', exitOrder.filledQty > 0);
     if (exitOrder && exitOrder.filledAt !== null) recordExecution(exitOrder);
     if (closed?.stop && closed.stop.filledQty > 0) note('stop', `the broker's stop had filled ${closed.stop.filledQty} at ${closed.stop.filledAvgPrice}`, symbol);
-    const entryPrice = t.order.filledAvgPrice ?? 0;
-    const exitPrice = filled ? (closed?.avgPrice as number) : null;
-    const fees = t.order.fees + (closed?.fees ?? 0);
-    const closedQty = filled ? Math.min(closed?.filledQty ?? 0, t.order.filledQty) : 0;
-    const pnl = tradePnl({ openSide: t.choice.openSide, assetClass: t.choice.assetClass, entryPrice, qty: closedQty }, exitPrice, fees);
-    const fullyClosed = filled && closedQty >= t.order.filledQty;
+    const held = { openSide: t.choice.openSide, assetClass: t.choice.assetClass, entryPrice: t.order.filledAvgPrice ?? 0, filledQty: t.order.filledQty, entryFees: t.order.fees, stopKind: t.stopKind ?? null };
+    // The broker's stop filled first: its kind, time and price are the trade's (docs/trading.md).
+    const outcome = exitOutcome({ held, closed, exitFailure, reason, decidedAt: new Date(barStart).toISOString() });
+    const { exitPrice, closedQty, fees, pnl, fullyClosed, stopClosed, reason: recordedReason, exitTime, errorCode } = outcome;
     if (!fullyClosed && exitFailure === null) {
       // The broker answered but the position is (partly) still there, e.g. an order refused as market closed:
       // escalate, and keep its risk grant below, since the exposure is real (docs/trading.md).
       const left = t.order.filledQty - closedQty;
       await escalate('exit order not filled', symbol, exitId, new BrokerError(`exit filled ${closedQty} of ${t.order.filledQty} (${exitOrder?.rejectReason ?? exitOrder?.status ?? 'no order'}): ${left} ${t.choice.symbol} stay open at ${input.broker}`));
     }
-    // The broker's stop filled first: its kind, time and price are the trade's (docs/trading.md).
-    const stopClosed = closed?.closedBy === 'stop';
-    const recordedReason: ExitReason = stopClosed ? ((closed?.stopKind ?? t.stopKind) === 'trailing' ? 'trailing_stop' : 'stop_loss') : reason;
-    const exitTime = stopClosed && closed?.stopFilledAt ? closed.stopFilledAt : closed?.closedBy === 'both' && closed.closedAt ? closed.closedAt : new Date(barStart).toISOString();
-    const errorCode = exitFailure ?? (!filled ? (exitOrder?.rejectReason ?? exitOrder?.status ?? 'not_filled') : closedQty < t.order.filledQty ? 'partial_exit' : null);
     const exitOrderIds = [exitOrder, closed?.stop ?? null].filter((o): o is BrokerOrder => o !== null && o.filledQty > 0);
     exits += 1;
     realizedPnl += pnl;

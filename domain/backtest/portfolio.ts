@@ -22,7 +22,8 @@ import {
 import { escalateTrading, mayOpen, type TradingState } from '../session/tradingState';
 import { entryGate } from '../session/entryGate';
 import { acceptedSignalCount, strongestFirst } from '../session/entryRanking';
-import { closingSide, contractMultiplier, tradePnl } from '../trades/tradeOutcome';
+import { closingSide, contractMultiplier } from '../trades/tradeOutcome';
+import { exitOutcome, type BrokerClose } from '../session/exitOutcome';
 import { closedTradeRecord, type TradeOpening } from '../trades/closedTradeRecord';
 import { emptyTickerBook, releaseWithTickerRule, requestWithTickerRule } from '../risk/tickerRule';
 import { outputMode, routingFlagsOf } from '../routing';
@@ -282,6 +283,11 @@ export function modelFillPrice(a: {
 /** The symbol whose bars price an instrument: the underlying for a put, else the instrument itself. */
 export function priceSymbolOf(choice: InstrumentChoice, underlying: string): string {
   return choice.assetClass === 'us_option' ? underlying : choice.symbol;
+}
+
+/** The simulated broker's answer to a market exit the fill model priced: all of it, at that price. */
+function simulatedClose(qty: number, price: number, fees: number): BrokerClose {
+  return { exit: { rejectReason: null, status: 'filled' }, filledQty: qty, avgPrice: price, fees, closedBy: 'exit', stopKind: null, stopFilledAt: null, closedAt: null };
 }
 
 function emptyRuleCounts(): Record<ScreenRule, number> {
@@ -686,8 +692,15 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
       const priceBars = barsOf(priceSymbolOf(t.choice, t.symbol));
       const fill = modelFillPrice({ execution, side: closeSide, choice: t.choice, bars: priceBars, decisionBarStart: barStart, vol: putVol(t.symbol) });
       const mult = contractMultiplier(t.choice.assetClass);
-      const fees = t.entryFee + (fill === null ? 0 : execution.feePerOrder);
-      const pnl = tradePnl({ openSide: t.choice.openSide, assetClass: t.choice.assetClass, entryPrice: t.entryPrice, qty: t.qty }, fill?.price ?? null, fees);
+      // The simulated broker holds no stop: the model's fill closes it all, or no price leaves it held.
+      const outcome = exitOutcome({
+        held: { openSide: t.choice.openSide, assetClass: t.choice.assetClass, entryPrice: t.entryPrice, filledQty: t.qty, entryFees: t.entryFee, stopKind: null },
+        closed: fill === null ? null : simulatedClose(t.qty, fill.price, execution.feePerOrder),
+        exitFailure: fill === null ? 'no_price' : null,
+        reason,
+        decidedAt: new Date(barStart).toISOString(),
+      });
+      const { fees, pnl } = outcome;
       if (fill !== null) {
         const notional = t.qty * fill.price * mult;
         cash += closeSide === 'buy' ? -notional : notional;
@@ -719,16 +732,16 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
         timestamp: new Date(barStart + MINUTE_MS).toISOString(),
         date,
         size: t.qty,
-        exitPrice: fill === null ? null : fill.price,
-        exitTime: new Date(barStart).toISOString(),
-        exitReason: reason,
+        exitPrice: outcome.exitPrice,
+        exitTime: outcome.exitTime,
+        exitReason: outcome.reason,
         pnl,
         fees,
         broker,
         mode,
         exitOrderId: `sim-${exitClientId}`,
         clientOrderIds: [t.entryClientId, exitClientId],
-        errorCode: fill === null ? 'no_price' : null,
+        errorCode: outcome.errorCode,
         ...(t.entryOptionQuote === null ? {} : { optionModel: putModelRecord(t.entryOptionQuote, fill?.optionQuote ?? null) }),
       });
       trades.push(record);
