@@ -23,6 +23,7 @@ import { entryGate } from '../domain/session/entryGate';
 import { acceptedSignalCount, strongestFirst } from '../domain/session/entryRanking';
 import { closingSide } from '../domain/trades/tradeOutcome';
 import { exitOutcome } from '../domain/session/exitOutcome';
+import { entryCapacityRequest } from '../domain/risk/entryCapacityRequest';
 import { brokerHaltedSignal, type CapacityGrant } from './accountApi';
 import {
   sessionConfirmSignal,
@@ -701,23 +702,23 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     const requestId = grantRequestId(info.workflowId, symbol);
     let grant: Awaited<ReturnType<typeof requestCapacity>>;
     try {
-      grant = await requestCapacity({
-      requestId,
-      date,
-      session: strategyName,
-      broker: input.broker,
-      symbol,
-      side: signal.side,
-      instrument: choice.instrument,
-      signalStrength: signal.strength,
-      price,
-      brokerFloat: account.accountValue,
-      assetFractionable: cfg.FRACTIONAL && choice.assetClass === 'us_equity',
-      notifyWorkflowId: info.workflowId,
-        acceptedSignals,
-        // Its place among this session's accepted signals (the account's book may hold an earlier run's).
-        rank: grantsTaken,
-      });
+      grant = await requestCapacity(
+        entryCapacityRequest({
+          requestId,
+          date,
+          session: strategyName,
+          broker: input.broker,
+          symbol,
+          signal,
+          choice,
+          price,
+          brokerFloat: account.accountValue,
+          fractional: cfg.FRACTIONAL,
+          sessionWorkflowId: info.workflowId,
+          grantsTaken,
+          acceptedSignals,
+        }),
+      );
     } catch (err) {
       // No risk decision, no entry; the account being out of reach halts this broker's entries.
       failedCall();

@@ -26,6 +26,7 @@ import { closingSide, contractMultiplier } from '../trades/tradeOutcome';
 import { exitOutcome, type BrokerClose } from '../session/exitOutcome';
 import { closedTradeRecord, type TradeOpening } from '../trades/closedTradeRecord';
 import { emptyTickerBook, releaseWithTickerRule, requestWithTickerRule } from '../risk/tickerRule';
+import { entryCapacityRequest } from '../risk/entryCapacityRequest';
 import { outputMode, routingFlagsOf } from '../routing';
 import { getStrategy } from '../strategies/strategies';
 import type { EntrySignal, SymbolTracker } from '../strategies/strategy';
@@ -624,24 +625,22 @@ export function runPortfolio(input: PortfolioInput): PortfolioResult {
       requestSeq.set(seqKey, seq);
       const requestId = `${workflowId}:${symbol}:entry${seq > 1 ? `#${seq}` : ''}`;
       const at = new Date(signal.barStart + MINUTE_MS).toISOString();
-      const step = requestWithTickerRule(account!, tickerBook, [], {
+      const request = entryCapacityRequest({
         requestId,
-        at,
         date,
         session: s.strategy,
         broker,
         symbol,
-        side: signal.side,
-        instrument: instrument.instrument,
-        signalStrength: signal.strength,
+        signal,
+        choice: instrument,
         price: quote,
         brokerFloat: s.accountValue,
-        assetFractionable: cfg.FRACTIONAL && instrument.assetClass === 'us_equity',
-        notifyWorkflowId: workflowId,
+        fractional: cfg.FRACTIONAL,
+        sessionWorkflowId: workflowId,
+        grantsTaken: s.grants,
         acceptedSignals,
-        // Its place among this session's accepted signals (the account's book may hold an earlier run's).
-        rank: s.grants,
       });
+      const step = requestWithTickerRule(account!, tickerBook, [], { ...request, at });
       account = settle(step.state);
       tickerBook = step.book;
       const grant = step.result;
