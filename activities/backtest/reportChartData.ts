@@ -1,7 +1,7 @@
 import { chartIndicators, type ChartIndicators, type IndicatorConfig } from '../../domain/backtest/chartIndicators';
 import type { BacktestMarket } from '../../domain/backtest/market';
 import { nextBarAfter } from '../../domain/backtest/market';
-import type { FillModel } from '../../domain/backtest/portfolio';
+import type { FillModel } from '../../domain/backtest/executionModel';
 import type { Bar } from '../../domain/market/bar';
 import type { TradeRecord } from '../../domain/trades/tradeRecord';
 import type { StrategyName } from '../../domain/vocabulary';

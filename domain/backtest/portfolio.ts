@@ -8,7 +8,6 @@ import { MINUTE_MS, type Bar } from '../market/bar';
 import { round2 } from '../math/round';
 import { isTradingDay, regularSessionUtc, type RegularSession } from '../market/exchangeCalendar';
 import { sessionEnd, sessionWindowFor, strategyTiming, type SessionWindow } from '../market/sessionWindow';
-import { marketFillPrice, withSlippage } from '../market/fillModel';
 import { clientOrderId } from '../orders/clientOrderId';
 import {
   accountConfigFrom,
@@ -32,10 +31,12 @@ import { getStrategy } from '../strategies/strategies';
 import type { EntrySignal, SymbolTracker } from '../strategies/strategy';
 import type { TradeRecord } from '../trades/tradeRecord';
 import { closeAtOrBefore, compareText, type BacktestMarket } from './market';
-import { screenSymbol, type ScreenRule, type ScreeningFacts } from '../screening/screen';
+import { modelFillPrice, priceSymbolOf, type ExecutionModel } from './executionModel';
+import { SCREEN_LOOKBACK_CALENDAR_DAYS, screeningFacts, sessionCloseOf, type SessionClose } from '../screening/replayScreeningFacts';
+import { screenSymbol, type ScreenRule } from '../screening/screen';
 import { addDays } from '../market/nyTime';
 import { dailyClosesOfDays } from '../market/dailyCloses';
-import { putVolatilityInputs, type VolatilityInputs } from '../instruments/optionModelInputs';
+import { putVolatilityInputs } from '../instruments/optionModelInputs';
 import { vixCloseBefore, type VixSeries } from './signalAudit';
 import { strategySetting } from '../config/strategySettings';
 import type { ExitReason, StrategyName, BrokerName } from '../vocabulary';
@@ -68,16 +69,6 @@ import type { ExitReason, StrategyName, BrokerName } from '../vocabulary';
  * One account state lives through the whole run, as the account workflow lives through the days: defense
  * mode (DEFENSE_MODE_ACTIVE and the automatic triggers) carries its evidence from date to date.
  */
-
-export type FillModel = 'next_open' | 'signal_close';
-
-export interface ExecutionModel {
-  readonly fill: FillModel;
-  /** Basis points added to buys and taken from sells. */
-  readonly slippageBps: number;
-  /** Dollars per order (entry and exit each pay it). */
-  readonly feePerOrder: number;
-}
 
 export interface PortfolioInput {
   readonly market: BacktestMarket;
@@ -181,109 +172,6 @@ interface SessionRun {
   accountValue: number;
   /** Active until the account halts the broker while this session runs: it then exits everything and stops. */
   trading: TradingState;
-}
-
-/** A symbol's regular session on one earlier date, as the screen's facts need it. */
-export interface SessionClose {
-  readonly date: string;
-  readonly close: number;
-  readonly volume: number;
-}
-
-/** The regular-session close and volume of one date's bars; null on a closed date or without session bars. */
-export function sessionCloseOf(date: string, bars: readonly Bar[], session: RegularSession | null = regularSessionUtc(date)): SessionClose | null {
-  if (session === null) return null;
-  let close: number | null = null;
-  let volume = 0;
-  for (const b of bars) {
-    if (b.t < session.openMs || b.t >= session.closeMs) continue;
-    close = b.c;
-    volume += b.v;
-  }
-  return close === null ? null : { date, close, volume };
-}
-
-/** Screening facts look back this many calendar days (20 trading days plus holidays and gaps), as the replay screener. */
-export const SCREEN_LOOKBACK_CALENDAR_DAYS = 45;
-/** Dates averaged for the average daily volume. */
-export const AVERAGE_VOLUME_DAYS = 20;
-
-/**
- * The screening facts of a TEST_MODE replay (activities/screening/screenerActivities.ts), from bars alone and
- * without look-ahead: previous close = the last regular-session close of the latest earlier date with data
- * within SCREEN_LOOKBACK_CALENDAR_DAYS; average daily volume = mean regular-session volume of up to
- * AVERAGE_VOLUME_DAYS such dates; open = the open of the date's first regular-session bar starting at or before
- * the session's first bar; price = the last close of a bar starting before it that date, else the previous
- * close, else that open. Market cap and spread: unknown (minute bars carry neither).
- */
-export function screeningFacts(a: {
-  readonly symbol: string;
-  readonly date: string;
-  readonly firstSessionBarMs: number;
-  /** Earlier dates, ascending. */
-  readonly history: readonly SessionClose[];
-  /** The date's bars, ascending. */
-  readonly bars: readonly Bar[];
-}): ScreeningFacts {
-  const from = addDays(a.date, -SCREEN_LOOKBACK_CALENDAR_DAYS);
-  const recent = a.history.filter((h) => h.date >= from && h.date < a.date);
-  const previousClose = recent.length > 0 ? recent[recent.length - 1]!.close : null;
-  const lastDays = recent.slice(-AVERAGE_VOLUME_DAYS);
-  const averageDailyVolume = lastDays.length > 0 ? lastDays.reduce((s, h) => s + h.volume, 0) / lastDays.length : null;
-  const session = regularSessionUtc(a.date);
-  let price: number | null = null;
-  let open: number | null = null;
-  for (const b of a.bars) {
-    if (b.t > a.firstSessionBarMs) break;
-    if (open === null && session !== null && b.t >= session.openMs && b.t < session.closeMs) open = b.o;
-    if (b.t < a.firstSessionBarMs) price = b.c;
-  }
-  return { symbol: a.symbol, previousClose, open, price: price ?? previousClose ?? open, averageDailyVolume, marketCap: null, spread: null };
-}
-
-export interface ModelFill {
-  readonly price: number;
-  readonly fillBarStart: number;
-  /** A put's modelled quote at the fill; null for other instruments. */
-  readonly optionQuote: ModelPutQuote | null;
-}
-
-/** Buy or sell price of an instrument at a decision bar, under the execution model; null when unpriceable. */
-export function modelFillPrice(a: {
-  readonly execution: ExecutionModel;
-  readonly side: 'buy' | 'sell';
-  readonly choice: InstrumentChoice;
-  /** Bars of the date of the instrument's price symbol (the underlying for a put). */
-  readonly bars: readonly Bar[];
-  readonly decisionBarStart: number;
-  /** The VIX close before the date, the put model's volatility input; null: the model's default. */
-  readonly vol: VolatilityInputs;
-}): ModelFill | null {
-  let priceOf: ((underlying: number, barStart: number) => number) | undefined;
-  // The put model's quote of the last price asked for: the fill's, kept for the trade record.
-  let optionQuote: ModelPutQuote | null = null;
-  if (a.choice.assetClass === 'us_option') {
-    const contract = parseOccSymbol(a.choice.symbol);
-    if (contract === null) return null;
-    priceOf = (underlying, barStart) => {
-      optionQuote = simulatedPutQuote({ underlying, contract, atMs: barStart, ...a.vol });
-      return a.side === 'buy' ? optionQuote.ask : optionQuote.bid;
-    };
-  }
-  if (a.execution.fill === 'next_open') {
-    // The market emulator's fill model (domain/market/fillModel.ts) for an order sent as the decision bar
-    // closes: the open of the next bar there is.
-    const f = marketFillPrice({ bars: a.bars, m: a.decisionBarStart + MINUTE_MS, side: a.side, slippageBps: a.execution.slippageBps, priceOf });
-    if (f !== null && f.price > 0) return { price: f.price, fillBarStart: f.barStart, optionQuote };
-  }
-  const close = closeAtOrBefore(a.bars, a.decisionBarStart);
-  if (close === null || !(close > 0)) return null;
-  return { price: withSlippage(priceOf ? priceOf(close, a.decisionBarStart) : close, a.side, a.execution.slippageBps), fillBarStart: a.decisionBarStart, optionQuote };
-}
-
-/** The symbol whose bars price an instrument: the underlying for a put, else the instrument itself. */
-export function priceSymbolOf(choice: InstrumentChoice, underlying: string): string {
-  return choice.assetClass === 'us_option' ? underlying : choice.symbol;
 }
 
 /** The simulated broker's answer to a market exit the fill model priced: all of it, at that price. */

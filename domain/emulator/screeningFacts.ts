@@ -1,7 +1,7 @@
 import { MINUTE_MS, type Bar } from '../market/bar';
 import { isTradingDay, regularSessionUtc } from '../market/exchangeCalendar';
 import { addDays } from '../market/nyTime';
-import { SCREEN_LOOKBACK_CALENDAR_DAYS, screeningFacts, sessionCloseOf, type SessionClose } from '../backtest/portfolio';
+import { SCREEN_LOOKBACK_CALENDAR_DAYS, screeningFacts, sessionCloseOf, type SessionClose } from '../screening/replayScreeningFacts';
 import type { BarTimeline } from './timeline';
 
 /**

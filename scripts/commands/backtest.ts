@@ -12,7 +12,7 @@ import { loadVixCsv } from '../../activities/marketData/vixCsv';
 import { readSymbolListFile } from '../../activities/screening/symbolListFile';
 import { ColumnarMarket } from '../../domain/backtest/columnar';
 import type { MetricsBlock } from '../../domain/backtest/metrics';
-import type { FillModel } from '../../domain/backtest/portfolio';
+import type { FillModel } from '../../domain/backtest/executionModel';
 import { runSignalAuditColumnar } from '../../domain/backtest/columnarAudit';
 import { formatSignalAuditCsv, type VixSeries } from '../../domain/backtest/signalAudit';
 import { BOT_CONFIG_KEYS, BOT_KEY_ALIASES, botConfigSchema, type BotConfig } from '../../domain/config/botConfigSchema';

@@ -18,7 +18,7 @@ import {
   type ScreenerConfig,
 } from '../../activities/screening/screenerActivities';
 import { finnhubScreeningProvider, type ScreeningDataProvider } from '../../activities/screening/screeningDataProvider';
-import { screeningFacts, sessionCloseOf } from '../../domain/backtest/portfolio';
+import { screeningFacts, sessionCloseOf } from '../../domain/screening/replayScreeningFacts';
 import { defaultBotConfig } from '../../domain/config/botConfigSchema';
 import { isConfigError } from '../../domain/config/configError';
 import type { Bar } from '../../domain/market/bar';
