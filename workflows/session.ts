@@ -52,6 +52,7 @@ import {
   vixPreviousClose,
   writeStrategyLog,
 } from './sessionActivities';
+import { SessionStrategyLog } from './sessionStrategyLog';
 import { grantRequestId, groupByStart, mergeBars, positionView, tradeOpeningOf, type OpenTrade } from './sessionPositions';
 import { round2 } from '../domain/math/round';
 import { sessionProgressSignal } from './tradingDayApi';
@@ -129,8 +130,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     if (concurrentOrders) background.push(bestEffort(what, fn));
     else await bestEffort(what, fn);
   };
-  let logSeq = 0;
-  let pendingLog: StrategyLogEvent[] = [];
+  const strategyLog = new SessionStrategyLog(info.workflowId, strategyName, () => marketNowMs(clock));
 
   const status = (): SessionStatus => ({
     strategy: strategyName,
@@ -193,22 +193,10 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
     const seconds = (Date.parse(order.filledAt) - Date.parse(order.submittedAt)) / 1000;
     if (Number.isFinite(seconds) && seconds >= 0) executionSeconds.push(seconds);
   };
-  const note = (event: string, message: string, symbol?: string, data?: StrategyLogEvent['data']) => {
-    logSeq += 1;
-    pendingLog.push({
-      eventId: `${info.workflowId}#${logSeq}`,
-      timestamp: new Date(marketNowMs(clock)).toISOString(),
-      strategy: strategyName,
-      event,
-      symbol,
-      message,
-      data,
-    });
-  };
+  const note = (event: string, message: string, symbol?: string, data?: StrategyLogEvent['data']) => strategyLog.note(event, message, symbol, data);
   const flushLog = async () => {
-    if (pendingLog.length === 0) return;
-    const events = pendingLog;
-    pendingLog = [];
+    const events = strategyLog.takePending();
+    if (events.length === 0) return;
     await writeStrategyLog({ mode: input.mode, format: cfg.LOG_FORMAT, enabled: cfg.ENABLE_LOGGING, events });
   };
 
