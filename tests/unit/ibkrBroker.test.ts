@@ -183,6 +183,24 @@ describe('orders', () => {
     await b.close();
   });
 
+  void test('an order IB refuses at placement without a status (103 duplicate id) is rejected at once with the code, not left to time out', async () => {
+    const t = tws();
+    // Two clients handed the same next order id: the second placement of id 1 is refused with 103 and no status.
+    const first = broker(t, { clientId: 7 });
+    const second = broker(t, { clientId: 8, fillTimeoutMs: 2_000 });
+    await first.authenticate();
+    await second.authenticate();
+    assert.equal((await first.submitOrder(order())).status, 'filled');
+    const refused = await second.submitOrder(order({ clientOrderId: 'tb-5555666677778888-AAPL-entry' }));
+    assert.equal(refused.status, 'rejected');
+    assert.equal(refused.rejectReason, 'duplicate_order_id:103');
+    assert.equal(refused.filledQty, 0);
+    // Nothing was cancelled: there was no order at IB to cancel.
+    assert.equal(t.connections.flatMap((c) => c.sent.filter((x) => x.method === 'cancelOrder')).length, 0);
+    await first.close();
+    await second.close();
+  });
+
   void test('outside regular hours (warning 399): the order is cancelled, never left queued; market_closed', async () => {
     const t = tws();
     t.fills.set('AAPL', { kind: 'outside_hours' });

@@ -7,7 +7,7 @@ import { IB_CODES } from './ibApi';
 import type { IbConnection } from './ibConnection';
 import type { IbContracts } from './ibContracts';
 import type { IbOrderBook } from './ibOrderBook';
-import { ibRejectionCode, isDone, toOrder, type OrderTrack } from './ibOrderTrack';
+import { ibRejectionCode, isDone, refusedAtPlacement, toOrder, type OrderTrack } from './ibOrderTrack';
 
 /**
  * Placing and cancelling. Every order carries the bot's client order id in IB's `orderRef`, and is looked
@@ -66,7 +66,7 @@ export class IbOrders {
     const t = this.place(contract, order, req.symbol);
     // Wait briefly for TWS to accept or reject it; a working stop is the success case.
     const deadline = this.conn.now() + Math.min(5_000, this.conn.opts.timeoutMs);
-    while (this.conn.now() < deadline && !['Submitted', 'PreSubmitted'].includes(t.status) && !isDone(t.status)) await this.conn.sleep(50);
+    while (this.conn.now() < deadline && !['Submitted', 'PreSubmitted'].includes(t.status) && !isDone(t.status) && !refusedAtPlacement(t)) await this.conn.sleep(50);
     const out = toOrder(t);
     if (out.status === 'rejected' || out.status === 'canceled') return { placed: false, reason: out.rejectReason ?? 'rejected' };
     return { placed: true, order: out, kind: req.kind, note: null };
@@ -82,13 +82,13 @@ export class IbOrders {
   /** Waits for a final state; a market order still working after the fill timeout has its rest cancelled. */
   private async settle(t: OrderTrack): Promise<BrokerOrder> {
     const deadline = this.conn.now() + (this.conn.opts.fillTimeoutMs ?? 10_000);
-    while (!isDone(t.status) && this.conn.now() < deadline) {
+    while (!isDone(t.status) && !refusedAtPlacement(t) && this.conn.now() < deadline) {
       if (!this.conn.api) throw new NetworkError(`ibkr: disconnected from ${this.conn.where} while order ${t.clientOrderId} was working`, { provider: 'ibkr', code: String(IB_CODES.NOT_CONNECTED) });
       // A 399 "will not be placed at the exchange until ..." means the market is closed: do not leave it queued.
       if (t.errors.some((e) => e.code === IB_CODES.ORDER_WARNING && ibRejectionCode(e.code, e.message) === 'market_closed')) break;
       await this.conn.sleep(50);
     }
-    if (isDone(t.status)) return toOrder(t);
+    if (isDone(t.status) || refusedAtPlacement(t)) return toOrder(t);
     await this.cancelOrder(String(t.orderId));
     const cancelDeadline = this.conn.now() + 5_000;
     while (!isDone(t.status) && this.conn.now() < cancelDeadline) await this.conn.sleep(50);
