@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { LogicError } from '../../domain/errors/errorClasses';
 import { tradingDaysBetween } from '../../domain/market/exchangeCalendar';
 import { DEFAULT_SWEEP_METRIC, metricLabel, metricValue, type SweepMetric } from '../../domain/backtest/sweepMetric';
 import { walkForwardWindows, type WalkForwardPlan, type WalkForwardWindow } from '../../domain/backtest/walkForwardWindows';
@@ -73,7 +74,7 @@ export function windowSpec(base: PortfolioRunSpec, window: WalkForwardWindow, pa
 
 function chosenCell(cells: readonly SweepCell[], best: CellResult | null): SweepCell {
   const cell = best === null ? undefined : cells.find((c) => c.name === best.cell);
-  if (cell === undefined) throw new Error(`walk-forward: the training grid returned no result for a known cell (${best?.cell ?? 'none'})`);
+  if (cell === undefined) throw new LogicError(`walk-forward: the training grid returned no result for a known cell (${best?.cell ?? 'none'})`);
   return cell;
 }
 
