@@ -63,6 +63,8 @@ export class FakeTws {
   readonly shortableTicks = new Map<string, number>();
   /** Requests to leave unanswered (by method name), to test timeouts. */
   readonly silent = new Set<string>();
+  /** Real milliseconds before each answer (0: on the next turn of the event loop), a slow gateway. */
+  answerDelayMs = 0;
   private nextValidId = 1;
   private permSeq = 900_000;
   private execSeq = 1;
@@ -138,9 +140,11 @@ export class FakeIbConnection extends EventEmitter implements IbApiLike {
   }
 
   private later(fn: () => void): void {
-    setImmediate(() => {
+    const answer = () => {
       if (this.isConnected) fn();
-    });
+    };
+    if (this.tws.answerDelayMs > 0) setTimeout(answer, this.tws.answerDelayMs);
+    else setImmediate(answer);
   }
 
   private record(method: string, args: unknown[]): boolean {

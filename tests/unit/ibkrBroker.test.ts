@@ -183,6 +183,20 @@ describe('orders', () => {
     await b.close();
   });
 
+  void test('on a fast market clock (a rehearsal at 100x) TWS still gets the fill timeout in real time to answer', async () => {
+    const t = tws();
+    t.answerDelayMs = 100;
+    const start = Date.now();
+    const fastMarket = () => Date.parse('2025-04-09T14:00:00Z') + (Date.now() - start) * 100;
+    // 2 s of market time would be 20 ms of real time at 100x, less than the gateway's 100 ms answer.
+    const b = broker(t, { now: fastMarket, timeoutMs: 5_000, fillTimeoutMs: 2_000 });
+    const o = await b.submitOrder(order());
+    assert.equal(o.status, 'filled');
+    assert.equal(o.filledQty, 10);
+    assert.equal(t.connections.flatMap((c) => c.sent.filter((x) => x.method === 'cancelOrder')).length, 0, 'nothing cancelled');
+    await b.close();
+  });
+
   void test('an order IB refuses at placement without a status (103 duplicate id) is rejected at once with the code, not left to time out', async () => {
     const t = tws();
     // Two clients handed the same next order id: the second placement of id 1 is refused with 103 and no status.

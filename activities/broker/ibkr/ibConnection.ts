@@ -23,6 +23,8 @@ export interface ConnectionHooks {
 export class IbConnection {
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => number;
+  /** Waits on IB's answers to orders (IbkrBrokerOptions.answerClock). */
+  readonly answerClock: { readonly now: () => number; readonly sleep: (ms: number) => Promise<void> };
   readonly restartWindow: RestartWindow;
   private current: IbApiLike | null = null;
   private connecting: Promise<void> | null = null;
@@ -41,6 +43,7 @@ export class IbConnection {
   constructor(readonly opts: IbkrBrokerOptions) {
     this.sleep = opts.sleep ?? realSleep;
     this.now = opts.now ?? Date.now;
+    this.answerClock = opts.answerClock ?? { now: Date.now, sleep: realSleep };
     this.restartWindow = opts.restartWindow ?? DEFAULT_RESTART_WINDOW;
   }
 

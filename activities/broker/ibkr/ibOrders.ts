@@ -65,8 +65,9 @@ export class IbOrders {
     if (typeof order === 'string') return { placed: false, reason: order };
     const t = this.place(contract, order, req.symbol);
     // Wait briefly for TWS to accept or reject it; a working stop is the success case.
-    const deadline = this.conn.now() + Math.min(5_000, this.conn.opts.timeoutMs);
-    while (this.conn.now() < deadline && !['Submitted', 'PreSubmitted'].includes(t.status) && !isDone(t.status) && !refusedAtPlacement(t)) await this.conn.sleep(50);
+    const clock = this.conn.answerClock;
+    const deadline = clock.now() + Math.min(5_000, this.conn.opts.timeoutMs);
+    while (clock.now() < deadline && !['Submitted', 'PreSubmitted'].includes(t.status) && !isDone(t.status) && !refusedAtPlacement(t)) await clock.sleep(50);
     const out = toOrder(t);
     if (out.status === 'rejected' || out.status === 'canceled') return { placed: false, reason: out.rejectReason ?? 'rejected' };
     return { placed: true, order: out, kind: req.kind, note: null };
@@ -81,17 +82,19 @@ export class IbOrders {
 
   /** Waits for a final state; a market order still working after the fill timeout has its rest cancelled. */
   private async settle(t: OrderTrack): Promise<BrokerOrder> {
-    const deadline = this.conn.now() + (this.conn.opts.fillTimeoutMs ?? 10_000);
-    while (!isDone(t.status) && !refusedAtPlacement(t) && this.conn.now() < deadline) {
+    // Real time, also on the rehearsal's market clock: at 80x a 10 s market wait would give TWS 125 ms to answer.
+    const clock = this.conn.answerClock;
+    const deadline = clock.now() + (this.conn.opts.fillTimeoutMs ?? 10_000);
+    while (!isDone(t.status) && !refusedAtPlacement(t) && clock.now() < deadline) {
       if (!this.conn.api) throw new NetworkError(`ibkr: disconnected from ${this.conn.where} while order ${t.clientOrderId} was working`, { provider: 'ibkr', code: String(IB_CODES.NOT_CONNECTED) });
       // A 399 "will not be placed at the exchange until ..." means the market is closed: do not leave it queued.
       if (t.errors.some((e) => e.code === IB_CODES.ORDER_WARNING && ibRejectionCode(e.code, e.message) === 'market_closed')) break;
-      await this.conn.sleep(50);
+      await clock.sleep(50);
     }
     if (isDone(t.status) || refusedAtPlacement(t)) return toOrder(t);
     await this.cancelOrder(String(t.orderId));
-    const cancelDeadline = this.conn.now() + 5_000;
-    while (!isDone(t.status) && this.conn.now() < cancelDeadline) await this.conn.sleep(50);
+    const cancelDeadline = clock.now() + 5_000;
+    while (!isDone(t.status) && clock.now() < cancelDeadline) await clock.sleep(50);
     const out = toOrder(t);
     const warning = t.errors.find((e) => e.code === IB_CODES.ORDER_WARNING);
     if (out.status === 'canceled' || out.status === 'accepted') {
