@@ -10,7 +10,7 @@ import { symbolsToLoad, type PortfolioRunSpec } from './runBacktest';
 import { cellSpec, type CellResult, type SweepCell } from './sweepCell';
 import { shareColumns, type SharedBars } from './sharedBars';
 import { SweepThreadPool } from './sweepThreadPool';
-import { writeCellsReport } from './sweepReport';
+import { cellTradesMetrics, readCellTrades, writeCellsReport } from './sweepReport';
 import { csvCell } from '../outputs/csvCell';
 
 /**
@@ -175,7 +175,8 @@ export function writeSweepOutputs(base: PortfolioRunSpec, results: readonly Cell
   const dir = path.resolve(base.resultsDir!);
   const jsonFile = path.join(dir, 'sweep_backtest.json');
   const csvFile = path.join(dir, 'sweep_backtest.csv');
-  writeFileAtomic(jsonFile, `${JSON.stringify({ run: base.runInfo, metric, best: bestCell(results, metric)?.cell ?? null, cells: results }, null, 2)}\n`);
+  const best = bestCell(results, metric);
+  writeFileAtomic(jsonFile, `${JSON.stringify({ run: base.runInfo, metric, best: best?.cell ?? null, cells: results }, null, 2)}\n`);
   const keys = [...new Set(results.flatMap((r) => Object.keys(r.settings)))];
   const cols = ['cell', ...keys, 'trades', 'win_rate', 'total_pnl', 'avg_pnl', 'profit_factor', 'sharpe', 'max_drawdown', 'max_drawdown_pct', 'avg_duration_min', 'exposure', 'ending_equity', 'total_return', 'ran_by'];
   const lines = results.map((r) =>
@@ -201,10 +202,10 @@ export function writeSweepOutputs(base: PortfolioRunSpec, results: readonly Cell
   );
   writeFileAtomic(csvFile, `${[cols.join(','), ...lines].join('\n')}\n`);
   const files = [csvFile, jsonFile];
-  const best = bestCell(results, metric);
   if (base.report && best !== null) {
     const reportFile = path.join(dir, 'sweep_report_backtest.html');
-    writeCellsReport(reportFile, base, [best], {
+    const read = readCellTrades([best]);
+    writeCellsReport(reportFile, base, { read, metrics: cellTradesMetrics(base, read), settings: best.settings }, {
       title: `TradeBot backtest sweep ${base.start} to ${base.end} (best cell: ${best.cell})`,
       run: { ...base.runInfo, cells: String(results.length), 'best cell': best.cell, 'ranked by': metricLabel(metric) },
       sweep: sweepRows(results),

@@ -41,20 +41,26 @@ export function cellTradesMetrics(base: PortfolioRunSpec, read: CellTrades): Bac
   return computeMetrics({ trades: read.trades, days: read.days, startingCash: base.cfg.SIM_STARTING_CASH, strategies: base.strategies });
 }
 
+/** The chosen cells' trades as read, their metrics, and the swept settings (every cell of one grid sweeps the same keys). */
+export interface ReportedCells {
+  readonly read: CellTrades;
+  readonly metrics: BacktestMetrics;
+  readonly settings: Readonly<Record<string, string>>;
+}
+
 export function writeCellsReport(
   file: string,
   base: PortfolioRunSpec,
-  cells: readonly CellResult[],
+  cells: ReportedCells,
   extra: Pick<ReportData, 'title' | 'run'> & Partial<Pick<ReportData, 'sweep' | 'sweepMetric' | 'walkForward'>>,
 ): void {
-  const read = readCellTrades(cells);
+  const { read } = cells;
   const toLoad = symbolsToLoad(base);
   const market = new ColumnarMarket(loadColumns(base.dataSource, { cacheDir: base.cacheDir, ...(toLoad ? { symbols: toLoad } : {}) }).series);
-  // Every cell of one grid sweeps the same keys, so the first cell's settings decide the indicators drawn.
-  const { charts, omitted } = symbolDayCharts(read.trades, market, { cfg: indicatorConfigOf(base.cfg, cells[0]?.settings ?? {}), fill: base.execution.fill });
+  const { charts, omitted } = symbolDayCharts(read.trades, market, { cfg: indicatorConfigOf(base.cfg, cells.settings), fill: base.execution.fill });
   writeReport(file, {
     ...extra,
-    metrics: cellTradesMetrics(base, read),
+    metrics: cells.metrics,
     strategies: base.strategies,
     charts,
     chartsOmitted: omitted,

@@ -47,9 +47,10 @@ export async function runWalkForward(req: WalkForwardRequest): Promise<WalkForwa
   let where = '';
   for (const window of windows) {
     const train = await run(windowSpec(req.base, window, 'train'), req.cells, req.onProgress);
-    const chosen = chosenCell(req.cells, bestCell(train.results, metric));
+    const best = bestCell(train.results, metric);
+    const chosen = chosenCell(req.cells, best);
     const test = await run(windowSpec(req.base, window, 'test'), [chosen]);
-    const row = windowRow(window, train.results, test.results[0]!);
+    const row = windowRow(window, train.results, best!, test.results[0]!);
     rows.push(row);
     tested.push(test.results[0]!);
     where = train.where;
@@ -78,8 +79,7 @@ function chosenCell(cells: readonly SweepCell[], best: CellResult | null): Sweep
   return cell;
 }
 
-function windowRow(window: WalkForwardWindow, train: readonly CellResult[], test: CellResult): WalkForwardRow {
-  const best = train.find((r) => r.cell === test.cell)!;
+function windowRow(window: WalkForwardWindow, train: readonly CellResult[], best: CellResult, test: CellResult): WalkForwardRow {
   return {
     window,
     chosen: test.cell,
@@ -126,14 +126,15 @@ export function writeWalkForwardOutputs(base: PortfolioRunSpec, rows: readonly W
   const dir = path.resolve(base.resultsDir!);
   const jsonFile = path.join(dir, 'walk_forward_backtest.json');
   const csvFile = path.join(dir, 'walk_forward_backtest.csv');
-  const outOfSample = cellTradesMetrics(base, readCellTrades(tested));
+  const read = readCellTrades(tested);
+  const outOfSample = cellTradesMetrics(base, read);
   const windows = rows.map(({ grid, ...row }) => ({ ...row, grid: grid.map((g) => ({ cell: g.cell, metrics: g.metrics })) }));
   writeFileAtomic(jsonFile, `${JSON.stringify({ run: base.runInfo, metric, outOfSample, windows }, null, 2)}\n`);
   writeFileAtomic(csvFile, walkForwardCsv(rows, metric));
   const files = [csvFile, jsonFile];
   if (base.report) {
     const reportFile = path.join(dir, 'walk_forward_report_backtest.html');
-    writeCellsReport(reportFile, base, tested, {
+    writeCellsReport(reportFile, base, { read, metrics: outOfSample, settings: rows[0]?.settings ?? {} }, {
       title: `TradeBot walk-forward backtest ${base.start} to ${base.end} (out of sample)`,
       run: { ...base.runInfo, windows: String(rows.length), 'ranked by': metricLabel(metric) },
       walkForward: rows,

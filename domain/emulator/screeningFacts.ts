@@ -1,5 +1,5 @@
 import { MINUTE_MS, type Bar } from '../market/bar';
-import { isTradingDay, regularSessionUtc } from '../market/exchangeCalendar';
+import { regularSessionUtc, tradingDaysBetween } from '../market/exchangeCalendar';
 import { addDays } from '../market/nyTime';
 import { SCREEN_LOOKBACK_CALENDAR_DAYS, screeningFacts, sessionCloseOf, type SessionClose } from '../screening/replayScreeningFacts';
 import type { BarTimeline } from './timeline';
@@ -34,9 +34,7 @@ function regularBars(timeline: BarTimeline, symbol: string, date: string, m: num
 /** Regular-session closes of earlier dates within the screen's lookback, ascending. */
 export function sessionHistory(timeline: BarTimeline, symbol: string, date: string, m: number): SessionClose[] {
   const out: SessionClose[] = [];
-  for (let i = SCREEN_LOOKBACK_CALENDAR_DAYS; i >= 1; i--) {
-    const d = addDays(date, -i);
-    if (!isTradingDay(d)) continue;
+  for (const d of tradingDaysBetween(addDays(date, -SCREEN_LOOKBACK_CALENDAR_DAYS), addDays(date, -1))) {
     const c = sessionCloseOf(d, regularBars(timeline, symbol, d, m));
     if (c !== null) out.push(c);
   }

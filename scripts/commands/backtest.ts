@@ -3,7 +3,6 @@ import { join, resolve } from 'node:path';
 import { loadColumns } from '../../activities/backtest/barCache';
 import { runPortfolioBacktest, type PortfolioRunOutcome, type PortfolioRunSpec } from '../../activities/backtest/runBacktest';
 import { runSweep, sweepCells, type SweepAxis, type SweepRequest, type TemporalCellRunner } from '../../activities/backtest/sweep';
-import type { SweepCell } from '../../activities/backtest/sweepCell';
 import { runWalkForward } from '../../activities/backtest/walkForward';
 import { DEFAULT_SWEEP_METRIC, isSweepMetric, SWEEP_METRICS, type SweepMetric } from '../../domain/backtest/sweepMetric';
 import type { WalkForwardPlan } from '../../domain/backtest/walkForwardWindows';
@@ -421,7 +420,7 @@ async function runBacktest(args: BacktestArgs): Promise<number> {
         metric: args.metric,
         onProgress: (done, total) => say(`sweep: ${done}/${total} cells done`),
       };
-      if (args.walkForward !== null) return await runWalkForwardCommand(request, args.walkForward, cells, args.json, say);
+      if (args.walkForward !== null) return await runWalkForwardCommand(request, args.walkForward, args.json, say);
       const sweep = await runSweep(request);
       say(sweep.text);
       say(`sweep: ${cells.length} cells in ${(sweep.ms / 1000).toFixed(2)}s (${sweep.where}) -> ${sweep.files.join(', ')}`);
@@ -452,10 +451,10 @@ async function runBacktest(args: BacktestArgs): Promise<number> {
   }
 }
 
-async function runWalkForwardCommand(request: SweepRequest, plan: WalkForwardPlan, cells: readonly SweepCell[], json: boolean, say: (line: string) => void): Promise<number> {
+async function runWalkForwardCommand(request: SweepRequest, plan: WalkForwardPlan, json: boolean, say: (line: string) => void): Promise<number> {
   const outcome = await runWalkForward({ ...request, plan, onWindow: say });
   say(outcome.text);
-  say(`walk-forward: ${outcome.rows.length} window(s) of ${cells.length} cells in ${(outcome.ms / 1000).toFixed(2)}s (${outcome.where}) -> ${outcome.files.join(', ')}`);
+  say(`walk-forward: ${outcome.rows.length} window(s) of ${request.cells.length} cells in ${(outcome.ms / 1000).toFixed(2)}s (${outcome.where}) -> ${outcome.files.join(', ')}`);
   if (json) console.log(JSON.stringify({ kind: 'walk_forward', windows: outcome.rows.map(({ grid: _grid, ...row }) => row), tested: outcome.tested, files: outcome.files }));
   return 0;
 }
