@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import { projectPath } from './projectRoot';
 import { extractVersionTag } from '../domain/config/versionTag';
 import type { ClosingImbalance } from '../domain/strategies/enhancements';
-import { DEFAULT_MIN_TRADING_DAYS_TO_EXPIRY, tradingDaysBetween, type OptionChainSnapshot, type OptionQuote } from '../domain/instruments/putSelection';
+import { DEFAULT_MIN_TRADING_DAYS_TO_EXPIRY, type OptionChainSnapshot, type OptionQuote } from '../domain/instruments/putSelection';
+import { tradingDaysAfter } from '../domain/market/exchangeCalendar';
 import { addDays } from '../domain/market/nyTime';
 import type { ActivityDeps, DataScope } from './tradingActivities';
 import { isRealBroker, type AssetClass } from './broker/brokerTypes';
@@ -69,7 +70,7 @@ export function createEntryCheckActivities(deps: Pick<ActivityDeps, 'broker'> & 
           strikeTo: Math.ceil(input.price),
         });
         const minDays = input.minTradingDays ?? DEFAULT_MIN_TRADING_DAYS_TO_EXPIRY;
-        const expiries = [...new Set(listed.filter((c) => c.right === 'P' && tradingDaysBetween(input.date, c.expiry) >= minDays).map((c) => c.expiry))].sort().slice(0, 2);
+        const expiries = [...new Set(listed.filter((c) => c.right === 'P' && tradingDaysAfter(input.date, c.expiry) >= minDays).map((c) => c.expiry))].sort().slice(0, 2);
         const candidates = listed.filter((c) => c.right === 'P' && expiries.includes(c.expiry) && c.strike <= input.price && c.strike >= input.price * 0.9);
         const contracts: OptionQuote[] = [];
         for (const c of candidates.slice(0, MAX_CHAIN_QUOTES)) {

@@ -1,5 +1,5 @@
 import { inverseEtfFor } from './inverseEtfMap';
-import { selectPut, syntheticOptionChain, type OptionChainSnapshot } from './putSelection';
+import { selectPut, selectSyntheticPut, type OptionChainSnapshot, type PutSelectionInput } from './putSelection';
 import type { Side, Instrument } from '../vocabulary';
 
 export type ShortType = 'LongPut' | 'InverseETF' | 'ShortSell' | 'disabled';
@@ -51,8 +51,8 @@ export function chooseInstrument(ctx: InstrumentContext): InstrumentDecision {
     case 'LongPut': {
       if (!ctx.brokerSupportsOptions) return { ok: false, reason: 'broker does not support options (SHORT_TYPE=LongPut)' };
       // A real broker's snapshot, else the simulated broker's weekly chain: the same selectPut either way.
-      const chain = ctx.putChain ?? syntheticOptionChain(ctx.underlying, ctx.underlyingPrice, ctx.date);
-      const sel = selectPut(chain, { price: ctx.underlyingPrice, date: ctx.date, minTradingDays: ctx.minExpiryDays, allocation: null });
+      const input: PutSelectionInput = { price: ctx.underlyingPrice, date: ctx.date, minTradingDays: ctx.minExpiryDays, allocation: null };
+      const sel = ctx.putChain ? selectPut(ctx.putChain, input) : selectSyntheticPut(ctx.underlying, input);
       if (!sel.ok) return { ok: false, reason: sel.reason };
       return { ok: true, choice: { instrument: 'put', symbol: sel.contract.symbol, assetClass: 'us_option', openSide: 'buy' } };
     }

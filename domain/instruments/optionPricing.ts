@@ -72,12 +72,21 @@ export function binomialPut(x: OptionInputs, steps = 200, american = true): numb
   const d = 1 / u;
   const disc = Math.exp(-x.r * dt);
   const p = (Math.exp(x.r * dt) - d) / (u - d);
-  const values: number[] = [];
-  for (let i = 0; i <= steps; i++) values.push(Math.max(x.strike - x.s * u ** (steps - 2 * i), 0));
+  // u ** e for e in -steps..steps, computed once: the tree reads each many times (same values as inline).
+  const powers = new Float64Array(2 * steps + 1);
+  for (let e = -steps; e <= steps; e++) powers[e + steps] = u ** e;
+  const values = new Float64Array(steps + 1);
+  for (let i = 0; i <= steps; i++) values[i] = Math.max(x.strike - x.s * powers[2 * steps - 2 * i]!, 0);
+  const q = 1 - p;
+  const { strike, s } = x;
   for (let n = steps - 1; n >= 0; n--) {
     for (let i = 0; i <= n; i++) {
-      const held = disc * (p * values[i]! + (1 - p) * values[i + 1]!);
-      values[i] = american ? Math.max(held, x.strike - x.s * u ** (n - 2 * i)) : held;
+      const held = disc * (p * values[i]! + q * values[i + 1]!);
+      if (!american) values[i] = held;
+      else {
+        const exercise = strike - s * powers[n - 2 * i + steps]!;
+        values[i] = Math.max(held, exercise);
+      }
     }
   }
   return values[0]!;

@@ -1,4 +1,4 @@
-import { isTradingDay, regularSessionUtc } from '../market/exchangeCalendar';
+import { isTradingDay, regularSessionUtc, tradingDaysAfter } from '../market/exchangeCalendar';
 import { addDays, utcMidnightMs } from '../market/nyTime';
 import { OPTION_CONTRACT_MULTIPLIER, sizePosition } from '../risk/allocation';
 import { formatOccSymbol } from './occSymbol';
@@ -71,24 +71,21 @@ export type PutSelection =
 const positive = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x) && x > 0;
 const isDate = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
 
-/** NYSE trading days d with from < d <= to (0 when `to` is not after `from`). */
-export function tradingDaysBetween(from: string, to: string): number {
-  const days = Math.round((utcMidnightMs(to) - utcMidnightMs(from)) / 86_400_000);
-  let n = 0;
-  for (let i = 1; i <= days; i++) if (isTradingDay(addDays(from, i))) n += 1;
-  return n;
-}
+/** The contract selectPut would choose (steps 1 and 2), from any listing of contracts. */
+type PutPick<C> = { readonly ok: true; readonly contract: C; readonly tradingDaysToExpiry: number } | { readonly ok: false; readonly reason: string };
 
-export function selectPut(chain: OptionChainSnapshot, input: PutSelectionInput): PutSelection {
+type ListedContract = Pick<OptionQuote, 'symbol' | 'expiry' | 'strike' | 'right'>;
+
+function pickPutContract<C extends ListedContract>(underlying: string, contracts: readonly C[], input: PutSelectionInput): PutPick<C> {
   const minDays = input.minTradingDays ?? DEFAULT_MIN_TRADING_DAYS_TO_EXPIRY;
   const { price, date } = input;
-  const u = chain.underlying;
+  const u = underlying;
   if (!positive(price)) return { ok: false, reason: `no usable price for ${u} (${price})` };
-  const puts = chain.contracts.filter((c) => c.right === 'P' && positive(c.strike) && isDate(c.expiry));
+  const puts = contracts.filter((c) => c.right === 'P' && positive(c.strike) && isDate(c.expiry));
   if (puts.length === 0) return { ok: false, reason: `the option chain of ${u} lists no puts` };
 
   const daysTo = new Map<string, number>();
-  for (const e of new Set(puts.map((c) => c.expiry))) daysTo.set(e, tradingDaysBetween(date, e));
+  for (const e of new Set(puts.map((c) => c.expiry))) daysTo.set(e, tradingDaysAfter(date, e));
   const farEnough = puts.filter((c) => (daysTo.get(c.expiry) ?? 0) >= minDays);
   if (farEnough.length === 0) return { ok: false, reason: `no ${u} put expiry at least ${minDays} trading days after ${date}` };
   const atOrBelow = farEnough.filter((c) => c.strike <= price);
@@ -98,7 +95,11 @@ export function selectPut(chain: OptionChainSnapshot, input: PutSelectionInput):
   const strike = Math.max(...atOrBelow.filter((c) => c.expiry === expiry).map((c) => c.strike));
   // One contract per (expiry, strike); a duplicate in a snapshot is resolved by symbol, for determinism.
   const contract = atOrBelow.filter((c) => c.expiry === expiry && c.strike === strike).sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0))[0]!;
+  return { ok: true, contract, tradingDaysToExpiry: daysTo.get(expiry) ?? 0 };
+}
 
+/** Steps 3 and 4: the chosen contract's premium and, with an allocation, its size. */
+function pricedSelection(underlying: string, contract: OptionQuote, tradingDaysToExpiry: number, input: PutSelectionInput): PutSelection {
   let premium: number;
   let premiumSource: 'ask' | 'mid';
   if (positive(contract.ask)) {
@@ -107,9 +108,9 @@ export function selectPut(chain: OptionChainSnapshot, input: PutSelectionInput):
   } else if (positive(contract.mid)) {
     premium = contract.mid;
     premiumSource = 'mid';
-  } else return { ok: false, reason: `no ask or mid quoted for ${contract.symbol.trim()} (${u} put ${strike} ${expiry})` };
+  } else return { ok: false, reason: `no ask or mid quoted for ${contract.symbol.trim()} (${underlying} put ${contract.strike} ${contract.expiry})` };
 
-  const base = { ok: true as const, contract, premium, premiumSource, tradingDaysToExpiry: daysTo.get(expiry) ?? 0 };
+  const base = { ok: true as const, contract, premium, premiumSource, tradingDaysToExpiry };
   if (input.allocation === null) return { ...base, contracts: null, cost: null };
   const size = sizePosition({ dollars: input.allocation, price: premium, instrument: 'put', fractionalEnabled: false, assetFractionable: false });
   if (size.quantity < 1) {
@@ -120,6 +121,12 @@ export function selectPut(chain: OptionChainSnapshot, input: PutSelectionInput):
     };
   }
   return { ...base, contracts: size.quantity, cost: size.costDollars };
+}
+
+export function selectPut(chain: OptionChainSnapshot, input: PutSelectionInput): PutSelection {
+  const pick = pickPutContract(chain.underlying, chain.contracts, input);
+  if (!pick.ok) return pick;
+  return pricedSelection(chain.underlying, pick.contract, pick.tradingDaysToExpiry, input);
 }
 
 export interface SyntheticChainOptions {
@@ -138,9 +145,32 @@ export interface SyntheticChainOptions {
  * quote the simulated broker fills at.
  */
 export function syntheticOptionChain(underlying: string, price: number, date: string, opts: SyntheticChainOptions = {}): OptionChainSnapshot {
+  const listing = syntheticPutListing(underlying, price, date, opts);
+  return { underlying, asOf: `${date}T00:00:00.000Z`, contracts: listing.contracts.map((c) => quotedSyntheticPut(c, price, listing.atMs)) };
+}
+
+/**
+ * selectPut over syntheticOptionChain, with the same result, quoting only the contract it chooses: the choice
+ * depends on expiries and strikes alone, and a chain quotes each of its tens of contracts with a binomial tree.
+ */
+export function selectSyntheticPut(underlying: string, input: PutSelectionInput, opts: SyntheticChainOptions = {}): PutSelection {
+  const listing = syntheticPutListing(underlying, input.price, input.date, opts);
+  const pick = pickPutContract(underlying, listing.contracts, input);
+  if (!pick.ok) return pick;
+  return pricedSelection(underlying, quotedSyntheticPut(pick.contract, input.price, listing.atMs), pick.tradingDaysToExpiry, input);
+}
+
+interface SyntheticPutListing {
+  readonly contracts: readonly ListedContract[];
+  /** When the chain is quoted (epoch ms). */
+  readonly atMs: number;
+}
+
+/** The synthetic chain's contracts without quotes, in chain order. */
+function syntheticPutListing(underlying: string, price: number, date: string, opts: SyntheticChainOptions): SyntheticPutListing {
   const weeks = opts.weeks ?? 5;
   const band = opts.strikeBand ?? 0.05;
-  const contracts: OptionQuote[] = [];
+  const contracts: ListedContract[] = [];
   const atMs = opts.atMs ?? regularSessionUtc(date)?.openMs ?? utcMidnightMs(date);
   if (positive(price)) {
     const lo = Math.max(1, Math.floor(price * (1 - band)));
@@ -151,11 +181,13 @@ export function syntheticOptionChain(underlying: string, price: number, date: st
       let expiry = addDays(firstFriday, 7 * w);
       while (!isTradingDay(expiry)) expiry = addDays(expiry, -1);
       if (expiry < date) continue;
-      for (let strike = lo; strike <= hi; strike++) {
-        const q = simulatedPutQuote({ underlying: price, contract: { strike, expiry }, atMs });
-        contracts.push({ symbol: formatOccSymbol({ underlying, expiry, right: 'P', strike }), expiry, strike, right: 'P', bid: q.bid, ask: q.ask, mid: q.mid });
-      }
+      for (let strike = lo; strike <= hi; strike++) contracts.push({ symbol: formatOccSymbol({ underlying, expiry, right: 'P', strike }), expiry, strike, right: 'P' });
     }
   }
-  return { underlying, asOf: `${date}T00:00:00.000Z`, contracts };
+  return { contracts, atMs };
+}
+
+function quotedSyntheticPut(c: ListedContract, price: number, atMs: number): OptionQuote {
+  const q = simulatedPutQuote({ underlying: price, contract: { strike: c.strike, expiry: c.expiry }, atMs });
+  return { symbol: c.symbol, expiry: c.expiry, strike: c.strike, right: 'P', bid: q.bid, ask: q.ask, mid: q.mid };
 }

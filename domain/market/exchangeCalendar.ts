@@ -111,6 +111,13 @@ export function tradingDaysBetween(start: string, end: string): string[] {
   return days;
 }
 
+/** How many NYSE trading days d there are with from < d <= to (0 when `to` is not after `from`). */
+export function tradingDaysAfter(from: string, to: string): number {
+  let n = 0;
+  for (let d = addDays(from, 1); d <= to; d = addDays(d, 1)) if (isTradingDay(d)) n += 1;
+  return n;
+}
+
 /**
  * True when NYSE closes at 13:00 New York: the day before Independence Day (July 3, when it is a
  * Monday-Thursday trading day), the day after Thanksgiving, and Christmas Eve on a weekday trading day.

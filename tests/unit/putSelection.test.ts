@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { isTradingDay } from '../../domain/market/exchangeCalendar';
+import { isTradingDay, tradingDaysAfter } from '../../domain/market/exchangeCalendar';
 import { parseOccSymbol } from '../../domain/instruments/occSymbol';
 import { simulatedPutQuote } from '../../domain/instruments/simulatedOptionPrice';
 import { regularSessionUtc } from '../../domain/market/exchangeCalendar';
 import {
   selectPut,
+  selectSyntheticPut,
   syntheticOptionChain,
-  tradingDaysBetween,
   type OptionChainSnapshot,
   type OptionQuote,
 } from '../../domain/instruments/putSelection';
@@ -20,12 +20,12 @@ function put(underlying: string, expiry: string, strike: number, bid: number | n
 
 describe('trading days to expiry', () => {
   test('counts NYSE trading days after the date up to and including the expiry', () => {
-    assert.equal(tradingDaysBetween('2025-04-09', '2025-04-09'), 0);
-    assert.equal(tradingDaysBetween('2025-04-09', '2025-04-11'), 2);
+    assert.equal(tradingDaysAfter('2025-04-09', '2025-04-09'), 0);
+    assert.equal(tradingDaysAfter('2025-04-09', '2025-04-11'), 2);
     // Weekend and Good Friday (2025-04-18) do not count.
-    assert.equal(tradingDaysBetween('2025-04-11', '2025-04-18'), 4);
-    assert.equal(tradingDaysBetween('2025-04-11', '2025-04-21'), 5);
-    assert.equal(tradingDaysBetween('2025-04-11', '2025-04-01'), 0);
+    assert.equal(tradingDaysAfter('2025-04-11', '2025-04-18'), 4);
+    assert.equal(tradingDaysAfter('2025-04-11', '2025-04-21'), 5);
+    assert.equal(tradingDaysAfter('2025-04-11', '2025-04-01'), 0);
   });
 });
 
@@ -138,10 +138,10 @@ describe('selectPut', () => {
             return;
           }
           assert.equal(r.contract.right, 'P');
-          assert.ok(tradingDaysBetween(date, r.contract.expiry) >= n, 'expiry at least N trading days out');
-          assert.equal(r.tradingDaysToExpiry, tradingDaysBetween(date, r.contract.expiry));
+          assert.ok(tradingDaysAfter(date, r.contract.expiry) >= n, 'expiry at least N trading days out');
+          assert.equal(r.tradingDaysToExpiry, tradingDaysAfter(date, r.contract.expiry));
           assert.ok(r.contract.strike <= price, 'strike never above the price');
-          const eligible = contracts.filter((c) => c.right === 'P' && c.strike <= price && tradingDaysBetween(date, c.expiry) >= n);
+          const eligible = contracts.filter((c) => c.right === 'P' && c.strike <= price && tradingDaysAfter(date, c.expiry) >= n);
           assert.ok(eligible.every((c) => c.expiry >= r.contract.expiry), 'the nearest such expiry');
           assert.ok(eligible.filter((c) => c.expiry === r.contract.expiry).every((c) => c.strike <= r.contract.strike), 'the highest strike at or below the price');
           assert.ok(r.premium > 0);
@@ -187,5 +187,25 @@ describe('syntheticOptionChain', () => {
       assert.equal(r.contract.strike, 5);
       assert.equal(r.contract.expiry, '2026-03-20');
     }
+  });
+
+  test('property: selectSyntheticPut chooses, prices and sizes exactly as selectPut over the whole synthetic chain', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0.5, max: 900, noNaN: true }),
+        fc.integer({ min: 0, max: 800 }),
+        fc.option(fc.integer({ min: 0, max: 20_000 }), { nil: null }),
+        fc.integer({ min: 0, max: 12 }),
+        (price, dayOffset, allocation, minTradingDays) => {
+          const date = new Date(Date.UTC(2024, 0, 1) + dayOffset * 86_400_000).toISOString().slice(0, 10);
+          const input = { price, date, allocation, minTradingDays };
+          assert.deepEqual(selectSyntheticPut('XYZ', input), selectPut(syntheticOptionChain('XYZ', price, date), input));
+        },
+      ),
+      { numRuns: 300 },
+    );
+    const refused = { price: 0, date: '2025-04-09', allocation: null };
+    assert.deepEqual(selectSyntheticPut('XYZ', refused), selectPut(syntheticOptionChain('XYZ', 0, '2025-04-09'), refused));
+    assert.equal(selectSyntheticPut('XYZ', refused).ok, false);
   });
 });
