@@ -9,6 +9,8 @@
  * - portfolio mode, all strategies, 20 symbols;
  * the seconds for one year of 100 symbols end to end through the backtest command (load from the
  * cache, run all strategies, write outputs and the report) in a fresh process, with its peak RSS;
+ * a sweep of 64 cells on the thread pool, the same kind of cells on one and on two Temporal sweep worker
+ * processes held to one core each, and the CLI's start-up (scripts/bench/sweepRuns.ts, cliStartup.ts);
  * and, in another fresh process, one paper day at the market emulator (scripts/bench/emulatorDay.ts):
  * order latency from bar visibility to the emulator (p50, p99) and real seconds per session and for the day.
  * The last line of output is one JSON object with the figures.
@@ -30,6 +32,7 @@ import { OPEN_TRAILING_STOP } from '../domain/strategies/openRangeBreakout';
 import type { SimulatedTrade } from '../domain/strategies/simulate';
 import { scriptArgs, type CommandSpec, type OptionValues } from './commands/args';
 import { runBacktestCommand } from './commands/backtest';
+import type { PortfolioRunSpec } from '../activities/backtest/runBacktest';
 import { seededRandom } from './seededRandom';
 // Type only: the emulator day's modules (Temporal worker, emulator) load in its child process alone.
 import type { EmulatorDayFigures } from './bench/emulatorDay';
@@ -37,6 +40,7 @@ import { emulatorDayJson, emulatorDayLines } from './bench/emulatorReport';
 import type { ExitReason } from '../domain/vocabulary';
 import { measureCliStartup } from './bench/cliStartup';
 import { BACKTRADER_QUOTED_SECONDS, coldLines, measureCold } from './bench/coldRun';
+import { startBenchTemporal } from './bench/temporalServer';
 
 const ROOT = path.resolve(__dirname, '..');
 const BENCH = path.join(ROOT, 'output', 'bench');
@@ -307,6 +311,25 @@ function runEmulatorDay(): EmulatorDayFigures {
   }
 }
 
+/** A portfolio backtest of every strategy over the bench's year of `symbols`, compute only (the sweeps' base). */
+function benchRunSpec(symbols: readonly string[]): PortfolioRunSpec {
+  return {
+    dataSource: DATA,
+    cacheDir: CACHE,
+    symbols,
+    strategies: ['open', 'mid', 'close'],
+    start: `${YEAR}-01-01`,
+    end: `${YEAR}-12-31`,
+    cfg: botConfigSchema.parse({}),
+    vixFile: VIX,
+    execution: { fill: 'next_open', slippageBps: 5, feePerOrder: 0 },
+    resultsDir: null,
+    report: false,
+    progress: false,
+    runInfo: {},
+  };
+}
+
 async function main(values: BenchValues): Promise<void> {
   const quick = values.quick === true;
   const withEmulator = values['no-emulator'] !== true;
@@ -392,12 +415,29 @@ async function main(values: BenchValues): Promise<void> {
   console.log(`year of ${SYMBOLS} symbols end to end: ${year.seconds.toFixed(2)}s, peak RSS ${year.peak_rss_mb} MB`);
   console.log(`  ${summary}`);
 
+  // Sweeps (issue 19): 64 cells on the thread pool, then cells across one and two pinned Temporal workers.
+  const { measureSweep64, measureTwoWorkerScaling, sweepLines } = await import('./bench/sweepRuns');
+  const sweepBase = benchRunSpec(small);
+  const sweep64 = await measureSweep64(sweepBase);
+  // A dev server of the bench's own for the Temporal sweep, and for `status` to answer at start-up (without
+  // one it waits out the connection deadline); --no-temporal-sweep measures start-up without it.
+  const server = values['no-temporal-sweep'] === true ? null : await startBenchTemporal(() => undefined);
+  let workerScaling: Awaited<ReturnType<typeof measureTwoWorkerScaling>> | null = null;
+  let cliStartup: Record<string, number>;
+  try {
+    workerScaling = server === null ? null : await measureTwoWorkerScaling(sweepBase, quick ? 4 : 8, server);
+    // CLI start-up (issue 19): median ms to the first line of --help, status, check through the compiled path.
+    cliStartup = await measureCliStartup(5, server === null ? process.env : { ...process.env, TEMPORAL_ADDRESS: server.address });
+  } finally {
+    await server?.stop();
+  }
+  for (const line of sweepLines(sweep64, workerScaling)) console.log(line);
+  console.log(`CLI start-up, first line (median of 5): ${Object.entries(cliStartup).map(([k, ms]) => `${k} ${ms} ms`).join(', ')} (target 300 ms)`);
+
   // Last, so the backtest figures above are measured without its worker and dev server on the machine.
   const emulator = withEmulator ? runEmulatorDay() : null;
   if (emulator) for (const line of emulatorDayLines(emulator)) console.log(line);
 
-  // CLI start-up (issue 19): median ms to the first line of --help, status, check through the compiled path.
-  const cliStartup = await measureCliStartup();
   console.log(
     JSON.stringify({
       // Issue 19's keys; a measurement not present yet is null, never a made-up number.
@@ -407,9 +447,9 @@ async function main(values: BenchValues): Promise<void> {
       plain_loop_seconds: Math.round(cold.plainMs.best) / 1000,
       cold_vs_plain_loop: Math.round((cold.projectMs.best / cold.plainMs.best) * 100) / 100,
       backtrader_quoted_seconds: BACKTRADER_QUOTED_SECONDS,
-      cli_help_ms: null,
-      sweep64_seconds: null,
-      sweep_two_worker_scaling: null,
+      sweep64_seconds: Math.round(sweep64.seconds * 10) / 10,
+      sweep_two_worker_scaling: workerScaling === null ? null : Math.round(workerScaling.scaling * 100) / 100,
+      sweep_two_worker_seconds: workerScaling === null ? null : [workerScaling.oneWorkerSeconds, workerScaling.twoWorkerSeconds].map((x) => Math.round(x * 10) / 10),
       ...cliStartup,
       load_bars_per_s: loadRate,
       open_signal_bars_per_s: openRate,
@@ -430,6 +470,7 @@ async function main(values: BenchValues): Promise<void> {
 const BENCH_OPTIONS = {
   quick: { type: 'boolean', description: 'fewer repetitions' },
   'no-emulator': { type: 'boolean', description: 'skip the emulator day (about 6 minutes)' },
+  'no-temporal-sweep': { type: 'boolean', description: 'skip the sweep across two Temporal worker processes' },
   'year100-child': { type: 'boolean', description: 'internal: the year of 100 symbols, in its own process' },
   'emulator-day-child': { type: 'boolean', description: 'internal: the emulator day alone, its last line the figures as JSON' },
 } as const;
