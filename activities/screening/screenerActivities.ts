@@ -5,8 +5,8 @@ import type { BotConfig } from '../../domain/config/botConfigSchema';
 import { ConfigError } from '../../domain/config/configError';
 import { NetworkError } from '../../domain/errors/errorClasses';
 import type { Bar } from '../../domain/market/bar';
-import { regularSessionUtc } from '../../domain/market/exchangeCalendar';
 import { addDays } from '../../domain/market/nyTime';
+import { SCREEN_LOOKBACK_CALENDAR_DAYS, screeningFacts, sessionCloseOf, type SessionClose } from '../../domain/screening/replayScreeningFacts';
 import { screen, type ScreenRule, type ScreeningConfig, type ScreeningFacts, type ScreenSkip } from '../../domain/screening/screen';
 import type { MarketDataSource } from '../marketData/marketDataSource';
 import type { ScreeningDataProvider } from './screeningDataProvider';
@@ -23,8 +23,8 @@ import type { StrategyName } from '../../domain/vocabulary';
  *   the previous close, else the open; average daily volume = mean regular-session volume of up to
  *   AVERAGE_VOLUME_DAYS earlier dates with data. Nothing at or after the session's first bar is read except
  *   that bar's open, which is known when it starts, so screening never looks ahead. Market cap and spread
- *   are unknown (minute bars carry neither). These are the backtester's definitions
- *   (domain/backtest/screening.ts), so a replayed day and a backtest screen alike.
+ *   are unknown (minute bars carry neither). These are the backtester's definitions, computed by its code
+ *   (domain/screening/replayScreeningFacts.ts), so a replayed day and a backtest screen alike.
  * - a ScreeningDataProvider (live; `replayFolder` null), e.g. Finnhub.
  *
  * The universe is SYMBOL_LIST_PATH when set (narrowed to `universe` when that is non-empty too), else
@@ -36,9 +36,6 @@ import type { StrategyName } from '../../domain/vocabulary';
  * heartbeat timeout and a start-to-close timeout that fits the universe.
  */
 
-export const AVERAGE_VOLUME_DAYS = 20;
-/** Calendar days searched back for those dates (20 trading days plus holidays and data gaps). */
-const LOOKBACK_CALENDAR_DAYS = 45;
 export const TEST_MODE_SCAN_BUDGET_MS = 60_000;
 
 export interface ScreenerDeps {
@@ -83,9 +80,12 @@ export interface ScreenCandidatesResult {
   readonly universeSource: string;
 }
 
-/** Facts from replayed minute bars (see the module comment); `bars` are the symbol's bars before the session's data ends. */
+/**
+ * Facts from replayed minute bars (see the module comment), by the backtester's own rule
+ * (domain/screening/replayScreeningFacts.ts); `bars` are the symbol's bars from the lookback's start up to
+ * the session's first bar, ascending.
+ */
 export function replayFactsFromBars(symbol: string, date: string, firstSessionBarMs: number, bars: readonly Bar[]): ScreeningFacts {
-  const dayStart = Date.parse(`${date}T00:00:00Z`);
   const byDate = new Map<string, Bar[]>();
   for (const b of bars) {
     const d = new Date(b.t - (b.t % 86_400_000)).toISOString().slice(0, 10);
@@ -93,34 +93,13 @@ export function replayFactsFromBars(symbol: string, date: string, firstSessionBa
     if (!list) byDate.set(d, (list = []));
     list.push(b);
   }
-  // Earlier dates: regular-session close and volume.
-  const history: { close: number; volume: number }[] = [];
+  const history: SessionClose[] = [];
   for (const d of [...byDate.keys()].sort()) {
     if (d >= date) continue;
-    const session = regularSessionUtc(d);
-    if (!session) continue;
-    let close: number | null = null;
-    let volume = 0;
-    for (const b of byDate.get(d)!) {
-      if (b.t < session.openMs || b.t >= session.closeMs) continue;
-      close = b.c;
-      volume += b.v;
-    }
-    if (close !== null) history.push({ close, volume });
+    const close = sessionCloseOf(d, byDate.get(d)!);
+    if (close !== null) history.push(close);
   }
-  const recent = history.slice(-AVERAGE_VOLUME_DAYS);
-  const previousClose = history.length > 0 ? history[history.length - 1]!.close : null;
-  const averageDailyVolume = recent.length > 0 ? recent.reduce((a, h) => a + h.volume, 0) / recent.length : null;
-
-  const session = regularSessionUtc(date);
-  let price: number | null = null;
-  let open: number | null = null;
-  for (const b of byDate.get(date) ?? []) {
-    if (b.t < dayStart || b.t > firstSessionBarMs) continue;
-    if (open === null && session && b.t >= session.openMs && b.t < session.closeMs) open = b.o;
-    if (b.t < firstSessionBarMs) price = b.c;
-  }
-  return { symbol, previousClose, open, price: price ?? previousClose ?? open, averageDailyVolume, marketCap: null, spread: null };
+  return screeningFacts({ symbol, date, firstSessionBarMs, history, bars: byDate.get(date) ?? [] });
 }
 
 /**
@@ -188,7 +167,7 @@ export function createScreenerActivities(deps: ScreenerDeps) {
       // Facts, symbol by symbol, under the TEST_MODE deadline.
       const budget = deps.testModeScanBudgetMs ?? TEST_MODE_SCAN_BUDGET_MS;
       const facts: ScreeningFacts[] = [];
-      const lookbackFrom = Date.parse(`${addDays(input.date, -LOOKBACK_CALENDAR_DAYS)}T00:00:00Z`);
+      const lookbackFrom = Date.parse(`${addDays(input.date, -SCREEN_LOOKBACK_CALENDAR_DAYS)}T00:00:00Z`);
       for (let i = 0; i < universe.length; i++) {
         const symbol = universe[i]!;
         if (input.testMode && now() - started > budget) {

@@ -113,8 +113,22 @@ export function tradingDaysBetween(start: string, end: string): string[] {
 
 /** How many NYSE trading days d there are with from < d <= to (0 when `to` is not after `from`). */
 export function tradingDaysAfter(from: string, to: string): number {
+  // Pure and asked for every put choice (each listed expiry from the session date): counted once per pair.
+  const key = `${from}|${to}`;
+  let n = tradingDaysAfterCache.get(key);
+  if (n === undefined) {
+    n = countTradingDaysAfter(from, to);
+    tradingDaysAfterCache.set(key, n);
+  }
+  return n;
+}
+
+const tradingDaysAfterCache = new Map<string, number>();
+
+function countTradingDaysAfter(from: string, to: string): number {
+  const days = Math.round((utcMidnightMs(to) - utcMidnightMs(from)) / 86_400_000);
   let n = 0;
-  for (let d = addDays(from, 1); d <= to; d = addDays(d, 1)) if (isTradingDay(d)) n += 1;
+  for (let i = 1; i <= days; i++) if (isTradingDay(addDays(from, i))) n += 1;
   return n;
 }
 
