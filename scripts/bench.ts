@@ -330,6 +330,28 @@ function benchRunSpec(symbols: readonly string[]): PortfolioRunSpec {
   };
 }
 
+/**
+ * Sweeps (issue 19): 64 cells on the thread pool, then cells across one and two pinned Temporal workers; and
+ * the CLI's start-up. A dev server of the bench's own serves the Temporal sweep and lets `status` answer
+ * (without one it waits out the connection deadline); without the Temporal sweep, start-up runs without it.
+ */
+async function measureSweepsAndStartup(symbols: readonly string[], quick: boolean, withTemporal: boolean) {
+  const { measureSweep64, measureTwoWorkerScaling, sweepLines } = await import('./bench/sweepRuns');
+  const base = benchRunSpec(symbols);
+  const sweep64 = await measureSweep64(base);
+  const server = withTemporal ? await startBenchTemporal(() => undefined) : null;
+  try {
+    const workerScaling = server === null ? null : await measureTwoWorkerScaling(base, quick ? 4 : 8, server);
+    // Median ms to the first line of --help, status, check through the compiled path.
+    const cliStartup = await measureCliStartup(5, server === null ? process.env : { ...process.env, TEMPORAL_ADDRESS: server.address });
+    for (const line of sweepLines(sweep64, workerScaling)) console.log(line);
+    console.log(`CLI start-up, first line (median of 5): ${Object.entries(cliStartup).map(([k, ms]) => `${k} ${ms} ms`).join(', ')} (target 300 ms)`);
+    return { sweep64, workerScaling, cliStartup };
+  } finally {
+    await server?.stop();
+  }
+}
+
 async function main(values: BenchValues): Promise<void> {
   const quick = values.quick === true;
   const withEmulator = values['no-emulator'] !== true;
@@ -415,24 +437,7 @@ async function main(values: BenchValues): Promise<void> {
   console.log(`year of ${SYMBOLS} symbols end to end: ${year.seconds.toFixed(2)}s, peak RSS ${year.peak_rss_mb} MB`);
   console.log(`  ${summary}`);
 
-  // Sweeps (issue 19): 64 cells on the thread pool, then cells across one and two pinned Temporal workers.
-  const { measureSweep64, measureTwoWorkerScaling, sweepLines } = await import('./bench/sweepRuns');
-  const sweepBase = benchRunSpec(small);
-  const sweep64 = await measureSweep64(sweepBase);
-  // A dev server of the bench's own for the Temporal sweep, and for `status` to answer at start-up (without
-  // one it waits out the connection deadline); --no-temporal-sweep measures start-up without it.
-  const server = values['no-temporal-sweep'] === true ? null : await startBenchTemporal(() => undefined);
-  let workerScaling: Awaited<ReturnType<typeof measureTwoWorkerScaling>> | null = null;
-  let cliStartup: Record<string, number>;
-  try {
-    workerScaling = server === null ? null : await measureTwoWorkerScaling(sweepBase, quick ? 4 : 8, server);
-    // CLI start-up (issue 19): median ms to the first line of --help, status, check through the compiled path.
-    cliStartup = await measureCliStartup(5, server === null ? process.env : { ...process.env, TEMPORAL_ADDRESS: server.address });
-  } finally {
-    await server?.stop();
-  }
-  for (const line of sweepLines(sweep64, workerScaling)) console.log(line);
-  console.log(`CLI start-up, first line (median of 5): ${Object.entries(cliStartup).map(([k, ms]) => `${k} ${ms} ms`).join(', ')} (target 300 ms)`);
+  const { sweep64, workerScaling, cliStartup } = await measureSweepsAndStartup(small, quick, values['no-temporal-sweep'] !== true);
 
   // Last, so the backtest figures above are measured without its worker and dev server on the machine.
   const emulator = withEmulator ? runEmulatorDay() : null;
