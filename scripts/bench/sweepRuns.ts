@@ -85,7 +85,11 @@ function startPinnedWorker(address: string, taskQueue: string, core: number): Pr
       else resolve({ label, stop });
     });
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('error', (err) => reject(new Error(`sweep worker ${label}: ${err.message} (is taskset installed?)`)));
+    child.once('error', (err) => {
+      // No process started (taskset missing): nothing to stop, nothing to wait for.
+      clearTimeout(timer);
+      reject(new Error(`sweep worker ${label}: ${err.message} (is taskset installed?)`));
+    });
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`sweep worker ${label} exited (${code}): ${output.slice(-1000)}`));
