@@ -5,40 +5,37 @@ import { extractVersionTag } from '../domain/config/versionTag';
 import { UsageError, columns } from './commands/args';
 import { runCommandLine, type CliCommand, type CommandIo } from './commands/command';
 import { reportFailure } from './commands/shared';
+import { COMMAND_SUMMARIES, type CommandName } from './commands/catalog';
 
 export interface CommandEntry {
-  readonly name: string;
+  /** Its summary is COMMAND_SUMMARIES[name], which the command list prints without loading the command. */
+  readonly name: CommandName;
   /** A group of subcommands (listed as `name <command>`). */
   readonly group?: true;
-  /**
-   * The command's one-line summary, as its module's spec says it (a test keeps the two equal): the command
-   * list prints these without loading every command and its dependencies (docs/temporal.md, "Compiled start-up").
-   */
-  readonly summary: string;
   /** Loaded when named, so a command's dependencies load only for it. */
   readonly load: () => Promise<CliCommand>;
 }
 
 /** Every command of the CLI. Adding one is one line here; its module exports the command (scripts/commands/command.ts). */
 export const CLI_COMMANDS: readonly CommandEntry[] = [
-  { name: 'day', summary: 'run one TEST_MODE day now (replayed minute bars, simulated broker)', load: async () => (await import('./commands/day')).dayCommand },
-  { name: 'status', summary: "the day's status query (a finished day: its final status)", load: async () => (await import('./commands/control')).statusCommand },
-  { name: 'stop', summary: 'exit positions and end the day cleanly', load: async () => (await import('./commands/control')).stopCommand },
-  { name: 'kill', summary: 'halt new entries at once and exit positions', load: async () => (await import('./commands/control')).killCommand },
-  { name: 'defense', summary: 'switch defense mode on or off for the day', load: async () => (await import('./commands/control')).defenseCommand },
-  { name: 'confirm', summary: 'approve (or --reject) a pending trade (TRADE_CONFIRMATION_REQUIRED=true)', load: async () => (await import('./commands/control')).confirmCommand },
-  { name: 'schedule', group: true, summary: 'the trading-day Schedule in Temporal', load: async () => (await import('./commands/schedule')).scheduleCommand },
-  { name: 'worker', summary: 'run the worker (as npm run worker): every workflow and activity, until stopped', load: async () => (await import('./commands/worker')).workerCommand },
-  { name: 'dashboard', group: true, summary: 'the monitoring web app on LOCAL_IP:LOCAL_PORT; the login hash for .env', load: async () => (await import('./commands/dashboard')).dashboardCommand },
-  { name: 'emulator', summary: 'serve the local market emulator (Alpaca trading and data, Finnhub, VIX) until Ctrl-C', load: async () => (await import('./commands/emulator')).emulatorCommand },
-  { name: 'check', summary: 'startup self-checks and the pre-deployment checklist, item by item', load: async () => (await import('./commands/check')).checkCommand },
-  { name: 'dry-run', summary: 'the live gate: a compressed TEST_MODE session, recorded with version and settings hash', load: async () => (await import('./commands/dryRun')).dryRunCommand },
-  { name: 'config', group: true, summary: 'check, show and encrypt the configuration (.env, .env_bot, VERSION.md); secrets are masked in everything printed', load: async () => (await import('./commands/config')).configCommand },
-  { name: 'ledger', group: true, summary: 'the double-entry ledger: Manager.io export and balance check', load: async () => (await import('./commands/ledger')).ledgerCommand },
-  { name: 'backup', group: true, summary: 'archives of the outputs: make, list, restore', load: async () => (await import('./commands/backup')).backupCommand },
-  { name: 'backtest', summary: 'replay history through the strategies: signal audit, portfolio metrics, parameter sweeps', load: async () => (await import('./commands/backtest')).backtestCommand },
-  { name: 'data', group: true, summary: 'market data for backtests: download minute bars', load: async () => (await import('./commands/data')).dataCommand },
-  { name: 'replay-check', summary: 'replay open and recent workflows from the server against this code (exit 1: do not deploy)', load: async () => (await import('./commands/replayCheck')).replayCheckCommand },
+  { name: 'day', load: async () => (await import('./commands/day')).dayCommand },
+  { name: 'status', load: async () => (await import('./commands/control')).statusCommand },
+  { name: 'stop', load: async () => (await import('./commands/control')).stopCommand },
+  { name: 'kill', load: async () => (await import('./commands/control')).killCommand },
+  { name: 'defense', load: async () => (await import('./commands/control')).defenseCommand },
+  { name: 'confirm', load: async () => (await import('./commands/control')).confirmCommand },
+  { name: 'schedule', group: true, load: async () => (await import('./commands/schedule')).scheduleCommand },
+  { name: 'worker', load: async () => (await import('./commands/worker')).workerCommand },
+  { name: 'dashboard', group: true, load: async () => (await import('./commands/dashboard')).dashboardCommand },
+  { name: 'emulator', load: async () => (await import('./commands/emulator')).emulatorCommand },
+  { name: 'check', load: async () => (await import('./commands/check')).checkCommand },
+  { name: 'dry-run', load: async () => (await import('./commands/dryRun')).dryRunCommand },
+  { name: 'config', group: true, load: async () => (await import('./commands/config')).configCommand },
+  { name: 'ledger', group: true, load: async () => (await import('./commands/ledger')).ledgerCommand },
+  { name: 'backup', group: true, load: async () => (await import('./commands/backup')).backupCommand },
+  { name: 'backtest', load: async () => (await import('./commands/backtest')).backtestCommand },
+  { name: 'data', group: true, load: async () => (await import('./commands/data')).dataCommand },
+  { name: 'replay-check', load: async () => (await import('./commands/replayCheck')).replayCheckCommand },
 ];
 
 export const PROGRAM = 'tradebot';
@@ -46,7 +43,7 @@ const VERSION_FILE = projectPath('VERSION.md');
 
 /** The top-level usage: every command with its one-line summary (each command's --help has the rest). */
 export function cliUsage(): string {
-  const rows = CLI_COMMANDS.map((entry): [string, string] => [entry.group ? `${entry.name} <command>` : entry.name, entry.summary]);
+  const rows = CLI_COMMANDS.map((entry): [string, string] => [entry.group ? `${entry.name} <command>` : entry.name, COMMAND_SUMMARIES[entry.name]]);
   return [
     `usage: ${PROGRAM} <command> [options]`,
     '',

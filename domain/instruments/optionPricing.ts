@@ -82,11 +82,7 @@ export function binomialPut(x: OptionInputs, steps = 200, american = true): numb
   for (let n = steps - 1; n >= 0; n--) {
     for (let i = 0; i <= n; i++) {
       const held = disc * (p * values[i]! + q * values[i + 1]!);
-      if (!american) values[i] = held;
-      else {
-        const exercise = strike - s * powers[n - 2 * i + steps]!;
-        values[i] = Math.max(held, exercise);
-      }
+      values[i] = american ? Math.max(held, strike - s * powers[n - 2 * i + steps]!) : held;
     }
   }
   return values[0]!;

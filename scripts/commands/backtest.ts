@@ -21,6 +21,7 @@ import { leafCommand, runCommandLine } from './command';
 import { STRATEGY_NAMES, type StrategyName } from '../../domain/vocabulary';
 import type { EnvConfig } from '../../domain/config/envSchema';
 import { backtestTaskQueue } from '../../workflows/backtestSweepApi';
+import { COMMAND_SUMMARIES } from './catalog';
 
 export const DEFAULT_RESULTS_DIR = join('output', 'backtest');
 export const DEFAULT_CACHE_DIR = join('output', 'cache', 'bars');
@@ -88,7 +89,7 @@ type BacktestValues = OptionValues<typeof BACKTEST_OPTIONS>;
 
 const BACKTEST_SPEC: CommandSpec<typeof BACKTEST_OPTIONS> = {
   name: 'backtest',
-  summary: 'replay history through the strategies: signal audit, portfolio metrics, parameter sweeps',
+  summary: COMMAND_SUMMARIES.backtest,
   description: 'docs/backtest.md describes the outputs; `backtest --sweep-worker` serves the cells of --temporal sweeps',
   options: BACKTEST_OPTIONS,
 };

@@ -7,6 +7,7 @@ import { UsageError } from './args';
 import { groupCommand, leafCommand, runCommandLine, type CommandIo } from './command';
 import { reportFailure } from './shared';
 import type { OutputMode } from '../../domain/vocabulary';
+import { COMMAND_SUMMARIES } from './catalog';
 
 export interface BackupCommandIO extends CommandIo {
   readonly cwd?: string;
@@ -91,7 +92,7 @@ const listCommand = leafCommand(
 
 export const backupCommand = groupCommand<BackupCommandIO>({
   name: 'backup',
-  summary: 'archives of the outputs: make, list, restore',
+  summary: COMMAND_SUMMARIES.backup,
   subcommands: [nowCommand, restoreCommand, listCommand],
 });
 

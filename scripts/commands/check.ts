@@ -28,6 +28,7 @@ import { leafCommand, runCommandLine, type CommandIo, type Writable } from './co
 import { PROJECT_DIR } from './shared';
 import { strategyEnabled } from '../../domain/config/strategySettings';
 import { STRATEGY_NAMES } from '../../domain/vocabulary';
+import { COMMAND_SUMMARIES } from './catalog';
 
 export type CheckOutcome = 'pass' | 'fail' | 'skip';
 export interface CheckItem {
@@ -44,7 +45,7 @@ export interface CheckItem {
 export const checkCommand = leafCommand(
   {
     name: 'check',
-    summary: 'startup self-checks and the pre-deployment checklist, item by item',
+    summary: COMMAND_SUMMARIES.check,
     description: 'exit code 1 when any item fails',
     options: { json: { type: 'boolean', description: 'print the items as JSON: { passed, failed, items: [{ n, title, outcome, detail }] }' } },
   },

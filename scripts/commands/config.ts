@@ -11,6 +11,7 @@ import { labelFor, loadConfig, readEnvBasics, type LoadedConfig } from '../../ac
 import { UsageError } from './args';
 import { groupCommand, leafCommand, runCommandLine, type CommandIo, type Writable } from './command';
 import { reportFailure } from './shared';
+import { COMMAND_SUMMARIES } from './catalog';
 
 /*
  * `config` command group. Exit codes: 0 done, 1 failed (invalid config, wrong key, refused overwrite),
@@ -37,7 +38,7 @@ const IN_OUT = {
 
 export const configCommand = groupCommand<ConfigCommandIO>({
   name: 'config',
-  summary: 'check, show and encrypt the configuration (.env, .env_bot, VERSION.md); secrets are masked in everything printed',
+  summary: COMMAND_SUMMARIES.config,
   description: 'exit codes: 0 done, 1 failed (invalid config, wrong key, refused overwrite), 2 usage error',
   subcommands: [
     leafCommand(

@@ -14,6 +14,7 @@ import { UsageError } from './args';
 import { leafCommand, type CommandIo, type Writable } from './command';
 import { dateOption, dayIdFor, loadProjectConfig, operator } from './shared';
 import type { OutputMode } from '../../domain/vocabulary';
+import { COMMAND_SUMMARIES } from './catalog';
 
 /*
  * `status`, `stop`, `kill`, `defense on|off`, `confirm SYMBOL [--reject]`: the query and the signals of a
@@ -65,7 +66,7 @@ async function withDay(values: { date?: string; 'workflow-id'?: string }, act: (
 }
 
 export const statusCommand = leafCommand(
-  { name: 'status', summary: "the day's status query (a finished day: its final status)", options: { ...DAY_OPTIONS, json: { type: 'boolean', description: 'print the status as JSON' } } },
+  { name: 'status', summary: COMMAND_SUMMARIES.status, options: { ...DAY_OPTIONS, json: { type: 'boolean', description: 'print the status as JSON' } } },
   async ({ values }, io: ControlIo) =>
     withDay(values, async (_day, handle) => {
       // A finished day has no worker to answer queries: its result carries the final status.
@@ -77,7 +78,7 @@ export const statusCommand = leafCommand(
 );
 
 export const stopCommand = leafCommand(
-  { name: 'stop', summary: 'exit positions and end the day cleanly', options: { ...DAY_OPTIONS, reason: REASON, yes: YES } },
+  { name: 'stop', summary: COMMAND_SUMMARIES.stop, options: { ...DAY_OPTIONS, reason: REASON, yes: YES } },
   async ({ values }, io: ControlIo) =>
     withDay(values, async (day, handle) => {
       await confirmLiquidation('stop', day, handle, values.yes === true, io);
@@ -88,7 +89,7 @@ export const stopCommand = leafCommand(
 );
 
 export const killCommand = leafCommand(
-  { name: 'kill', summary: 'halt new entries at once and exit positions', options: { ...DAY_OPTIONS, reason: REASON, yes: YES } },
+  { name: 'kill', summary: COMMAND_SUMMARIES.kill, options: { ...DAY_OPTIONS, reason: REASON, yes: YES } },
   async ({ values }, io: ControlIo) =>
     withDay(values, async (day, handle) => {
       await confirmLiquidation('kill', day, handle, values.yes === true, io);
@@ -101,7 +102,7 @@ export const killCommand = leafCommand(
 export const defenseCommand = leafCommand(
   {
     name: 'defense',
-    summary: 'switch defense mode on or off for the day',
+    summary: COMMAND_SUMMARIES.defense,
     options: { ...DAY_OPTIONS, reason: REASON },
     positionals: [{ name: 'STATE', choices: ['on', 'off'], description: 'on or off' }],
   },
@@ -119,7 +120,7 @@ export const defenseCommand = leafCommand(
 export const confirmCommand = leafCommand(
   {
     name: 'confirm',
-    summary: 'approve (or --reject) a pending trade (TRADE_CONFIRMATION_REQUIRED=true)',
+    summary: COMMAND_SUMMARIES.confirm,
     options: { ...DAY_OPTIONS, reject: { type: 'boolean', description: 'reject the trade instead of approving it' } },
     positionals: [{ name: 'SYMBOL', description: 'the pending trade\'s symbol' }],
   },

@@ -10,6 +10,7 @@ import { payloadDataConverter } from '../../workers/temporal/payloadCodec';
 import { numberOption, UsageError } from './args';
 import { groupCommand, leafCommand, runCommandLine, type CommandIo, type Writable } from './command';
 import { PROJECT_DIR, dayIdFor, loadProjectConfig, reportFailure } from './shared';
+import { COMMAND_SUMMARIES } from './catalog';
 
 interface Io extends CommandIo {
   readonly stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -74,7 +75,7 @@ const hashPasswordLeaf = leafCommand(
 
 export const dashboardCommand = groupCommand<Io>({
   name: 'dashboard',
-  summary: 'the monitoring web app on LOCAL_IP:LOCAL_PORT; the login hash for .env',
+  summary: COMMAND_SUMMARIES.dashboard,
   defaultSubcommand: 'start',
   subcommands: [serveLeaf, hashPasswordLeaf],
 });

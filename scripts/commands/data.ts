@@ -10,6 +10,7 @@ import { DOWNLOAD_FEEDS, MAX_DOWNLOAD_DAYS, downloadWindow, symbolProblem, type 
 import { UsageError, type OptionValues } from './args';
 import { groupCommand, leafCommand, type CommandIo } from './command';
 import { dateOption, symbolList } from './shared';
+import { COMMAND_SUMMARIES } from './catalog';
 
 /** `data download`: one-minute bars from Alpaca's data API into backtest CSVs (docs/backtest.md, "Downloading data"). */
 
@@ -140,6 +141,6 @@ const downloadCommand = leafCommand(
 
 export const dataCommand = groupCommand<DataCommandIo>({
   name: 'data',
-  summary: 'market data for backtests: download minute bars',
+  summary: COMMAND_SUMMARIES.data,
   subcommands: [downloadCommand],
 });

@@ -9,6 +9,7 @@ import { leafCommand, type CommandIo, type Writable } from './command';
 import { watchDayProgress } from './dayProgress';
 import { PROJECT_DIR, dateOption, dayIdFor, loadProjectConfig, symbolList } from './shared';
 import { SIMULATED_BROKERS, isSimulatedBroker } from '../../domain/vocabulary';
+import { COMMAND_SUMMARIES } from './catalog';
 
 const DAY_OPTIONS = {
   date: { type: 'string', value: 'YYYY-MM-DD', description: 'the day to replay (default: today, UTC)' },
@@ -30,7 +31,7 @@ const DAY_OPTIONS = {
  * rehearsal instead (emulatorDay.ts). Without --no-worker it runs a worker in this process, so one
  * command is enough.
  */
-export const dayCommand = leafCommand({ name: 'day', summary: 'run one TEST_MODE day now (replayed minute bars, simulated broker)', options: DAY_OPTIONS }, runDay);
+export const dayCommand = leafCommand({ name: 'day', summary: COMMAND_SUMMARIES.day, options: DAY_OPTIONS }, runDay);
 
 async function runDay({ values }: { values: OptionValues<typeof DAY_OPTIONS> }, io: CommandIo): Promise<number> {
   const out = io.stdout ?? process.stdout;

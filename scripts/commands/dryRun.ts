@@ -15,6 +15,7 @@ import { outputPaths } from '../../activities/outputs/outputPaths';
 import { numberOption, type OptionValues } from './args';
 import { leafCommand, runCommandLine, type CommandIo, type Writable } from './command';
 import { PROJECT_DIR, dateOption, symbolList } from './shared';
+import { COMMAND_SUMMARIES } from './catalog';
 
 /**
  * `dry-run [--date D] [--speed N] [--symbols A,B] [--replay DIR] [--json]`: the live gate's dry run.
@@ -290,7 +291,7 @@ interface DryRunIo extends CommandIo {
 export const dryRunCommand = leafCommand(
   {
     name: 'dry-run',
-    summary: 'the live gate: a compressed TEST_MODE session, recorded with version and settings hash',
+    summary: COMMAND_SUMMARIES['dry-run'],
     description: 'records output/state/dry_run.json; live trading needs a passing record for this version and settings',
     options: DRY_RUN_OPTIONS,
   },

@@ -7,6 +7,7 @@ import { startEmulator, type Emulator } from '../emulator';
 import { numberOption, UsageError, type CommandSpec, type OptionValues } from './args';
 import { leafCommand, runCommandLine, type CommandIo } from './command';
 import { dateOption } from './shared';
+import { COMMAND_SUMMARIES } from './catalog';
 
 /** `emulator`: serves the market emulator until SIGINT or SIGTERM and prints what to put in .env. */
 
@@ -24,7 +25,7 @@ const EMULATOR_OPTIONS = {
   'gateway-restart': { type: 'string', value: 'HH:MM+MIN', description: 'drop TWS connections at HH:MM New York market time and refuse them for MIN market minutes' },
 } as const;
 
-const EMULATOR_SPEC: CommandSpec<typeof EMULATOR_OPTIONS> = { name: 'emulator', summary: 'serve the local market emulator (Alpaca trading and data, Finnhub, VIX) until Ctrl-C', options: EMULATOR_OPTIONS };
+const EMULATOR_SPEC: CommandSpec<typeof EMULATOR_OPTIONS> = { name: 'emulator', summary: COMMAND_SUMMARIES.emulator, options: EMULATOR_OPTIONS };
 
 export interface EmulatorCommandDeps extends CommandIo {
   readonly out?: NodeJS.WritableStream;

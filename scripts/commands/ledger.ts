@@ -14,6 +14,7 @@ import { outputMode, routingFlagsOf } from '../../domain/routing';
 import { UsageError } from './args';
 import { groupCommand, leafCommand, runCommandLine, type CommandIo, type Writable } from './command';
 import { reportFailure } from './shared';
+import { COMMAND_SUMMARIES } from './catalog';
 
 export interface LedgerCommandIO extends CommandIo {
   /** Project folder (config, output/, backups/); default TRADEBOT_HOME or the working directory. */
@@ -99,7 +100,7 @@ const checkLeaf = leafCommand(
 
 export const ledgerCommand = groupCommand<LedgerCommandIO>({
   name: 'ledger',
-  summary: 'the double-entry ledger: Manager.io export and balance check',
+  summary: COMMAND_SUMMARIES.ledger,
   subcommands: [exportLeaf, checkLeaf],
 });
 

@@ -7,6 +7,7 @@ import { connectClient } from '../../workers/temporal/connection';
 import { payloadDataConverter } from '../../workers/temporal/payloadCodec';
 import { UsageError } from './args';
 import { leafCommand } from './command';
+import { COMMAND_SUMMARIES } from './catalog';
 
 const DEFAULT_LOOKBACK_DAYS = 7;
 const DAY_MS = 86_400_000;
@@ -28,7 +29,7 @@ interface ListedRun {
 export const replayCheckCommand = leafCommand(
   {
     name: 'replay-check',
-    summary: 'replay open and recent workflows from the server against this code (exit 1: do not deploy)',
+    summary: COMMAND_SUMMARIES['replay-check'],
     description: 'Closed workflows from --since on (default: 7 days ago) and every open one, of the namespace and task queue in .env.',
     options: {
       since: { type: 'string', value: 'YYYY-MM-DD', description: 'closed workflows from this UTC date on (open ones always)' },

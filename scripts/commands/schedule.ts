@@ -4,6 +4,7 @@ import { connectClient } from '../../workers/temporal/connection';
 import { SCHEDULE_ID, ensureSchedule, nextScheduledRuns } from '../../workers/temporal/schedule';
 import { groupCommand, leafCommand, type CommandIo, type LeafCommand } from './command';
 import { loadProjectConfig } from './shared';
+import { COMMAND_SUMMARIES } from './catalog';
 
 /** `schedule create|update|pause|unpause|trigger|list|delete`: the trading-day Schedule in Temporal. */
 
@@ -42,7 +43,7 @@ const handle = (client: Client) => client.schedule.getHandle(SCHEDULE_ID);
 
 export const scheduleCommand = groupCommand({
   name: 'schedule',
-  summary: 'the trading-day Schedule in Temporal',
+  summary: COMMAND_SUMMARIES.schedule,
   defaultSubcommand: 'list',
   subcommands: [
     scheduleLeaf('create', 'create the Schedule from TRADING_DAYS and the session times (updates it when present)', ensure),

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { extractVersionTag } from '../../domain/config/versionTag';
 import { formatUsage, parseCommandArgs, UsageError, wantsHelp, type CommandSpec } from '../../scripts/commands/args';
 import { commandPaths, type CliCommand } from '../../scripts/commands/command';
+import { COMMAND_SUMMARIES } from '../../scripts/commands/catalog';
 
 /*
  * The one argument parser (scripts/commands/args.ts) and the CLI built on it: every command and
@@ -156,9 +157,9 @@ describe('the CLI: help never acts, unknown options exit 2', () => {
 
   test('the command table is the CLI\'s: every registered command loads under its own name, with a summary and described options', () => {
     assert.deepEqual(commands.map((c) => c.name), cli.CLI_COMMANDS.map((e) => e.name));
-    // The command list prints the table's summaries without loading the commands: they must be the modules' own.
+    // The command list prints the catalog's summaries without loading the commands: they must be the modules' own.
     const listed = (c: CliCommand) => ({ name: c.name, group: c.kind === 'group', summary: c.kind === 'group' ? c.summary : c.spec.summary });
-    assert.deepEqual(cli.CLI_COMMANDS.map((e) => ({ name: e.name, group: e.group === true, summary: e.summary })), commands.map(listed));
+    assert.deepEqual(cli.CLI_COMMANDS.map((e) => ({ name: e.name, group: e.group === true, summary: COMMAND_SUMMARIES[e.name] })), commands.map(listed));
     assert.ok(paths.length > commands.length, 'groups contribute their subcommands');
     const walk = (c: CliCommand): void => {
       if (c.kind === 'group') {
