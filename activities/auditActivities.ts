@@ -13,7 +13,7 @@ import { exportToManagerApi, LedgerExportError, loadValidBook, writeManagerFiles
 import { postEntries } from './ledger/ledgerStore';
 import { ManagerApiClient, ManagerApiError } from './ledger/managerApi';
 import { notify as sendAlert, NotifyDeliveryError, type NotifyEvent, type NotifyInput, type NotifyResult } from './notify/notifier';
-import { appendUnresolvedOrder, type UnresolvedOrder } from './notify/unresolvedOrders';
+import { appendUnresolvedOrder, type UnresolvedOrder } from './outputs/unresolvedOrders';
 import type { OutputMode } from '../domain/vocabulary';
 
 /*

@@ -10,7 +10,7 @@ import { appendTradeRecord, TRADE_HISTORY_COLUMNS } from '../../activities/outpu
 import { appendStrategyLog } from '../../activities/outputs/strategyLog';
 import { writeDailySummary } from '../../activities/outputs/dailySummary';
 import { outputPaths } from '../../activities/outputs/outputPaths';
-import { UNRESOLVED_COLUMNS } from '../../activities/notify/unresolvedOrders';
+import { UNRESOLVED_COLUMNS } from '../../activities/outputs/unresolvedOrders';
 import { defaultBotConfig, type BotConfig } from '../../domain/config/botConfigSchema';
 import { defaultEnvConfig } from '../../domain/config/envSchema';
 import { outputMode, routingFlagsOf, type EndpointMode } from '../../domain/routing';

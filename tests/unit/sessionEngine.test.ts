@@ -110,9 +110,9 @@ function runMinute(engine: SessionEngine<FakeVenue>, port: SessionPort<FakeVenue
 }
 
 test('a minute: exits go before entries, entries strongest first (ties by symbol), n counts the grants taken', () => {
-  const exitAt: Decision = { kind: 'exit', reason: 'take_profit', price: 101, barStart: T0 + 60_000 };
+  const exitAt: Decision = { kind: 'exit', reason: 'vwap_touch', price: 101, barStart: T0 + 60_000 };
   const a = new ScriptedTracker('AAA', new Map([[T0, entry(T0, 1)]]));
-  const b = new ScriptedTracker('BBB', new Map([[T0, entry(T0, 3)], [T0 + 60_000, exitAt]]));
+  const b = new ScriptedTracker('BBB', new Map<number, Decision>([[T0, entry(T0, 3)], [T0 + 60_000, exitAt]]));
   const c = new ScriptedTracker('CCC', new Map([[T0 + 60_000, entry(T0 + 60_000, 2)]]));
   const d = new ScriptedTracker('DDD', new Map([[T0 + 60_000, entry(T0 + 60_000, 2)]]));
   const engine = engineWith([a, b, c, d]);
@@ -240,7 +240,7 @@ test('the clock and the session end: hold windows that ran out, then every open 
 
 test('a venue answering with promises makes the very same calls in the same order', async () => {
   const script = () => [
-    new ScriptedTracker('AAA', new Map<number, Decision>([[T0, entry(T0, 2, 'short')], [T0 + 60_000, { kind: 'exit', reason: 'take_profit', price: 98, barStart: T0 + 60_000 }]])),
+    new ScriptedTracker('AAA', new Map<number, Decision>([[T0, entry(T0, 2, 'short')], [T0 + 60_000, { kind: 'exit', reason: 'vwap_touch', price: 98, barStart: T0 + 60_000 }]])),
     new ScriptedTracker('BBB', new Map([[T0, entry(T0, 1)]])),
   ];
   const sync = fakePort();
