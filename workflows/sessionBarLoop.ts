@@ -41,7 +41,7 @@ export function barLoop(ctx: SessionContext, acts: SessionActs) {
     return lastThroughMs === null ? earliest : Math.max(earliest, lastThroughMs - LATE_BAR_WINDOW_MS);
   };
 
-  /** Bars closed through `through`, or null after a failed fetch (`lost` once the data is given up on). */
+  /** Bars closed through `through`; after a failed fetch `retry`, or `lost` once the data is given up on. */
   const fetchNew = async (active: readonly string[], through: number): Promise<Awaited<ReturnType<typeof fetchBars>> | 'retry' | 'lost'> => {
     try {
       const seen = Object.fromEntries(active.filter((s) => nextBarFrom.has(s)).map((s) => [s, nextBarFrom.get(s) as number]));
