@@ -274,3 +274,23 @@ void test('property: any sequence of requests, releases, defense switches and ki
     { numRuns: 300 },
   );
 });
+
+test('the reducers copy their state exactly as a JSON round trip would, without the text', async () => {
+  const { jsonCopy } = await import('../../domain/risk/accountState');
+  const edge = { a: -0, b: Number.NaN, c: Number.POSITIVE_INFINITY, d: undefined, e: () => 1, f: [undefined, () => 1, -0, Number.NaN, null], g: new Date(0), h: { i: [{ j: 'x' }] }, 3: 'three', k: '' };
+  assert.deepStrictEqual(jsonCopy(edge), JSON.parse(JSON.stringify(edge)));
+  assert.equal(JSON.stringify(jsonCopy(edge)), JSON.stringify(edge), 'same keys in the same order');
+  fc.assert(
+    fc.property(fc.anything({ withNullPrototype: false, withBigInt: false, withDate: true, withMap: false, withSet: false, withTypedArray: false, withSparseArray: true }), (value) => {
+      fc.pre(value !== undefined && typeof value !== 'function' && typeof value !== 'symbol');
+      assert.deepStrictEqual(jsonCopy(value), JSON.parse(JSON.stringify(value)));
+    }),
+    { numRuns: 2000 },
+  );
+  const cyclic: Record<string, unknown> = { n: 1 };
+  cyclic.self = cyclic;
+  assert.throws(() => jsonCopy(cyclic), TypeError);
+  assert.throws(() => jsonCopy({ big: 1n }), TypeError);
+  const shared = { x: 1 };
+  assert.deepStrictEqual(jsonCopy({ a: shared, b: [shared] }), { a: { x: 1 }, b: [{ x: 1 }] }, 'a value met twice, not in a cycle, is copied twice');
+});
