@@ -81,7 +81,14 @@ function pickPutContract<C extends ListedContract>(underlying: string, contracts
   const { price, date } = input;
   const u = underlying;
   if (!positive(price)) return { ok: false, reason: `no usable price for ${u} (${price})` };
-  const puts = contracts.filter((c) => c.right === 'P' && positive(c.strike) && isDate(c.expiry));
+  // Each expiry is checked once: a chain lists tens of contracts on a handful of expiries.
+  const validExpiry = new Map<string, boolean>();
+  const expiryOk = (e: string) => {
+    let ok = validExpiry.get(e);
+    if (ok === undefined) validExpiry.set(e, (ok = isDate(e)));
+    return ok;
+  };
+  const puts = contracts.filter((c) => c.right === 'P' && positive(c.strike) && expiryOk(c.expiry));
   if (puts.length === 0) return { ok: false, reason: `the option chain of ${u} lists no puts` };
 
   const daysTo = new Map<string, number>();
