@@ -207,6 +207,14 @@ export class ColumnarMarket implements BacktestMarket {
     return barsOfDay(entry.series, d);
   }
 
+  lastCloseOn(symbol: string, date: string): number | null {
+    const entry = this.bySymbol.get(symbol);
+    const d = entry?.dayOf.get(date);
+    if (entry === undefined || d === undefined) return null;
+    const last = entry.series.dayStart[d + 1]! - 1;
+    return last >= entry.series.dayStart[d]! ? entry.series.c[last]! : null;
+  }
+
   /** Total bars held. */
   get barCount(): number {
     let n = 0;

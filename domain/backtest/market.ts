@@ -17,6 +17,8 @@ export interface BacktestMarket {
   hasDay(symbol: string, date: string): boolean;
   /** The symbol's bars on the date, ascending; empty when none. A fresh array of fresh objects each call. */
   barsOn(symbol: string, date: string): readonly Bar[];
+  /** The close of the symbol's last bar on the date; null when it has none. */
+  lastCloseOn(symbol: string, date: string): number | null;
 }
 
 /** A market over bars grouped by symbol and date (the loader's form). */
@@ -45,6 +47,11 @@ export class MapMarket implements BacktestMarket {
 
   barsOn(symbol: string, date: string): readonly Bar[] {
     return this.bars.get(symbol)?.get(date) ?? [];
+  }
+
+  lastCloseOn(symbol: string, date: string): number | null {
+    const bars = this.barsOn(symbol, date);
+    return bars.length > 0 ? bars[bars.length - 1]!.c : null;
   }
 }
 
