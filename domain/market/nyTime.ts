@@ -132,5 +132,16 @@ export function utcMsToNyWallTime(utcMs: number): { date: string; hhmm: string }
 
 /** The UTC date (YYYY-MM-DD) `days` after a date. */
 export function addDays(date: string, days: number): string {
-  return new Date(utcMidnightMs(date) + days * DAY_MS).toISOString().slice(0, 10);
+  // Pure and hot (calendar walks, look-back windows, every put's time to expiry): formatted once per pair.
+  const key = `${date}|${days}`;
+  const hit = addDaysCache.get(key);
+  if (hit !== undefined) return hit;
+  const out = new Date(utcMidnightMs(date) + days * DAY_MS).toISOString().slice(0, 10);
+  if (addDaysCache.size >= ADD_DAYS_CACHE_LIMIT) addDaysCache.clear();
+  addDaysCache.set(key, out);
+  return out;
 }
+
+const addDaysCache = new Map<string, string>();
+/** A long-running worker asks for a few pairs per date; the bound only keeps a fuzzer's from growing without end. */
+const ADD_DAYS_CACHE_LIMIT = 100_000;
