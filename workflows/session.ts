@@ -7,7 +7,7 @@ import { buildCheck } from '../domain/strategies/enhancements';
 import { getStrategy } from '../domain/strategies/strategies';
 import { brokerHaltedSignal } from './accountApi';
 import { PATCHES } from './patches';
-import { apiActivities, backupOutputs, buildInfo, screenCandidates, vixPreviousClose } from './sessionActivities';
+import { backupOutputs, buildInfo, screenCandidates, vixPreviousClose } from './sessionActivities';
 import { barLoop } from './sessionBarLoop';
 import { sessionActivityPort } from './sessionActivityPort';
 import { sessionConfirmSignal, sessionKillSignal, sessionStatusQuery, sessionStopSignal, type SessionInput, type SessionStatus } from './sessionApi';
@@ -74,7 +74,7 @@ export async function sessionWorkflow(input: SessionInput): Promise<SessionStatu
   let accountValue: number;
   let adoptionPending: boolean;
   try {
-    accountValue = (await apiActivities(cfg).brokerAccount({ broker: input.broker, replayFolder })).accountValue;
+    accountValue = (await ctx.activities.brokerAccount({ broker: input.broker, replayFolder })).accountValue;
     adoptionPending = await reconcileSession(ctx, 'start', accountValue);
     ctx.brokerConnectivity = 'ok';
   } catch (err) {

@@ -14,7 +14,7 @@ import type { EntrySignal } from '../domain/strategies/strategy';
 import { closedTradeRecord } from '../domain/trades/closedTradeRecord';
 import { closingSide } from '../domain/trades/tradeOutcome';
 import { recordOrder } from './botMetrics';
-import { apiActivities, closingImbalance, exportLedger, notify, postTradeToLedger, recordTrade, releaseCapacity, requestCapacity } from './sessionActivities';
+import { closingImbalance, exportLedger, notify, postTradeToLedger, recordTrade, releaseCapacity, requestCapacity } from './sessionActivities';
 import { bestEffort, type LiveVenue, type SessionContext } from './sessionContext';
 import { grantRequestId, tradeOpeningOf } from './sessionPositions';
 import { marketNowMs } from './workflowClock';
@@ -35,7 +35,7 @@ export function sessionActivityPort(ctx: SessionContext, sessionAccountValue: ()
   const { input, engine } = ctx;
   const { config: cfg, strategy, broker, replayFolder, clock, date } = input;
   const workflowId = ctx.info.workflowId;
-  const activities = apiActivities(cfg);
+  const { activities } = ctx;
   const hardEndMs = ctx.end.endMs;
   const maxSignalAgeMs = cfg.MAX_SIGNAL_AGE_SECONDS * 1000;
   const metricTags = { mode: input.mode, broker, strategy };

@@ -4,7 +4,7 @@ import type { MinuteDecisions } from '../domain/session/sessionEngine';
 import type { EntryCandidate, ExitDecision } from '../domain/session/sessionPort';
 import { isBrokerHalted, mayOpen } from '../domain/session/tradingState';
 import { recordBarFetch } from './botMetrics';
-import { apiActivities, notify } from './sessionActivities';
+import { notify } from './sessionActivities';
 import { bestEffort, type SessionContext } from './sessionContext';
 import { groupByStart, mergeBars } from './sessionPositions';
 import { marketNowMs, sleepUntilMarket } from './workflowClock';
@@ -26,7 +26,7 @@ export interface SessionActs {
 export function barLoop(ctx: SessionContext, acts: SessionActs) {
   const { input, engine, window } = ctx;
   const { config: cfg, clock, replayFolder } = input;
-  const { fetchBars, brokerHeartbeat, cancelBotOrders } = apiActivities(cfg);
+  const { fetchBars, brokerHeartbeat, cancelBotOrders } = ctx.activities;
   const hardEndMs = ctx.end.endMs;
   const dayStartMs = Date.parse(`${input.date}T00:00:00Z`);
   const slotOf = new Map(engine.symbols.map((s, slot) => [s, slot]));

@@ -8,7 +8,7 @@ import { round2 } from '../domain/math/round';
 import { clientOrderId } from '../domain/orders/clientOrderId';
 import { SessionEngine } from '../domain/session/sessionEngine';
 import { isBrokerHalted } from '../domain/session/tradingState';
-import { killAccountBroker, notify, recordUnresolvedOrder, writeStrategyLog } from './sessionActivities';
+import { apiActivities, killAccountBroker, notify, recordUnresolvedOrder, writeStrategyLog } from './sessionActivities';
 import type { Connectivity, SessionInput, SessionState, SessionStatus } from './sessionApi';
 import { positionView, type OpenTrade } from './sessionPositions';
 import { SessionStrategyLog } from './sessionStrategyLog';
@@ -31,6 +31,8 @@ export interface LiveVenue {
 export class SessionContext {
   readonly info = workflowInfo();
   readonly engine: SessionEngine<LiveVenue>;
+  /** The broker and market data activities, with the config's retry limit and timeout. */
+  readonly activities: ReturnType<typeof apiActivities>;
   state: SessionState = 'idle';
   errors = 0;
   retries = 0;
@@ -68,6 +70,7 @@ export class SessionContext {
     readonly window: SessionWindow,
   ) {
     this.end = sessionEnd(window);
+    this.activities = apiActivities(input.config);
     this.concurrentOrders = patched(PATCHES.sessionConcurrentOrders);
     // One pending confirmation at a time: with TRADE_CONFIRMATION_REQUIRED the entries stay one after another.
     this.pipelinedEntries = this.concurrentOrders && !input.config.TRADE_CONFIRMATION_REQUIRED && patched(PATCHES.sessionPipelinedEntries);

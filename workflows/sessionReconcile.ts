@@ -3,7 +3,7 @@ import type { AdoptedPosition } from '../activities/broker/protectionActivities'
 import { MINUTE_MS } from '../domain/market/bar';
 import { isBrokerHalted } from '../domain/session/tradingState';
 import type { TradeRecord } from '../domain/trades/tradeRecord';
-import { apiActivities, notify, postTradeToLedger, recordTrade, releaseCapacity } from './sessionActivities';
+import { notify, postTradeToLedger, recordTrade, releaseCapacity } from './sessionActivities';
 import { bestEffort, type SessionContext } from './sessionContext';
 import { grantRequestId } from './sessionPositions';
 import { PATCHES } from './patches';
@@ -19,7 +19,7 @@ import { marketNowMs } from './workflowClock';
 export async function reconcileSession(ctx: SessionContext, when: 'start' | 'open', accountValue: number): Promise<boolean> {
   const { input, info, engine } = ctx;
   const nowMs = marketNowMs(input.clock);
-  const rec = await apiActivities(input.config).reconcileSessionStart({
+  const rec = await ctx.activities.reconcileSessionStart({
     broker: input.broker,
     date: input.date,
     replayFolder: input.replayFolder,

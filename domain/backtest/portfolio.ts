@@ -19,9 +19,6 @@ import { emptyCounters, settleAccount, type PortfolioBook, type PortfolioCounter
 import { runPortfolioDay, type DayResult } from './portfolioDay';
 import type { VixSeries } from './signalAudit';
 
-export type { DayResult } from './portfolioDay';
-export type { PortfolioCounters } from './portfolioBook';
-
 /**
  * Portfolio mode: what the live bot would have done on historical bars, with the same strategy trackers,
  * screening filters and risk sizing, and fills modelled instead of a broker. Described in docs/backtest.md,

@@ -92,7 +92,8 @@ export function runPortfolioDay(input: PortfolioDayInput): PortfolioDayRun {
   const symbolBars = order.map((s) => input.barsOf(s));
   const lastT = symbolBars.map((bars) => (bars.length > 0 ? bars[bars.length - 1]!.t : Number.NEGATIVE_INFINITY));
   const minutes = minuteGroups(symbolBars, dayStartMs);
-  const putVix = vixCloseBefore(input.vix, date);
+  // The VIX close before the date: the CLOSE gate's input and the put model's.
+  const vixBefore = vixCloseBefore(input.vix, date);
   const day: SimulatedDay = {
     date,
     cfg,
@@ -102,7 +103,7 @@ export function runPortfolioDay(input: PortfolioDayInput): PortfolioDayRun {
     book,
     barsOf: input.barsOf,
     // The put model's volatility inputs for the day, as the simulated broker and the emulator read them.
-    putVol: (underlying) => putVolatilityInputs(putVix, underlying, date, input.dailyCloses),
+    putVol: (underlying) => putVolatilityInputs(vixBefore, underlying, date, input.dailyCloses),
     executionSeconds: [],
     tradesToday: 0,
     realizedToday: 0,
@@ -123,7 +124,7 @@ export function runPortfolioDay(input: PortfolioDayInput): PortfolioDayRun {
 
   const startSession = (s: SessionRun, backlogEnd: number) => {
     s.started = true;
-    const vixPrevClose = s.strategy === 'close' ? vixCloseBefore(input.vix, date) : null;
+    const vixPrevClose = s.strategy === 'close' ? vixBefore : null;
     if (s.strategy === 'close' && vixPrevClose === null) vixMissing = true;
     const trackers = screenedTrackers(s, vixPrevClose);
     s.engine = new SessionEngine<SimulatedVenue>({ cfg, strategy: s.strategy, date, blocked, recheckBeforeGrant: false });

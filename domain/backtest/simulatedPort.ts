@@ -9,7 +9,7 @@ import { clientOrderId } from '../orders/clientOrderId';
 import { entryCapacityRequest } from '../risk/entryCapacityRequest';
 import { releaseWithTickerRule, requestWithTickerRule } from '../risk/tickerRule';
 import type { BrokerClose } from '../session/exitOutcome';
-import type { GrantedEntry, SessionPort } from '../session/sessionPort';
+import { UNRESTRICTED_BEARISH_FACTS, type GrantedEntry, type SessionPort } from '../session/sessionPort';
 import { closedTradeRecord } from '../trades/closedTradeRecord';
 import { closingSide, contractMultiplier } from '../trades/tradeOutcome';
 import type { BrokerName, OutputMode, StrategyName } from '../vocabulary';
@@ -89,7 +89,7 @@ export function simulatedPort(day: SimulatedDay, session: SimulatedSession): Ses
     refused: (_entry, code) => {
       book.counters.refused[code] = (book.counters.refused[code] ?? 0) + 1;
     },
-    bearishFacts: () => ({ ok: true, facts: { supportsOptions: true, supportsShorting: true, shortable: true, putChain: null } }),
+    bearishFacts: () => ({ ok: true, facts: UNRESTRICTED_BEARISH_FACTS }),
     confirm: () => 'not_asked',
     price: (entry, choice) => {
       const base = closeAtOrBefore(day.barsOf(priceSymbolOf(choice, entry.symbol)), entry.signal.barStart);
@@ -103,9 +103,8 @@ export function simulatedPort(day: SimulatedDay, session: SimulatedSession): Ses
     },
     imbalance: () => null,
     requestCapacity: (prepared, counts) => {
-      const seqKey = prepared.symbol;
-      const seq = (requestSeq.get(seqKey) ?? 0) + 1;
-      requestSeq.set(seqKey, seq);
+      const seq = (requestSeq.get(prepared.symbol) ?? 0) + 1;
+      requestSeq.set(prepared.symbol, seq);
       const requestId = `${workflowId}:${prepared.symbol}:entry${seq > 1 ? `#${seq}` : ''}`;
       const request = entryCapacityRequest({
         requestId,

@@ -8,7 +8,7 @@ import type { ExitReason, StrategyName } from '../vocabulary';
 import { acceptedSignalCount, strongestFirst } from './entryRanking';
 import { entryGate } from './entryGate';
 import { exitOutcome } from './exitOutcome';
-import type { EntryCandidate, ExitDecision, Flow, GrantedEntry, PortAnswer, PortMethod, PreparedEntry, SessionPort, VenueTypes } from './sessionPort';
+import { UNRESTRICTED_BEARISH_FACTS, type EntryCandidate, type ExitDecision, type Flow, type GrantedEntry, type PortAnswer, type PortMethod, type PreparedEntry, type SessionPort, type VenueTypes } from './sessionPort';
 import { escalateTrading, isBrokerHalted, mayOpen, type TradingState } from './tradingState';
 
 /*
@@ -45,8 +45,6 @@ export interface SessionEngineOptions {
   readonly recheckBeforeGrant: boolean;
 }
 
-const ALL_ALLOWED = { supportsOptions: true, supportsShorting: true, shortable: true, putChain: null } as const;
-
 export class SessionEngine<V extends VenueTypes> {
   /** Active, stopping, killed or broker halted: one value that only moves up (tradingState.ts). */
   trading: TradingState = 'active';
@@ -80,10 +78,6 @@ export class SessionEngine<V extends VenueTypes> {
   /** The trading state after an event asks for `next` (a stop, a kill, a broker halt). */
   escalate(next: TradingState): void {
     this.trading = escalateTrading(this.trading, next);
-  }
-
-  trackerAt(slot: number): SymbolTracker | null {
-    return this.trackers[slot] ?? null;
   }
 
   /** Slots whose tracker can still act. */
@@ -156,7 +150,7 @@ export class SessionEngine<V extends VenueTypes> {
     });
     if (gate !== null) return yield* gate.rule === 'stale_signal' ? this.refuseStale(entry, timing.staleNote ?? gate.message) : this.refuse(entry, gate.rule, gate.message);
     const shortType = strategySetting(cfg, strategy, 'SHORT_TYPE');
-    let facts: PortAnswer<V, 'bearishFacts'> = { ok: true, facts: ALL_ALLOWED };
+    let facts: PortAnswer<V, 'bearishFacts'> = { ok: true, facts: UNRESTRICTED_BEARISH_FACTS };
     // Bearish: what the broker and the asset allow (and a real put chain) decide the instrument.
     if (entry.signal.side === 'short' && shortType !== 'disabled' && shortType !== 'InverseETF') facts = yield* this.call('bearishFacts', entry, shortType === 'LongPut');
     if (!facts.ok) return yield* this.refuse(entry, 'no_instrument_facts', facts.message);

@@ -61,6 +61,9 @@ export interface BearishFactsKnown {
   readonly putChain: OptionChainSnapshot | null;
 }
 
+/** Every instrument allowed and no real put chain: what a short needs no facts for, and the simulated broker's answer. */
+export const UNRESTRICTED_BEARISH_FACTS: BearishFactsKnown = { supportsOptions: true, supportsShorting: true, shortable: true, putChain: null };
+
 export type BearishFactsAnswer = { readonly ok: true; readonly facts: BearishFactsKnown } | { readonly ok: false; readonly message: string };
 
 /** `not_asked`: the venue does not ask the operator (no TRADE_CONFIRMATION_REQUIRED, or a backtest). */
